@@ -1,0 +1,41 @@
+# Two commands on a fresh machine (Python 3.11 and make): `make report` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test lab lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the pinned environment
+
+report: $(STAMP)  ## validate the data, build the tidy tables, execute the notebooks in place
+	$(BIN)/attrition validate
+	$(BIN)/attrition build
+	$(BIN)/attrition report
+
+test: $(STAMP)  ## unit tests and nbval regression checks of every notebook
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)  ## open JupyterLab on notebooks/
+	$(BIN)/jupyter lab notebooks/
+
+lock:  ## re-pin requirements.lock from a scratch venv (needs the package index)
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet -e ".[dev]"
+	{ echo "# Exact versions behind the committed notebook outputs (pip freeze of .[dev] on Python 3.11)."; \
+	  echo "# Regenerate with: make lock"; .lockenv/bin/pip freeze --exclude-editable | grep -v '^-e'; } > requirements.lock
+	rm -rf .lockenv
+
+clean:  ## remove .venv, built tables and the rendered site
+	rm -rf $(VENV) data/processed site

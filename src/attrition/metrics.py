@@ -1,0 +1,223 @@
+"""Roster metrics as ranges: what the sourced data says on a given day, and how sure it can be.
+
+Where a date is only known as an interval that straddles the as-of day, a person may or may not be
+counted, so every metric returns `lo` and `hi` bounds together with the people behind them. The
+CLI, the notebooks and the claims ledger all call these same functions.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from attrition.dataset import COHORTS, Dataset
+from attrition.tables import as_of_timestamp, spells
+
+PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """A metric's value as a [lo, hi] range, with the counts and people behind it."""
+
+    metric: str
+    company: str
+    cohort: str | None
+    as_of: str
+    lo: float
+    hi: float
+    unit: str
+    text: str
+    numerator: dict[str, int] | None = None
+    denominator: dict[str, int] | None = None
+    window: dict[str, str] | None = None
+    person_ids: dict[str, list[str]] = field(default_factory=dict)
+    excluded: list[str] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_range(self) -> bool:
+        return self.lo != self.hi
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class MetricError(ValueError):
+    """A metric was asked for something the data cannot answer (unknown company, empty cohort...)."""
+
+
+def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str]) -> list[str]:
+    """Reject unknown companies, cohorts and excluded people with a message that lists valid choices."""
+    if company not in ds.companies:
+        raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}")
+    if cohort is not None and cohort not in COHORTS:
+        raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
+    known = set(ds.people.loc[ds.people["company"] == company, "person_id"])
+    unknown = sorted(set(exclude) - known)
+    if unknown:
+        raise MetricError(f"--exclude names no one at {company}: {', '.join(unknown)}")
+    return sorted(set(exclude))
+
+
+def cohort_spells(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                  exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """Each person's most recent spell at `company` that had (possibly) started by `as_of`."""
+    excluded = check_scope(ds, company, cohort, exclude)
+    table = spells(ds, as_of)
+    table = table[(table["company"] == company) & ~table["person_id"].isin(excluded)]
+    if cohort is not None:
+        table = table[table["cohort"] == cohort]
+    table = table.sort_values(["person_id", "spell"]).drop_duplicates("person_id", keep="last")
+    return table.sort_values(["start_lo", "person_id"], ignore_index=True)
+
+
+def _ids(frame: pd.DataFrame) -> list[str]:
+    return sorted(frame["person_id"])
+
+
+def _range_text(lo: float, hi: float, fmt: str = "{:.0f}") -> str:
+    return fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
+
+
+def _status_groups(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    sure = table["joined"] == "yes"
+    return {
+        "departed": table[sure & (table["status"] == "departed")],
+        "uncertain": table[sure & (table["status"] == "uncertain")],
+        "active": table[sure & (table["status"] == "active")],
+        "join_uncertain": table[~sure],
+    }
+
+
+def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                   exclude: Iterable[str] = ()) -> MetricResult:
+    """Share of a cohort that had left by `as_of` (a step back counts as leaving)."""
+    return _departed(ds, company, cohort, as_of, exclude, share=True)
+
+
+def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                   exclude: Iterable[str] = ()) -> MetricResult:
+    """Number of a cohort who had left by `as_of` (a step back counts as leaving)."""
+    return _departed(ds, company, cohort, as_of, exclude, share=False)
+
+
+def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, share: bool) -> MetricResult:
+    table = cohort_spells(ds, company, cohort, as_of, exclude)
+    cutoff = as_of_timestamp(ds, as_of)
+    g = _status_groups(table)
+    maybe_gone_late = g["join_uncertain"][g["join_uncertain"]["end_lo"] <= cutoff]
+    num_lo, num_hi = len(g["departed"]), len(g["departed"]) + len(g["uncertain"]) + len(maybe_gone_late)
+    den_lo = len(table) - len(g["join_uncertain"])
+    den_hi = len(table)
+    noun = PLURAL[cohort]
+    if share:
+        if den_hi == 0:
+            raise MetricError(f"no {noun} of {company} had joined by {cutoff.date()}: the share is undefined")
+        lo = num_lo / den_hi
+        hi = (num_hi / (den_lo + len(maybe_gone_late))) if den_lo + len(maybe_gone_late) else lo
+        den_text = _range_text(den_lo, den_hi)
+        text = (f"{_range_text(num_lo, num_hi)} of {den_text} {noun} departed "
+                f"({_range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {cutoff.date()}")
+    else:
+        lo, hi = num_lo, num_hi
+        text = f"{_range_text(num_lo, num_hi)} {noun} departed as of {cutoff.date()} (of {_range_text(den_lo, den_hi)} counted)"
+    return MetricResult(
+        metric="departed_share" if share else "departed_count",
+        company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
+        lo=float(lo) if share else int(lo), hi=float(hi) if share else int(hi),
+        unit="share" if share else "people", text=text,
+        numerator={"lo": num_lo, "hi": num_hi}, denominator={"lo": den_lo, "hi": den_hi},
+        person_ids={
+            "counted": _ids(table),
+            "departed": _ids(g["departed"]),
+            "uncertain": sorted(_ids(g["uncertain"]) + _ids(maybe_gone_late)),
+            "join_uncertain": _ids(g["join_uncertain"]),
+        },
+        excluded=sorted(set(exclude)),
+    )
+
+
+def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                    exclude: Iterable[str] = ()) -> MetricResult:
+    """Number of a cohort still at the company on `as_of`."""
+    table = cohort_spells(ds, company, cohort, as_of, exclude)
+    cutoff = as_of_timestamp(ds, as_of)
+    g = _status_groups(table)
+    maybe_here = g["join_uncertain"][~(g["join_uncertain"]["end_hi"] <= cutoff)]
+    lo, hi = len(g["active"]), len(g["active"]) + len(g["uncertain"]) + len(maybe_here)
+    text = f"{_range_text(lo, hi)} {PLURAL[cohort]} remaining at {company} as of {cutoff.date()}"
+    return MetricResult(
+        metric="remaining_count", company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
+        lo=lo, hi=hi, unit="people", text=text,
+        person_ids={"remaining": _ids(g["active"]), "uncertain": sorted(_ids(g["uncertain"]) + _ids(maybe_here))},
+        excluded=sorted(set(exclude)),
+    )
+
+
+def headcount(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+              exclude: Iterable[str] = ()) -> MetricResult:
+    """Named people at the company on `as_of`, all cohorts unless one is given (roster only)."""
+    result = remaining_count(ds, company, cohort, as_of, exclude)
+    text = result.text.replace("remaining at", "on the named roster of")
+    return MetricResult(**{**result.to_dict(), "metric": "headcount", "text": text})
+
+
+def departures_between(ds: Dataset, company: str, start: date | str, end: date | str, cohort: str | None = None,
+                       exclude: Iterable[str] = ()) -> MetricResult:
+    """Departures whose date falls in [start, end], both days included.
+
+    `lo` counts departures whose whole date interval lies inside the window; `hi` adds those whose
+    interval only overlaps it.
+    """
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    if last < first:
+        raise MetricError(f"--end {last.date()} is before --start {first.date()}")
+    excluded = check_scope(ds, company, cohort, exclude)
+    table = spells(ds, last)
+    table = table[(table["company"] == company) & ~table["person_id"].isin(excluded)]
+    if cohort is not None:
+        table = table[table["cohort"] == cohort]
+    gone = table[table["end_lo"].notna()]
+    inside = gone[(gone["end_lo"] >= first) & (gone["end_hi"] <= last)]
+    overlap = gone[(gone["end_hi"] >= first) & (gone["end_lo"] <= last)]
+    partial = overlap[~overlap.index.isin(inside.index)]
+    lo, hi = len(inside), len(overlap)
+    noun = f"{cohort} departures" if cohort else "departures"
+    text = f"{_range_text(lo, hi)} {noun} at {company} between {first.date()} and {last.date()}"
+    return MetricResult(
+        metric="departures_between", company=company, cohort=cohort, as_of=last.date().isoformat(),
+        lo=lo, hi=hi, unit="departures", text=text,
+        window={"start": first.date().isoformat(), "end": last.date().isoformat()},
+        person_ids={"departed": _ids(inside), "uncertain": _ids(partial)},
+        excluded=excluded,
+    )
+
+
+METRICS: dict[str, Callable[..., MetricResult]] = {
+    "departed_count": departed_count,
+    "departed_share": departed_share,
+    "remaining_count": remaining_count,
+    "departures_between": departures_between,
+    "headcount": headcount,
+}
+
+
+def compute(name: str, ds: Dataset, **params) -> MetricResult:
+    """Call metric `name` with the parameters it accepts; say which required ones are missing."""
+    if name not in METRICS:
+        raise MetricError(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
+    func = METRICS[name]
+    signature = inspect.signature(func)
+    accepted = {k: v for k, v in params.items() if k in signature.parameters and v is not None}
+    missing = [
+        p.name for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty and p.name != "ds" and p.name not in accepted
+    ]
+    if missing:
+        raise MetricError(f"metric {name} needs " + " and ".join(f"--{m.replace('_', '-')}" for m in missing))
+    return func(ds, **accepted)

@@ -1,0 +1,154 @@
+"""Known answers on the synthetic roster of conftest.py, counted by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from attrition import conflicts, events, hires, spells
+from attrition.cli import main
+from attrition.metrics import MetricError, compute, departed_share, departures_between, remaining_count
+from attrition.resolve import milestones
+from attrition.tables import headcount
+
+D = pd.Timestamp
+
+
+def test_agreeing_sources_intersect_and_disagreeing_ones_keep_the_hull(ds) -> None:
+    ev = events(ds).set_index(["person_id", "spell", "event"])
+    carol = ev.loc[("carol", 1, "leave")]
+    assert (carol.earliest, carol.latest, carol.conflict, carol.source_ids) == (D("2023-02-01"), D("2023-05-31"), True, "s2;s3")
+    assert not ev.loc[("bob", 1, "leave")].conflict
+    table = conflicts(ds)
+    assert list(table["source_id"]) == ["s2", "s3"]
+    assert set(table["person_id"]) == {"carol"}
+
+
+def test_milestone_versions_are_resolved_like_events(ds) -> None:
+    founded = milestones(ds).set_index("milestone_id").loc["founded"]
+    assert (founded.earliest, founded.latest, founded.conflict) == (D("2019-11-01"), D("2020-01-01"), True)
+
+
+def test_spell_status_follows_the_as_of_date(ds) -> None:
+    table = spells(ds, "2023-03-15").set_index(["person_id", "spell"])
+    assert table.loc[("alice", 1), "status"] == "departed"
+    assert table.loc[("carol", 1), "status"] == "uncertain"  # Feb or May 2023
+    assert table.loc[("dan", 1), "status"] == "active"  # steps back in 2024
+    assert table.loc[("frank", 2), "status"] == "active"
+    assert (table.loc[("bob", 1), "tenure_lo_days"], table.loc[("bob", 1), "tenure_hi_days"]) == (790, 820)
+    # Erin joined some day in Feb 2021: censored at the as-of date with both bounds.
+    assert (table.loc[("erin", 1), "tenure_lo_days"], table.loc[("erin", 1), "tenure_hi_days"]) == (745, 772)
+
+
+def test_step_back_counts_as_leaving_but_keeps_its_name(ds) -> None:
+    dan = spells(ds).set_index("person_id").loc["dan"]
+    assert (dan.status, dan.end_event) == ("departed", "step_back")
+
+
+def test_people_not_yet_joined_are_not_counted_and_straddling_joins_are_uncertain(ds) -> None:
+    assert "erin" not in set(spells(ds, "2021-01-31")["person_id"])
+    erin = spells(ds, "2021-02-10").set_index("person_id").loc["erin"]
+    assert erin.joined == "uncertain"
+    result = remaining_count(ds, "acme", "hire", as_of="2021-02-10")
+    assert (result.lo, result.hi) == (0, 1)
+
+
+def test_departed_share_is_a_range_where_a_date_straddles_the_as_of_day(ds) -> None:
+    result = departed_share(ds, "acme", "founder", as_of="2023-03-15")
+    assert (result.lo, result.hi) == (0.5, 0.75)
+    assert result.numerator == {"lo": 2, "hi": 3} and result.denominator == {"lo": 4, "hi": 4}
+    assert result.person_ids["departed"] == ["alice", "bob"] and result.person_ids["uncertain"] == ["carol"]
+    assert result.text == "2 to 3 of 4 founders departed (50.0% to 75.0%) as of 2023-03-15"
+
+
+def test_exclude_changes_the_denominator(ds) -> None:
+    result = departed_share(ds, "acme", "founder", as_of="2025-01-01", exclude=["alice"])
+    assert (result.lo, result.hi, result.denominator) == (1.0, 1.0, {"lo": 3, "hi": 3})
+    assert result.excluded == ["alice"]
+
+
+def test_departed_share_defaults_to_the_freeze_date(ds) -> None:
+    result = departed_share(ds, "acme", "founder")
+    assert result.as_of == "2025-12-31" and (result.lo, result.hi) == (1.0, 1.0)
+
+
+def test_a_returning_person_is_counted_once_by_their_latest_spell(ds) -> None:
+    on_return = remaining_count(ds, "acme", "hire", as_of="2023-06-01")
+    assert (on_return.lo, on_return.hi) == (2, 2)  # erin and frank's second spell
+    gone_again = remaining_count(ds, "acme", "hire", as_of="2024-06-01")
+    assert (gone_again.lo, gone_again.hi) == (1, 2)  # frank left some time in 2024
+
+
+def test_departures_between_counts_each_spell_end_in_the_window(ds) -> None:
+    result = departures_between(ds, "acme", start="2022-01-01", end="2023-03-31")
+    assert (result.lo, result.hi) == (2, 3)
+    assert result.person_ids == {"departed": ["bob", "frank"], "uncertain": ["carol"]}
+    assert result.window == {"start": "2022-01-01", "end": "2023-03-31"}
+
+
+def test_headcount_series_counts_the_named_roster(ds) -> None:
+    series = headcount(ds, "acme", freq="YS").set_index("date")
+    assert series.loc[D("2022-01-01")].tolist() == [5, 5]
+    assert series.loc[D("2024-01-01")].tolist() == [2, 3]
+    assert compute("headcount", ds, company="acme", as_of="2022-01-01").lo == 5
+
+
+def test_hires_are_everyone_after_the_founding_team(ds) -> None:
+    assert sorted(hires(ds, "acme")["person_id"].unique()) == ["erin", "frank"]
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"company": "nope"}, "unknown company 'nope'; the data has: acme"),
+        ({"company": "acme", "exclude": ["zed"]}, "--exclude names no one at acme: zed"),
+        ({"company": "acme", "as_of": "2019-01-01"}, "no people of acme had joined by 2019-01-01"),
+    ],
+)
+def test_metric_errors_say_what_to_do(ds, params, message) -> None:
+    with pytest.raises(MetricError, match=message):
+        compute("departed_share", ds, **params)
+
+
+def test_missing_metric_parameters_are_named(ds) -> None:
+    with pytest.raises(MetricError, match="needs --start and --end"):
+        compute("departures_between", ds, company="acme")
+
+
+def test_cli_json_carries_bounds_and_people(data_dir, capsys) -> None:
+    code = main(["metric", "departed_share", "--data", str(data_dir), "--company", "acme", "--cohort", "founder",
+                 "--as-of", "2023-03-15", "--format", "json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (payload["lo"], payload["hi"], payload["as_of"]) == (0.5, 0.75, "2023-03-15")
+    assert payload["person_ids"]["counted"] == ["alice", "bob", "carol", "dan"]
+
+
+def test_cli_metric_error_exits_2(data_dir, capsys) -> None:
+    assert main(["metric", "departed_share", "--data", str(data_dir), "--company", "nope"]) == 2
+    assert "unknown company" in capsys.readouterr().err
+
+
+def test_validate_prints_a_summary(data_dir, capsys) -> None:
+    assert main(["validate", "--data", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "clean. 3 sources, 6 people at 1 companies, 14 evidence rows (1 events with conflicting sources)" in out
+
+
+def test_build_is_byte_identical_on_a_second_run(data_dir, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+    assert set(first) == {"events.csv", "conflicts.csv", "spells.csv", "hires.csv", "headcount_monthly.csv", "milestones.csv"}
+    assert first["spells.csv"].decode().splitlines()[1].startswith("alice,Alice A,acme,founder,1,2020-01-01,2020-01-01,yes,leave")
+
+
+def test_build_as_of_changes_status(data_dir, tmp_path) -> None:
+    out = tmp_path / "out"
+    main(["build", "--data", str(data_dir), "--out", str(out), "--as-of", "2020-06-01"])
+    table = pd.read_csv(out / "spells.csv")
+    assert set(table["status"]) == {"active"} and set(table["person_id"]) == {"alice", "bob", "carol", "dan"}
