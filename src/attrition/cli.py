@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     metric.add_argument("--start", type=_iso_date)
     metric.add_argument("--end", type=_iso_date)
     metric.add_argument("--exclude", nargs="+", default=[], metavar="PERSON_ID")
+    metric.add_argument("--days", type=int, help="tenure in days (share_departed_by_tenure)")
+    metric.add_argument("--person", metavar="PERSON_ID", help="person (departure_rank)")
     metric.add_argument("--format", choices=("text", "json"), default="text")
 
     report = sub.add_parser("report", parents=[common], help="execute the notebooks in order, in place")
@@ -79,7 +81,8 @@ def _metric(ds: dataset.Dataset, args: argparse.Namespace) -> int:
     from attrition.metrics import compute
 
     result = compute(args.name, ds, company=args.company, cohort=args.cohort, as_of=args.as_of,
-                     start=args.start, end=args.end, exclude=args.exclude)
+                     start=args.start, end=args.end, exclude=args.exclude,
+                     days=args.days, person=args.person)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     else:

@@ -7,6 +7,7 @@ CLI, the notebooks and the claims ledger all call these same functions.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -198,20 +199,30 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     )
 
 
-METRICS: dict[str, Callable[..., MetricResult]] = {
-    "departed_count": departed_count,
-    "departed_share": departed_share,
-    "remaining_count": remaining_count,
-    "departures_between": departures_between,
-    "headcount": headcount,
+METRICS: dict[str, str] = {
+    "departed_count": "attrition.metrics:departed_count",
+    "departed_share": "attrition.metrics:departed_share",
+    "remaining_count": "attrition.metrics:remaining_count",
+    "departures_between": "attrition.metrics:departures_between",
+    "headcount": "attrition.metrics:headcount",
+    "median_tenure": "attrition.survival:median_tenure",
+    "share_departed_by_tenure": "attrition.survival:share_departed_by_tenure",
+    "departure_rank": "attrition.survival:departure_rank",
 }
+"""Metric name -> "module:function"; modules load on first use so light commands stay quick."""
+
+
+def metric_function(name: str) -> Callable[..., MetricResult]:
+    """The function behind a metric name, imported on demand."""
+    if name not in METRICS:
+        raise MetricError(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
+    module, function = METRICS[name].split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def compute(name: str, ds: Dataset, **params) -> MetricResult:
     """Call metric `name` with the parameters it accepts; say which required ones are missing."""
-    if name not in METRICS:
-        raise MetricError(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
-    func = METRICS[name]
+    func = metric_function(name)
     signature = inspect.signature(func)
     accepted = {k: v for k, v in params.items() if k in signature.parameters and v is not None}
     missing = [

@@ -1,0 +1,83 @@
+"""Reader-facing versions of the tidy tables: sorted, dates as dates, ranges spelled out.
+
+The tidy tables stay machine-friendly (one value per cell, bounds in two columns); these functions
+turn them into what a reader of a notebook or report wants to scan.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from attrition.dataset import Dataset
+from attrition.plots import END_WORDS, format_interval
+from attrition.tables import spells
+
+STATUS_WORDS = {"departed": "gone", "active": "still there", "uncertain": "leaving date straddles the as-of day"}
+
+
+def _days(lo: int, hi: int) -> str:
+    return f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
+
+
+def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | str | None = None) -> pd.DataFrame:
+    """Who joined and left, with each date's precision and the sources behind it."""
+    table = spells(ds, as_of)
+    table = table[(table["company"] == company) & table["cohort"].isin(cohorts)]
+    people = ds.people.set_index(["person_id", "company"])
+    rows = []
+    for row in table.itertuples():
+        person = people.loc[(row.person_id, row.company)]
+        ended = isinstance(row.end_lo, pd.Timestamp)
+        rows.append({
+            "Name": row.name,
+            "Cohort": row.cohort,
+            "Role": person["role"],
+            "Came from": person["prior_affiliations"].replace(";", ", "),
+            "Joined": format_interval(row.start_lo, row.start_hi) + (" (sources disagree)" if row.start_conflict else ""),
+            "Left": (f"{END_WORDS[row.end_event]} {format_interval(row.end_lo, row.end_hi)}"
+                     + (" (sources disagree)" if row.end_conflict else "")) if ended else "",
+            "Status": STATUS_WORDS[row.status],
+            "Days at the company": _days(row.tenure_lo_days, row.tenure_hi_days),
+            "Sources": ", ".join(sorted(set(filter(None, f"{row.start_sources};{row.end_sources}".split(";"))))),
+            "_sort": (row.end_lo if ended else pd.Timestamp.max, row.start_lo, row.name),
+        })
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values("_sort").drop(columns="_sort").reset_index(drop=True)
+
+
+def sources_behind_dates(ds: Dataset, company: str) -> pd.DataFrame:
+    """Every dated statement, with what the source says and who published it when."""
+    ev = ds.evidence[ds.evidence["company"] == company].merge(
+        ds.people[["person_id", "company", "name", "cohort"]], on=["person_id", "company"])
+    ev = ev.merge(ds.sources[["source_id", "publisher", "published", "url"]], on="source_id", how="left")
+    ev = ev.sort_values(["cohort", "name", "spell", "earliest", "source_id"])
+    return pd.DataFrame({
+        "Name": ev["name"],
+        "Event": ev["event"].str.replace("_", " "),
+        "Date given": [format_interval(lo, hi) for lo, hi in zip(ev["earliest"], ev["latest"])],
+        "What the source says": ev["paraphrase"],
+        "Source": ev["publisher"] + ev["published"].map(lambda d: f", {d:%Y-%m-%d}" if pd.notna(d) else ""),
+        "source_id": ev["source_id"],
+    }).reset_index(drop=True)
+
+
+def conflict_table(ds: Dataset, company: str) -> pd.DataFrame:
+    """Events whose sources give non-overlapping dates, each version side by side."""
+    from attrition.resolve import conflicts
+
+    table = conflicts(ds)
+    table = table[table["company"] == company]
+    names = ds.people.set_index(["person_id", "company"])["name"]
+    publishers = ds.sources.set_index("source_id")["publisher"]
+    return pd.DataFrame({
+        "Name": [names[(p, c)] for p, c in zip(table["person_id"], table["company"])],
+        "Event": table["event"].str.replace("_", " "),
+        "Source": table["source_id"].map(publishers),
+        "Date given": [format_interval(lo, hi) for lo, hi in zip(table["earliest"], table["latest"])],
+        "Range we use": [format_interval(lo, hi) for lo, hi in zip(table["resolved_earliest"], table["resolved_latest"])],
+        "What the source says": table["paraphrase"],
+    }).reset_index(drop=True)

@@ -1,0 +1,259 @@
+"""Survival analysis of tenure with lifelines: who is still there, how long people stay, how sure we are.
+
+A person still at the company on the as-of date is a censored observation, not a missing one. Date
+uncertainty is carried three ways: an exact fit on the midpoints of every date interval; two bracket
+fits that read every date so as to make tenures as short, or as long, as the sources allow; and an
+interval-censored fit (Turnbull NPMLE) on [lower, upper] tenure bounds. lifelines is imported inside
+the functions so that commands which do not need it stay quick.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from attrition.dataset import Dataset
+from attrition.metrics import MetricError, MetricResult, PLURAL, cohort_spells
+from attrition.tables import as_of_timestamp, spells
+
+SCENARIOS = ("midpoint", "shortest", "longest")
+
+
+def _midpoint(lo: pd.Series, hi: pd.Series) -> pd.Series:
+    return lo + (hi - lo) / 2
+
+
+def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                 exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """Time from joining to first leaving (days), per person, censored at `as_of`, in every reading.
+
+    For each scenario in SCENARIOS there is a `<scenario>_days` duration and a `<scenario>_left`
+    flag; `lower` and `upper` bound the tenure for the interval-censored fit (upper is inf while
+    the person may still be there).
+    """
+    cohort_spells(ds, company, cohort, as_of, exclude)  # checks company, cohort and exclusions
+    cutoff = as_of_timestamp(ds, as_of)
+    table = spells(ds, as_of)
+    table = table[(table["company"] == company) & ~table["person_id"].isin(list(exclude))]
+    if cohort is not None:
+        table = table[table["cohort"] == cohort]
+    table = table[(table["spell"] == 1) & (table["joined"] == "yes")].copy()
+    if table.empty:
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {cutoff.date()}")
+    readings = {
+        "midpoint": (_midpoint(table["start_lo"], table["start_hi"]), _midpoint(table["end_lo"], table["end_hi"])),
+        "shortest": (table["start_hi"], table["end_lo"]),
+        "longest": (table["start_lo"], table["end_hi"]),
+    }
+    for name, (start, end) in readings.items():
+        left = end.notna() & (end <= cutoff)
+        stop = end.where(left, cutoff)
+        table[f"{name}_days"] = ((stop - start).dt.total_seconds() / 86400).clip(lower=0)
+        table[f"{name}_left"] = left.astype(bool)
+    table["lower"] = table["tenure_lo_days"].astype(float)
+    table["upper"] = np.where(table["status"] == "departed", table["tenure_hi_days"].astype(float), np.inf)
+    table["start_mid"], table["end_mid"] = readings["midpoint"]
+    table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
+    columns = ["person_id", "name", "company", "cohort", "status", "end_event", "start_mid", "end_lo", "end_hi", "end_mid",
+               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
+    return table[columns].sort_values(["midpoint_days", "person_id"], ignore_index=True)
+
+
+def fit_km(durations: Iterable[float], observed: Iterable[bool], label: str = "KM_estimate", alpha: float = 0.05):
+    """Kaplan-Meier fit (lifelines) with Greenwood's exponential ('log-log') confidence band."""
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter(alpha=alpha, label=label).fit(list(durations), list(observed))
+
+
+def fit_scenario(tenure: pd.DataFrame, scenario: str = "midpoint", label: str | None = None):
+    """Kaplan-Meier fit of one reading of the dates (see SCENARIOS)."""
+    return fit_km(tenure[f"{scenario}_days"], tenure[f"{scenario}_left"], label=label or scenario)
+
+
+def fit_interval(tenure: pd.DataFrame, label: str = "interval-censored"):
+    """Turnbull NPMLE on [lower, upper] tenure bounds. lifelines gives no confidence band for it."""
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter(label=label).fit_interval_censoring(tenure["lower"], tenure["upper"])
+
+
+def _median(kmf) -> float | None:
+    value = float(kmf.median_survival_time_)
+    return None if math.isinf(value) else value
+
+
+def _median_ci(kmf) -> tuple[float | None, float | None]:
+    from lifelines.utils import median_survival_times
+
+    lo, hi = median_survival_times(kmf.confidence_interval_).iloc[0]
+    return tuple(None if math.isinf(v) else float(v) for v in (lo, hi))
+
+
+def interval_survival_at(kmf, days: float) -> tuple[float, float]:
+    """Bounds of the NPMLE survival at `days`, as lifelines predicts them (set-valued estimate)."""
+    row = kmf.predict(days).fillna(1.0)  # NaN: before the first Turnbull point, no one has left
+    return float(row.min()), float(row.max())
+
+
+def interval_median(kmf) -> list[float | None]:
+    """lifelines' NPMLE median as [lower, upper]; None where the curve never reaches 0.5."""
+    values = sorted(float(v) for v in kmf.median_survival_time_.iloc[0])
+    return [None if math.isinf(v) else v for v in values]
+
+
+def _fmt_days(value: float | None) -> str:
+    return "not reached" if value is None else f"{value:,.0f} days ({value / 365.25:.1f} years)"
+
+
+def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                  exclude: Iterable[str] = ()) -> MetricResult:
+    """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left."""
+    tenure = tenure_table(ds, company, cohort, as_of, exclude)
+    fits = {s: fit_scenario(tenure, s) for s in SCENARIOS}
+    medians = {s: _median(f) for s, f in fits.items()}
+    ci = _median_ci(fits["midpoint"])
+    npmle = interval_median(fit_interval(tenure))
+    lo, hi = medians["shortest"], medians["longest"]
+    cutoff = as_of_timestamp(ds, as_of).date()
+    if lo == hi:
+        value_text = _fmt_days(lo)
+    else:
+        value_text = f"{_fmt_days(lo)} to {_fmt_days(hi)}"
+    text = (f"median tenure of {company} {PLURAL[cohort]}: {value_text} as of {cutoff} "
+            f"(midpoint fit {_fmt_days(medians['midpoint'])}, 95% CI {_fmt_days(ci[0])} to {_fmt_days(ci[1])}; "
+            f"n={len(tenure)}, {int(tenure['midpoint_left'].sum())} left)")
+    return MetricResult(
+        metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+        lo=lo, hi=hi, unit="days", text=text,
+        person_ids={"counted": sorted(tenure["person_id"]), "left": sorted(tenure.loc[tenure["midpoint_left"], "person_id"])},
+        excluded=sorted(set(exclude)),
+        details={"midpoint": medians["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
+                 "not_reached_means": "fewer than half had left in that reading of the dates"},
+    )
+
+
+def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str | None = None,
+                             as_of: date | str | None = None, exclude: Iterable[str] = ()) -> MetricResult:
+    """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier."""
+    if days < 0:
+        raise MetricError("--days must be zero or more")
+    tenure = tenure_table(ds, company, cohort, as_of, exclude)
+    fits = {s: fit_scenario(tenure, s) for s in SCENARIOS}
+    share = {s: 1 - float(f.survival_function_at_times([days]).iloc[0]) for s, f in fits.items()}
+    band = fits["midpoint"].confidence_interval_survival_function_
+    at = band[band.index <= days].iloc[-1]
+    ci = (1 - float(at.iloc[1]), 1 - float(at.iloc[0]))
+    npmle = interval_survival_at(fit_interval(tenure), days)
+    lo, hi = share["longest"], share["shortest"]
+    cutoff = as_of_timestamp(ds, as_of).date()
+    span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
+    text = (f"{span} of {company} {PLURAL[cohort]} left within {days:,} days of joining, as of {cutoff} "
+            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(tenure)})")
+    return MetricResult(
+        metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+        lo=lo, hi=hi, unit="share", text=text,
+        person_ids={"counted": sorted(tenure["person_id"])}, excluded=sorted(set(exclude)),
+        details={"days": days, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
+                 "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
+    )
+
+
+def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = None,
+                   as_of: date | str | None = None) -> MetricResult:
+    """Where a person's departure falls in the order of their cohort's departures (1 = first to leave).
+
+    A range where dates overlap: `lo` counts only those certainly gone earlier, `hi` everyone who
+    may have gone earlier or on the same day.
+    """
+    people = ds.people[(ds.people["company"] == company) & (ds.people["person_id"] == person)]
+    if people.empty:
+        raise MetricError(f"no person {person!r} at {company}")
+    cohort = cohort or people["cohort"].iloc[0]
+    table = cohort_spells(ds, company, cohort, as_of)
+    gone = table[table["status"] != "active"]
+    me = gone[gone["person_id"] == person]
+    cutoff = as_of_timestamp(ds, as_of).date()
+    if me.empty:
+        raise MetricError(f"{person} had not left {company} as of {cutoff}, so has no departure rank")
+    me = me.iloc[0]
+    others = gone[gone["person_id"] != person]
+    before = others[others["end_hi"] < me["end_lo"]]
+    maybe = others[(others["end_lo"] <= me["end_hi"]) & ~others.index.isin(before.index)]
+    lo, hi = len(before) + 1, len(before) + len(maybe) + 1
+    ordinal = lambda n: f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"
+    text = f"{me['name']} was the {rank} of {len(table)} {company} {PLURAL[cohort]} to leave (as of {cutoff})"
+    return MetricResult(
+        metric="departure_rank", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+        lo=lo, hi=hi, unit="rank", text=text,
+        denominator={"lo": len(table), "hi": len(table)},
+        person_ids={"earlier": sorted(before["person_id"]), "maybe_earlier": sorted(maybe["person_id"])},
+        details={"person": person},
+    )
+
+
+def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                       exclude: Iterable[str] = (), alpha: float = 0.05) -> pd.DataFrame:
+    """Departures per calendar year, per person-year at risk, with an exact Poisson CI.
+
+    `departures_lo`/`_hi` count departures certainly / possibly in the year; the rate uses the
+    midpoint reading, as do person-years. The last year is cut at `as_of` (`partial_year`).
+    """
+    from scipy.stats import chi2
+
+    tenure = tenure_table(ds, company, cohort, as_of, exclude)
+    cutoff = as_of_timestamp(ds, as_of)
+    start = tenure["start_mid"]
+    stop = start + pd.to_timedelta(tenure["midpoint_days"], unit="D")
+    rows = []
+    for year in range(start.min().year, cutoff.year + 1):
+        y0, y1 = pd.Timestamp(year, 1, 1), min(pd.Timestamp(year + 1, 1, 1), cutoff + pd.Timedelta(days=1))
+        overlap_days = (stop.clip(upper=y1) - start.clip(lower=y0)).dt.total_seconds().clip(lower=0) / 86400
+        exposure = float(overlap_days.sum()) / 365.25
+        k = int((tenure["midpoint_left"] & (tenure["end_mid"] >= y0) & (tenure["end_mid"] < y1)).sum())
+        lo_ci = chi2.ppf(alpha / 2, 2 * k) / 2 if k > 0 else 0.0
+        hi_ci = chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
+        rows.append({
+            "year": year,
+            "departures_lo": int(((tenure["end_lo"] >= y0) & (tenure["end_hi"] < y1)).sum()),
+            "departures_hi": int(((tenure["end_hi"] >= y0) & (tenure["end_lo"] < y1)).sum()),
+            "departures_mid": k,
+            "person_years": exposure,
+            "rate": k / exposure if exposure else float("nan"),
+            "rate_ci_lower": lo_ci / exposure if exposure else float("nan"),
+            "rate_ci_upper": hi_ci / exposure if exposure else float("nan"),
+            "partial_year": bool(y1 < pd.Timestamp(year + 1, 1, 1)),
+        })
+    return pd.DataFrame(rows)
+
+
+def rate_ratio_test(k_a: int, exposure_a: float, k_b: int, exposure_b: float) -> dict[str, float]:
+    """Compare two Poisson rates exactly: conditional on k_a + k_b, k_a is binomial under equal rates."""
+    from scipy.stats import binomtest
+
+    if exposure_a <= 0 or exposure_b <= 0:
+        raise MetricError("both periods need time at risk to compare their rates")
+    n = k_a + k_b
+    share = exposure_a / (exposure_a + exposure_b)
+    ratio = (k_a / exposure_a) / (k_b / exposure_b) if k_b else float("inf")
+    if n == 0:
+        return {"rate_ratio": float("nan"), "p_value": 1.0, "ci_lower": 0.0, "ci_upper": float("inf"), "n": 0}
+    test = binomtest(k_a, n, share)
+    ci = test.proportion_ci(confidence_level=0.95, method="exact")
+    to_ratio = lambda p: (p / (1 - p)) * (exposure_b / exposure_a) if p < 1 else float("inf")
+    return {"rate_ratio": ratio, "p_value": float(test.pvalue), "ci_lower": to_ratio(ci.low),
+            "ci_upper": to_ratio(ci.high), "n": n}
+
+
+def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint") -> dict[str, float]:
+    """Log-rank test of two tenure tables (e.g. founders vs hires); small groups give little power."""
+    from lifelines.statistics import logrank_test
+
+    result = logrank_test(a[f"{scenario}_days"], b[f"{scenario}_days"], a[f"{scenario}_left"], b[f"{scenario}_left"])
+    return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
+            "n_a": len(a), "n_b": len(b), "left_a": int(a[f"{scenario}_left"].sum()), "left_b": int(b[f"{scenario}_left"].sum())}
