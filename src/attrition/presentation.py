@@ -81,3 +81,9 @@ def conflict_table(ds: Dataset, company: str) -> pd.DataFrame:
         "Range we use": [format_interval(lo, hi) for lo, hi in zip(table["resolved_earliest"], table["resolved_latest"])],
         "What the source says": table["paraphrase"],
     }).reset_index(drop=True)
+
+
+def names(ds: Dataset, company: str, person_ids: list[str]) -> list[str]:
+    """Display names of people at `company`, in the order given."""
+    people = ds.people[ds.people["company"] == company].set_index("person_id")["name"]
+    return [people[p] for p in person_ids]

@@ -1,0 +1,30 @@
+"""The README's example commands must print exactly what the README says they print."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+
+from attrition.cli import main
+from attrition.dataset import REPO_ROOT
+
+
+def _examples() -> list[tuple[str, str]]:
+    text = (REPO_ROOT / "README.md").read_text()
+    pairs = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        for command, output in re.findall(r"^\$ (attrition .*)\n((?:(?!\$ ).*\n)*)", block, re.M):
+            pairs.append((command, output))
+    return pairs
+
+
+def test_readme_has_examples() -> None:
+    assert len(_examples()) >= 4
+
+
+@pytest.mark.parametrize("command, expected", _examples())
+def test_readme_example_output(command: str, expected: str, capsys) -> None:
+    assert main(shlex.split(command)[1:]) == 0
+    assert capsys.readouterr().out == expected
