@@ -124,9 +124,12 @@ SPECS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
-    """The checked raw tables. Each frame keeps a `line` column pointing back to its CSV line."""
+    """The checked raw tables. Each frame keeps a `line` column pointing back to its CSV line.
+
+    Compared and hashed by identity, so derived tables can be cached per loaded dataset.
+    """
 
     data_dir: Path
     freeze_date: date

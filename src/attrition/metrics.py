@@ -199,6 +199,21 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     )
 
 
+def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, exclude: Iterable[str] = (),
+                          start: date | str | None = None, end: date | str | None = None) -> pd.DataFrame:
+    """departed_share lo/hi from `start` (default: first join) to `end` (default: freeze date).
+
+    One row per day on which the value can change (a date bound of someone in the cohort), to be
+    drawn as a step function; the last row is `end`.
+    """
+    table = cohort_spells(ds, company, cohort, end, exclude)
+    first, last = pd.Timestamp(start) if start is not None else table["start_hi"].min(), as_of_timestamp(ds, end)
+    bounds = pd.concat([table[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
+    days = sorted({first, last, *bounds[(bounds > first) & (bounds < last)]})
+    rows = [(day, r.lo, r.hi) for day in days for r in [departed_share(ds, company, cohort, day, exclude)]]
+    return pd.DataFrame(rows, columns=["date", "lo", "hi"])
+
+
 METRICS: dict[str, str] = {
     "departed_count": "attrition.metrics:departed_count",
     "departed_share": "attrition.metrics:departed_share",

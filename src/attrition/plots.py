@@ -84,3 +84,91 @@ def swimlane(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
     ]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize=9)
     return ax
+
+
+def _year_ticks(ax: Axes, max_days: float) -> None:
+    years = range(0, int(max_days // 365.25) + 2)
+    ax.set_xticks([y * 365.25 for y in years], [f"{y}" for y in years])
+
+
+def survival_curve(kmf, tenure: pd.DataFrame, title: str, ax: Axes | None = None, label_departures: bool = True,
+                   scenario: str = "midpoint") -> Axes:
+    """Kaplan-Meier curve with its 95% band, at-risk counts under the axis and each departure named.
+
+    Names are stacked in a column at the right, in the order people left, each tied to its step by a
+    thin line, so that clustered departures never overlap.
+    """
+    from lifelines.plotting import add_at_risk_counts
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 6))
+    kmf.plot_survival_function(ax=ax, ci_show=True, color=COLORS["leave"], legend=False)
+    max_days = float(tenure[f"{scenario}_days"].max())
+    _year_ticks(ax, max_days)
+    ax.set_xlim(0, max_days * 1.02 + 1)
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel("Years since joining")
+    ax.set_ylabel("Share still at the company")
+    ax.set_title(title, loc="left")
+    if label_departures:
+        gone = tenure[tenure[f"{scenario}_left"]].sort_values(f"{scenario}_days")
+        sf = kmf.survival_function_.iloc[:, 0]
+        n = len(gone)
+        for i, row in enumerate(gone.itertuples()):
+            t = getattr(row, f"{scenario}_days")
+            y_step = float(sf[sf.index <= t].iloc[-1])
+            y_text = 0.97 - i * (0.9 / max(n - 1, 1))
+            ax.annotate(row.name, (t, y_step), xytext=(1.02, y_text), textcoords=("axes fraction", "data"),
+                        fontsize=8, va="center",
+                        arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6, "shrinkA": 2, "shrinkB": 2})
+    add_at_risk_counts(kmf, ax=ax, rows_to_show=["At risk"], at_risk_count_from_start_of_period=True)
+    return ax
+
+
+def share_over_time(series: pd.DataFrame, title: str, marks: pd.DataFrame | None = None,
+                    ax: Axes | None = None, label: str = "departed share") -> Axes:
+    """Departed share against calendar date: a band where dates are ranges, with dated marks.
+
+    `series` has columns date, lo, hi; `marks` (optional) has date and label columns, e.g. the
+    days headlines ran.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 5))
+    ax.fill_between(series["date"], series["lo"], series["hi"], step="post", color=COLORS["uncertain"], alpha=0.7,
+                    linewidth=0, label="range where a date is uncertain")
+    ax.step(series["date"], series["lo"], where="post", color=COLORS["leave"], label=label)
+    ax.step(series["date"], series["hi"], where="post", color=COLORS["leave"], linewidth=0.8)
+    ax.axhline(0.5, color="#555555", linestyle=":", linewidth=1)
+    ax.annotate("half", (series["date"].iloc[0], 0.5), xytext=(2, 3), textcoords="offset points", fontsize=8)
+    if marks is not None:
+        for i, row in enumerate(marks.sort_values("date").itertuples()):
+            ax.axvline(row.date, color="#333333", linewidth=0.7, linestyle="--")
+            ax.annotate(row.label, (row.date, 1.0 - 0.07 * (i % 4)), xytext=(3, 0), textcoords="offset points",
+                        fontsize=8, va="top")
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.set_xlabel("Calendar date")
+    ax.set_ylabel("Share of the cohort that had left")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    return ax
+
+
+def rates_by_year(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
+    """Departures per person-year at risk by calendar year, with exact 95% intervals."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    shown = table[table["person_years"] > 0]
+    err = [shown["rate"] - shown["rate_ci_lower"], shown["rate_ci_upper"] - shown["rate"]]
+    ax.bar(shown["year"].astype(str), shown["rate"], color=COLORS["leave"], alpha=0.8)
+    ax.errorbar(shown["year"].astype(str), shown["rate"], yerr=err, fmt="none", ecolor="#333333", capsize=4)
+    for row in shown.itertuples():
+        note = f"{row.departures_mid} left\n{row.person_years:.1f} person-yrs" + ("\n(part year)" if row.partial_year else "")
+        ax.annotate(note, (str(row.year), 0), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8,
+                    color="white" if row.rate > 0.3 else "#333333")
+    ax.set_xlabel("Calendar year")
+    ax.set_ylabel("Departures per person-year")
+    ax.set_title(title, loc="left")
+    return ax

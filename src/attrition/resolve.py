@@ -7,6 +7,8 @@ flagged, and `conflicts()` lists every source's version side by side. Nothing is
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from attrition.dataset import Dataset
@@ -32,6 +34,11 @@ def _resolve_group(rows: pd.DataFrame) -> pd.Series:
 
 def events(ds: Dataset) -> pd.DataFrame:
     """One row per person, company, spell and event type, with the resolved date interval."""
+    return _events(ds).copy()
+
+
+@lru_cache(maxsize=8)
+def _events(ds: Dataset) -> pd.DataFrame:
     resolved = (
         ds.evidence.groupby(EVENT_KEY, sort=True)[["earliest", "latest", "source_id"]]
         .apply(_resolve_group)

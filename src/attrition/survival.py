@@ -28,12 +28,13 @@ def _midpoint(lo: pd.Series, hi: pd.Series) -> pd.Series:
 
 
 def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                 exclude: Iterable[str] = ()) -> pd.DataFrame:
+                 exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
     """Time from joining to first leaving (days), per person, censored at `as_of`, in every reading.
 
     For each scenario in SCENARIOS there is a `<scenario>_days` duration and a `<scenario>_left`
     flag; `lower` and `upper` bound the tenure for the interval-censored fit (upper is inf while
-    the person may still be there).
+    the person may still be there). `origin`, if given, replaces every join date: use it to
+    measure time since a founding date instead of since each person's own join.
     """
     cohort_spells(ds, company, cohort, as_of, exclude)  # checks company, cohort and exclusions
     cutoff = as_of_timestamp(ds, as_of)
@@ -44,6 +45,8 @@ def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     table = table[(table["spell"] == 1) & (table["joined"] == "yes")].copy()
     if table.empty:
         raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {cutoff.date()}")
+    if origin is not None:
+        table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
     readings = {
         "midpoint": (_midpoint(table["start_lo"], table["start_hi"]), _midpoint(table["end_lo"], table["end_hi"])),
         "shortest": (table["start_hi"], table["end_lo"]),
@@ -95,15 +98,29 @@ def _median_ci(kmf) -> tuple[float | None, float | None]:
 
 
 def interval_survival_at(kmf, days: float) -> tuple[float, float]:
-    """Bounds of the NPMLE survival at `days`, as lifelines predicts them (set-valued estimate)."""
-    row = kmf.predict(days).fillna(1.0)  # NaN: before the first Turnbull point, no one has left
+    """Bounds of the NPMLE survival at `days`.
+
+    lifelines draws this estimate with steps-pre: the row at Turnbull point t gives S on
+    (previous point, t]. So S(days) is the first row at or after `days`.
+    """
+    sf = kmf.survival_function_
+    after = sf[sf.index >= days]
+    row = after.iloc[0] if len(after) else sf.iloc[-1]
     return float(row.min()), float(row.max())
 
 
 def interval_median(kmf) -> list[float | None]:
-    """lifelines' NPMLE median as [lower, upper]; None where the curve never reaches 0.5."""
-    values = sorted(float(v) for v in kmf.median_survival_time_.iloc[0])
-    return [None if math.isinf(v) else v for v in values]
+    """The NPMLE median as [lower, upper] days; None where that bound of S never reaches 0.5.
+
+    With steps-pre rows, S first drops to 0.5 or below just after the point preceding the first
+    row at or below 0.5, so that preceding point is the median.
+    """
+    sf = kmf.survival_function_
+    bounds = []
+    for column in sorted(sf.columns, key=lambda c: sf[c].sum()):
+        below = [i for i, v in enumerate(sf[column]) if v <= 0.5]
+        bounds.append(None if not below else float(sf.index[max(below[0] - 1, 0)]))
+    return bounds
 
 
 def _fmt_days(value: float | None) -> str:

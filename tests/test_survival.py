@@ -1,0 +1,158 @@
+"""Survival numbers against hand counts (synthetic roster, shipped data) and published lifelines results."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from attrition import load
+from attrition.cli import main
+from attrition.metrics import MetricError, compute, departed_share_series
+from attrition.survival import (
+    compare_groups, departures_by_year, fit_interval, fit_km, interval_median, interval_survival_at, median_tenure,
+    rate_ratio_test, share_departed_by_tenure, tenure_table,
+)
+
+
+# --- lifelines' own published numbers (docs "Survival analysis with lifelines", load_dd) ---------------
+
+@pytest.fixture(scope="module")
+def dd():
+    from lifelines.datasets import load_dd
+
+    return load_dd()
+
+
+def test_km_wrapper_reproduces_the_published_leaders_tenure_median(dd) -> None:
+    kmf = fit_km(dd["duration"], dd["observed"])
+    assert kmf.median_survival_time_ == 4.0
+    from lifelines.utils import median_survival_times
+
+    assert tuple(median_survival_times(kmf.confidence_interval_).iloc[0]) == (3.0, 4.0)
+    assert list(kmf.survival_function_at_times([1, 5, 10, 20]).round(4)) == [0.7218, 0.3340, 0.1813, 0.0910]
+
+
+def test_logrank_wrapper_reproduces_the_published_democracy_test(dd) -> None:
+    as_tenure = dd.rename(columns={"duration": "midpoint_days", "observed": "midpoint_left"})
+    dem = as_tenure["democracy"] == "Democracy"
+    result = compare_groups(as_tenure[dem], as_tenure[~dem])
+    assert result["test_statistic"] == pytest.approx(260.47, abs=0.01)
+    assert -math.log2(result["p_value"]) == pytest.approx(192.23, abs=0.01)
+
+
+# --- synthetic roster (conftest.py): four founders leave at 366, 790-820, 1127-1246 and 1627 days ---------
+
+def test_tenure_readings_bracket_the_uncertain_dates(ds) -> None:
+    t = tenure_table(ds, "acme", "founder").set_index("person_id")
+    assert (t.loc["bob", "shortest_days"], t.loc["bob", "midpoint_days"], t.loc["bob", "longest_days"]) == (790, 805, 820)
+    assert (t.loc["carol", "lower"], t.loc["carol", "upper"]) == (1127, 1246)
+    assert t["midpoint_left"].all()
+
+
+def test_censoring_at_the_as_of_date(ds) -> None:
+    t = tenure_table(ds, "acme", "founder", as_of="2022-01-01").set_index("person_id")
+    assert list(t["midpoint_left"].sort_index()) == [True, False, False, False]  # only alice had left
+    assert t.loc["bob", "midpoint_days"] == 731  # censored on 2022-01-01, 731 days after 2020-01-01
+    assert math.isinf(t.loc["bob", "upper"])
+
+
+def test_median_tenure_by_hand(ds) -> None:
+    result = median_tenure(ds, "acme", "founder")
+    # S drops to 0.5 at bob's departure: 790 days in the shortest reading, 820 in the longest.
+    assert (result.lo, result.hi, result.details["midpoint"]) == (790, 820, 805)
+    assert result.details["interval_censored"] == [790, 820]
+    assert (result.details["ci_lower"], result.details["ci_upper"]) == (366, 1627)
+
+
+def test_median_not_reached_while_fewer_than_half_have_left(ds, capsys) -> None:
+    result = median_tenure(ds, "acme", "founder", as_of="2022-01-01")
+    assert (result.lo, result.hi) == (None, None)
+    assert "not reached" in result.text
+
+
+def test_share_departed_by_tenure_by_hand(ds) -> None:
+    one_year = share_departed_by_tenure(ds, "acme", 400, "founder")
+    assert (one_year.lo, one_year.hi) == (pytest.approx(0.25), pytest.approx(0.25))  # alice left at 366 days
+    at_800 = share_departed_by_tenure(ds, "acme", 800, "founder")
+    assert (at_800.lo, at_800.hi) == (pytest.approx(0.25), pytest.approx(0.5))  # bob left between 790 and 820 days
+
+
+def test_interval_censored_fit_by_hand(ds) -> None:
+    kmf = fit_interval(tenure_table(ds, "acme", "founder"))
+    assert interval_survival_at(kmf, 1000) == pytest.approx((0.5, 0.5))
+    assert interval_survival_at(kmf, 800) == pytest.approx((0.5, 0.75))
+    assert interval_median(kmf) == [790, 820]
+
+
+def test_origin_measures_time_since_a_founding_date(ds) -> None:
+    t = tenure_table(ds, "acme", "founder", origin="2019-11-01").set_index("person_id")
+    assert t.loc["alice", "midpoint_days"] == 427  # 2019-11-01 to 2021-01-01
+
+
+def test_departure_rank_is_a_range_when_dates_overlap(tmp_path) -> None:
+    from conftest import FILES, write_dataset
+
+    evidence = FILES["evidence.csv"].replace("bob,acme,1,leave,2022-03-01,2022-03-31", "bob,acme,1,leave,2020-12-01,2021-01-31")
+    ds = load(write_dataset(tmp_path / "data", evidence_csv=evidence))
+    bob = compute("departure_rank", ds, company="acme", person="bob")
+    assert (bob.lo, bob.hi) == (1, 2) and bob.text.startswith("Bob B was the 1st to 2nd of 4 acme founders")
+    carol = compute("departure_rank", ds, company="acme", person="carol")
+    assert (carol.lo, carol.hi) == (3, 3)
+
+
+def test_departure_rank_of_someone_still_there_is_an_error(ds) -> None:
+    with pytest.raises(MetricError, match="had not left"):
+        compute("departure_rank", ds, company="acme", person="erin")
+
+
+def test_departures_by_year_by_hand(ds) -> None:
+    table = departures_by_year(ds, "acme", "founder").set_index("year")
+    assert list(table["departures_mid"]) == [0, 1, 1, 1, 1, 0]
+    assert table.loc[2020, "person_years"] == pytest.approx(4 * 366 / 365.25)
+    assert table.loc[2021, "person_years"] == pytest.approx(3 * 365 / 365.25)  # alice gone on 2021-01-01
+    assert (table.loc[2023, "departures_lo"], table.loc[2023, "departures_hi"]) == (1, 1)
+    # exact Poisson interval for 1 event: chi2(0.025, 2)/2 = 0.0253, chi2(0.975, 4)/2 = 5.5716
+    assert table.loc[2021, "rate_ci_upper"] * table.loc[2021, "person_years"] == pytest.approx(5.5716, abs=1e-4)
+
+
+def test_rate_ratio_test_matches_the_binomial_by_hand() -> None:
+    result = rate_ratio_test(6, 1.0, 1, 1.0)
+    assert result["rate_ratio"] == 6
+    assert result["p_value"] == pytest.approx(16 / 128)  # P(X >= 6) + P(X <= 1) for X ~ Bin(7, 1/2)
+
+
+def test_departed_share_series_steps_where_dates_change(ds) -> None:
+    series = departed_share_series(ds, "acme", "founder").set_index("date")
+    assert series.loc[pd.Timestamp("2023-02-01")].tolist() == [0.5, 0.75]
+    assert series.loc[pd.Timestamp("2023-05-31")].tolist() == [0.75, 0.75]
+
+
+# --- the shipped xAI data, counted by hand from data/evidence.csv -------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load()
+
+
+def test_shipped_founder_median_tenure(shipped) -> None:
+    # 12 founders joined 2023-07-12; the 6th of 12 departures is Jimmy Ba's on 2026-02-10 = 944 days.
+    result = median_tenure(shipped, "xai", "founder")
+    assert (result.lo, result.hi) == (944, 944)
+
+
+def test_shipped_tony_wu_was_the_fifth_founder_to_leave(shipped, capsys) -> None:
+    # Before him: Kosic (Apr 2024), Szegedy (2025), Babuschkin (2025-08-13), Yang (2026-01-20).
+    assert main(["metric", "departure_rank", "--company", "xai", "--person", "tony-wu", "--format", "json"]) == 0
+    import json
+
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["lo"], payload["hi"]) == (5, 5)
+    assert payload["person_ids"]["earlier"] == ["christian-szegedy", "greg-yang", "igor-babuschkin", "kyle-kosic"]
+
+
+def test_shipped_share_gone_within_two_years(shipped) -> None:
+    # Within 730 days of 2023-07-12 (by 2025-07-11): Kosic for sure; Szegedy (Feb or May 2025) too.
+    result = share_departed_by_tenure(shipped, "xai", 730, "founder")
+    assert (result.lo, result.hi) == (pytest.approx(2 / 12), pytest.approx(2 / 12))
