@@ -17,6 +17,7 @@ import pandas as pd
 
 from attrition.dataset import COHORTS, Dataset
 from attrition.tables import as_of_timestamp, spells
+from attrition.text import range_text
 
 PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
 
@@ -81,10 +82,6 @@ def _ids(frame: pd.DataFrame) -> list[str]:
     return sorted(frame["person_id"])
 
 
-def _range_text(lo: float, hi: float, fmt: str = "{:.0f}") -> str:
-    return fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
-
-
 def _status_groups(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     sure = table["joined"] == "yes"
     return {
@@ -121,12 +118,12 @@ def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, sha
             raise MetricError(f"no {noun} of {company} had joined by {cutoff.date()}: the share is undefined")
         lo = num_lo / den_hi
         hi = (num_hi / (den_lo + len(maybe_gone_late))) if den_lo + len(maybe_gone_late) else lo
-        den_text = _range_text(den_lo, den_hi)
-        text = (f"{_range_text(num_lo, num_hi)} of {den_text} {noun} departed "
-                f"({_range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {cutoff.date()}")
+        den_text = range_text(den_lo, den_hi)
+        text = (f"{range_text(num_lo, num_hi)} of {den_text} {noun} departed "
+                f"({range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {cutoff.date()}")
     else:
         lo, hi = num_lo, num_hi
-        text = f"{_range_text(num_lo, num_hi)} {noun} departed as of {cutoff.date()} (of {_range_text(den_lo, den_hi)} counted)"
+        text = f"{range_text(num_lo, num_hi)} {noun} departed as of {cutoff.date()} (of {range_text(den_lo, den_hi)} counted)"
     return MetricResult(
         metric="departed_share" if share else "departed_count",
         company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
@@ -151,7 +148,7 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     g = _status_groups(table)
     maybe_here = g["join_uncertain"][~(g["join_uncertain"]["end_hi"] <= cutoff)]
     lo, hi = len(g["active"]), len(g["active"]) + len(g["uncertain"]) + len(maybe_here)
-    text = f"{_range_text(lo, hi)} {PLURAL[cohort]} remaining at {company} as of {cutoff.date()}"
+    text = f"{range_text(lo, hi)} {PLURAL[cohort]} remaining at {company} as of {cutoff.date()}"
     return MetricResult(
         metric="remaining_count", company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
         lo=lo, hi=hi, unit="people", text=text,
@@ -189,7 +186,7 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     partial = overlap[~overlap.index.isin(inside.index)]
     lo, hi = len(inside), len(overlap)
     noun = f"{cohort} departures" if cohort else "departures"
-    text = f"{_range_text(lo, hi)} {noun} at {company} between {first.date()} and {last.date()}"
+    text = f"{range_text(lo, hi)} {noun} at {company} between {first.date()} and {last.date()}"
     return MetricResult(
         metric="departures_between", company=company, cohort=cohort, as_of=last.date().isoformat(),
         lo=lo, hi=hi, unit="departures", text=text,

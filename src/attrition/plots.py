@@ -12,6 +12,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from attrition.text import format_interval
+
 COLORS = {
     "leave": "#c0392b",
     "step_back": "#e67e22",
@@ -27,17 +29,6 @@ def use_style() -> None:
 
     sns.set_theme(style="whitegrid", context="notebook")
     plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "axes.titlesize": 13})
-
-
-def format_interval(lo: pd.Timestamp, hi: pd.Timestamp) -> str:
-    """A date interval as a reader says it: one day, one month, or 'from to'."""
-    if lo == hi:
-        return lo.strftime("%Y-%m-%d")
-    if (lo.month, lo.day, hi.month, hi.day) == (1, 1, 12, 31) and lo.year == hi.year:
-        return str(lo.year)
-    if lo.day == 1 and hi == lo + pd.offsets.MonthEnd(0):
-        return lo.strftime("%b %Y")
-    return f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
 
 
 def swimlane(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
@@ -86,9 +77,16 @@ def swimlane(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def _year_ticks(ax: Axes, max_days: float) -> None:
+def style_tenure_axes(ax: Axes, max_days: float, title: str) -> None:
+    """Axes of a tenure chart: years since joining across, share still there up."""
     years = range(0, int(max_days // 365.25) + 2)
     ax.set_xticks([y * 365.25 for y in years], [f"{y}" for y in years])
+    ax.set_xlim(0, max_days * 1.02 + 1)
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel("Years since joining")
+    ax.set_ylabel("Share still at the company")
+    ax.set_title(title, loc="left")
 
 
 def survival_curve(kmf, tenure: pd.DataFrame, title: str, ax: Axes | None = None, label_departures: bool = True,
@@ -103,14 +101,7 @@ def survival_curve(kmf, tenure: pd.DataFrame, title: str, ax: Axes | None = None
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 6))
     kmf.plot_survival_function(ax=ax, ci_show=True, color=COLORS["leave"], legend=False)
-    max_days = float(tenure[f"{scenario}_days"].max())
-    _year_ticks(ax, max_days)
-    ax.set_xlim(0, max_days * 1.02 + 1)
-    ax.set_ylim(0, 1.05)
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.set_xlabel("Years since joining")
-    ax.set_ylabel("Share still at the company")
-    ax.set_title(title, loc="left")
+    style_tenure_axes(ax, float(tenure[f"{scenario}_days"].max()), title)
     if label_departures:
         gone = tenure[tenure[f"{scenario}_left"]].sort_values(f"{scenario}_days")
         sf = kmf.survival_function_.iloc[:, 0]
@@ -131,7 +122,7 @@ def share_over_time(series: pd.DataFrame, title: str, marks: pd.DataFrame | None
     """Departed share against calendar date: a band where dates are ranges, with dated marks.
 
     `series` has columns date, lo, hi; `marks` (optional) has date and label columns, e.g. the
-    days headlines ran.
+    days headlines ran; keep labels short (a number keyed to a table) so that close dates stay legible.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 5))
@@ -144,10 +135,12 @@ def share_over_time(series: pd.DataFrame, title: str, marks: pd.DataFrame | None
     if marks is not None:
         for i, row in enumerate(marks.sort_values("date").itertuples()):
             ax.axvline(row.date, color="#333333", linewidth=0.7, linestyle="--")
-            ax.annotate(row.label, (row.date, 1.0 - 0.07 * (i % 4)), xytext=(3, 0), textcoords="offset points",
-                        fontsize=8, va="top")
+            ax.annotate(str(row.label), (row.date, 1.0 - 0.06 * (i % 4)), xytext=(-3, 0), textcoords="offset points",
+                        fontsize=8, va="top", ha="right",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#333333", "lw": 0.5})
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.set_xlabel("Calendar date")
     ax.set_ylabel("Share of the cohort that had left")
@@ -162,13 +155,28 @@ def rates_by_year(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Ax
         _, ax = plt.subplots(figsize=(8, 4.5))
     shown = table[table["person_years"] > 0]
     err = [shown["rate"] - shown["rate_ci_lower"], shown["rate_ci_upper"] - shown["rate"]]
-    ax.bar(shown["year"].astype(str), shown["rate"], color=COLORS["leave"], alpha=0.8)
-    ax.errorbar(shown["year"].astype(str), shown["rate"], yerr=err, fmt="none", ecolor="#333333", capsize=4)
-    for row in shown.itertuples():
-        note = f"{row.departures_mid} left\n{row.person_years:.1f} person-yrs" + ("\n(part year)" if row.partial_year else "")
-        ax.annotate(note, (str(row.year), 0), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8,
-                    color="white" if row.rate > 0.3 else "#333333")
+    ticks = [f"{r.year}{' (part)' if r.partial_year else ''}\n{r.departures_mid} left in\n{r.person_years:.1f} person-yrs"
+             for r in shown.itertuples()]
+    ax.bar(ticks, shown["rate"], color=COLORS["leave"], alpha=0.8)
+    ax.errorbar(ticks, shown["rate"], yerr=err, fmt="none", ecolor="#333333", capsize=4)
     ax.set_xlabel("Calendar year")
     ax.set_ylabel("Departures per person-year")
     ax.set_title(title, loc="left")
+    return ax
+
+
+def exact_vs_interval(kmf_exact, kmf_interval, title: str, ax: Axes | None = None) -> Axes:
+    """The midpoint Kaplan-Meier curve over the band the interval-censored (Turnbull) fit allows."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5))
+    sf = kmf_interval.survival_function_
+    finite = sf[sf.index < float("inf")]
+    lower, upper = finite.min(axis=1), finite.max(axis=1)
+    ax.fill_between(finite.index, lower, upper, step="pre", color=COLORS["uncertain"], alpha=0.8,
+                    label="interval-censored fit (range it allows)")
+    ax.step(finite.index, upper, where="pre", color="#777777", linewidth=0.8)
+    exact = kmf_exact.survival_function_.iloc[:, 0]
+    ax.step(exact.index, exact.values, where="post", color=COLORS["leave"], label="exact fit on date midpoints")
+    style_tenure_axes(ax, float(finite.index.max()), title)
+    ax.legend(loc="lower left", frameon=False, fontsize=9)
     return ax

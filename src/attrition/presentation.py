@@ -11,14 +11,11 @@ from datetime import date
 import pandas as pd
 
 from attrition.dataset import Dataset
-from attrition.plots import END_WORDS, format_interval
+from attrition.plots import END_WORDS
+from attrition.text import format_interval, range_text
 from attrition.tables import spells
 
 STATUS_WORDS = {"departed": "gone", "active": "still there", "uncertain": "leaving date straddles the as-of day"}
-
-
-def _days(lo: int, hi: int) -> str:
-    return f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
 
 
 def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | str | None = None) -> pd.DataFrame:
@@ -39,7 +36,7 @@ def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | st
             "Left": (f"{END_WORDS[row.end_event]} {format_interval(row.end_lo, row.end_hi)}"
                      + (" (sources disagree)" if row.end_conflict else "")) if ended else "",
             "Status": STATUS_WORDS[row.status],
-            "Days at the company": _days(row.tenure_lo_days, row.tenure_hi_days),
+            "Days at the company": range_text(row.tenure_lo_days, row.tenure_hi_days, "{:,}"),
             "Sources": ", ".join(sorted(set(filter(None, f"{row.start_sources};{row.end_sources}".split(";"))))),
             "_sort": (row.end_lo if ended else pd.Timestamp.max, row.start_lo, row.name),
         })
@@ -87,3 +84,27 @@ def names(ds: Dataset, company: str, person_ids: list[str]) -> list[str]:
     """Display names of people at `company`, in the order given."""
     people = ds.people[ds.people["company"] == company].set_index("person_id")["name"]
     return [people[p] for p in person_ids]
+
+
+def departed_on_dates(ds: Dataset, company: str, cohort: str, dates: dict[str, date | str],
+                      without: list[str]) -> pd.DataFrame:
+    """What the data says on each named date, with and without some people in the denominator."""
+    from attrition.metrics import departed_share
+
+    def cell(result) -> str:
+        num = range_text(result.numerator["lo"], result.numerator["hi"])
+        den = range_text(result.denominator["lo"], result.denominator["hi"])
+        pct = f"{result.lo:.1%}" if result.lo == result.hi else f"{result.lo:.1%} to {result.hi:.1%}"
+        return f"{num} of {den} ({pct})"
+
+    label = ", ".join(names(ds, company, without))
+    rows = []
+    for what, day in sorted(dates.items(), key=lambda kv: (str(kv[1]), kv[0])):
+        rows.append({
+            "Date": pd.Timestamp(day).strftime("%Y-%m-%d"),
+            "Headline or source": what,
+            "Departed, everyone counted": cell(departed_share(ds, company, cohort, day)),
+            f"Departed, without {label}": cell(departed_share(ds, company, cohort, day, exclude=without)),
+        })
+    return pd.DataFrame(rows)
+

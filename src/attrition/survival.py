@@ -19,6 +19,7 @@ import pandas as pd
 from attrition.dataset import Dataset
 from attrition.metrics import MetricError, MetricResult, PLURAL, cohort_spells
 from attrition.tables import as_of_timestamp, spells
+from attrition.text import days_and_years
 
 SCENARIOS = ("midpoint", "shortest", "longest")
 
@@ -123,10 +124,6 @@ def interval_median(kmf) -> list[float | None]:
     return bounds
 
 
-def _fmt_days(value: float | None) -> str:
-    return "not reached" if value is None else f"{value:,.0f} days ({value / 365.25:.1f} years)"
-
-
 def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                   exclude: Iterable[str] = ()) -> MetricResult:
     """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left."""
@@ -138,11 +135,11 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     lo, hi = medians["shortest"], medians["longest"]
     cutoff = as_of_timestamp(ds, as_of).date()
     if lo == hi:
-        value_text = _fmt_days(lo)
+        value_text = days_and_years(lo)
     else:
-        value_text = f"{_fmt_days(lo)} to {_fmt_days(hi)}"
+        value_text = f"{days_and_years(lo)} to {days_and_years(hi)}"
     text = (f"median tenure of {company} {PLURAL[cohort]}: {value_text} as of {cutoff} "
-            f"(midpoint fit {_fmt_days(medians['midpoint'])}, 95% CI {_fmt_days(ci[0])} to {_fmt_days(ci[1])}; "
+            f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to {days_and_years(ci[1])}; "
             f"n={len(tenure)}, {int(tenure['midpoint_left'].sum())} left)")
     return MetricResult(
         metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
@@ -274,3 +271,40 @@ def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint")
     result = logrank_test(a[f"{scenario}_days"], b[f"{scenario}_days"], a[f"{scenario}_left"], b[f"{scenario}_left"])
     return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
             "n_a": len(a), "n_b": len(b), "left_a": int(a[f"{scenario}_left"].sum()), "left_b": int(b[f"{scenario}_left"].sum())}
+
+
+def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                      exclude: Iterable[str] = (), years: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
+    """Median tenure and share gone by N years under every reading of the dates, side by side."""
+    tenure = tenure_table(ds, company, cohort, as_of, exclude)
+    rows = []
+    for scenario in SCENARIOS:
+        kmf = fit_scenario(tenure, scenario)
+        row = {"reading": scenario, "median_days_lo": _median(kmf), "median_days_hi": _median(kmf)}
+        for y in years:
+            gone = 1 - float(kmf.survival_function_at_times([y * 365.25]).iloc[0])
+            row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = gone
+        rows.append(row)
+    kmf = fit_interval(tenure)
+    lo, hi = interval_median(kmf)
+    row = {"reading": "interval-censored", "median_days_lo": lo, "median_days_hi": hi}
+    for y in years:
+        s_lo, s_hi = interval_survival_at(kmf, y * 365.25)
+        row[f"gone_by_{y}y_lo"], row[f"gone_by_{y}y_hi"] = 1 - s_hi, 1 - s_lo
+    rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def founding_date_sensitivity(ds: Dataset, company: str, cohort: str = "founder", as_of: date | str | None = None,
+                              exclude: Iterable[str] = (), milestone: str = "founded") -> pd.DataFrame:
+    """Median time from each sourced founding date to leaving; a founding month gives a range."""
+    versions = ds.milestones[(ds.milestones["company"] == company) & (ds.milestones["milestone_id"] == milestone)]
+    if versions.empty:
+        raise MetricError(f"no {milestone!r} milestone for {company} in milestones.csv")
+    rows = []
+    for v in versions.sort_values(["earliest", "source_id"]).itertuples():
+        medians = [_median(fit_scenario(tenure_table(ds, company, cohort, as_of, exclude, origin=o)))
+                   for o in (v.latest, v.earliest)]
+        rows.append({"founding_version": v.label, "earliest": v.earliest, "latest": v.latest,
+                     "source_id": v.source_id, "median_days_lo": medians[0], "median_days_hi": medians[1]})
+    return pd.DataFrame(rows)

@@ -1,0 +1,31 @@
+"""How numbers and dates are written for readers, in one place so every output says them alike."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def range_text(lo: float, hi: float, fmt: str = "{:.0f}") -> str:
+    """'6' when both bounds agree, '5 to 6' when they do not."""
+    return fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
+
+
+def days_and_years(value: float | None) -> str:
+    """A tenure: '944 days (2.6 years)', or 'not reached' when the median does not exist yet."""
+    return "not reached" if value is None or pd.isna(value) else f"{value:,.0f} days ({value / 365.25:.1f} years)"
+
+
+def format_interval(lo: pd.Timestamp, hi: pd.Timestamp) -> str:
+    """A date interval as a reader says it: one day, one month, one year, or 'from to'."""
+    if lo == hi:
+        return lo.strftime("%Y-%m-%d")
+    if (lo.month, lo.day, hi.month, hi.day) == (1, 1, 12, 31) and lo.year == hi.year:
+        return str(lo.year)
+    if lo.day == 1 and hi == lo + pd.offsets.MonthEnd(0):
+        return lo.strftime("%b %Y")
+    return f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
+
+
+def p_value_text(p: float) -> str:
+    """'p = 0.023', or 'p < 0.001' rather than a row of zeros."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
