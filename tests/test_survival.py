@@ -12,8 +12,9 @@ from attrition.cli import main
 from attrition.metrics import MetricError, compute, departed_share_series
 from attrition.survival import (
     compare_groups, departures_by_year, fit_interval, fit_km, interval_median, interval_survival_at, median_tenure,
-    rate_ratio_test, share_departed_by_tenure, tenure_table,
+    share_departed_by_tenure, tenure_table,
 )
+from attrition.rates import rate_ratio_test
 
 
 # --- lifelines' own published numbers (docs "Survival analysis with lifelines", load_dd) ---------------

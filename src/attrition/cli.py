@@ -48,7 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     metric.add_argument("--end", type=_iso_date)
     metric.add_argument("--exclude", nargs="+", default=[], metavar="PERSON_ID")
     metric.add_argument("--days", type=int, help="tenure in days (share_departed_by_tenure)")
-    metric.add_argument("--person", metavar="PERSON_ID", help="person (departure_rank)")
+    metric.add_argument("--person", metavar="PERSON_ID", help="person (departure_rank, days_before_milestone)")
+    metric.add_argument("--basis", choices=("roster", "reported"),
+                        help="hiring metrics: named people in the roster, or a count a source reported")
+    metric.add_argument("--baseline-start", type=_iso_date, help="hiring_rate_ratio: start of the window compared with")
+    metric.add_argument("--baseline-end", type=_iso_date, help="hiring_rate_ratio: end of the window compared with")
+    metric.add_argument("--milestone", metavar="MILESTONE_ID", help="days_before_milestone: a milestone_id")
     metric.add_argument("--format", choices=("text", "json"), default="text")
 
     report = sub.add_parser("report", parents=[common], help="execute the notebooks in order, in place")
@@ -82,7 +87,8 @@ def _metric(ds: dataset.Dataset, args: argparse.Namespace) -> int:
 
     result = compute(args.name, ds, company=args.company, cohort=args.cohort, as_of=args.as_of,
                      start=args.start, end=args.end, exclude=args.exclude,
-                     days=args.days, person=args.person)
+                     days=args.days, person=args.person, basis=args.basis, baseline_start=args.baseline_start,
+                     baseline_end=args.baseline_end, milestone_id=args.milestone)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     else:

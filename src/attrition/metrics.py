@@ -220,6 +220,10 @@ METRICS: dict[str, str] = {
     "median_tenure": "attrition.survival:median_tenure",
     "share_departed_by_tenure": "attrition.survival:share_departed_by_tenure",
     "departure_rank": "attrition.survival:departure_rank",
+    "hires_between": "attrition.hiring:hires_between",
+    "days_per_hire": "attrition.hiring:days_per_hire",
+    "hiring_rate_ratio": "attrition.hiring:hiring_rate_ratio",
+    "days_before_milestone": "attrition.hiring:days_before_milestone",
 }
 """Metric name -> "module:function"; modules load on first use so light commands stay quick."""
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from attrition.dataset import Dataset
 from attrition.metrics import MetricError, MetricResult, PLURAL, cohort_spells
+from attrition.rates import poisson_ci
 from attrition.tables import as_of_timestamp, spells
 from attrition.text import days_and_years
 
@@ -218,8 +219,6 @@ def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_
     `departures_lo`/`_hi` count departures certainly / possibly in the year; the rate uses the
     midpoint reading, as do person-years. The last year is cut at `as_of` (`partial_year`).
     """
-    from scipy.stats import chi2
-
     tenure = tenure_table(ds, company, cohort, as_of, exclude)
     cutoff = as_of_timestamp(ds, as_of)
     start = tenure["start_mid"]
@@ -230,8 +229,7 @@ def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_
         overlap_days = (stop.clip(upper=y1) - start.clip(lower=y0)).dt.total_seconds().clip(lower=0) / 86400
         exposure = float(overlap_days.sum()) / 365.25
         k = int((tenure["midpoint_left"] & (tenure["end_mid"] >= y0) & (tenure["end_mid"] < y1)).sum())
-        lo_ci = chi2.ppf(alpha / 2, 2 * k) / 2 if k > 0 else 0.0
-        hi_ci = chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
+        lo_ci, hi_ci = poisson_ci(k, alpha)
         rows.append({
             "year": year,
             "departures_lo": int(((tenure["end_lo"] >= y0) & (tenure["end_hi"] < y1)).sum()),
@@ -244,24 +242,6 @@ def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_
             "partial_year": bool(y1 < pd.Timestamp(year + 1, 1, 1)),
         })
     return pd.DataFrame(rows)
-
-
-def rate_ratio_test(k_a: int, exposure_a: float, k_b: int, exposure_b: float) -> dict[str, float]:
-    """Compare two Poisson rates exactly: conditional on k_a + k_b, k_a is binomial under equal rates."""
-    from scipy.stats import binomtest
-
-    if exposure_a <= 0 or exposure_b <= 0:
-        raise MetricError("both periods need time at risk to compare their rates")
-    n = k_a + k_b
-    share = exposure_a / (exposure_a + exposure_b)
-    ratio = (k_a / exposure_a) / (k_b / exposure_b) if k_b else float("inf")
-    if n == 0:
-        return {"rate_ratio": float("nan"), "p_value": 1.0, "ci_lower": 0.0, "ci_upper": float("inf"), "n": 0}
-    test = binomtest(k_a, n, share)
-    ci = test.proportion_ci(confidence_level=0.95, method="exact")
-    to_ratio = lambda p: (p / (1 - p)) * (exposure_b / exposure_a) if p < 1 else float("inf")
-    return {"rate_ratio": ratio, "p_value": float(test.pvalue), "ci_lower": to_ratio(ci.low),
-            "ci_upper": to_ratio(ci.high), "n": n}
 
 
 def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint") -> dict[str, float]:
