@@ -180,3 +180,46 @@ def exact_vs_interval(kmf_exact, kmf_interval, title: str, ax: Axes | None = Non
     style_tenure_axes(ax, float(finite.index.max()), title)
     ax.legend(loc="lower left", frameon=False, fontsize=9)
     return ax
+
+
+def hiring_timeline(per_month: pd.DataFrame, roster: pd.DataFrame, reported: pd.DataFrame, marks: pd.DataFrame,
+                    departures: pd.Series, title: str, start: pd.Timestamp) -> plt.Figure:
+    """Hires per month under a headcount panel, with milestones and founder departures marked.
+
+    per_month: month, hires (named hires whose join month is known); roster: date, lo, hi (named
+    people at the company); reported: end, value, measure (staff counts sources published);
+    marks: date, label (milestones); departures: dates of founder departures.
+    """
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    top.fill_between(roster["date"], roster["lo"], roster["hi"], step="post", color=COLORS["uncertain"], alpha=0.8,
+                     label="named people in our roster (range)")
+    top.step(roster["date"], roster["lo"], where="post", color=COLORS["active"], label="named people, certain")
+    for measure, marker in (("technical_staff", "D"), ("employees", "o")):
+        points = reported[reported["measure"] == measure]
+        if not points.empty:
+            top.scatter(points["end"], points["value"], marker=marker, color="#222222", zorder=3,
+                        label=f"reported by a source: {measure.replace('_', ' ')}")
+            for p in points.itertuples():
+                top.annotate(f"{p.value:,}", (p.end, p.value), xytext=(5, 0), textcoords="offset points", fontsize=8,
+                             va="center")
+    top.set_yscale("log")
+    top.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    top.set_ylabel("People (log scale)")
+    top.plot(departures, [top.get_ylim()[0] * 1.15] * len(departures), "v", color=COLORS["leave"], markersize=7,
+             label="a founder leaves", linestyle="none")
+    top.legend(loc="center left", fontsize=8, frameon=True, framealpha=0.9)
+    top.set_title(title, loc="left")
+    bottom.bar(per_month["month"], per_month["hires"], width=25, align="edge", color=COLORS["active"])
+    bottom.set_ylabel("Named hires per month")
+    bottom.set_xlabel("Calendar date")
+    bottom.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    for i, row in enumerate(marks.sort_values("date").itertuples()):
+        for ax in (top, bottom):
+            ax.axvline(row.date, color="#555555", linestyle="--", linewidth=0.7)
+        top.annotate(row.label, (row.date, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -4),
+                     textcoords="offset points", rotation=90, fontsize=7, va="top", ha="left", color="#333333")
+    bottom.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    bottom.set_xlim(start, roster["date"].max() + pd.Timedelta(days=30))
+    fig.tight_layout()
+    return fig
