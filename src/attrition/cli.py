@@ -15,6 +15,7 @@ from pathlib import Path
 
 from attrition import dataset
 from attrition.dataset import DEFAULT_DATA_DIR, DataError
+from attrition.registry import READINGS
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -39,22 +40,39 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--as-of", type=_iso_date, help="as-of date (default: the dataset's freeze date)")
     build.add_argument("--out", type=Path, help="output folder (default: DATA/processed)")
 
-    metric = sub.add_parser("metric", parents=[common], help="compute one metric, as a range where dates are uncertain")
-    metric.add_argument("name", help="metric name, e.g. departed_share")
-    metric.add_argument("--company", required=True)
-    metric.add_argument("--cohort", choices=dataset.COHORTS)
-    metric.add_argument("--as-of", type=_iso_date)
-    metric.add_argument("--start", type=_iso_date)
-    metric.add_argument("--end", type=_iso_date)
-    metric.add_argument("--exclude", nargs="+", default=[], metavar="PERSON_ID")
-    metric.add_argument("--days", type=int, help="tenure in days (share_departed_by_tenure)")
-    metric.add_argument("--person", metavar="PERSON_ID", help="person (departure_rank, days_before_milestone)")
-    metric.add_argument("--basis", choices=("roster", "reported"),
+    params = argparse.ArgumentParser(add_help=False)
+    params.add_argument("--company")
+    params.add_argument("--cohort", choices=dataset.COHORTS)
+    params.add_argument("--as-of", type=_iso_date)
+    params.add_argument("--start", type=_iso_date)
+    params.add_argument("--end", type=_iso_date)
+    params.add_argument("--exclude", nargs="+", default=[], metavar="PERSON_ID")
+    params.add_argument("--days", type=int, help="tenure in days (share_departed_by_tenure)")
+    params.add_argument("--person", metavar="PERSON_ID", help="a person (departure_rank, event_date, ...)")
+    params.add_argument("--basis", choices=("roster", "reported"),
                         help="hiring metrics: named people in the roster, or a count a source reported")
-    metric.add_argument("--baseline-start", type=_iso_date, help="hiring_rate_ratio: start of the window compared with")
-    metric.add_argument("--baseline-end", type=_iso_date, help="hiring_rate_ratio: end of the window compared with")
-    metric.add_argument("--milestone", metavar="MILESTONE_ID", help="days_before_milestone: a milestone_id")
-    metric.add_argument("--format", choices=("text", "json"), default="text")
+    params.add_argument("--baseline-start", type=_iso_date, help="hiring_rate_ratio: start of the window compared with")
+    params.add_argument("--baseline-end", type=_iso_date, help="hiring_rate_ratio: end of the window compared with")
+    params.add_argument("--milestone", metavar="MILESTONE_ID", help="a milestone_id from milestones.csv")
+    params.add_argument("--event", choices=("join", "leave", "step_back"), help="event_date: which event")
+    params.add_argument("--count-id", help="count_ratio: a count_id from reported_counts.csv")
+    params.add_argument("--hours", type=float, help="weekly_hours_per_day: hours per week")
+    params.add_argument("--affiliation", help="prior_affiliation: an employer or school")
+    params.add_argument("--format", choices=("text", "json"), default="text")
+
+    metric = sub.add_parser("metric", parents=[common, params],
+                            help="compute one metric, as a range where dates are uncertain")
+    metric.add_argument("name", help="metric name, e.g. departed_share")
+
+    check = sub.add_parser("check", parents=[common, params], help="check one claim against the data")
+    check.add_argument("name", help="metric name, e.g. departed_share")
+    check.add_argument("--reported", required=True, help="the value the claim states (a number, or an ISO date)")
+    check.add_argument("--reading", required=True, choices=[r for r in READINGS if r != "not_evaluated"])
+    check.add_argument("--tolerance", type=float, help="allowed difference (needed for --reading about)")
+
+    claims = sub.add_parser("claims", parents=[common], help="print the claims ledger with verdicts")
+    claims.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    claims.add_argument("--claim", metavar="CLAIM_ID", help="only this claim")
 
     report = sub.add_parser("report", parents=[common], help="execute the notebooks in order, in place")
     report.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: notebooks/)")
@@ -82,17 +100,66 @@ def _build(ds: dataset.Dataset, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PARAMS = ("company", "cohort", "start", "end", "exclude", "days", "person", "basis", "baseline_start",
+          "baseline_end", "event", "count_id", "hours", "affiliation")
+
+
+def _params(args: argparse.Namespace) -> dict:
+    params = {name: getattr(args, name) for name in PARAMS}
+    params["milestone_id"] = args.milestone
+    return {k: v for k, v in params.items() if v not in (None, [])}
+
+
 def _metric(ds: dataset.Dataset, args: argparse.Namespace) -> int:
     from attrition.metrics import compute
 
-    result = compute(args.name, ds, company=args.company, cohort=args.cohort, as_of=args.as_of,
-                     start=args.start, end=args.end, exclude=args.exclude,
-                     days=args.days, person=args.person, basis=args.basis, baseline_start=args.baseline_start,
-                     baseline_end=args.baseline_end, milestone_id=args.milestone)
+    result = compute(args.name, ds, as_of=args.as_of, **_params(args))
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     else:
         print(result.text)
+    return EXIT_OK
+
+
+def _check(ds: dataset.Dataset, args: argparse.Namespace) -> int:
+    from attrition.claims import check
+    from attrition.metrics import MetricError
+
+    if args.reading == "about" and args.tolerance is None:
+        raise MetricError("--reading about needs --tolerance")
+    result = check(ds, args.name, _params(args), args.reported, args.reading, args.tolerance, args.as_of)
+    if args.format == "json":
+        print(json.dumps(result, indent=2, sort_keys=True, default=str))
+        return EXIT_OK
+    reason = {
+        "supported": "the whole range the data gives satisfies the claim",
+        "contradicted": "no value in the range the data gives satisfies the claim",
+        "uncertain": "part of the range the data gives satisfies the claim and part does not",
+        "not_evaluated": result["why"],
+    }[result["verdict"]]
+    print(f"{result['verdict']}: the claim reads {result['reading']}; the data says {result['measured']} "
+          f"({reason}).")
+    return EXIT_OK
+
+
+def _claims(ds: dataset.Dataset, args: argparse.Namespace) -> int:
+    from attrition.claims import evaluate
+
+    ledger = evaluate(ds, args.claim)
+    if args.format == "csv":
+        sys.stdout.write(ledger.to_csv(index=False, lineterminator="\n"))
+    elif args.format == "json":
+        print(json.dumps(ledger.to_dict("records"), indent=2, ensure_ascii=False))
+    else:
+        for row in ledger.itertuples():
+            print(f"{row.verdict.upper():<13} {row.claim_id}  ({row.publisher}, as of {row.as_of})")
+            print(f"{'':14}{row.claim}")
+            if row.verdict != "not_evaluated":
+                print(f"{'':14}claim: {row.reported}; data: {row.measured}")
+            else:
+                print(f"{'':14}why not: {row.note}")
+        counts = ledger["verdict"].value_counts()
+        print(", ".join(f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "uncertain", "not_evaluated")))
     return EXIT_OK
 
 
@@ -103,7 +170,8 @@ def _report(ds: dataset.Dataset, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": _validate, "build": _build, "metric": _metric, "report": _report}
+COMMANDS = {"validate": _validate, "build": _build, "metric": _metric, "check": _check, "claims": _claims,
+            "report": _report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from attrition.registry import READINGS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 
@@ -72,6 +74,7 @@ class TableSpec:
     integers: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
+    optional_file: bool = False
 
 
 SPECS = {
@@ -121,6 +124,16 @@ SPECS = {
         integers=("value",),
         key=("count_id",),
     ),
+    "claims": TableSpec(
+        "claims.csv",
+        ("claim_id", "source_id", "claim", "as_of", "metric", "params", "reported", "reading", "tolerance", "note"),
+        slugs=("claim_id", "source_id"),
+        enums={"reading": READINGS},
+        dates=("as_of",),
+        required=("claim",),
+        key=("claim_id",),
+        optional_file=True,
+    ),
 }
 
 
@@ -138,6 +151,7 @@ class Dataset:
     evidence: pd.DataFrame
     milestones: pd.DataFrame
     counts: pd.DataFrame
+    claims: pd.DataFrame
 
     @property
     def companies(self) -> list[str]:
@@ -168,6 +182,8 @@ def _read_text(path: Path, problems: list[Problem]) -> str | None:
 def _read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.DataFrame | None:
     """Parse one CSV into strings, checking the header and the field count of every row."""
     if not path.exists():
+        if spec.optional_file:
+            return pd.DataFrame(columns=[*spec.columns, "line"])
         problems.append(Problem(spec.name, None, None, None, f"file not found in {path.parent}"))
         return None
     text = _read_text(path, problems)
@@ -275,7 +291,7 @@ def read_freeze_date(data_dir: Path, problems: list[Problem]) -> date | None:
 def _check_references(ds: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     """Every id used in one file must be defined in the file that owns it."""
     known_sources = set(ds["sources"]["source_id"])
-    for name in ("evidence", "milestones", "counts"):
+    for name in ("evidence", "milestones", "counts", "claims"):
         frame = ds[name]
         for row in frame[~frame["source_id"].isin(known_sources)].itertuples():
             problems.append(Problem(SPECS[name].name, int(row.line), "source_id",
@@ -335,6 +351,9 @@ def load(data_dir: Path | str | None = None) -> Dataset:
     if len(frames) == len(SPECS):
         _check_references(frames, problems)
         _check_spells(frames["evidence"], frames["people"], problems)
+        from attrition.claims import claim_problems  # needs the metric functions, which need this module
+
+        problems.extend(claim_problems(frames["claims"]))
     if problems or freeze is None:
         raise DataError(problems)
     return Dataset(data_dir=data_dir, freeze_date=freeze, **frames)

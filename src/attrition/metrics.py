@@ -16,6 +16,7 @@ from datetime import date
 import pandas as pd
 
 from attrition.dataset import COHORTS, Dataset
+from attrition.registry import METRICS
 from attrition.tables import as_of_timestamp, spells
 from attrition.text import range_text
 
@@ -209,23 +210,6 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     days = sorted({first, last, *bounds[(bounds > first) & (bounds < last)]})
     rows = [(day, r.lo, r.hi) for day in days for r in [departed_share(ds, company, cohort, day, exclude)]]
     return pd.DataFrame(rows, columns=["date", "lo", "hi"])
-
-
-METRICS: dict[str, str] = {
-    "departed_count": "attrition.metrics:departed_count",
-    "departed_share": "attrition.metrics:departed_share",
-    "remaining_count": "attrition.metrics:remaining_count",
-    "departures_between": "attrition.metrics:departures_between",
-    "headcount": "attrition.metrics:headcount",
-    "median_tenure": "attrition.survival:median_tenure",
-    "share_departed_by_tenure": "attrition.survival:share_departed_by_tenure",
-    "departure_rank": "attrition.survival:departure_rank",
-    "hires_between": "attrition.hiring:hires_between",
-    "days_per_hire": "attrition.hiring:days_per_hire",
-    "hiring_rate_ratio": "attrition.hiring:hiring_rate_ratio",
-    "days_before_milestone": "attrition.hiring:days_before_milestone",
-}
-"""Metric name -> "module:function"; modules load on first use so light commands stay quick."""
 
 
 def metric_function(name: str) -> Callable[..., MetricResult]:

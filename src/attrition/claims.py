@@ -1,0 +1,209 @@
+"""The claims ledger: every published claim, checked against the data as of its own date.
+
+A claim names a metric with its parameters, the value the source reported and how to read it.
+The metric gives a range [lo, hi] (dates and rosters are uncertain); the claim allows a set of
+values (its reading). The verdict compares the two:
+
+- supported: every value in the measured range is allowed by the reading;
+- contradicted: no value in the range is allowed;
+- uncertain: some are, some are not (the data cannot settle it);
+- not_evaluated: the data cannot speak to the claim (the note says why).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from datetime import date
+
+import pandas as pd
+
+from attrition.dataset import ISO_DATE, Dataset, Problem
+from attrition.metrics import MetricError, MetricResult, compute, metric_function
+from attrition.registry import METRICS
+
+DATE_METRICS = ("event_date", "milestone_date")
+LIST_PARAMS = ("exclude",)
+NUMBER_PARAMS = ("days", "hours")
+EPSILON = 1e-9
+VERDICTS = ("supported", "contradicted", "uncertain", "not_evaluated")
+
+
+def parse_params(text: str) -> dict[str, object]:
+    """`company=xai; cohort=founder; exclude=a|b` -> {"company": "xai", ..., "exclude": ["a", "b"]}."""
+    params: dict[str, object] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise ValueError(f"{part!r} is not key=value")
+        if key in params:
+            raise ValueError(f"parameter {key!r} is given twice")
+        if key in LIST_PARAMS:
+            params[key] = [v.strip() for v in value.split("|") if v.strip()]
+        elif key in NUMBER_PARAMS:
+            params[key] = float(value) if "." in value else int(value)
+        else:
+            params[key] = value
+    return params
+
+
+def _parameters(metric: str) -> inspect.Signature:
+    return inspect.signature(metric_function(metric))
+
+
+def parse_reported(value: str, metric: str) -> float | date:
+    """The reported value: an ISO date for date metrics, else a number."""
+    if metric in DATE_METRICS:
+        if not ISO_DATE.match(value):
+            raise ValueError("must be an ISO date (YYYY-MM-DD) for a date metric")
+        return date.fromisoformat(value)
+    return float(value)
+
+
+def claim_problems(claims: pd.DataFrame) -> list[Problem]:
+    """Checks that need the metric registry: metric names, parameters, reported values, readings."""
+    problems = []
+    for row in claims.to_dict("records"):
+        def report(column: str, message: str) -> None:
+            problems.append(Problem("claims.csv", int(row["line"]), column, row[column], message))
+
+        if row["reading"] == "not_evaluated":
+            if not row["note"]:
+                report("note", "a not_evaluated claim needs a note saying why the data cannot speak to it")
+            continue
+        if row["metric"] not in METRICS:
+            report("metric", f"unknown metric; choose one of: {', '.join(sorted(METRICS))}")
+            continue
+        try:
+            params = parse_params(row["params"])
+        except ValueError as err:
+            report("params", str(err))
+            continue
+        signature = _parameters(row["metric"])
+        for key in params:
+            if key not in signature.parameters or key in ("ds", "as_of"):
+                report("params", f"{row['metric']} takes no parameter {key!r}")
+        for name, p in signature.parameters.items():
+            if p.default is inspect.Parameter.empty and name != "ds" and name not in params:
+                report("params", f"{row['metric']} needs parameter {name!r}")
+        try:
+            parse_reported(row["reported"], row["metric"])
+        except ValueError as err:
+            report("reported", str(err) if "ISO" in str(err) else "must be a number")
+        if row["tolerance"]:
+            try:
+                if float(row["tolerance"]) < 0:
+                    raise ValueError
+            except ValueError:
+                report("tolerance", "must be a number of zero or more")
+        elif row["reading"] == "about":
+            report("tolerance", "an 'about' reading needs a tolerance")
+    return problems
+
+
+def _as_number(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return float(date.fromisoformat(value).toordinal())
+    if isinstance(value, date):
+        return float(value.toordinal())
+    return float(value)
+
+
+def allowed_interval(reported: float, reading: str, tolerance: float = 0.0) -> tuple[float, float, bool, bool]:
+    """The values a claim allows: (low, high, low is open, high is open)."""
+    if reading in ("exact", "about"):
+        return reported - tolerance, reported + tolerance, False, False
+    if reading == "at_least":
+        return reported, math.inf, False, False
+    if reading == "more_than":
+        return reported, math.inf, True, False
+    if reading == "less_than":
+        return -math.inf, reported, False, True
+    raise ValueError(f"unknown reading {reading!r}")
+
+
+def verdict(lo: object, hi: object, reported: object, reading: str, tolerance: float | None = None) -> str:
+    """supported / contradicted / uncertain for a measured range against a claim's reading.
+
+    `lo` or `hi` of None means unbounded on that side (e.g. "median not reached"); ISO dates are
+    compared as days.
+    """
+    if reading == "not_evaluated":
+        return "not_evaluated"
+    m_lo, m_hi = _as_number(lo), _as_number(hi)
+    m_lo = -math.inf if m_lo is None else m_lo
+    m_hi = math.inf if m_hi is None else m_hi
+    a_lo, a_hi, open_lo, open_hi = allowed_interval(_as_number(reported), reading, float(tolerance or 0))
+    above_floor = (lambda v: v > a_lo + EPSILON) if open_lo else (lambda v: v >= a_lo - EPSILON)
+    below_ceiling = (lambda v: v < a_hi - EPSILON) if open_hi else (lambda v: v <= a_hi + EPSILON)
+    if above_floor(m_lo) and below_ceiling(m_hi):
+        return "supported"
+    if not below_ceiling(m_lo) or not above_floor(m_hi):
+        return "contradicted"
+    return "uncertain"
+
+
+def reading_text(reported: str, reading: str, tolerance: str | float | None) -> str:
+    """'about 0.5 (plus or minus 0.05)', 'at least 5', ..."""
+    if reading == "not_evaluated":
+        return ""
+    words = {"exact": "exactly", "about": "about", "at_least": "at least", "more_than": "more than",
+             "less_than": "less than"}[reading]
+    tol = f" (plus or minus {float(tolerance):g})" if tolerance not in (None, "") and float(tolerance) else ""
+    return f"{words} {reported}{tol}"
+
+
+def check(ds: Dataset, metric: str, params: dict, reported: str, reading: str, tolerance: float | None = None,
+          as_of: date | str | None = None) -> dict:
+    """Check one claim: compute the metric as of `as_of` and give the verdict with both values."""
+    call = dict(params)
+    if "as_of" in _parameters(metric).parameters:
+        call["as_of"] = as_of
+    result: MetricResult = compute(metric, ds, **call)
+    value = parse_reported(str(reported), metric)
+    if result.lo is None and result.hi is None:
+        outcome, why = "not_evaluated", "the metric is undefined for this window or date"
+    else:
+        outcome, why = verdict(result.lo, result.hi, value, reading, tolerance), ""
+    return {"verdict": outcome, "measured_lo": result.lo, "measured_hi": result.hi, "measured": result.text,
+            "reported": str(reported), "reading": reading_text(str(reported), reading, tolerance),
+            "as_of": result.as_of if as_of is None else pd.Timestamp(as_of).date().isoformat(),
+            "why": why, "metric_result": result.to_dict()}
+
+
+def evaluate(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
+    """The ledger: one row per claim with its source, reading, measured range and verdict."""
+    claims = ds.claims if claim_id is None else ds.claims[ds.claims["claim_id"] == claim_id]
+    if claim_id is not None and claims.empty:
+        raise MetricError(f"no claim {claim_id!r} in claims.csv")
+    sources = ds.sources.set_index("source_id")
+    rows = []
+    for c in claims.itertuples():
+        source = sources.loc[c.source_id]
+        row = {"claim_id": c.claim_id, "publisher": source["publisher"],
+               "published": "" if pd.isna(source["published"]) else source["published"].date().isoformat(),
+               "as_of": c.as_of.date().isoformat(), "claim": c.claim, "metric": c.metric, "params": c.params,
+               "reported": reading_text(c.reported, c.reading, c.tolerance), "measured": "", "measured_lo": "",
+               "measured_hi": "", "verdict": "not_evaluated", "note": c.note, "source_id": c.source_id,
+               "url": source["url"]}
+        if c.reading != "not_evaluated":
+            result = check(ds, c.metric, parse_params(c.params), c.reported, c.reading, c.tolerance or None, c.as_of)
+            row.update(measured=result["measured"], verdict=result["verdict"],
+                       measured_lo=_display(result["measured_lo"]), measured_hi=_display(result["measured_hi"]))
+            if result["why"]:
+                row["note"] = f"{c.note} ({result['why']})".strip()
+        rows.append(row)
+    columns = ["claim_id", "publisher", "published", "as_of", "claim", "metric", "params", "reported", "measured",
+               "measured_lo", "measured_hi", "verdict", "note", "source_id", "url"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _display(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
