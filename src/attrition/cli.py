@@ -74,8 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--format", choices=("table", "csv", "json"), default="table")
     claims.add_argument("--claim", metavar="CLAIM_ID", help="only this claim")
 
-    report = sub.add_parser("report", parents=[common], help="execute the notebooks in order, in place")
+    report = sub.add_parser("report", parents=[common],
+                            help="execute the notebooks in order, in place, and render the static site")
     report.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: notebooks/)")
+    report.add_argument("--out", type=Path, default=None, help="site folder (default: site/)")
+    report.add_argument("--no-execute", action="store_true", help="render the notebooks as they are")
     return parser
 
 
@@ -164,9 +167,12 @@ def _claims(ds: dataset.Dataset, args: argparse.Namespace) -> int:
 
 
 def _report(ds: dataset.Dataset, args: argparse.Namespace) -> int:
-    from attrition.report import NOTEBOOK_DIR, execute_notebooks
+    from attrition.report import NOTEBOOK_DIR, SITE_DIR, build_site, execute_notebooks, notebook_paths
 
-    execute_notebooks(args.notebooks or NOTEBOOK_DIR)
+    folder = args.notebooks or NOTEBOOK_DIR
+    notebooks = notebook_paths(folder) if args.no_execute else execute_notebooks(folder)
+    index = build_site(ds, notebooks, args.out or SITE_DIR)
+    print(f"site ready: {index} (open it in a browser; the folder works offline)")
     return EXIT_OK
 
 

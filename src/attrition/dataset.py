@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ import pandas as pd
 from attrition.registry import READINGS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA_DIR = REPO_ROOT / "data"
+DEFAULT_DATA_DIR = Path(os.environ.get("ATTRITION_DATA", REPO_ROOT / "data"))
+"""The repository's data/, unless ATTRITION_DATA names another folder (e.g. to run the notebooks on it)."""
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -43,7 +43,7 @@ def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | st
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    return frame.sort_values("_sort").drop(columns="_sort").reset_index(drop=True)
+    return frame.sort_values("_sort").drop(columns="_sort").set_index("Name")
 
 
 def sources_behind_dates(ds: Dataset, company: str) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def sources_behind_dates(ds: Dataset, company: str) -> pd.DataFrame:
         "What the source says": ev["paraphrase"],
         "Source": ev["publisher"] + ev["published"].map(lambda d: f", {d:%Y-%m-%d}" if pd.notna(d) else ""),
         "source_id": ev["source_id"],
-    }).reset_index(drop=True)
+    }).set_index("Name")
 
 
 def conflict_table(ds: Dataset, company: str) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def conflict_table(ds: Dataset, company: str) -> pd.DataFrame:
         "Date given": [format_interval(lo, hi) for lo, hi in zip(table["earliest"], table["latest"])],
         "Range we use": [format_interval(lo, hi) for lo, hi in zip(table["resolved_earliest"], table["resolved_latest"])],
         "What the source says": table["paraphrase"],
-    }).reset_index(drop=True)
+    }).set_index("Name")
 
 
 def names(ds: Dataset, company: str, person_ids: list[str]) -> list[str]:
