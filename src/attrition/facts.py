@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from attrition.dataset import Dataset
-from attrition.metrics import MetricError, MetricResult, check_scope
+from attrition.metrics import PLURAL, MetricError, MetricResult, check_scope
 from attrition.resolve import events, milestones
 from attrition.tables import as_of_timestamp
 from attrition.text import format_interval
@@ -71,7 +71,7 @@ def count_ratio(ds: Dataset, company: str, count_id: str, cohort: str | None = N
     span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
     return MetricResult(metric="count_ratio", company=company, cohort=cohort, as_of=team.as_of, lo=lo, hi=hi,
                         unit="ratio", text=f"{value} ({count_id}) / {team.lo if team.lo == team.hi else f'{team.lo} to {team.hi}'} "
-                        f"named {cohort or 'people'} on {team.as_of} = {span}",
+                        f"named {PLURAL[cohort]} on {team.as_of} = {span}",
                         numerator={"lo": value, "hi": value}, denominator={"lo": team.lo, "hi": team.hi},
                         person_ids=team.person_ids, details={"count_id": count_id, "source_id": counts.loc[count_id, "source_id"]})
 

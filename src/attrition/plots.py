@@ -135,7 +135,7 @@ def share_over_time(series: pd.DataFrame, title: str, marks: pd.DataFrame | None
     if marks is not None:
         for i, row in enumerate(marks.sort_values("date").itertuples()):
             ax.axvline(row.date, color="#333333", linewidth=0.7, linestyle="--")
-            ax.annotate(str(row.label), (row.date, 1.0 - 0.06 * (i % 4)), xytext=(-3, 0), textcoords="offset points",
+            ax.annotate(str(row.label), (row.date, 1.0 - 0.055 * (i % 8)), xytext=(-3, 0), textcoords="offset points",
                         fontsize=8, va="top", ha="right",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#333333", "lw": 0.5})
     ax.set_ylim(0, 1.05)

@@ -108,3 +108,41 @@ def departed_on_dates(ds: Dataset, company: str, cohort: str, dates: dict[str, d
         })
     return pd.DataFrame(rows)
 
+
+
+VERDICT_STYLE = {
+    "supported": ("#1e8449", "supported"),
+    "contradicted": ("#c0392b", "contradicted"),
+    "uncertain": ("#b9770e", "uncertain"),
+    "not_evaluated": ("#7f8c8d", "not evaluated"),
+}
+
+
+def verdict_badge(verdict: str) -> str:
+    """A coloured label for a verdict, as inline HTML (no script, no external style)."""
+    color, word = VERDICT_STYLE[verdict]
+    return (f'<span style="background:{color};color:white;padding:1px 6px;border-radius:3px;'
+            f'font-weight:bold;white-space:nowrap">{word}</span>')
+
+
+def ledger_html(ledger: pd.DataFrame) -> str:
+    """The claims ledger grouped by article (earliest first), verdicts colour-coded, all text escaped."""
+    from html import escape
+
+    parts = []
+    order = ledger.assign(_first=ledger.groupby("source_id")["as_of"].transform("min"))
+    for source_id, rows in order.sort_values(["_first", "source_id", "as_of", "claim_id"]).groupby("source_id", sort=False):
+        head = rows.iloc[0]
+        when = f", published {head['published']}" if head["published"] else ""
+        link = f' (<a href="{escape(head["url"])}">source</a>)' if head["url"] else ""
+        parts.append(f"<h4>{escape(head['publisher'])}{escape(when)}{link}</h4>")
+        parts.append('<table><thead><tr><th>Verdict</th><th>Claim (as of)</th><th>Claim says</th>'
+                     '<th>Data says</th><th>Reading</th></tr></thead><tbody>')
+        for r in rows.itertuples():
+            data = r.measured if r.verdict != "not_evaluated" else ""
+            parts.append(
+                f"<tr><td>{verdict_badge(r.verdict)}</td><td>{escape(r.claim)} <small>({escape(r.as_of)}; "
+                f"{escape(r.claim_id)})</small></td><td>{escape(r.reported)}</td><td>{escape(data)}</td>"
+                f"<td><small>{escape(r.note)}</small></td></tr>")
+        parts.append("</tbody></table>")
+    return "\n".join(parts)

@@ -23,6 +23,15 @@ from attrition.tables import as_of_timestamp, spells
 from attrition.text import days_and_years
 
 SCENARIOS = ("midpoint", "shortest", "longest")
+INTERRUPTION_DAYS = 180
+LEAVING_RULE = (
+    "A person has left on their last day where a source gives it, otherwise on the day their leaving was "
+    "announced; stepping back to an adviser or board-only role counts as leaving an operating role; a whole "
+    "team moving in an acquisition or acqui-hire counts as leaving for each person who moved. In survival "
+    f"curves a departure followed by a return within {INTERRUPTION_DAYS} days (a firing reversed, a "
+    "sabbatical) is an interruption, not leaving; a longer absence is leaving, at its first day."
+)
+"""The rule, applied the same way to every company, for what ends a tenure."""
 
 
 def _midpoint(lo: pd.Series, hi: pd.Series) -> pd.Series:
@@ -44,7 +53,7 @@ def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     table = table[(table["company"] == company) & ~table["person_id"].isin(list(exclude))]
     if cohort is not None:
         table = table[table["cohort"] == cohort]
-    table = table[(table["spell"] == 1) & (table["joined"] == "yes")].copy()
+    table = _first_lasting_departure(table, cutoff)
     if table.empty:
         raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {cutoff.date()}")
     if origin is not None:
@@ -63,9 +72,48 @@ def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     table["upper"] = np.where(table["status"] == "departed", table["tenure_hi_days"].astype(float), np.inf)
     table["start_mid"], table["end_mid"] = readings["midpoint"]
     table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
-    columns = ["person_id", "name", "company", "cohort", "status", "end_event", "start_mid", "end_lo", "end_hi", "end_mid",
+    columns = ["person_id", "name", "company", "cohort", "status", "end_event", "interruptions", "start_mid", "end_lo",
+               "end_hi", "end_mid",
                *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
     return table[columns].sort_values(["midpoint_days", "person_id"], ignore_index=True)
+
+
+def _first_lasting_departure(table: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """One row per person (spell 1, joined by `cutoff`) whose end is their first lasting departure.
+
+    Spell ends followed by a return within INTERRUPTION_DAYS are skipped; `interruptions` counts them.
+    """
+    rows = []
+    for _, person in table.sort_values(["person_id", "spell"]).groupby(["person_id", "company"], sort=True):
+        first = person.iloc[0].copy()
+        if first["spell"] != 1 or first["joined"] != "yes":
+            continue
+        first["interruptions"] = 0
+        for i in range(len(person)):
+            spell = person.iloc[i]
+            nxt = person.iloc[i + 1] if i + 1 < len(person) else None
+            if pd.isna(spell["end_lo"]) or (nxt is not None and (nxt["start_lo"] - spell["end_hi"]).days <= INTERRUPTION_DAYS):
+                first["interruptions"] += 0 if pd.isna(spell["end_lo"]) else 1
+                if nxt is None:
+                    first[["end_event", "end_lo", "end_hi", "end_conflict", "end_sources"]] = ["", pd.NaT, pd.NaT, False, ""]
+                continue
+            first[["end_event", "end_lo", "end_hi", "end_conflict", "end_sources"]] = spell[
+                ["end_event", "end_lo", "end_hi", "end_conflict", "end_sources"]].to_numpy()
+            break
+        rows.append(first)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    for column in ("end_lo", "end_hi"):
+        out[column] = pd.to_datetime(out[column])
+    out["status"] = "active"
+    out.loc[out["end_hi"] <= cutoff, "status"] = "departed"
+    out.loc[(out["end_lo"] <= cutoff) & (out["end_hi"] > cutoff), "status"] = "uncertain"
+    end_lo = out["end_lo"].where(out["end_lo"] <= cutoff, cutoff).fillna(cutoff)
+    end_hi = out["end_hi"].where(out["end_hi"] <= cutoff, cutoff).fillna(cutoff)
+    out["tenure_lo_days"] = (end_lo - out["start_hi"]).dt.days.clip(lower=0).astype(int)
+    out["tenure_hi_days"] = (end_hi - out["start_lo"]).dt.days.astype(int)
+    return out
 
 
 def fit_km(durations: Iterable[float], observed: Iterable[bool], label: str = "KM_estimate", alpha: float = 0.05):
