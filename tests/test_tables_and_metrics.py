@@ -135,6 +135,7 @@ def test_validate_prints_a_summary(data_dir, capsys) -> None:
     assert main(["validate", "--data", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "clean. 3 sources, 6 people at 1 companies, 14 evidence rows (1 events with conflicting sources)" in out
+    assert "0 claims; freeze date 2025-12-31." in out
 
 
 def test_build_is_byte_identical_on_a_second_run(data_dir, tmp_path) -> None:

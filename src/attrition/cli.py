@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--end", type=_iso_date)
     params.add_argument("--exclude", nargs="+", default=[], metavar="PERSON_ID")
     params.add_argument("--days", type=int, help="tenure in days (share_departed_by_tenure)")
+    params.add_argument("--at-years", help="compare_labs: years since joining, comma-separated (default 1,2,3)")
     params.add_argument("--person", metavar="PERSON_ID", help="a person (departure_rank, event_date, ...)")
     params.add_argument("--basis", choices=("roster", "reported"),
                         help="hiring metrics: named people in the roster, or a count a source reported")
@@ -89,7 +90,8 @@ def _validate(ds: dataset.Dataset, args: argparse.Namespace) -> int:
     print(
         f"{args.data}: clean. {len(ds.sources)} sources, {len(ds.people)} people at {len(ds.companies)} companies, "
         f"{len(ds.evidence)} evidence rows ({n_conflicts} events with conflicting sources), "
-        f"{len(ds.milestones)} milestone rows, {len(ds.counts)} reported counts; freeze date {ds.freeze_date}."
+        f"{len(ds.milestones)} milestone rows, {len(ds.counts)} reported counts, {len(ds.claims)} claims; "
+        f"freeze date {ds.freeze_date}."
     )
     return EXIT_OK
 
@@ -104,7 +106,7 @@ def _build(ds: dataset.Dataset, args: argparse.Namespace) -> int:
 
 
 PARAMS = ("company", "cohort", "start", "end", "exclude", "days", "person", "basis", "baseline_start",
-          "baseline_end", "event", "count_id", "hours", "affiliation")
+          "baseline_end", "event", "count_id", "hours", "affiliation", "at_years")
 
 
 def _params(args: argparse.Namespace) -> dict:

@@ -223,3 +223,48 @@ def hiring_timeline(per_month: pd.DataFrame, roster: pd.DataFrame, reported: pd.
     bottom.set_xlim(start, roster["date"].max() + pd.Timedelta(days=30))
     fig.tight_layout()
     return fig
+
+
+def curves_by_lab(tenures: pd.DataFrame, title: str, highlight: str = "xai", max_years: float | None = None,
+                  ax: Axes | None = None) -> Axes:
+    """One Kaplan-Meier curve per lab (date midpoints), the highlighted lab drawn boldest.
+
+    Each curve is tied to a label in the right margin (from its end, or from `max_years` where the
+    axis stops) giving the lab and how many founders had left; bands are left out so eight curves stay readable (the table beside the
+    chart gives the intervals).
+    """
+    import seaborn as sns
+
+    from attrition.survival import fit_scenario
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 6))
+    labs = sorted(tenures["company"].unique())
+    colors = [c for i, c in enumerate(sns.color_palette("tab10", 10)) if i != 3]  # tab10's red is xAI's
+    palette = dict(zip(labs, colors))
+    limit = max_years * 365.25 if max_years is not None else float(tenures["midpoint_days"].max())
+    ends = []
+    for lab in labs:
+        tenure = tenures[tenures["company"] == lab]
+        kmf = fit_scenario(tenure, label=lab)
+        sf = kmf.survival_function_.iloc[:, 0]
+        bold = lab == highlight
+        ax.step(sf.index, sf.values, where="post", color=COLORS["leave"] if bold else palette[lab],
+                linewidth=2.8 if bold else 1.4, alpha=1 if bold else 0.85)
+        x_end = min(float(tenure["midpoint_days"].max()), limit)
+        ends.append((x_end, float(sf[sf.index <= x_end].iloc[-1]), lab,
+                     f"{lab} ({int(tenure['midpoint_left'].sum())}/{len(tenure)} left)", bold))
+    ends.sort(key=lambda e: -e[1])
+    placed: list[float] = []
+    for x, y, lab, text, bold in ends:
+        y_text = y
+        while any(abs(y_text - p) < 0.045 for p in placed):
+            y_text -= 0.045
+        placed.append(y_text)
+        ax.annotate(text, (x, y), xytext=(1.01, y_text), textcoords=("axes fraction", "data"), fontsize=8,
+                    va="center", fontweight="bold" if bold else "normal",
+                    color=COLORS["leave"] if bold else palette[lab],
+                    arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5})
+    style_tenure_axes(ax, limit, title)
+    ax.set_xlim(0, limit)
+    return ax

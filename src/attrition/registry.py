@@ -9,6 +9,7 @@ METRICS: dict[str, str] = {
     "median_tenure": "attrition.survival:median_tenure",
     "share_departed_by_tenure": "attrition.survival:share_departed_by_tenure",
     "departure_rank": "attrition.survival:departure_rank",
+    "compare_labs": "attrition.peers:compare_labs",
     "hires_between": "attrition.hiring:hires_between",
     "days_per_hire": "attrition.hiring:days_per_hire",
     "hiring_rate_ratio": "attrition.hiring:hiring_rate_ratio",

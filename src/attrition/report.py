@@ -106,6 +106,35 @@ def _verdict(v: str) -> str:
     return f'<span class="verdict" style="background:{VERDICT_COLORS[v]}">{html.escape(v.replace("_", " "))}</span>'
 
 
+def headline_findings(ds: Dataset) -> list[str]:
+    """The project's main findings as sentences, each computed by the package, for the index page.
+
+    They are about xAI; a dataset without xAI (a reader's own) gets none.
+    """
+    from attrition import metrics, peers
+    from attrition.hiring import days_per_hire
+
+    if "xai" not in ds.companies:
+        return []
+    findings = [
+        metrics.departed_share(ds, "xai", "founder").text,
+        metrics.departed_share(ds, "xai", "founder", as_of="2026-02-11").text
+        + "; without Elon Musk in the team: " + metrics.departed_share(ds, "xai", "founder", as_of="2026-02-11",
+                                                                      exclude=["elon-musk"]).text,
+        metrics.compute("median_tenure", ds, company="xai", cohort="founder").text,
+        days_per_hire(ds, "xai", "2024-02-01", "2024-03-31", basis="reported").text,
+    ]
+    ranked = peers.rank_ranges(peers.lab_table(ds, at_years=(3,)), "gone_3y").set_index("company")
+    if "xai" in ranked.index:
+        x = ranked.loc["xai"]
+        findings.append(
+            f"Among {len(ranked)} AI labs old enough to compare, xAI ranks {x['rank']} of {len(ranked)} for the share of founders "
+            f"gone within three years of joining ({x['gone_3y']:.0%}, 95% interval {x['gone_3y_ci_lower']:.0%} to "
+            f"{x['gone_3y_ci_upper']:.0%}); with teams this small, the intervals allow ranks {x['rank_best']} to "
+            f"{x['rank_worst']}")
+    return findings
+
+
 def index_page(ds: Dataset, pages: list[tuple[Path, Path]]) -> str:
     """The landing page: what the data says about the headline claims, and links to each notebook."""
     from attrition.claims import evaluate
@@ -122,6 +151,7 @@ def index_page(ds: Dataset, pages: list[tuple[Path, Path]]) -> str:
         f"<li><a href='{e(page.name)}'>{e(notebook_summary(nb)[0])}</a><br><span class='meta'>"
         f"{e(notebook_summary(nb)[1])}</span></li>" for nb, page in pages)
     tally = ", ".join(f"{counts.get(v, 0)} {v.replace('_', ' ')}" for v in VERDICT_COLORS)
+    findings = "\n".join(f"<li>{e(sentence)}.</li>" for sentence in headline_findings(ds))
     people = ds.people.groupby("company").size()
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>attrition: who leaves founding teams, and what the press gets right</title>
@@ -132,6 +162,10 @@ def index_page(ds: Dataset, pages: list[tuple[Path, Path]]) -> str:
 comes from sourced facts in the project's data files, frozen on <strong>{e(ds.freeze_date.isoformat())}</strong>:
 {len(ds.sources)} sources, {len(ds.evidence)} dated statements about {len(ds.people)} people at
 {len(people)} companies.</p>
+<h2>What the data says</h2>
+<ul>
+{findings}
+</ul>
 <h2>The headline claims, checked</h2>
 <p>Of {len(ledger)} published claims in the ledger: {e(tally)}. These are the claims of the articles that
 started the project; the claims ledger notebook has all of them.</p>

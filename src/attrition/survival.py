@@ -26,7 +26,8 @@ SCENARIOS = ("midpoint", "shortest", "longest")
 INTERRUPTION_DAYS = 180
 LEAVING_RULE = (
     "A person has left on their last day where a source gives it, otherwise on the day their leaving was "
-    "announced; stepping back to an adviser or board-only role counts as leaving an operating role; a whole "
+    "announced; stepping back to an adviser or board-only role counts as leaving an operating role, and a "
+    "founder who only ever sat on the board leaves when they leave the board; a whole "
     "team moving in an acquisition or acqui-hire counts as leaving for each person who moved. In survival "
     f"curves a departure followed by a return within {INTERRUPTION_DAYS} days (a firing reversed, a "
     "sabbatical) is an interruption, not leaving; a longer absence is leaving, at its first day."
@@ -135,12 +136,13 @@ def fit_interval(tenure: pd.DataFrame, label: str = "interval-censored"):
     return KaplanMeierFitter(label=label).fit_interval_censoring(tenure["lower"], tenure["upper"])
 
 
-def _median(kmf) -> float | None:
+def scenario_median(kmf) -> float | None:
     value = float(kmf.median_survival_time_)
     return None if math.isinf(value) else value
 
 
-def _median_ci(kmf) -> tuple[float | None, float | None]:
+def median_ci(kmf) -> tuple[float | None, float | None]:
+    """95% CI of the Kaplan-Meier median (lifelines' median_survival_times on the band)."""
     from lifelines.utils import median_survival_times
 
     lo, hi = median_survival_times(kmf.confidence_interval_).iloc[0]
@@ -178,8 +180,8 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left."""
     tenure = tenure_table(ds, company, cohort, as_of, exclude)
     fits = {s: fit_scenario(tenure, s) for s in SCENARIOS}
-    medians = {s: _median(f) for s, f in fits.items()}
-    ci = _median_ci(fits["midpoint"])
+    medians = {s: scenario_median(f) for s, f in fits.items()}
+    ci = median_ci(fits["midpoint"])
     npmle = interval_median(fit_interval(tenure))
     lo, hi = medians["shortest"], medians["longest"]
     cutoff = as_of_timestamp(ds, as_of).date()
@@ -308,7 +310,7 @@ def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_o
     rows = []
     for scenario in SCENARIOS:
         kmf = fit_scenario(tenure, scenario)
-        row = {"reading": scenario, "median_days_lo": _median(kmf), "median_days_hi": _median(kmf)}
+        row = {"reading": scenario, "median_days_lo": scenario_median(kmf), "median_days_hi": scenario_median(kmf)}
         for y in years:
             gone = 1 - float(kmf.survival_function_at_times([y * 365.25]).iloc[0])
             row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = gone
@@ -331,7 +333,7 @@ def founding_date_sensitivity(ds: Dataset, company: str, cohort: str = "founder"
         raise MetricError(f"no {milestone!r} milestone for {company} in milestones.csv")
     rows = []
     for v in versions.sort_values(["earliest", "source_id"]).itertuples():
-        medians = [_median(fit_scenario(tenure_table(ds, company, cohort, as_of, exclude, origin=o)))
+        medians = [scenario_median(fit_scenario(tenure_table(ds, company, cohort, as_of, exclude, origin=o)))
                    for o in (v.latest, v.earliest)]
         rows.append({"founding_version": v.label, "earliest": v.earliest, "latest": v.latest,
                      "source_id": v.source_id, "median_days_lo": medians[0], "median_days_hi": medians[1]})
