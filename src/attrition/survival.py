@@ -19,7 +19,7 @@ import pandas as pd
 from attrition.dataset import Dataset
 from attrition.metrics import MetricError, MetricResult, PLURAL, cohort_spells
 from attrition.rates import poisson_ci
-from attrition.tables import as_of_timestamp, spells
+from attrition.tables import as_of_timestamp, spells, with_status
 from attrition.text import days_and_years
 
 SCENARIOS = ("midpoint", "shortest", "longest")
@@ -107,14 +107,7 @@ def _first_lasting_departure(table: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Da
         return out
     for column in ("end_lo", "end_hi"):
         out[column] = pd.to_datetime(out[column])
-    out["status"] = "active"
-    out.loc[out["end_hi"] <= cutoff, "status"] = "departed"
-    out.loc[(out["end_lo"] <= cutoff) & (out["end_hi"] > cutoff), "status"] = "uncertain"
-    end_lo = out["end_lo"].where(out["end_lo"] <= cutoff, cutoff).fillna(cutoff)
-    end_hi = out["end_hi"].where(out["end_hi"] <= cutoff, cutoff).fillna(cutoff)
-    out["tenure_lo_days"] = (end_lo - out["start_hi"]).dt.days.clip(lower=0).astype(int)
-    out["tenure_hi_days"] = (end_hi - out["start_lo"]).dt.days.astype(int)
-    return out
+    return with_status(out, cutoff)
 
 
 def fit_km(durations: Iterable[float], observed: Iterable[bool], label: str = "KM_estimate", alpha: float = 0.05):

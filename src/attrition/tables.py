@@ -47,13 +47,7 @@ def spells(ds: Dataset, as_of: date | str | None = None) -> pd.DataFrame:
     table["end_conflict"] = table["end_conflict"].astype("boolean").fillna(False).astype(bool)
     table["end_sources"] = table["end_sources"].fillna("")
     table["joined"] = (table["start_hi"] <= cutoff).map({True: "yes", False: "uncertain"})
-    table["status"] = "active"
-    table.loc[table["end_hi"] <= cutoff, "status"] = "departed"
-    table.loc[(table["end_lo"] <= cutoff) & (table["end_hi"] > cutoff), "status"] = "uncertain"
-    end_lo = table["end_lo"].where(table["end_lo"] <= cutoff, cutoff).fillna(cutoff)
-    end_hi = table["end_hi"].where(table["end_hi"] <= cutoff, cutoff).fillna(cutoff)
-    table["tenure_lo_days"] = (end_lo - table["start_hi"]).dt.days.clip(lower=0).astype(int)
-    table["tenure_hi_days"] = (end_hi - table["start_lo"]).dt.days.astype(int)
+    table = with_status(table, cutoff)
     table["as_of"] = cutoff
     columns = [
         "person_id", "name", "company", "cohort", "spell", "start_lo", "start_hi", "joined",
@@ -61,6 +55,22 @@ def spells(ds: Dataset, as_of: date | str | None = None) -> pd.DataFrame:
         "start_conflict", "end_conflict", "start_sources", "end_sources", "as_of",
     ]
     return table[columns].sort_values(["company", "cohort", "start_lo", "person_id", "spell"], ignore_index=True)
+
+
+def with_status(table: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Add status as of `cutoff` and tenure bounds in days, from start_lo/hi and end_lo/hi.
+
+    A spell still open at `cutoff` is censored there; an end straddling it gives `uncertain`.
+    """
+    table = table.copy()
+    table["status"] = "active"
+    table.loc[table["end_hi"] <= cutoff, "status"] = "departed"
+    table.loc[(table["end_lo"] <= cutoff) & (table["end_hi"] > cutoff), "status"] = "uncertain"
+    end_lo = table["end_lo"].where(table["end_lo"] <= cutoff, cutoff).fillna(cutoff)
+    end_hi = table["end_hi"].where(table["end_hi"] <= cutoff, cutoff).fillna(cutoff)
+    table["tenure_lo_days"] = (end_lo - table["start_hi"]).dt.days.clip(lower=0).astype(int)
+    table["tenure_hi_days"] = (end_hi - table["start_lo"]).dt.days.astype(int)
+    return table
 
 
 def hires(ds: Dataset, company: str, as_of: date | str | None = None) -> pd.DataFrame:
