@@ -121,3 +121,17 @@ def test_pages_load_in_a_browser_with_images_and_no_console_errors(site) -> None
             assert driver.title
     finally:
         driver.quit()
+
+
+def test_a_failing_cell_is_named(tmp_path, capsys) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(nb, folder / "01_broken.ipynb")
+    assert main(["report", "--notebooks", str(folder), "--out", str(tmp_path / "site")]) == 2
+    captured = capsys.readouterr()
+    assert "[1/1] executing 01_broken.ipynb" in captured.out
+    assert "error: 01_broken.ipynb, cell 2: ValueError: boom" in captured.err
+    assert not (tmp_path / "site").exists()

@@ -41,9 +41,11 @@ def execute_notebook(path: Path, timeout: int = 600) -> None:
     try:
         client.execute()
     except CellExecutionError as err:
-        index = next((i for i, c in enumerate(nb.cells) if c.get("outputs") and
-                      any(o.get("output_type") == "error" for o in c["outputs"])), None)
-        raise NotebookError(f"{path.name}, cell {index}: {str(err).splitlines()[-1] if str(err) else err}") from None
+        for index, cell in enumerate(nb.cells):
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if errors:
+                raise NotebookError(f"{path.name}, cell {index}: {errors[0]['ename']}: {errors[0]['evalue']}") from None
+        raise NotebookError(f"{path.name}: {err.ename}: {err.evalue}") from None
     nb.metadata["language_info"] = {"name": "python", "file_extension": ".py", "mimetype": "text/x-python"}
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
