@@ -14,7 +14,7 @@ import pandas as pd
 
 from attrition.dataset import Dataset
 from attrition.metrics import PLURAL, MetricError, MetricResult
-from attrition.survival import SCENARIOS, fit_scenario, median_ci, scenario_median, tenure_table
+from attrition.survival import SCENARIOS, departed_band_at, fit_scenario, median_ci, scenario_median, tenure_table
 from attrition.tables import as_of_timestamp
 from attrition.text import days_and_years
 
@@ -35,12 +35,6 @@ def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None =
 
 def _share_at(kmf, days: float) -> float:
     return 1 - float(kmf.survival_function_at_times([days]).iloc[0])
-
-
-def _band_at(kmf, days: float) -> tuple[float, float]:
-    band = kmf.confidence_interval_survival_function_
-    row = band[band.index <= days].iloc[-1]
-    return 1 - float(row.iloc[1]), 1 - float(row.iloc[0])
 
 
 def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] = (1, 2, 3),
@@ -69,7 +63,7 @@ def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] 
             row[f"gone_{years:g}y"] = _share_at(fits["midpoint"], days) if observed else nan
             row[f"gone_{years:g}y_lo"] = _share_at(fits["longest"], days) if observed else nan
             row[f"gone_{years:g}y_hi"] = _share_at(fits["shortest"], days) if observed else nan
-            band = _band_at(fits["midpoint"], days) if observed else (nan, nan)
+            band = departed_band_at(fits["midpoint"], days) if observed else (nan, nan)
             if observed and row[f"gone_{years:g}y"] == 0 and tenure["midpoint_days"].min() >= days:
                 # No one left and everyone was followed this long: KM is the plain proportion 0/n, so the
                 # exact (Clopper-Pearson) interval applies; KM's own band has zero width here.

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from attrition.dataset import Dataset
-from attrition.metrics import MetricError, MetricResult, PLURAL, cohort_spells
+from attrition.metrics import PLURAL, MetricError, MetricResult, check_scope, cohort_spells
 from attrition.rates import poisson_ci
 from attrition.tables import as_of_timestamp, spells, with_status
 from attrition.text import days_and_years
@@ -48,10 +48,10 @@ def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     the person may still be there). `origin`, if given, replaces every join date: use it to
     measure time since a founding date instead of since each person's own join.
     """
-    cohort_spells(ds, company, cohort, as_of, exclude)  # checks company, cohort and exclusions
+    excluded = check_scope(ds, company, cohort, exclude)
     cutoff = as_of_timestamp(ds, as_of)
     table = spells(ds, as_of)
-    table = table[(table["company"] == company) & ~table["person_id"].isin(list(exclude))]
+    table = table[(table["company"] == company) & ~table["person_id"].isin(excluded)]
     if cohort is not None:
         table = table[table["cohort"] == cohort]
     table = _first_lasting_departure(table, cutoff)
@@ -120,6 +120,13 @@ def fit_km(durations: Iterable[float], observed: Iterable[bool], label: str = "K
 def fit_scenario(tenure: pd.DataFrame, scenario: str = "midpoint", label: str | None = None):
     """Kaplan-Meier fit of one reading of the dates (see SCENARIOS)."""
     return fit_km(tenure[f"{scenario}_days"], tenure[f"{scenario}_left"], label=label or scenario)
+
+
+def departed_band_at(kmf, days: float) -> tuple[float, float]:
+    """95% band of the share gone by `days`, from the Kaplan-Meier survival band."""
+    band = kmf.confidence_interval_survival_function_
+    row = band[band.index <= days].iloc[-1]
+    return 1 - float(row.iloc[1]), 1 - float(row.iloc[0])
 
 
 def fit_interval(tenure: pd.DataFrame, label: str = "interval-censored"):
@@ -203,9 +210,7 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str |
     tenure = tenure_table(ds, company, cohort, as_of, exclude)
     fits = {s: fit_scenario(tenure, s) for s in SCENARIOS}
     share = {s: 1 - float(f.survival_function_at_times([days]).iloc[0]) for s, f in fits.items()}
-    band = fits["midpoint"].confidence_interval_survival_function_
-    at = band[band.index <= days].iloc[-1]
-    ci = (1 - float(at.iloc[1]), 1 - float(at.iloc[0]))
+    ci = departed_band_at(fits["midpoint"], days)
     npmle = interval_survival_at(fit_interval(tenure), days)
     lo, hi = share["longest"], share["shortest"]
     cutoff = as_of_timestamp(ds, as_of).date()
