@@ -74,6 +74,16 @@ def write_dataset(folder: Path, **overrides: str | bytes | None) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory) -> Path:
+    """Tests never read or write the user's own cache of built datasets."""
+    folder = tmp_path_factory.mktemp("cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("ATTRITION_CACHE", str(folder))
+    yield folder
+    patch.undo()
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return write_dataset(tmp_path / "data")

@@ -9,7 +9,7 @@ import pytest
 from attrition import load
 from attrition.cli import main
 from attrition.hiring import days_before_milestone, days_per_hire, hires_between, hires_per_month, hiring_rate_ratio, window_days
-from attrition.metrics import MetricError
+from attrition.result import MetricError
 
 
 def test_windows_count_calendar_days_inclusive() -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from attrition import load
 from attrition.cli import main
-from attrition.metrics import MetricError, compute, departed_share_series
+from attrition.metrics import departed_share_series
+from attrition.registry import compute
+from attrition.result import MetricError
+from attrition import estimators
 from attrition.survival import (
-    compare_groups, departures_by_year, fit_interval, fit_km, interval_median, interval_survival_at, median_tenure,
-    share_departed_by_tenure, tenure_table,
+    compare_groups, departures_by_year, fit_interval, median_tenure, share_departed_by_tenure, tenure_table,
 )
 from attrition.rates import rate_ratio_test
 
@@ -26,13 +29,37 @@ def dd():
     return load_dd()
 
 
-def test_km_wrapper_reproduces_the_published_leaders_tenure_median(dd) -> None:
-    kmf = fit_km(dd["duration"], dd["observed"])
-    assert kmf.median_survival_time_ == 4.0
-    from lifelines.utils import median_survival_times
+def test_km_reproduces_the_published_leaders_tenure_median(dd) -> None:
+    curve = estimators.curve(dd["duration"], dd["observed"])
+    assert estimators.first_time_below(curve) == 4.0
+    assert (estimators.first_time_below(curve, column="lower"), estimators.first_time_below(curve, column="upper")) == (3.0, 4.0)
+    assert [round(estimators.value_at(curve, t), 4) for t in (1, 5, 10, 20)] == [0.7218, 0.3340, 0.1813, 0.0910]
 
-    assert tuple(median_survival_times(kmf.confidence_interval_).iloc[0]) == (3.0, 4.0)
-    assert list(kmf.survival_function_at_times([1, 5, 10, 20]).round(4)) == [0.7218, 0.3340, 0.1813, 0.0910]
+
+def test_km_from_a_life_table_equals_lifelines_on_individual_rows(dd) -> None:
+    from lifelines import KaplanMeierFitter
+
+    kmf = KaplanMeierFitter().fit(dd["duration"], dd["observed"])
+    life = dd.assign(events=dd["observed"], censored=1 - dd["observed"]).rename(columns={"duration": "days"})
+    life = life.groupby("days", as_index=False)[["events", "censored"]].sum()
+    mine = estimators.kaplan_meier(life)
+    assert list(mine["days"]) == list(kmf.survival_function_.index)
+    assert list(mine["at_risk"]) == list(kmf.event_table["at_risk"])
+    assert mine["survival"].to_numpy() == pytest.approx(kmf.survival_function_.iloc[:, 0].to_numpy(), abs=1e-14)
+    assert mine[["lower", "upper"]].to_numpy() == pytest.approx(kmf.confidence_interval_.to_numpy(), abs=1e-14)
+
+
+def test_turnbull_equals_lifelines_on_interval_censored_data() -> None:
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(7)
+    lower = rng.integers(0, 100, 40).astype(float)
+    upper = lower + rng.integers(0, 30, 40)
+    upper[rng.random(40) < 0.3] = np.inf
+    theirs = KaplanMeierFitter().fit_interval_censoring(lower, upper).survival_function_
+    mine = estimators.turnbull(lower, upper)
+    assert list(mine.index) == list(theirs.index)
+    assert np.sort(mine.to_numpy(), axis=1) == pytest.approx(np.sort(theirs.to_numpy(), axis=1), abs=1e-12)
 
 
 def test_logrank_wrapper_reproduces_the_published_democracy_test(dd) -> None:
@@ -81,10 +108,10 @@ def test_share_departed_by_tenure_by_hand(ds) -> None:
 
 
 def test_interval_censored_fit_by_hand(ds) -> None:
-    kmf = fit_interval(tenure_table(ds, "acme", "founder"))
-    assert interval_survival_at(kmf, 1000) == pytest.approx((0.5, 0.5))
-    assert interval_survival_at(kmf, 800) == pytest.approx((0.5, 0.75))
-    assert interval_median(kmf) == [790, 820]
+    npmle = fit_interval(tenure_table(ds, "acme", "founder"))
+    assert estimators.turnbull_value_at(npmle, 1000) == pytest.approx((0.5, 0.5))
+    assert estimators.turnbull_value_at(npmle, 800) == pytest.approx((0.5, 0.75))
+    assert estimators.turnbull_median(npmle) == [790, 820]
 
 
 def test_origin_measures_time_since_a_founding_date(ds) -> None:

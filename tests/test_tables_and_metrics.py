@@ -9,9 +9,10 @@ import pytest
 
 from attrition import conflicts, events, hires, spells
 from attrition.cli import main
-from attrition.metrics import MetricError, compute, departed_share, departures_between, remaining_count
-from attrition.resolve import milestones
-from attrition.tables import headcount
+from attrition.metrics import departed_share, departures_between, remaining_count
+from attrition.registry import compute
+from attrition.result import MetricError
+from attrition.roster import headcount, milestones
 
 D = pd.Timestamp
 
@@ -141,9 +142,9 @@ def test_validate_prints_a_summary(data_dir, capsys) -> None:
 def test_build_is_byte_identical_on_a_second_run(data_dir, tmp_path) -> None:
     out = tmp_path / "out"
     assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
-    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    first = {p.name: p.read_bytes() for p in out.glob("*.csv")}
     assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+    assert {p.name: p.read_bytes() for p in out.glob("*.csv")} == first
     assert set(first) == {"events.csv", "conflicts.csv", "spells.csv", "hires.csv", "headcount_monthly.csv", "milestones.csv"}
     assert first["spells.csv"].decode().splitlines()[1].startswith("alice,Alice A,acme,founder,1,2020-01-01,2020-01-01,yes,leave")
 

@@ -8,9 +8,9 @@ Typical use::
     metrics.departed_share(ds, "xai", "founder", as_of="2026-02-11").text
 """
 
-from attrition.dataset import DataError, Dataset, load
-from attrition.resolve import conflicts, events
-from attrition.tables import headcount, hires, spells
+from attrition.dataset import Dataset, load
+from attrition.roster import conflicts, events, headcount, hires, milestones, spells
+from attrition.schema import DataError
 
-__all__ = ["DataError", "Dataset", "conflicts", "events", "headcount", "hires", "load", "spells"]
-__version__ = "0.1.0"
+__all__ = ["DataError", "Dataset", "conflicts", "events", "headcount", "hires", "load", "milestones", "spells"]
+__version__ = "0.2.0"

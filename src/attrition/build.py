@@ -1,45 +1,60 @@
-"""Write the tidy tables as CSV, all or nothing, byte-identical from one run to the next."""
+"""Write the tidy tables as CSV, all or nothing, byte-identical from one run to the next.
+
+The output folder is replaced as a whole: tables are written to a staging folder beside it and
+renamed into place, so a reader (or a killed run) never sees a mix of two builds, and a lock file
+keeps two builds from writing the same folder at once. The data folder itself is never written.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import csv
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from attrition import resolve, tables
+from attrition import roster
 from attrition.dataset import Dataset
+from attrition.outputs import exclusive, replace_folder
+
+FORMULA_START = ("=", "+", "-", "@")
 
 
 def tidy_tables(ds: Dataset, as_of: date | str | None = None) -> dict[str, pd.DataFrame]:
-    """Every derived table, keyed by the file name it is written under."""
-    spells = tables.spells(ds, as_of)
-    monthly = [tables.headcount(ds, company).assign(company=company) for company in ds.companies]
+    """Every derived table as of one day, keyed by the file name it is written under."""
+    spells = roster.spells(ds, as_of)
     return {
-        "events.csv": resolve.events(ds),
-        "conflicts.csv": resolve.conflicts(ds),
+        "events.csv": roster.events(ds),
+        "conflicts.csv": roster.conflicts(ds),
         "spells.csv": spells,
-        "hires.csv": spells[spells["cohort"] != "founder"].reset_index(drop=True),
-        "headcount_monthly.csv": pd.concat(monthly, ignore_index=True)[["company", "date", "lo", "hi"]],
-        "milestones.csv": resolve.milestones(ds),
+        "hires.csv": spells[(spells["cohort"] != "founder") & (spells["spell"] == 1)].reset_index(drop=True),
+        "headcount_monthly.csv": roster.headcount_table(ds, as_of),
+        "milestones.csv": roster.milestones(ds),
     }
 
 
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (=, +, -, @ first) get a leading apostrophe."""
+    out = frame.copy()
+    for column in out.columns[out.dtypes == object]:
+        text = out[column]
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        out.loc[risky, column] = "'" + text[risky]
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """One table as CSV: ISO dates, LF line ends, formula-safe text."""
+    formula_safe(frame).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n",
+                               quoting=csv.QUOTE_MINIMAL)
+
+
 def write_tables(ds: Dataset, out_dir: Path, as_of: date | str | None = None) -> list[Path]:
-    """Write all tables into `out_dir`; files appear only once every table has been written."""
+    """Write all tables into `out_dir`, replacing it whole; returns the files written."""
     frames = tidy_tables(ds, as_of)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir))
-    try:
-        for name, frame in frames.items():
-            frame.to_csv(staging / name, index=False, date_format="%Y-%m-%d", lineterminator="\n")
-        written = []
-        for name in frames:
-            os.replace(staging / name, out_dir / name)
-            written.append(out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return written
+    with exclusive(out_dir):
+        with replace_folder(out_dir) as staging:
+            for name, frame in frames.items():
+                write_csv(frame, staging / name)
+    return [out_dir / name for name in frames]
+

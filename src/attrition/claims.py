@@ -12,19 +12,18 @@ values (its reading). The verdict compares the two:
 
 from __future__ import annotations
 
-import inspect
 import math
 from datetime import date
 
 import pandas as pd
 
-from attrition.dataset import ISO_DATE, Dataset, Problem
-from attrition.metrics import MetricError, MetricResult, compute, metric_function
-from attrition.registry import METRICS
+from attrition.dataset import Dataset
+from attrition.registry import check_params, compute, metric
+from attrition.result import MetricError, MetricResult
+from attrition.schema import Problem
 
 DATE_METRICS = ("event_date", "milestone_date")
 LIST_PARAMS = ("exclude",)
-NUMBER_PARAMS = ("days", "hours")
 EPSILON = 1e-9
 VERDICTS = ("supported", "contradicted", "uncertain", "not_evaluated")
 
@@ -39,67 +38,70 @@ def parse_params(text: str) -> dict[str, object]:
             raise ValueError(f"{part!r} is not key=value")
         if key in params:
             raise ValueError(f"parameter {key!r} is given twice")
-        if key in LIST_PARAMS:
-            params[key] = [v.strip() for v in value.split("|") if v.strip()]
-        elif key in NUMBER_PARAMS:
-            params[key] = float(value) if "." in value else int(value)
-        else:
-            params[key] = value
+        params[key] = [v.strip() for v in value.split("|") if v.strip()] if key in LIST_PARAMS else value
     return params
 
 
-def _parameters(metric: str) -> inspect.Signature:
-    return inspect.signature(metric_function(metric))
+def parse_reported(value: str, metric_name: str) -> float | date:
+    """The reported value: an ISO date for date metrics, else a finite number."""
+    if metric_name in DATE_METRICS:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a real calendar date (YYYY-MM-DD) for a date metric") from None
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
 
 
-def parse_reported(value: str, metric: str) -> float | date:
-    """The reported value: an ISO date for date metrics, else a number."""
-    if metric in DATE_METRICS:
-        if not ISO_DATE.match(value):
-            raise ValueError("must be an ISO date (YYYY-MM-DD) for a date metric")
-        return date.fromisoformat(value)
-    return float(value)
+def _tolerance(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError
+    return number
 
 
-def claim_problems(claims: pd.DataFrame) -> list[Problem]:
-    """Checks that need the metric registry: metric names, parameters, reported values, readings."""
-    problems = []
+def claim_problems(ds: Dataset) -> list[Problem]:
+    """Every claim checked against the metric registry and the data, without computing anything.
+
+    Metric names, parameters (unknown, missing, or naming nothing in the data), reported values
+    and tolerances; `attrition validate`, `claims` and `report` run these, other commands do not.
+    """
+    found: list[tuple[int, str, str, str]] = []
+    claims = ds.claims
     for row in claims.to_dict("records"):
         def report(column: str, message: str) -> None:
-            problems.append(Problem("claims.csv", int(row["line"]), column, row[column], message))
+            found.append((int(row["rec"]), column, row[column], message))
 
         if row["reading"] == "not_evaluated":
             if not row["note"]:
                 report("note", "a not_evaluated claim needs a note saying why the data cannot speak to it")
             continue
-        if row["metric"] not in METRICS:
-            report("metric", f"unknown metric; choose one of: {', '.join(sorted(METRICS))}")
-            continue
         try:
             params = parse_params(row["params"])
-        except ValueError as err:
-            report("params", str(err))
+            if "as_of" in params:
+                raise ValueError("give the date in the as_of column, not as a parameter")
+            if "as_of" in metric(row["metric"]).parameters:
+                params["as_of"] = row["as_of"].date().isoformat()
+            check_params(ds, row["metric"], params, spelled=repr)
+        except (ValueError, MetricError) as err:
+            report("metric" if "unknown metric" in str(err) else "params", str(err))
             continue
-        signature = _parameters(row["metric"])
-        for key in params:
-            if key not in signature.parameters or key in ("ds", "as_of"):
-                report("params", f"{row['metric']} takes no parameter {key!r}")
-        for name, p in signature.parameters.items():
-            if p.default is inspect.Parameter.empty and name != "ds" and name not in params:
-                report("params", f"{row['metric']} needs parameter {name!r}")
         try:
             parse_reported(row["reported"], row["metric"])
         except ValueError as err:
-            report("reported", str(err) if "ISO" in str(err) else "must be a number")
+            report("reported", str(err) if "date" in str(err) or "finite" in str(err) else "must be a number")
         if row["tolerance"]:
             try:
-                if float(row["tolerance"]) < 0:
-                    raise ValueError
+                _tolerance(row["tolerance"])
             except ValueError:
-                report("tolerance", "must be a number of zero or more")
+                report("tolerance", "must be a finite number of zero or more")
         elif row["reading"] == "about":
             report("tolerance", "an 'about' reading needs a tolerance")
-    return problems
+    lines = ds.lines("claims", [rec for rec, *_ in found])
+    return [Problem("claims.csv", line, column, value, message)
+            for line, (_, column, value, message) in zip(lines, found)]
 
 
 def _as_number(value: object) -> float | None:
@@ -156,14 +158,17 @@ def reading_text(reported: str, reading: str, tolerance: str | float | None) -> 
     return f"{words} {reported}{tol}"
 
 
-def check(ds: Dataset, metric: str, params: dict, reported: str, reading: str, tolerance: float | None = None,
+def check(ds: Dataset, metric_name: str, params: dict, reported: str, reading: str, tolerance: float | None = None,
           as_of: date | str | None = None) -> dict:
     """Check one claim: compute the metric as of `as_of` and give the verdict with both values."""
+    try:
+        value = parse_reported(str(reported), metric_name)
+    except ValueError as err:
+        raise MetricError(f"--reported {reported!r} {err}") from None
     call = dict(params)
-    if "as_of" in _parameters(metric).parameters:
+    if "as_of" in metric(metric_name).parameters:
         call["as_of"] = as_of
-    result: MetricResult = compute(metric, ds, **call)
-    value = parse_reported(str(reported), metric)
+    result: MetricResult = compute(metric_name, ds, **call)
     if result.lo is None and result.hi is None:
         outcome, why = "not_evaluated", "the metric is undefined for this window or date"
     else:

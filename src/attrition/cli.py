@@ -1,7 +1,8 @@
 """The `attrition` command: validate the data, build tidy tables, print metrics, run the report.
 
-Exit codes: 0 success, 2 bad data or bad arguments (with every problem printed to stderr).
-Heavy libraries (lifelines, seaborn, nbclient) are imported only by the commands that need them.
+Exit codes: 0 success, 2 bad data, bad arguments or an output that cannot be written, with every
+problem printed to stderr and located (file, line, column, value; or the argument). No input
+produces a traceback. Heavy libraries are imported only by the commands that need them.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from attrition import dataset
-from attrition.dataset import DEFAULT_DATA_DIR, DataError
-from attrition.registry import READINGS
+from attrition.dataset import DEFAULT_DATA_DIR, Dataset, load
+from attrition.schema import COHORTS, READINGS, DataError
 
 EXIT_OK, EXIT_ERROR = 0, 2
+SUPPRESS = argparse.SUPPRESS
 
 
-def _iso_date(value: str) -> date:
+def _iso_date(value: str) -> str:
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
@@ -36,40 +37,41 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("validate", parents=[common], help="check every data file and print all problems")
 
-    build = sub.add_parser("build", parents=[common], help="write the tidy tables as CSV")
+    build = sub.add_parser("build", parents=[common], help="write the tidy tables as CSV (and cache the data)")
     build.add_argument("--as-of", type=_iso_date, help="as-of date (default: the dataset's freeze date)")
-    build.add_argument("--out", type=Path, help="output folder (default: DATA/processed)")
+    build.add_argument("--out", type=Path, help="output folder (default: build/<data folder name>)")
 
-    params = argparse.ArgumentParser(add_help=False)
+    params = argparse.ArgumentParser(add_help=False, argument_default=SUPPRESS)
     params.add_argument("--company")
-    params.add_argument("--cohort", choices=dataset.COHORTS)
+    params.add_argument("--cohort", choices=COHORTS)
     params.add_argument("--as-of", type=_iso_date)
     params.add_argument("--start", type=_iso_date)
     params.add_argument("--end", type=_iso_date)
-    params.add_argument("--exclude", nargs="+", default=[], metavar="PERSON_ID")
-    params.add_argument("--days", type=int, help="tenure in days (share_departed_by_tenure)")
+    params.add_argument("--exclude", nargs="+", metavar="PERSON_ID")
+    params.add_argument("--days", help="tenure in days (share_departed_by_tenure)")
     params.add_argument("--at-years", help="compare_labs: years since joining, comma-separated (default 1,2,3)")
     params.add_argument("--person", metavar="PERSON_ID", help="a person (departure_rank, event_date, ...)")
-    params.add_argument("--basis", choices=("roster", "reported"),
-                        help="hiring metrics: named people in the roster, or a count a source reported")
+    params.add_argument("--basis", help="hiring metrics: roster (named people) or reported (a published count)")
     params.add_argument("--baseline-start", type=_iso_date, help="hiring_rate_ratio: start of the window compared with")
     params.add_argument("--baseline-end", type=_iso_date, help="hiring_rate_ratio: end of the window compared with")
-    params.add_argument("--milestone", metavar="MILESTONE_ID", help="a milestone_id from milestones.csv")
-    params.add_argument("--event", choices=("join", "leave", "step_back"), help="event_date: which event")
+    params.add_argument("--milestone", dest="milestone_id", metavar="MILESTONE_ID", help="a milestone_id")
+    params.add_argument("--event", help="event_date: join, leave or step_back")
+    params.add_argument("--spell", help="event_date: which spell (default 1)")
     params.add_argument("--count-id", help="count_ratio: a count_id from reported_counts.csv")
-    params.add_argument("--hours", type=float, help="weekly_hours_per_day: hours per week")
+    params.add_argument("--hours", help="weekly_hours_per_day: hours per week")
     params.add_argument("--affiliation", help="prior_affiliation: an employer or school")
-    params.add_argument("--format", choices=("text", "json"), default="text")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--format", choices=("text", "json"), default="text")
 
-    metric = sub.add_parser("metric", parents=[common, params],
+    metric = sub.add_parser("metric", parents=[common, params, output],
                             help="compute one metric, as a range where dates are uncertain")
-    metric.add_argument("name", help="metric name, e.g. departed_share")
+    metric.add_argument("name", help="metric name, e.g. departed_share ('attrition metric list' lists them)")
 
-    check = sub.add_parser("check", parents=[common, params], help="check one claim against the data")
+    check = sub.add_parser("check", parents=[common, params, output], help="check one claim against the data")
     check.add_argument("name", help="metric name, e.g. departed_share")
     check.add_argument("--reported", required=True, help="the value the claim states (a number, or an ISO date)")
     check.add_argument("--reading", required=True, choices=[r for r in READINGS if r != "not_evaluated"])
-    check.add_argument("--tolerance", type=float, help="allowed difference (needed for --reading about)")
+    check.add_argument("--tolerance", help="allowed difference (needed for --reading about)")
 
     claims = sub.add_parser("claims", parents=[common], help="print the claims ledger with verdicts")
     claims.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -83,56 +85,74 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate(ds: dataset.Dataset, args: argparse.Namespace) -> int:
-    from attrition.resolve import conflicts
+def _validate(args: argparse.Namespace) -> int:
+    from attrition.claims import claim_problems
+    from attrition.roster import conflicts
 
+    ds = load(args.data)
+    problems = claim_problems(ds)
+    if problems:
+        raise DataError(problems)
     n_conflicts = conflicts(ds)[["person_id", "company", "spell", "event"]].drop_duplicates().shape[0]
-    print(
-        f"{args.data}: clean. {len(ds.sources)} sources, {len(ds.people)} people at {len(ds.companies)} companies, "
-        f"{len(ds.evidence)} evidence rows ({n_conflicts} events with conflicting sources), "
-        f"{len(ds.milestones)} milestone rows, {len(ds.counts)} reported counts, {len(ds.claims)} claims; "
-        f"freeze date {ds.freeze_date}."
-    )
+    print(f"{args.data}: clean. {len(ds.sources)} sources, {len(ds.people)} people at {len(ds.companies)} companies, "
+          f"{len(ds.evidence)} evidence rows ({n_conflicts} events with conflicting sources), "
+          f"{len(ds.milestones)} milestone rows, {len(ds.counts)} reported counts, {len(ds.claims)} claims; "
+          f"freeze date {ds.freeze_date}.")
     return EXIT_OK
 
 
-def _build(ds: dataset.Dataset, args: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace) -> int:
     from attrition.build import write_tables
+    from attrition.dataset import store_in_cache
+    from attrition.outputs import check_target
+    from attrition.roster import cached_tables
 
-    out = args.out if args.out is not None else args.data / "processed"
+    out = args.out if args.out is not None else Path("build") / args.data.resolve().name
+    check_target(out, args.data)
+    ds = load(args.data)
     for path in write_tables(ds, out, args.as_of):
         print(f"wrote {path}")
+    store_in_cache(ds, cached_tables(ds))
     return EXIT_OK
-
-
-PARAMS = ("company", "cohort", "start", "end", "exclude", "days", "person", "basis", "baseline_start",
-          "baseline_end", "event", "count_id", "hours", "affiliation", "at_years")
 
 
 def _params(args: argparse.Namespace) -> dict:
-    params = {name: getattr(args, name) for name in PARAMS}
-    params["milestone_id"] = args.milestone
-    return {k: v for k, v in params.items() if v not in (None, [])}
+    skip = {"command", "data", "format", "name", "reported", "reading", "tolerance"}
+    return {k: v for k, v in vars(args).items() if k not in skip}
 
 
-def _metric(ds: dataset.Dataset, args: argparse.Namespace) -> int:
-    from attrition.metrics import compute
+def _metric(args: argparse.Namespace) -> int:
+    from attrition.registry import METRICS, compute
 
-    result = compute(args.name, ds, as_of=args.as_of, **_params(args))
+    if args.name == "list":
+        for m in METRICS.values():
+            print(f"{m.usage()}\n    {m.summary}")
+        return EXIT_OK
+    result = compute(args.name, load(args.data), **_params(args))
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        print(json.dumps(result.to_dict(), indent=2, sort_keys=True, default=str))
     else:
         print(result.text)
     return EXIT_OK
 
 
-def _check(ds: dataset.Dataset, args: argparse.Namespace) -> int:
-    from attrition.claims import check
-    from attrition.metrics import MetricError
+def _check(args: argparse.Namespace) -> int:
+    from attrition.claims import check, parse_params
+    from attrition.result import MetricError
 
-    if args.reading == "about" and args.tolerance is None:
+    tolerance = None
+    if args.tolerance is not None:
+        try:
+            tolerance = float(args.tolerance)
+            if not 0 <= tolerance < float("inf"):
+                raise ValueError
+        except ValueError:
+            raise MetricError(f"--tolerance must be a finite number of zero or more, not {args.tolerance!r}") from None
+    if args.reading == "about" and tolerance is None:
         raise MetricError("--reading about needs --tolerance")
-    result = check(ds, args.name, _params(args), args.reported, args.reading, args.tolerance, args.as_of)
+    params = _params(args)
+    as_of = params.pop("as_of", None)
+    result = check(load(args.data), args.name, params, args.reported, args.reading, tolerance, as_of)
     if args.format == "json":
         print(json.dumps(result, indent=2, sort_keys=True, default=str))
         return EXIT_OK
@@ -147,12 +167,17 @@ def _check(ds: dataset.Dataset, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _claims(ds: dataset.Dataset, args: argparse.Namespace) -> int:
-    from attrition.claims import evaluate
+def _claims(args: argparse.Namespace) -> int:
+    from attrition.build import formula_safe
+    from attrition.claims import claim_problems, evaluate
 
+    ds = load(args.data)
+    problems = claim_problems(ds)
+    if problems:
+        raise DataError(problems)
     ledger = evaluate(ds, args.claim)
     if args.format == "csv":
-        sys.stdout.write(ledger.to_csv(index=False, lineterminator="\n"))
+        sys.stdout.write(formula_safe(ledger).to_csv(index=False, lineterminator="\n"))
     elif args.format == "json":
         print(json.dumps(ledger.to_dict("records"), indent=2, ensure_ascii=False))
     else:
@@ -168,12 +193,17 @@ def _claims(ds: dataset.Dataset, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(ds: dataset.Dataset, args: argparse.Namespace) -> int:
-    from attrition.report import NOTEBOOK_DIR, SITE_DIR, build_site, execute_notebooks, notebook_paths
+def _report(args: argparse.Namespace) -> int:
+    from attrition.claims import claim_problems
+    from attrition.report import NOTEBOOK_DIR, build_site, execute_notebooks, notebook_paths
 
+    ds = load(args.data)
+    problems = claim_problems(ds)
+    if problems:
+        raise DataError(problems)
     folder = args.notebooks or NOTEBOOK_DIR
-    notebooks = notebook_paths(folder) if args.no_execute else execute_notebooks(folder)
-    index = build_site(ds, notebooks, args.out or SITE_DIR)
+    notebooks = notebook_paths(folder) if args.no_execute else execute_notebooks(folder, args.data)
+    index = build_site(ds, notebooks, args.out or Path("site"))
     print(f"site ready: {index} (open it in a browser; the folder works offline)")
     return EXIT_OK
 
@@ -184,19 +214,27 @@ COMMANDS = {"validate": _validate, "build": _build, "metric": _metric, "check": 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    from attrition.metrics import MetricError
+    from attrition.outputs import OutputError
     from attrition.report import NotebookError
+    from attrition.result import MetricError
 
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     try:
-        ds = dataset.load(args.data)
-        return COMMANDS[args.command](ds, args)
+        return COMMANDS[args.command](args)
     except DataError as err:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(err.problems)} problem(s) found; nothing was written.", file=sys.stderr)
-    except (MetricError, NotebookError) as err:
+    except (MetricError, NotebookError, OutputError) as err:
         print(f"error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written.", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - the promise is "never a traceback"; tests hunt these down
+        print(f"error: unexpected {type(err).__name__}: {err} (please report this; nothing was written)",
+              file=sys.stderr)
     return EXIT_ERROR
 
 

@@ -1,361 +1,198 @@
-"""Load the hand-curated CSV files and check them, reporting every problem with file, line and column.
+"""Load a dataset folder and check it, reporting every problem with file, line and column.
 
-The raw files are only ever read. Loading either returns a complete, typed `Dataset` or raises
-`DataError` listing all problems found, so no later step works on half-checked data.
+The raw files are only ever read. Loading either returns a complete, checked `Dataset` or raises
+`DataError` listing all problems found, so no later step works on half-checked data. The tables
+live in the dataset's engine (DuckDB); pandas views of them are made on first use.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from attrition.registry import READINGS
+from attrition import cache, checks, csvfiles
+from attrition.engine import Engine
+from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = Path(os.environ.get("ATTRITION_DATA", REPO_ROOT / "data"))
-"""The repository's data/, unless ATTRITION_DATA names another folder (e.g. to run the notebooks on it)."""
-
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-COHORTS = ("founder", "hire", "executive")
-EVENTS = ("join", "leave", "step_back", "return")
-START_EVENTS = ("join", "return")
-END_EVENTS = ("leave", "step_back")
-MEASURES = ("technical_staff", "hires", "departures", "employees")
-QUALIFIERS = ("exact", "at_least", "about")
+"""The repository's data/, unless ATTRITION_DATA names another folder (the report sets it for its notebooks)."""
+CONFIG_FILE = "dataset.toml"
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the data, located precisely enough to fix by hand."""
-
-    file: str
-    line: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        parts = [where]
-        if self.column is not None:
-            parts.append(f"column {self.column!r}")
-        if self.value is not None:
-            parts.append(f"value {self.value!r}")
-        return ": ".join(parts) + f": {self.message}"
-
-
-class DataError(Exception):
-    """Raised with every problem found, so a curator can fix them all in one pass."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """Name, required columns and per-column checks of one CSV file."""
-
-    name: str
-    columns: tuple[str, ...]
-    slugs: tuple[str, ...] = ()
-    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    dates: tuple[str, ...] = ()
-    optional_dates: tuple[str, ...] = ()
-    intervals: tuple[tuple[str, str], ...] = ()
-    integers: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()
-    key: tuple[str, ...] = ()
-    optional_file: bool = False
-
-
-SPECS = {
-    "sources": TableSpec(
-        "sources.csv",
-        ("source_id", "publisher", "title", "url", "published", "language", "note"),
-        slugs=("source_id",),
-        optional_dates=("published",),
-        required=("publisher", "title", "language"),
-        key=("source_id",),
-    ),
-    "people": TableSpec(
-        "people.csv",
-        ("person_id", "name", "company", "cohort", "prior_affiliations", "role", "note"),
-        slugs=("person_id", "company"),
-        enums={"cohort": COHORTS},
-        required=("name",),
-        key=("person_id", "company"),
-    ),
-    "evidence": TableSpec(
-        "evidence.csv",
-        ("person_id", "company", "spell", "event", "earliest", "latest", "source_id", "paraphrase", "note"),
-        slugs=("person_id", "company", "source_id"),
-        enums={"event": EVENTS},
-        dates=("earliest", "latest"),
-        intervals=(("earliest", "latest"),),
-        integers=("spell",),
-        required=("paraphrase",),
-        key=("person_id", "company", "spell", "event", "source_id"),
-    ),
-    "milestones": TableSpec(
-        "milestones.csv",
-        ("company", "milestone_id", "label", "earliest", "latest", "source_id", "note"),
-        slugs=("company", "milestone_id", "source_id"),
-        dates=("earliest", "latest"),
-        intervals=(("earliest", "latest"),),
-        required=("label",),
-        key=("company", "milestone_id", "source_id"),
-    ),
-    "counts": TableSpec(
-        "reported_counts.csv",
-        ("count_id", "company", "measure", "start", "end", "value", "qualifier", "scope_note", "source_id"),
-        slugs=("count_id", "company", "source_id"),
-        enums={"measure": MEASURES, "qualifier": QUALIFIERS},
-        dates=("start", "end"),
-        intervals=(("start", "end"),),
-        integers=("value",),
-        key=("count_id",),
-    ),
-    "claims": TableSpec(
-        "claims.csv",
-        ("claim_id", "source_id", "claim", "as_of", "metric", "params", "reported", "reading", "tolerance", "note"),
-        slugs=("claim_id", "source_id"),
-        enums={"reading": READINGS},
-        dates=("as_of",),
-        required=("claim",),
-        key=("claim_id",),
-        optional_file=True,
-    ),
-}
-
-
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Dataset:
-    """The checked raw tables. Each frame keeps a `line` column pointing back to its CSV line.
+    """The checked canonical tables of one dataset, in its own engine, and its freeze date.
 
     Compared and hashed by identity, so derived tables can be cached per loaded dataset.
     """
 
     data_dir: Path
     freeze_date: date
-    sources: pd.DataFrame
-    people: pd.DataFrame
-    evidence: pd.DataFrame
-    milestones: pd.DataFrame
-    counts: pd.DataFrame
-    claims: pd.DataFrame
+    engine: Engine
+    config: dict
+    fingerprint: str
+    derived: dict = field(default_factory=dict, repr=False)
+    """Derived tables already computed in the engine, by name (see attrition.roster)."""
 
-    @property
+    def frame(self, table: str) -> pd.DataFrame:
+        """A canonical table as pandas, in file order, dates as Timestamps (made once, then reused)."""
+        if table not in self._frames:
+            spec = TABLES[table]
+            frame = self.engine.frame(f"SELECT * FROM {table} ORDER BY rec")
+            for column in spec.of_kind("date"):
+                frame[column.name] = days_to_timestamps(frame[column.name])
+            for column in spec.of_kind("int"):
+                frame[column.name] = frame[column.name].astype("Int64")
+            self._frames[table] = frame
+        return self._frames[table]
+
+    @cached_property
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    sources = property(lambda self: self.frame("sources"))
+    people = property(lambda self: self.frame("people"))
+    evidence = property(lambda self: self.frame("evidence"))
+    milestones = property(lambda self: self.frame("milestones"))
+    counts = property(lambda self: self.frame("counts"))
+    claims = property(lambda self: self.frame("claims"))
+
+    @cached_property
     def companies(self) -> list[str]:
-        return sorted(self.people["company"].unique())
+        return [c for (c,) in self.engine.rows("SELECT DISTINCT company FROM people ORDER BY company")]
+
+    def lines(self, table: str, recs: list[int]) -> list[int | None]:
+        """The physical lines of some records of a table's file, for messages."""
+        path = self.data_dir / TABLES[table].file
+        try:
+            lines = csvfiles.record_lines(path)
+        except (OSError, csvfiles.MalformedCSV):
+            return [None for _ in recs]
+        return [int(lines[r]) if 0 <= r < len(lines) else None for r in recs]
 
 
-def _read_text(path: Path, problems: list[Problem]) -> str | None:
-    """Decode a file as UTF-8 (BOM allowed); report where the first undecodable byte sits."""
-    raw = path.read_bytes()
+def days_to_timestamps(days: pd.Series) -> pd.Series:
+    """Integer day numbers (days since 1970-01-01) as Timestamps; missing stays missing (NaT)."""
+    return pd.to_datetime(pd.to_numeric(days), unit="D")
+
+
+def read_config(data_dir: Path, problems: list[Problem]) -> tuple[dict, date | None]:
+    """dataset.toml: the freeze date (the default as-of date everywhere) and any other settings."""
+    raw = csvfiles.read_bytes(data_dir / CONFIG_FILE, CONFIG_FILE, problems)
+    if raw is None:
+        return {}, None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line_start = raw.rfind(b"\n", 0, err.start) + 1
-        line = raw.count(b"\n", 0, err.start) + 1
-        prefix = raw[line_start : err.start].decode("utf-8-sig", errors="replace")
-        header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")]), [])
-        col_index = len(next(csv.reader([prefix]), [""])) - 1
-        column = header[col_index] if 0 <= col_index < len(header) else None
-        bad = raw[err.start : err.end].hex(" ")
-        problems.append(Problem(path.name, line, column, f"0x{bad}", "not valid UTF-8; save the file as UTF-8"))
-        return None
-    if not text.strip():
-        problems.append(Problem(path.name, 1, None, "", "file is empty; it needs at least a header row"))
-        return None
-    return text
+        config = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.append(Problem(CONFIG_FILE, None, None, None, "not valid UTF-8; save the file as UTF-8"))
+        return {}, None
+    except tomllib.TOMLDecodeError as err:
+        problems.append(Problem(CONFIG_FILE, getattr(err, "lineno", None), None, None, f"is not valid TOML: {err}"))
+        return {}, None
+    section = config.get("dataset")
+    line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "freeze_date" in text), None)
+    if not isinstance(section, dict):
+        problems.append(Problem(CONFIG_FILE, None, "dataset", None,
+                                'needs a [dataset] table with freeze_date = "YYYY-MM-DD"'))
+        return config, None
+    value = section.get("freeze_date", "")
+    freeze = value if isinstance(value, date) else _iso(str(value))
+    if freeze is None or not FIRST_DAY <= freeze <= LAST_DAY:
+        problems.append(Problem(CONFIG_FILE, line, "freeze_date", str(value),
+                                f"[dataset] freeze_date must be an ISO date (YYYY-MM-DD) between {FIRST_DAY} and {LAST_DAY}"))
+        return config, None
+    return config, freeze
 
 
-def _read_rows(path: Path, spec: TableSpec, problems: list[Problem]) -> pd.DataFrame | None:
-    """Parse one CSV into strings, checking the header and the field count of every row."""
-    if not path.exists():
-        if spec.optional_file:
-            return pd.DataFrame(columns=[*spec.columns, "line"])
-        problems.append(Problem(spec.name, None, None, None, f"file not found in {path.parent}"))
-        return None
-    text = _read_text(path, problems)
-    if text is None:
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader)]
-    missing = [c for c in spec.columns if c not in header]
-    for column in missing:
-        problems.append(Problem(spec.name, 1, column, ",".join(header), "required column is missing from the header"))
-    if missing:
-        return None
-    records = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(
-                Problem(spec.name, reader.line_num, None, ",".join(row),
-                        f"row has {len(row)} fields but the header has {len(header)}")
-            )
-            continue
-        record = {h: cell.strip() for h, cell in zip(header, row) if h in spec.columns}
-        record["line"] = reader.line_num
-        records.append(record)
-    return pd.DataFrame.from_records(records, columns=[*spec.columns, "line"])
-
-
-def _check_cells(frame: pd.DataFrame, spec: TableSpec, freeze: date | None, problems: list[Problem]) -> pd.DataFrame:
-    """Check each cell against the spec and convert dates and integers; bad cells are reported."""
-
-    def report(row: dict, column: str, message: str) -> None:
-        problems.append(Problem(spec.name, int(row["line"]), column, row[column], message))
-
-    out = frame.copy()
-    for row in frame.to_dict("records"):
-        for column in spec.required:
-            if not row[column]:
-                report(row, column, "must not be empty")
-        for column in spec.slugs:
-            if not SLUG.match(row[column]):
-                report(row, column, "must be a slug: lower-case ASCII letters, digits and single hyphens")
-        for column, allowed in spec.enums.items():
-            if row[column] not in allowed:
-                report(row, column, f"must be one of {', '.join(allowed)}")
-        for column in spec.integers:
-            if not re.fullmatch(r"\d+", row[column]) or (column == "spell" and int(row[column]) < 1):
-                report(row, column, "must be a whole number" + (" of at least 1" if column == "spell" else ""))
-        for column in (*spec.dates, *spec.optional_dates):
-            value = row[column]
-            if not value and column in spec.optional_dates:
-                continue
-            parsed = _parse_date(value)
-            if parsed is None:
-                report(row, column, "is not a valid ISO date (YYYY-MM-DD)")
-            elif freeze is not None and parsed > freeze:
-                report(row, column, f"is after the dataset's freeze date {freeze.isoformat()}")
-        for lo, hi in spec.intervals:
-            lo_d, hi_d = _parse_date(row[lo]), _parse_date(row[hi])
-            if lo_d and hi_d and hi_d < lo_d:
-                report(row, hi, f"{hi} is before {lo} ({row[lo]})")
-    for column in (*spec.dates, *spec.optional_dates):
-        out[column] = pd.to_datetime(out[column].map(_parse_date), errors="coerce")
-    for column in spec.integers:
-        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
-    duplicated = out.duplicated(list(spec.key), keep="first")
-    for _, row in frame[duplicated].iterrows():
-        key = ", ".join(f"{k}={row[k]}" for k in spec.key)
-        first = int(frame.loc[(frame[list(spec.key)] == row[list(spec.key)]).all(axis=1), "line"].iloc[0])
-        problems.append(Problem(spec.name, int(row.line), spec.key[-1], row[spec.key[-1]],
-                                f"duplicate id ({key}); first given on line {first}"))
-    return out
-
-
-def _parse_date(value: str) -> date | None:
-    if not ISO_DATE.match(value or ""):
-        return None
+def _iso(value: str) -> date | None:
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value) if len(value) == 10 and value[4] == "-" else None
     except ValueError:
         return None
 
 
-def read_freeze_date(data_dir: Path, problems: list[Problem]) -> date | None:
-    """The dataset's freeze date from dataset.toml: the default as-of date everywhere."""
-    path = data_dir / "dataset.toml"
-    if not path.exists():
-        problems.append(Problem("dataset.toml", None, None, None, f"file not found in {data_dir}"))
-        return None
-    try:
-        config = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        line = getattr(err, "lineno", None)
-        problems.append(Problem("dataset.toml", line, None, None, f"cannot be read: {err}"))
-        return None
-    value = str(config.get("dataset", {}).get("freeze_date", ""))
-    freeze = _parse_date(value)
-    if freeze is None:
-        line = next((i for i, text in enumerate(path.read_text("utf-8-sig").splitlines(), 1) if "freeze_date" in text), None)
-        problems.append(Problem("dataset.toml", line, "freeze_date", value,
-                                "[dataset] freeze_date must be an ISO date (YYYY-MM-DD)"))
-    return freeze
+def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem]) -> bool:
+    path = data_dir / spec.file
+    if spec.optional_file and not path.exists():
+        engine.table(f"raw_{spec.name}", "SELECT 0 AS rec, " + ", ".join(
+            f'CAST(NULL AS VARCHAR) AS "{c}"' for c in spec.column_names) + " WHERE false")
+        return True
+    raw = csvfiles.read_bytes(path, spec.file, problems)
+    text = None if raw is None else csvfiles.decode(raw, spec.file, problems)
+    del raw
+    names = None if text is None else csvfiles.header(text, spec, problems)
+    del text
+    return names is not None and csvfiles.load_text_table(engine, spec, path, names, problems)
 
 
-def _check_references(ds: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
-    """Every id used in one file must be defined in the file that owns it."""
-    known_sources = set(ds["sources"]["source_id"])
-    for name in ("evidence", "milestones", "counts", "claims"):
-        frame = ds[name]
-        for row in frame[~frame["source_id"].isin(known_sources)].itertuples():
-            problems.append(Problem(SPECS[name].name, int(row.line), "source_id",
-                                    row.source_id, "unknown source_id: add it to sources.csv"))
-    people_keys = set(zip(ds["people"]["person_id"], ds["people"]["company"]))
-    for row in ds["evidence"].itertuples():
-        if (row.person_id, row.company) not in people_keys:
-            problems.append(Problem("evidence.csv", int(row.line), "person_id", row.person_id,
-                                    f"unknown person at company {row.company!r}: add them to people.csv"))
-    companies = set(ds["people"]["company"])
-    for name in ("milestones", "counts"):
-        for row in ds[name][~ds[name]["company"].isin(companies)].itertuples():
-            problems.append(Problem(SPECS[name].name, int(row.line), "company", row.company,
-                                    "unknown company: no one in people.csv works there"))
+def _located(ds_dir: Path, findings: list[checks.Finding]) -> list[Problem]:
+    """Attach physical line numbers to findings (one strict pass per file that has any)."""
+    problems = []
+    by_table: dict[str, list[checks.Finding]] = {}
+    for f in findings:
+        by_table.setdefault(f.table, []).append(f)
+    for table, found in by_table.items():
+        spec = TABLES[table]
+        try:
+            lines = csvfiles.record_lines(ds_dir / spec.file)
+        except (OSError, csvfiles.MalformedCSV):
+            lines = None
+        line = (lambda rec: int(lines[rec]) if lines is not None and 0 <= rec < len(lines) else None)
+        for f in found:
+            message = f.message if f.first_rec is None else f"{f.message}; first given on line {line(f.first_rec)}"
+            problems.append(Problem(spec.file, line(f.rec), f.column, f.value, message))
+    return problems
 
 
-def _check_spells(evidence: pd.DataFrame, people: pd.DataFrame, problems: list[Problem]) -> None:
-    """Each spell needs a start (join or return), and no end may come before its start."""
-    ev = evidence.dropna(subset=["earliest", "latest", "spell"])
-    for row in people.itertuples():
-        mine = ev[(ev.person_id == row.person_id) & (ev.company == row.company)]
-        if not (mine.spell.eq(1) & mine.event.eq("join")).any():
-            problems.append(Problem("people.csv", int(row.line), "person_id", row.person_id,
-                                    "no join row in evidence.csv for spell 1; every person needs a sourced join"))
-    for (person, company, spell), rows in ev.groupby(["person_id", "company", "spell"]):
-        start_event = "join" if spell == 1 else "return"
-        starts = rows[rows.event == start_event]
-        wrong = rows[rows.event.isin(START_EVENTS) & (rows.event != start_event)]
-        for row in wrong.itertuples():
-            expected = "spell 1 starts with a join" if spell == 1 else f"spell {spell} starts with a return"
-            problems.append(Problem("evidence.csv", int(row.line), "event", row.event, expected))
-        if starts.empty:
-            if spell > 1:
-                line = int(rows.line.min())
-                problems.append(Problem("evidence.csv", line, "spell", str(spell),
-                                        f"spell {spell} of {person} has no return row to start it"))
-            continue
-        start_lo = starts.earliest.min()
-        for row in rows[rows.event.isin(END_EVENTS)].itertuples():
-            if row.latest < start_lo:
-                problems.append(Problem("evidence.csv", int(row.line), "latest", row.latest.date().isoformat(),
-                                        f"{row.event} ends before the {start_event} starts ({start_lo.date().isoformat()})"))
+def check_folder(data_dir: Path) -> Dataset:
+    """Read every file of a curated dataset folder into a new engine and check it; raise DataError if any fails."""
+    problems: list[Problem] = []
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, None, None, "data directory not found (or not a folder)")])
+    fingerprint = cache.fingerprint(data_dir)
+    config, freeze = read_config(data_dir, problems)
+    engine = Engine()
+    readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems)]
+    findings: list[checks.Finding] = []
+    for spec in readable:
+        findings += checks.check_cells(engine, spec, freeze)
+    if len(readable) == len(TABLES):
+        for spec in TABLES.values():
+            findings += checks.check_references(engine, spec)
+        findings += checks.check_spells(engine)
+    problems += _located(data_dir, findings)
+    if problems or freeze is None:
+        order = {spec.file: i for i, spec in enumerate(TABLES.values())}
+        problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
+        raise DataError(problems)
+    for spec in TABLES.values():
+        engine.run(f"DROP TABLE raw_{spec.name}; DROP TABLE clean_{spec.name}")
+    return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config,
+                   fingerprint=fingerprint)
 
 
 def load(data_dir: Path | str | None = None) -> Dataset:
-    """Read and check every data file; raise DataError listing all problems if any."""
+    """The checked dataset in `data_dir` (default: the repository's data/), from the cache when it is current."""
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    problems: list[Problem] = []
-    if not data_dir.is_dir():
-        raise DataError([Problem(str(data_dir), None, None, None, "data directory not found")])
-    freeze = read_freeze_date(data_dir, problems)
-    frames: dict[str, pd.DataFrame] = {}
-    for key, spec in SPECS.items():
-        rows = _read_rows(data_dir / spec.name, spec, problems)
-        if rows is not None:
-            frames[key] = _check_cells(rows, spec, freeze, problems)
-    if len(frames) == len(SPECS):
-        _check_references(frames, problems)
-        _check_spells(frames["evidence"], frames["people"], problems)
-        from attrition.claims import claim_problems  # needs the metric functions, which need this module
+    cached = cache.open_cached(data_dir)
+    if cached is not None:
+        engine, meta, fp = cached
+        config, freeze = read_config(data_dir, [])
+        if freeze is not None:
+            return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint=fp,
+                           derived={name: name for name in meta["derived"]})
+    return check_folder(data_dir)
 
-        problems.extend(claim_problems(frames["claims"]))
-    if problems or freeze is None:
-        raise DataError(problems)
-    return Dataset(data_dir=data_dir, freeze_date=freeze, **frames)
+
+def store_in_cache(ds: Dataset, derived: list[str]) -> Path:
+    """Keep the checked tables and `derived` ones as Parquet, so the next command skips reading and checking."""
+    return cache.store(ds.engine, ds.data_dir, ds.fingerprint, {"freeze_date": ds.freeze_date.isoformat(),
+                                                                "derived": derived},
+                       [*TABLES, *derived])

@@ -8,10 +8,10 @@ from datetime import date
 import pandas as pd
 
 from attrition.dataset import Dataset
-from attrition.metrics import PLURAL, MetricError, MetricResult, check_scope
-from attrition.resolve import events, milestones
-from attrition.tables import as_of_timestamp
-from attrition.text import format_interval
+from attrition.metrics import headcount
+from attrition.result import MetricError, MetricResult
+from attrition.roster import as_of_timestamp, check_scope, events, milestones
+from attrition.text import PLURAL, format_interval
 
 
 def _date_result(metric: str, company: str, lo: pd.Timestamp, hi: pd.Timestamp, what: str, details: dict,
@@ -60,8 +60,6 @@ def years_since_milestone(ds: Dataset, company: str, milestone_id: str, as_of: d
 def count_ratio(ds: Dataset, company: str, count_id: str, cohort: str | None = None,
                 as_of: date | str | None = None) -> MetricResult:
     """A reported count divided by the named cohort's headcount on `as_of` ("34 is more than double 12")."""
-    from attrition.metrics import headcount
-
     counts = ds.counts.set_index("count_id")
     if count_id not in counts.index:
         raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")

@@ -13,10 +13,9 @@ from datetime import date
 import pandas as pd
 
 from attrition.dataset import Dataset
-from attrition.metrics import MetricError, MetricResult, check_scope
 from attrition.rates import poisson_ci, rate_ratio_test
-from attrition.resolve import milestones
-from attrition.tables import headcount, spells
+from attrition.result import MetricError, MetricResult
+from attrition.roster import check_scope, headcount, hires, milestones, spells
 from attrition.text import range_text
 
 BASES = ("roster", "reported")
@@ -37,8 +36,7 @@ def _window(start, end) -> dict[str, object]:
 
 def roster_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> tuple[list[str], list[str]]:
     """Named hires whose join lies certainly inside [start, end], and those whose join only may."""
-    table = spells(ds, end)
-    table = table[(table["company"] == company) & (table["cohort"] != "founder") & (table["spell"] == 1)]
+    table = hires(ds, company, end)
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     inside = table[(table["start_lo"] >= first) & (table["start_hi"] <= last)]
     overlap = table[(table["start_hi"] >= first) & (table["start_lo"] <= last) & ~table.index.isin(inside.index)]
@@ -150,8 +148,7 @@ def hires_per_month(ds: Dataset, company: str) -> pd.DataFrame:
     Joins known only to a longer range are counted in `unplaced`, so a chart can say how many it
     could not place.
     """
-    table = spells(ds)
-    table = table[(table["company"] == company) & (table["cohort"] != "founder") & (table["spell"] == 1)]
+    table = hires(ds, company)
     month = table["start_lo"].dt.to_period("M")
     placed = month == table["start_hi"].dt.to_period("M")
     counts = month[placed].value_counts().sort_index()
@@ -172,8 +169,9 @@ def headcount_with_reports(ds: Dataset, company: str) -> tuple[pd.DataFrame, pd.
 
 def days_before_milestone(ds: Dataset, company: str, person: str, milestone_id: str) -> MetricResult:
     """Days from a person's join to a milestone, as a range where either date is a range."""
-    joins = spells(ds)
-    joins = joins[(joins["company"] == company) & (joins["person_id"] == person) & (joins["spell"] == 1)]
+    check_scope(ds, company, None)
+    joins = spells(ds, company=company)
+    joins = joins[(joins["person_id"] == person) & (joins["spell"] == 1)]
     if joins.empty:
         raise MetricError(f"no person {person!r} at {company}")
     ms = milestones(ds)

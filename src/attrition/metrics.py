@@ -7,74 +7,23 @@ CLI, the notebooks and the claims ledger all call these same functions.
 
 from __future__ import annotations
 
-import importlib
-import inspect
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
-from attrition.dataset import COHORTS, Dataset
-from attrition.registry import METRICS
-from attrition.tables import as_of_timestamp, spells
-from attrition.text import range_text
-
-PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
-
-
-@dataclass(frozen=True)
-class MetricResult:
-    """A metric's value as a [lo, hi] range, with the counts and people behind it."""
-
-    metric: str
-    company: str
-    cohort: str | None
-    as_of: str
-    lo: float
-    hi: float
-    unit: str
-    text: str
-    numerator: dict[str, int] | None = None
-    denominator: dict[str, int] | None = None
-    window: dict[str, str] | None = None
-    person_ids: dict[str, list[str]] = field(default_factory=dict)
-    excluded: list[str] = field(default_factory=list)
-    details: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def is_range(self) -> bool:
-        return self.lo != self.hi
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-class MetricError(ValueError):
-    """A metric was asked for something the data cannot answer (unknown company, empty cohort...)."""
-
-
-def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str]) -> list[str]:
-    """Reject unknown companies, cohorts and excluded people with a message that lists valid choices."""
-    if company not in ds.companies:
-        raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}")
-    if cohort is not None and cohort not in COHORTS:
-        raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
-    known = set(ds.people.loc[ds.people["company"] == company, "person_id"])
-    unknown = sorted(set(exclude) - known)
-    if unknown:
-        raise MetricError(f"--exclude names no one at {company}: {', '.join(unknown)}")
-    return sorted(set(exclude))
+from attrition.dataset import Dataset
+from attrition.result import MetricError, MetricResult
+from attrition.roster import as_of_timestamp, check_scope, spells
+from attrition.text import PLURAL, range_text
 
 
 def cohort_spells(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                   exclude: Iterable[str] = ()) -> pd.DataFrame:
     """Each person's most recent spell at `company` that had (possibly) started by `as_of`."""
     excluded = check_scope(ds, company, cohort, exclude)
-    table = spells(ds, as_of)
-    table = table[(table["company"] == company) & ~table["person_id"].isin(excluded)]
-    if cohort is not None:
-        table = table[table["cohort"] == cohort]
+    table = spells(ds, as_of, company, cohort, excluded)
     table = table.sort_values(["person_id", "spell"]).drop_duplicates("person_id", keep="last")
     return table.sort_values(["start_lo", "person_id"], ignore_index=True)
 
@@ -177,10 +126,7 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     if last < first:
         raise MetricError(f"--end {last.date()} is before --start {first.date()}")
     excluded = check_scope(ds, company, cohort, exclude)
-    table = spells(ds, last)
-    table = table[(table["company"] == company) & ~table["person_id"].isin(excluded)]
-    if cohort is not None:
-        table = table[table["cohort"] == cohort]
+    table = spells(ds, last, company, cohort, excluded)
     gone = table[table["end_lo"].notna()]
     inside = gone[(gone["end_lo"] >= first) & (gone["end_hi"] <= last)]
     overlap = gone[(gone["end_hi"] >= first) & (gone["end_lo"] <= last)]
@@ -202,33 +148,31 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     """departed_share lo/hi from `start` (default: first join) to `end` (default: freeze date).
 
     One row per day on which the value can change (a date bound of someone in the cohort), to be
-    drawn as a step function; the last row is `end`.
+    drawn as a step function; the last row is `end`. Each day's value follows departed_share's
+    rules exactly, computed for all days at once.
     """
-    table = cohort_spells(ds, company, cohort, end, exclude)
-    first, last = pd.Timestamp(start) if start is not None else table["start_hi"].min(), as_of_timestamp(ds, end)
-    bounds = pd.concat([table[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
-    days = sorted({first, last, *bounds[(bounds > first) & (bounds < last)]})
-    rows = [(day, r.lo, r.hi) for day in days for r in [departed_share(ds, company, cohort, day, exclude)]]
-    return pd.DataFrame(rows, columns=["date", "lo", "hi"])
-
-
-def metric_function(name: str) -> Callable[..., MetricResult]:
-    """The function behind a metric name, imported on demand."""
-    if name not in METRICS:
-        raise MetricError(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
-    module, function = METRICS[name].split(":")
-    return getattr(importlib.import_module(module), function)
-
-
-def compute(name: str, ds: Dataset, **params) -> MetricResult:
-    """Call metric `name` with the parameters it accepts; say which required ones are missing."""
-    func = metric_function(name)
-    signature = inspect.signature(func)
-    accepted = {k: v for k, v in params.items() if k in signature.parameters and v is not None}
-    missing = [
-        p.name for p in signature.parameters.values()
-        if p.default is inspect.Parameter.empty and p.name != "ds" and p.name not in accepted
-    ]
-    if missing:
-        raise MetricError(f"metric {name} needs " + " and ".join(f"--{m.replace('_', '-')}" for m in missing))
-    return func(ds, **accepted)
+    excluded = check_scope(ds, company, cohort, exclude)
+    latest = cohort_spells(ds, company, cohort, end, excluded)
+    first, last = pd.Timestamp(start) if start is not None else latest["start_hi"].min(), as_of_timestamp(ds, end)
+    bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
+    days = np.array(sorted({first, last, *bounds[(bounds > first) & (bounds < last)]}), dtype="datetime64[ns]")
+    every = spells(ds, end, company, cohort, excluded).sort_values(["person_id", "spell"])
+    next_start = every.groupby("person_id")["start_lo"].shift(-1).fillna(pd.Timestamp.max)
+    col = lambda name: every[name].to_numpy("datetime64[ns]")[:, None]
+    d = days[None, :]
+    current = (col("start_lo") <= d) & (d < next_start.to_numpy("datetime64[ns]")[:, None])
+    joined = current & (col("start_hi") <= d)
+    ended = ~np.isnat(col("end_lo"))
+    gone = joined & ended & (col("end_hi") <= d)
+    straddling = joined & ended & (col("end_lo") <= d) & ~(col("end_hi") <= d)
+    late = current & ~joined
+    gone_late = late & ended & (col("end_lo") <= d)
+    num_lo, num_hi = gone.sum(0), gone.sum(0) + straddling.sum(0) + gone_late.sum(0)
+    den_hi = current.sum(0)
+    den_lo = den_hi - late.sum(0)
+    if (den_hi == 0).any():
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {pd.Timestamp(days[den_hi == 0][0]).date()}")
+    lo = num_lo / den_hi
+    widest = den_lo + gone_late.sum(0)
+    hi = np.where(widest > 0, num_hi / np.maximum(widest, 1), lo)
+    return pd.DataFrame({"date": pd.to_datetime(days), "lo": lo, "hi": hi})

@@ -1,40 +1,31 @@
 """Founding-team attrition across labs: the same survival measures for every company, side by side.
 
-Every lab's founders go through the same `tenure_table` (and so the same leaving rule,
-`survival.LEAVING_RULE`). Shares at N years are reported only where the lab's data follows its
-founders that long; small teams get wide intervals, and the caveats say so next to the numbers.
+Every lab's founders go through the same life table (and so the same leaving rule,
+`survival.LEAVING_RULE`), fitted for all labs at once. Shares at N years are reported only where
+the lab's data follows its founders that long; small teams get wide intervals, and the caveats say
+so next to the numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
+from attrition import estimators, roster
 from attrition.dataset import Dataset
-from attrition.metrics import PLURAL, MetricError, MetricResult
-from attrition.survival import SCENARIOS, departed_band_at, fit_scenario, median_ci, scenario_median, tenure_table
-from attrition.tables import as_of_timestamp
-from attrition.text import days_and_years
+from attrition.result import MetricError, MetricResult
+from attrition.roster import as_of_timestamp
+from attrition.survival import tenures
+from attrition.text import PLURAL, days_and_years
 
 SMALL_TEAM = 10
 
 
-def companies_with(ds: Dataset, cohort: str) -> list[str]:
-    """Companies that have at least one person in `cohort`."""
-    return sorted(ds.people.loc[ds.people["cohort"] == cohort, "company"].unique())
-
-
-def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None = None,
-                companies: Iterable[str] | None = None) -> pd.DataFrame:
-    """tenure_table for every company, stacked, so labs can be fitted and tested together."""
-    names = list(companies) if companies is not None else companies_with(ds, cohort)
-    return pd.concat([tenure_table(ds, c, cohort, as_of) for c in names], ignore_index=True)
-
-
-def _share_at(kmf, days: float) -> float:
-    return 1 - float(kmf.survival_function_at_times([days]).iloc[0])
+def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None = None) -> pd.DataFrame:
+    """tenure_table for every company with someone in `cohort`, stacked, so labs can be tested together."""
+    return tenures(ds, as_of, cohort=cohort)
 
 
 def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] = (1, 2, 3),
@@ -45,41 +36,45 @@ def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] 
     `as_of`, because Kaplan-Meier would otherwise repeat its last value. `caveat` says why a row
     needs care.
     """
-    tenures = lab_tenures(ds, cohort, as_of)
-    rows = []
-    for company, tenure in tenures.groupby("company", sort=True):
-        fits = {s: fit_scenario(tenure, s) for s in SCENARIOS}
-        followed = float(tenure["midpoint_days"].max())
-        row = {"company": company, "n": len(tenure), "left": int(tenure["midpoint_left"].sum()),
-               "followed_years": followed / 365.25,
-               "median_days": scenario_median(fits["midpoint"]),
-               "median_days_lo": scenario_median(fits["shortest"]),
-               "median_days_hi": scenario_median(fits["longest"])}
-        row["median_ci_lower"], row["median_ci_upper"] = median_ci(fits["midpoint"])
-        for years in at_years:
-            days = years * 365.25
-            observed = followed >= days
-            nan = float("nan")
-            row[f"gone_{years:g}y"] = _share_at(fits["midpoint"], days) if observed else nan
-            row[f"gone_{years:g}y_lo"] = _share_at(fits["longest"], days) if observed else nan
-            row[f"gone_{years:g}y_hi"] = _share_at(fits["shortest"], days) if observed else nan
-            band = departed_band_at(fits["midpoint"], days) if observed else (nan, nan)
-            if observed and row[f"gone_{years:g}y"] == 0 and tenure["midpoint_days"].min() >= days:
-                # No one left and everyone was followed this long: KM is the plain proportion 0/n, so the
-                # exact (Clopper-Pearson) interval applies; KM's own band has zero width here.
-                band = (0.0, 1 - 0.025 ** (1 / len(tenure)))
-            row[f"gone_{years:g}y_ci_lower"], row[f"gone_{years:g}y_ci_upper"] = band
-        caveats = []
-        if len(tenure) < SMALL_TEAM:
-            caveats.append(f"only {len(tenure)} founders: each departure moves the share by {1 / len(tenure):.0%}")
-        short = [f"{y:g}" for y in at_years if followed < y * 365.25]
-        if short:
-            caveats.append(f"followed {followed / 365.25:.1f} years, so no share at {', '.join(short)} years")
-        if row["left"] == 0:
-            caveats.append("no departures yet")
-        row["caveat"] = "; ".join(caveats)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    life = roster.life_table(ds, as_of, ("company",), cohort=cohort)
+    curves = estimators.kaplan_meier(life, ["company", "reading"])
+    read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
+    mid_life = life[life["reading"] == "midpoint"].groupby("company")
+    table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
+    followed, shortest = mid_life["days"].max(), mid_life["days"].min()
+    table["followed_years"] = followed / 365.25
+    for column, reading in (("median_days", "midpoint"), ("median_days_lo", "shortest"), ("median_days_hi", "longest")):
+        table[column] = estimators.first_time_below(read[reading], by=["company"])
+    table["median_ci_lower"] = estimators.first_time_below(read["midpoint"], column="lower", by=["company"])
+    table["median_ci_upper"] = estimators.first_time_below(read["midpoint"], column="upper", by=["company"])
+    for years in at_years:
+        days, name = years * 365.25, f"gone_{years:g}y"
+        observed = followed >= days
+        gone = lambda reading, column="survival": (1 - estimators.value_at(read[reading], days, column, ["company"]))
+        table[name] = gone("midpoint").where(observed)
+        table[f"{name}_lo"] = gone("longest").where(observed)
+        table[f"{name}_hi"] = gone("shortest").where(observed)
+        table[f"{name}_ci_lower"] = gone("midpoint", "upper").where(observed)
+        table[f"{name}_ci_upper"] = gone("midpoint", "lower").where(observed)
+        # No one left and everyone was followed this long: KM is the plain proportion 0/n, so the exact
+        # (Clopper-Pearson) interval applies; KM's own band has zero width here.
+        exact = observed & (table[name] == 0) & (shortest >= days)
+        table.loc[exact, f"{name}_ci_lower"] = 0.0
+        table.loc[exact, f"{name}_ci_upper"] = 1 - 0.025 ** (1 / table.loc[exact, "n"])
+    table["caveat"] = [_caveat(n, left, f, at_years) for n, left, f in zip(table["n"], table["left"], followed)]
+    return table.reset_index()
+
+
+def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...]) -> str:
+    caveats = []
+    if n < SMALL_TEAM:
+        caveats.append(f"only {n} founders: each departure moves the share by {1 / n:.0%}")
+    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25]
+    if short:
+        caveats.append(f"followed {followed_days / 365.25:.1f} years, so no share at {', '.join(short)} years")
+    if left == 0:
+        caveats.append("no departures yet")
+    return "; ".join(caveats)
 
 
 def rank_ranges(table: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -88,10 +83,11 @@ def rank_ranges(table: pd.DataFrame, column: str) -> pd.DataFrame:
     A lab can be placed above another for sure only when its interval lies wholly above the other's.
     """
     scored = table.dropna(subset=[column]).copy()
-    lower, upper = scored[f"{column}_ci_lower"], scored[f"{column}_ci_upper"]
+    lower = scored[f"{column}_ci_lower"].to_numpy()
+    upper = scored[f"{column}_ci_upper"].to_numpy()
     scored["rank"] = scored[column].rank(ascending=False, method="min").astype(int)
-    scored["rank_best"] = [1 + int((lower > u).sum()) for u in upper]
-    scored["rank_worst"] = [len(scored) - int((upper < lo).sum()) for lo in lower]
+    scored["rank_best"] = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+    scored["rank_worst"] = len(scored) - (upper[None, :] < lower[:, None]).sum(axis=1)
     return scored.sort_values(["rank", "company"], ignore_index=True)
 
 
@@ -104,7 +100,7 @@ def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint") -> di
             "degrees_of_freedom": int(result.degrees_of_freedom), "labs": int(tenures["company"].nunique())}
 
 
-def cox_by_lab(tenures: pd.DataFrame, reference: str = "xai", penalizer: float = 0.1) -> pd.DataFrame:
+def cox_by_lab(tenures: pd.DataFrame, reference: str, penalizer: float = 0.1) -> pd.DataFrame:
     """Hazard ratio of leaving for each lab relative to `reference` (Cox model, lab as covariate).
 
     A small ridge penalty keeps labs with no departures from driving the fit to infinity, at the
@@ -120,7 +116,7 @@ def cox_by_lab(tenures: pd.DataFrame, reference: str = "xai", penalizer: float =
     summary = cox.summary
     return pd.DataFrame({
         "company": labs,
-        "hazard_ratio_vs_" + reference: summary.loc[labs, "exp(coef)"].to_numpy(),
+        "hazard_ratio": summary.loc[labs, "exp(coef)"].to_numpy(),
         "ci_lower": summary.loc[labs, "exp(coef) lower 95%"].to_numpy(),
         "ci_upper": summary.loc[labs, "exp(coef) upper 95%"].to_numpy(),
         "p_value": summary.loc[labs, "p"].to_numpy(),
@@ -131,9 +127,8 @@ def _pct(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:.0%}"
 
 
-def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[float, ...] = (1, 2, 3),
-                 as_of: date | str | None = None) -> MetricResult:
-    """The cross-lab table as a metric result: text is a readable table, details hold the rows."""
+def parse_years(at_years: str | tuple[float, ...]) -> tuple[float, ...]:
+    """'1,2,3' -> (1.0, 2.0, 3.0): positive, finite numbers of years."""
     if isinstance(at_years, str):
         try:
             at_years = tuple(float(y) for y in at_years.split(",") if y.strip())
@@ -141,7 +136,18 @@ def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[flo
             raise MetricError(f"--at-years must be numbers separated by commas, not {at_years!r}") from None
     if not at_years:
         raise MetricError("--at-years needs at least one number of years")
+    if not all(np.isfinite(y) and 0 < y <= 200 for y in at_years):
+        raise MetricError("--at-years must be positive numbers of years (at most 200)")
+    return tuple(at_years)
+
+
+def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[float, ...] = (1, 2, 3),
+                 as_of: date | str | None = None) -> MetricResult:
+    """The cross-lab table as a metric result: text is a readable table, details hold the rows."""
+    at_years = parse_years(at_years)
     table = lab_table(ds, cohort, at_years, as_of)
+    if table.empty:
+        raise MetricError(f"no company has anyone in the cohort {cohort!r} to compare")
     cutoff = as_of_timestamp(ds, as_of).date()
     lines = [f"{PLURAL[cohort].capitalize()} who had left, by years since joining (Kaplan-Meier, date midpoints; "
              f"95% CI in brackets), as of {cutoff}:"]
@@ -157,3 +163,14 @@ def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[flo
     return MetricResult(metric="compare_labs", company="all", cohort=cohort, as_of=cutoff.isoformat(),
                         lo=len(table), hi=len(table), unit="labs", text="\n".join(lines),
                         details={"at_years": list(at_years), "labs": records})
+
+
+def lab_curves(ds: Dataset, cohort: str = "founder", as_of: date | str | None = None) -> pd.DataFrame:
+    """The midpoint Kaplan-Meier curve of every lab, with how long it was followed and a 'k/n left' tally."""
+    life = roster.life_table(ds, as_of, ("company",), cohort=cohort)
+    life = life[life["reading"] == "midpoint"]
+    curves = estimators.kaplan_meier(life, ["company"])
+    by_lab = life.groupby("company")
+    left, n = by_lab["events"].sum(), by_lab["events"].sum() + by_lab["censored"].sum()
+    tally = pd.Series([f"{lab} ({k}/{m} left)" for lab, k, m in zip(left.index, left, n)], index=left.index)
+    return curves.assign(followed=curves["company"].map(by_lab["days"].max()), tally=curves["company"].map(tally))

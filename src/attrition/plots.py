@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from attrition.text import format_interval
+from attrition.text import END_WORDS, format_interval
 
 COLORS = {
     "leave": "#c0392b",
@@ -20,7 +20,6 @@ COLORS = {
     "active": "#2e86c1",
     "uncertain": "#bbbbbb",
 }
-END_WORDS = {"leave": "left", "step_back": "stepped back"}
 
 
 def use_style() -> None:
@@ -89,31 +88,45 @@ def style_tenure_axes(ax: Axes, max_days: float, title: str) -> None:
     ax.set_title(title, loc="left")
 
 
-def survival_curve(kmf, tenure: pd.DataFrame, title: str, ax: Axes | None = None, label_departures: bool = True,
-                   scenario: str = "midpoint") -> Axes:
+def at_risk_row(ax: Axes, curve: pd.DataFrame, label: str = "At risk") -> None:
+    """Under the x axis, the number still at risk at the start of each tick's period."""
+    total = int(curve["events"].sum() + curve["censored"].sum())
+    removed = (curve["events"] + curve["censored"]).cumsum()
+    lo, hi = ax.get_xlim()
+    for tick in ax.get_xticks():
+        if lo <= tick <= hi:
+            gone_before = int(removed[curve["days"] < tick].iloc[-1]) if (curve["days"] < tick).any() else 0
+            ax.annotate(f"{total - gone_before}", (tick, 0), xycoords=("data", "axes fraction"), xytext=(0, -26),
+                        textcoords="offset points", ha="center", va="top", fontsize=9)
+    ax.annotate(label, (0, 0), xycoords="axes fraction", xytext=(-8, -26), textcoords="offset points", ha="right",
+                va="top", fontsize=9, fontweight="bold")
+    ax.xaxis.labelpad = 22
+
+
+def survival_curve(curve: pd.DataFrame, tenure: pd.DataFrame, title: str, ax: Axes | None = None,
+                   label_departures: bool = True, scenario: str = "midpoint") -> Axes:
     """Kaplan-Meier curve with its 95% band, at-risk counts under the axis and each departure named.
 
-    Names are stacked in a column at the right, in the order people left, each tied to its step by a
-    thin line, so that clustered departures never overlap.
+    `curve` comes from attrition.estimators; names are stacked in a column at the right, in the
+    order people left, each tied to its step by a thin line, so clustered departures never overlap.
     """
-    from lifelines.plotting import add_at_risk_counts
-
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 6))
-    kmf.plot_survival_function(ax=ax, ci_show=True, color=COLORS["leave"], legend=False)
+    ax.fill_between(curve["days"], curve["lower"], curve["upper"], step="post", color=COLORS["leave"], alpha=0.2,
+                    linewidth=0)
+    ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"])
     style_tenure_axes(ax, float(tenure[f"{scenario}_days"].max()), title)
     if label_departures:
         gone = tenure[tenure[f"{scenario}_left"]].sort_values(f"{scenario}_days")
-        sf = kmf.survival_function_.iloc[:, 0]
         n = len(gone)
         for i, row in enumerate(gone.itertuples()):
             t = getattr(row, f"{scenario}_days")
-            y_step = float(sf[sf.index <= t].iloc[-1])
+            y_step = float(curve.loc[curve["days"] <= t, "survival"].iloc[-1])
             y_text = 0.97 - i * (0.9 / max(n - 1, 1))
             ax.annotate(row.name, (t, y_step), xytext=(1.02, y_text), textcoords=("axes fraction", "data"),
                         fontsize=8, va="center",
                         arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6, "shrinkA": 2, "shrinkB": 2})
-    add_at_risk_counts(kmf, ax=ax, rows_to_show=["At risk"], at_risk_count_from_start_of_period=True)
+    at_risk_row(ax, curve)
     return ax
 
 
@@ -165,18 +178,16 @@ def rates_by_year(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Ax
     return ax
 
 
-def exact_vs_interval(kmf_exact, kmf_interval, title: str, ax: Axes | None = None) -> Axes:
+def exact_vs_interval(curve: pd.DataFrame, npmle: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
     """The midpoint Kaplan-Meier curve over the band the interval-censored (Turnbull) fit allows."""
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
-    sf = kmf_interval.survival_function_
-    finite = sf[sf.index < float("inf")]
+    finite = npmle[npmle.index < float("inf")]
     lower, upper = finite.min(axis=1), finite.max(axis=1)
     ax.fill_between(finite.index, lower, upper, step="pre", color=COLORS["uncertain"], alpha=0.8,
                     label="interval-censored fit (range it allows)")
     ax.step(finite.index, upper, where="pre", color="#777777", linewidth=0.8)
-    exact = kmf_exact.survival_function_.iloc[:, 0]
-    ax.step(exact.index, exact.values, where="post", color=COLORS["leave"], label="exact fit on date midpoints")
+    ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"], label="exact fit on date midpoints")
     style_tenure_axes(ax, float(finite.index.max()), title)
     ax.legend(loc="lower left", frameon=False, fontsize=9)
     return ax
@@ -225,35 +236,31 @@ def hiring_timeline(per_month: pd.DataFrame, roster: pd.DataFrame, reported: pd.
     return fig
 
 
-def curves_by_lab(tenures: pd.DataFrame, title: str, highlight: str = "xai", max_years: float | None = None,
+def curves_by_lab(curves: pd.DataFrame, title: str, highlight: str, max_years: float | None = None,
                   ax: Axes | None = None) -> Axes:
     """One Kaplan-Meier curve per lab (date midpoints), the highlighted lab drawn boldest.
 
-    Each curve is tied to a label in the right margin (from its end, or from `max_years` where the
-    axis stops) giving the lab and how many founders had left; bands are left out so eight curves stay readable (the table beside the
-    chart gives the intervals).
+    `curves` is attrition.peers.lab_curves: company, days, survival, followed (days) and a `tally`
+    label. Each curve is tied to a label in the right margin (from its end, or from `max_years`
+    where the axis stops); bands are left out so many curves stay readable (the table beside
+    the chart gives the intervals). Colours cycle, so any number of labs can be drawn.
     """
     import seaborn as sns
 
-    from attrition.survival import fit_scenario
-
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 6))
-    labs = sorted(tenures["company"].unique())
-    colors = [c for i, c in enumerate(sns.color_palette("tab10", 10)) if i != 3]  # tab10's red is xAI's
-    palette = dict(zip(labs, colors))
-    limit = max_years * 365.25 if max_years is not None else float(tenures["midpoint_days"].max())
+    labs = sorted(curves["company"].unique())
+    colors = [c for i, c in enumerate(sns.color_palette("tab10", 10)) if i != 3]  # tab10's red is the highlight's
+    palette = {lab: colors[i % len(colors)] for i, lab in enumerate(labs)}
+    limit = max_years * 365.25 if max_years is not None else float(curves["followed"].max())
     ends = []
-    for lab in labs:
-        tenure = tenures[tenures["company"] == lab]
-        kmf = fit_scenario(tenure, label=lab)
-        sf = kmf.survival_function_.iloc[:, 0]
+    for lab, curve in curves.groupby("company", sort=True):
         bold = lab == highlight
-        ax.step(sf.index, sf.values, where="post", color=COLORS["leave"] if bold else palette[lab],
+        ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"] if bold else palette[lab],
                 linewidth=2.8 if bold else 1.4, alpha=1 if bold else 0.85)
-        x_end = min(float(tenure["midpoint_days"].max()), limit)
-        ends.append((x_end, float(sf[sf.index <= x_end].iloc[-1]), lab,
-                     f"{lab} ({int(tenure['midpoint_left'].sum())}/{len(tenure)} left)", bold))
+        x_end = min(float(curve["followed"].iloc[0]), limit)
+        ends.append((x_end, float(curve.loc[curve["days"] <= x_end, "survival"].iloc[-1]), lab,
+                     curve["tally"].iloc[0], bold))
     ends.sort(key=lambda e: -e[1])
     placed: list[float] = []
     for x, y, lab, text, bold in ends:
@@ -267,4 +274,16 @@ def curves_by_lab(tenures: pd.DataFrame, title: str, highlight: str = "xai", max
                     arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5})
     style_tenure_axes(ax, limit, title)
     ax.set_xlim(0, limit)
+    return ax
+
+
+def curves_side_by_side(curves: list[tuple[pd.DataFrame, str, str]], max_days: float, title: str,
+                        ax: Axes | None = None) -> Axes:
+    """Several Kaplan-Meier curves on one tenure axis: (curve, label, colour) each, no bands."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5))
+    for curve, label, color in curves:
+        ax.step(curve["days"], curve["survival"], where="post", color=color, label=label)
+    style_tenure_axes(ax, max_days, title)
+    ax.legend(loc="lower left", frameon=False, fontsize=9)
     return ax

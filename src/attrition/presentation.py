@@ -11,17 +11,16 @@ from datetime import date
 import pandas as pd
 
 from attrition.dataset import Dataset
-from attrition.plots import END_WORDS
-from attrition.text import format_interval, range_text
-from attrition.tables import spells
+from attrition.roster import conflicts, spells
+from attrition.text import END_WORDS, format_interval, range_text
 
 STATUS_WORDS = {"departed": "gone", "active": "still there", "uncertain": "leaving date straddles the as-of day"}
 
 
 def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | str | None = None) -> pd.DataFrame:
     """Who joined and left, with each date's precision and the sources behind it."""
-    table = spells(ds, as_of)
-    table = table[(table["company"] == company) & table["cohort"].isin(cohorts)]
+    table = spells(ds, as_of, company)
+    table = table[table["cohort"].isin(cohorts)]
     people = ds.people.set_index(["person_id", "company"])
     rows = []
     for row in table.itertuples():
@@ -64,8 +63,6 @@ def sources_behind_dates(ds: Dataset, company: str) -> pd.DataFrame:
 
 def conflict_table(ds: Dataset, company: str) -> pd.DataFrame:
     """Events whose sources give non-overlapping dates, each version side by side."""
-    from attrition.resolve import conflicts
-
     table = conflicts(ds)
     table = table[table["company"] == company]
     names = ds.people.set_index(["person_id", "company"])["name"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attrition.metrics import MetricError
+from attrition.result import MetricError
 
 
 def poisson_ci(k: int, alpha: float = 0.05) -> tuple[float, float]:

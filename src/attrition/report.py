@@ -28,14 +28,18 @@ def notebook_paths(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
-def execute_notebook(path: Path, timeout: int = 600) -> None:
-    """Run every cell of one notebook with the standard `python3` kernel and save it in place."""
+def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 600) -> None:
+    """Run every cell of one notebook with the standard `python3` kernel on `data_dir` and save it in place."""
+    import os
+
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    if data_dir is not None:
+        os.environ["ATTRITION_DATA"] = str(Path(data_dir).resolve())
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     try:
@@ -52,7 +56,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> None:
     nbformat.write(nb, path)
 
 
-def execute_notebooks(folder: Path) -> list[Path]:
+def execute_notebooks(folder: Path, data_dir: Path | None = None) -> list[Path]:
     """Execute every numbered notebook in `folder`, printing which one runs and how long it took."""
     paths = notebook_paths(folder)
     if not paths:
@@ -60,12 +64,11 @@ def execute_notebooks(folder: Path) -> list[Path]:
     for i, path in enumerate(paths, 1):
         print(f"[{i}/{len(paths)}] executing {path.name} ...", flush=True)
         started = time.perf_counter()
-        execute_notebook(path)
+        execute_notebook(path, data_dir)
         print(f"[{i}/{len(paths)}] {path.name} done in {time.perf_counter() - started:.1f} s", flush=True)
     return paths
 
 
-SITE_DIR = REPO_ROOT / "site"
 VERDICT_COLORS = {"supported": "#1e8449", "contradicted": "#c0392b", "uncertain": "#b9770e", "not_evaluated": "#7f8c8d"}
 STYLE = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 60rem; margin: 2rem auto;
@@ -115,6 +118,7 @@ def headline_findings(ds: Dataset) -> list[str]:
     """
     from attrition import metrics, peers
     from attrition.hiring import days_per_hire
+    from attrition.registry import compute
 
     if "xai" not in ds.companies:
         return []
@@ -123,7 +127,7 @@ def headline_findings(ds: Dataset) -> list[str]:
         metrics.departed_share(ds, "xai", "founder", as_of="2026-02-11").text
         + "; without Elon Musk in the team: " + metrics.departed_share(ds, "xai", "founder", as_of="2026-02-11",
                                                                       exclude=["elon-musk"]).text,
-        metrics.compute("median_tenure", ds, company="xai", cohort="founder").text,
+        compute("median_tenure", ds, company="xai", cohort="founder").text,
         days_per_hire(ds, "xai", "2024-02-01", "2024-03-31", basis="reported").text,
     ]
     ranked = peers.rank_ranges(peers.lab_table(ds, at_years=(3,)), "gone_3y").set_index("company")

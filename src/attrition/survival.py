@@ -1,29 +1,30 @@
-"""Survival analysis of tenure with lifelines: who is still there, how long people stay, how sure we are.
+"""Survival analysis of tenure: who is still there, how long people stay, how sure we are.
 
 A person still at the company on the as-of date is a censored observation, not a missing one. Date
 uncertainty is carried three ways: an exact fit on the midpoints of every date interval; two bracket
 fits that read every date so as to make tenures as short, or as long, as the sources allow; and an
-interval-censored fit (Turnbull NPMLE) on [lower, upper] tenure bounds. lifelines is imported inside
-the functions so that commands which do not need it stay quick.
+interval-censored fit (Turnbull NPMLE) on [lower, upper] tenure bounds. Fits run on life tables
+(`attrition.estimators`), so their cost does not grow with the number of people.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from attrition import core, estimators, roster
 from attrition.dataset import Dataset
-from attrition.metrics import PLURAL, MetricError, MetricResult, check_scope, cohort_spells
+from attrition.metrics import cohort_spells
 from attrition.rates import poisson_ci
-from attrition.tables import as_of_timestamp, spells, with_status
-from attrition.text import days_and_years
+from attrition.result import MetricError, MetricResult
+from attrition.roster import as_of_timestamp, check_scope
+from attrition.text import PLURAL, days_and_years, ordinal
 
-SCENARIOS = ("midpoint", "shortest", "longest")
-INTERRUPTION_DAYS = 180
+SCENARIOS = core.READINGS
+INTERRUPTION_DAYS = core.INTERRUPTION_DAYS
 LEAVING_RULE = (
     "A person has left on their last day where a source gives it, otherwise on the day their leaving was "
     "announced; stepping back to an adviser or board-only role counts as leaving an operating role, and a "
@@ -41,7 +42,7 @@ def _midpoint(lo: pd.Series, hi: pd.Series) -> pd.Series:
 
 def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                  exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
-    """Time from joining to first leaving (days), per person, censored at `as_of`, in every reading.
+    """Time from joining to first lasting departure (days), per person, censored at `as_of`, in every reading.
 
     For each scenario in SCENARIOS there is a `<scenario>_days` duration and a `<scenario>_left`
     flag; `lower` and `upper` bound the tenure for the interval-censored fit (upper is inf while
@@ -49,154 +50,102 @@ def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     measure time since a founding date instead of since each person's own join.
     """
     excluded = check_scope(ds, company, cohort, exclude)
-    cutoff = as_of_timestamp(ds, as_of)
-    table = spells(ds, as_of)
-    table = table[(table["company"] == company) & ~table["person_id"].isin(excluded)]
-    if cohort is not None:
-        table = table[table["cohort"] == cohort]
-    table = _first_lasting_departure(table, cutoff)
+    table = tenures(ds, as_of, company, cohort, excluded, origin)
     if table.empty:
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {cutoff.date()}")
-    if origin is not None:
-        table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
-    readings = {
-        "midpoint": (_midpoint(table["start_lo"], table["start_hi"]), _midpoint(table["end_lo"], table["end_hi"])),
-        "shortest": (table["start_hi"], table["end_lo"]),
-        "longest": (table["start_lo"], table["end_hi"]),
-    }
-    for name, (start, end) in readings.items():
-        left = end.notna() & (end <= cutoff)
-        stop = end.where(left, cutoff)
-        table[f"{name}_days"] = ((stop - start).dt.total_seconds() / 86400).clip(lower=0)
-        table[f"{name}_left"] = left.astype(bool)
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_timestamp(ds, as_of).date()}")
+    return table
+
+
+def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
+            exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
+    """tenure_table for whatever the filters select (every company when `company` is None), unchecked."""
+    cutoff = as_of_timestamp(ds, as_of)
+    table = roster.lasting(ds, as_of, company, cohort, exclude)
+    long = roster.readings(ds, as_of, company, cohort, exclude, origin)
+    wide = long.pivot(index=["company", "person_id"], columns="reading", values=["days", "left"])
+    key = pd.MultiIndex.from_frame(table[["company", "person_id"]])
+    for scenario in SCENARIOS:
+        table[f"{scenario}_days"] = wide["days"][scenario].reindex(key).to_numpy(dtype=float)
+        table[f"{scenario}_left"] = wide["left"][scenario].reindex(key).to_numpy(dtype=bool)
     table["lower"] = table["tenure_lo_days"].astype(float)
     table["upper"] = np.where(table["status"] == "departed", table["tenure_hi_days"].astype(float), np.inf)
-    table["start_mid"], table["end_mid"] = readings["midpoint"]
+    if origin is not None:
+        table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
+    table["start_mid"] = _midpoint(table["start_lo"], table["start_hi"])
+    table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
     table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
     columns = ["person_id", "name", "company", "cohort", "status", "end_event", "interruptions", "start_mid", "end_lo",
-               "end_hi", "end_mid",
-               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
-    return table[columns].sort_values(["midpoint_days", "person_id"], ignore_index=True)
+               "end_hi", "end_mid", *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
+    return table[columns].sort_values(["company", "midpoint_days", "person_id"], ignore_index=True)
 
 
-def _first_lasting_departure(table: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    """One row per person (spell 1, joined by `cutoff`) whose end is their first lasting departure.
-
-    Spell ends followed by a return within INTERRUPTION_DAYS are skipped; `interruptions` counts them.
-    """
-    rows = []
-    for _, person in table.sort_values(["person_id", "spell"]).groupby(["person_id", "company"], sort=True):
-        first = person.iloc[0].copy()
-        if first["spell"] != 1 or first["joined"] != "yes":
-            continue
-        first["interruptions"] = 0
-        for i in range(len(person)):
-            spell = person.iloc[i]
-            nxt = person.iloc[i + 1] if i + 1 < len(person) else None
-            if pd.isna(spell["end_lo"]) or (nxt is not None and (nxt["start_lo"] - spell["end_hi"]).days <= INTERRUPTION_DAYS):
-                first["interruptions"] += 0 if pd.isna(spell["end_lo"]) else 1
-                if nxt is None:
-                    first[["end_event", "end_lo", "end_hi", "end_conflict", "end_sources"]] = ["", pd.NaT, pd.NaT, False, ""]
-                continue
-            first[["end_event", "end_lo", "end_hi", "end_conflict", "end_sources"]] = spell[
-                ["end_event", "end_lo", "end_hi", "end_conflict", "end_sources"]].to_numpy()
-            break
-        rows.append(first)
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    for column in ("end_lo", "end_hi"):
-        out[column] = pd.to_datetime(out[column])
-    return with_status(out, cutoff)
+def fit_scenario(tenure: pd.DataFrame, scenario: str = "midpoint") -> pd.DataFrame:
+    """Kaplan-Meier curve of one reading of the dates (see SCENARIOS) from a tenure table."""
+    return estimators.curve(tenure[f"{scenario}_days"], tenure[f"{scenario}_left"])
 
 
-def fit_km(durations: Iterable[float], observed: Iterable[bool], label: str = "KM_estimate", alpha: float = 0.05):
-    """Kaplan-Meier fit (lifelines) with Greenwood's exponential ('log-log') confidence band."""
-    from lifelines import KaplanMeierFitter
-
-    return KaplanMeierFitter(alpha=alpha, label=label).fit(list(durations), list(observed))
+def fit_interval(tenure: pd.DataFrame) -> pd.DataFrame:
+    """Turnbull NPMLE on a tenure table's [lower, upper] bounds (lifelines gives no confidence band for it)."""
+    return estimators.turnbull(tenure["lower"], tenure["upper"])
 
 
-def fit_scenario(tenure: pd.DataFrame, scenario: str = "midpoint", label: str | None = None):
-    """Kaplan-Meier fit of one reading of the dates (see SCENARIOS)."""
-    return fit_km(tenure[f"{scenario}_days"], tenure[f"{scenario}_left"], label=label or scenario)
+def scope_curves(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                 exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
+    """Kaplan-Meier curves of one company's cohort in every reading (column `reading`), from its life table."""
+    excluded = check_scope(ds, company, cohort, exclude)
+    life = roster.life_table(ds, as_of, ("company",), company, cohort, excluded, origin)
+    if life.empty:
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_timestamp(ds, as_of).date()}")
+    return estimators.kaplan_meier(life, ["reading"])
 
 
-def departed_band_at(kmf, days: float) -> tuple[float, float]:
-    """95% band of the share gone by `days`, from the Kaplan-Meier survival band."""
-    band = kmf.confidence_interval_survival_function_
-    row = band[band.index <= days].iloc[-1]
-    return 1 - float(row.iloc[1]), 1 - float(row.iloc[0])
+def scope_turnbull(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                   exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """The interval-censored fit of one company's cohort, on its unique [lower, upper] bounds with counts."""
+    bounds = roster.interval_bounds(ds, as_of, ("company",), company, cohort, exclude)
+    return estimators.turnbull(bounds["lower"], bounds["upper"], bounds["n"])
 
 
-def fit_interval(tenure: pd.DataFrame, label: str = "interval-censored"):
-    """Turnbull NPMLE on [lower, upper] tenure bounds. lifelines gives no confidence band for it."""
-    from lifelines import KaplanMeierFitter
-
-    return KaplanMeierFitter(label=label).fit_interval_censoring(tenure["lower"], tenure["upper"])
+def _reading(curves: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    return curves[curves["reading"] == scenario]
 
 
-def scenario_median(kmf) -> float | None:
-    value = float(kmf.median_survival_time_)
-    return None if math.isinf(value) else value
+def _none(value: float | None) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
-def median_ci(kmf) -> tuple[float | None, float | None]:
-    """95% CI of the Kaplan-Meier median (lifelines' median_survival_times on the band)."""
-    from lifelines.utils import median_survival_times
-
-    lo, hi = median_survival_times(kmf.confidence_interval_).iloc[0]
-    return tuple(None if math.isinf(v) else float(v) for v in (lo, hi))
+def departed_band_at(curve: pd.DataFrame, days: float) -> tuple[float, float]:
+    """95% band of the share gone by `days`, from a Kaplan-Meier curve's survival band."""
+    return 1 - estimators.value_at(curve, days, "upper"), 1 - estimators.value_at(curve, days, "lower")
 
 
-def interval_survival_at(kmf, days: float) -> tuple[float, float]:
-    """Bounds of the NPMLE survival at `days`.
-
-    lifelines draws this estimate with steps-pre: the row at Turnbull point t gives S on
-    (previous point, t]. So S(days) is the first row at or after `days`.
-    """
-    sf = kmf.survival_function_
-    after = sf[sf.index >= days]
-    row = after.iloc[0] if len(after) else sf.iloc[-1]
-    return float(row.min()), float(row.max())
-
-
-def interval_median(kmf) -> list[float | None]:
-    """The NPMLE median as [lower, upper] days; None where that bound of S never reaches 0.5.
-
-    With steps-pre rows, S first drops to 0.5 or below just after the point preceding the first
-    row at or below 0.5, so that preceding point is the median.
-    """
-    sf = kmf.survival_function_
-    bounds = []
-    for column in sorted(sf.columns, key=lambda c: sf[c].sum()):
-        below = [i for i, v in enumerate(sf[column]) if v <= 0.5]
-        bounds.append(None if not below else float(sf.index[max(below[0] - 1, 0)]))
-    return bounds
+def median_ci(curve: pd.DataFrame) -> tuple[float | None, float | None]:
+    """95% CI of the Kaplan-Meier median: where each edge of the band crosses one half."""
+    return (_none(estimators.first_time_below(curve, column="lower")),
+            _none(estimators.first_time_below(curve, column="upper")))
 
 
 def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                   exclude: Iterable[str] = ()) -> MetricResult:
     """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left."""
-    tenure = tenure_table(ds, company, cohort, as_of, exclude)
-    fits = {s: fit_scenario(tenure, s) for s in SCENARIOS}
-    medians = {s: scenario_median(f) for s, f in fits.items()}
-    ci = median_ci(fits["midpoint"])
-    npmle = interval_median(fit_interval(tenure))
+    excluded = check_scope(ds, company, cohort, exclude)
+    curves = scope_curves(ds, company, cohort, as_of, excluded)
+    medians = {s: _none(estimators.first_time_below(_reading(curves, s))) for s in SCENARIOS}
+    mid = _reading(curves, "midpoint")
+    ci = median_ci(mid)
+    npmle = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded))
+    people = roster.readings(ds, as_of, company, cohort, excluded).query("reading == 'midpoint'")
     lo, hi = medians["shortest"], medians["longest"]
     cutoff = as_of_timestamp(ds, as_of).date()
-    if lo == hi:
-        value_text = days_and_years(lo)
-    else:
-        value_text = f"{days_and_years(lo)} to {days_and_years(hi)}"
+    value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
     text = (f"median tenure of {company} {PLURAL[cohort]}: {value_text} as of {cutoff} "
-            f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to {days_and_years(ci[1])}; "
-            f"n={len(tenure)}, {int(tenure['midpoint_left'].sum())} left)")
+            f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
+            f"{days_and_years(ci[1])}; n={len(people)}, {int(people['left'].sum())} left)")
     return MetricResult(
         metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="days", text=text,
-        person_ids={"counted": sorted(tenure["person_id"]), "left": sorted(tenure.loc[tenure["midpoint_left"], "person_id"])},
-        excluded=sorted(set(exclude)),
+        person_ids={"counted": sorted(people["person_id"]), "left": sorted(people.loc[people["left"], "person_id"])},
+        excluded=excluded,
         details={"midpoint": medians["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
                  "not_reached_means": "fewer than half had left in that reading of the dates"},
     )
@@ -207,20 +156,22 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str |
     """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier."""
     if days < 0:
         raise MetricError("--days must be zero or more")
-    tenure = tenure_table(ds, company, cohort, as_of, exclude)
-    fits = {s: fit_scenario(tenure, s) for s in SCENARIOS}
-    share = {s: 1 - float(f.survival_function_at_times([days]).iloc[0]) for s, f in fits.items()}
-    ci = departed_band_at(fits["midpoint"], days)
-    npmle = interval_survival_at(fit_interval(tenure), days)
+    excluded = check_scope(ds, company, cohort, exclude)
+    curves = scope_curves(ds, company, cohort, as_of, excluded)
+    share = {s: 1 - estimators.value_at(_reading(curves, s), days) for s in SCENARIOS}
+    mid = _reading(curves, "midpoint")
+    ci = departed_band_at(mid, days)
+    npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded), days)
+    people = roster.readings(ds, as_of, company, cohort, excluded).query("reading == 'midpoint'")
     lo, hi = share["longest"], share["shortest"]
     cutoff = as_of_timestamp(ds, as_of).date()
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
     text = (f"{span} of {company} {PLURAL[cohort]} left within {days:,} days of joining, as of {cutoff} "
-            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(tenure)})")
+            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people)})")
     return MetricResult(
         metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="share", text=text,
-        person_ids={"counted": sorted(tenure["person_id"])}, excluded=sorted(set(exclude)),
+        person_ids={"counted": sorted(people["person_id"])}, excluded=excluded,
         details={"days": days, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
                  "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
     )
@@ -233,6 +184,7 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     A range where dates overlap: `lo` counts only those certainly gone earlier, `hi` everyone who
     may have gone earlier or on the same day.
     """
+    check_scope(ds, company, cohort, ())
     people = ds.people[(ds.people["company"] == company) & (ds.people["person_id"] == person)]
     if people.empty:
         raise MetricError(f"no person {person!r} at {company}")
@@ -248,7 +200,6 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     before = others[others["end_hi"] < me["end_lo"]]
     maybe = others[(others["end_lo"] <= me["end_hi"]) & ~others.index.isin(before.index)]
     lo, hi = len(before) + 1, len(before) + len(maybe) + 1
-    ordinal = lambda n: f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
     rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"
     text = f"{me['name']} was the {rank} of {len(table)} {company} {PLURAL[cohort]} to leave (as of {cutoff})"
     return MetricResult(
@@ -304,20 +255,21 @@ def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint")
 def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                       exclude: Iterable[str] = (), years: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
     """Median tenure and share gone by N years under every reading of the dates, side by side."""
-    tenure = tenure_table(ds, company, cohort, as_of, exclude)
+    excluded = check_scope(ds, company, cohort, exclude)
+    curves = scope_curves(ds, company, cohort, as_of, excluded)
     rows = []
     for scenario in SCENARIOS:
-        kmf = fit_scenario(tenure, scenario)
-        row = {"reading": scenario, "median_days_lo": scenario_median(kmf), "median_days_hi": scenario_median(kmf)}
+        curve = _reading(curves, scenario)
+        median = _none(estimators.first_time_below(curve))
+        row = {"reading": scenario, "median_days_lo": median, "median_days_hi": median}
         for y in years:
-            gone = 1 - float(kmf.survival_function_at_times([y * 365.25]).iloc[0])
-            row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = gone
+            row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
         rows.append(row)
-    kmf = fit_interval(tenure)
-    lo, hi = interval_median(kmf)
+    npmle = scope_turnbull(ds, company, cohort, as_of, excluded)
+    lo, hi = estimators.turnbull_median(npmle)
     row = {"reading": "interval-censored", "median_days_lo": lo, "median_days_hi": hi}
     for y in years:
-        s_lo, s_hi = interval_survival_at(kmf, y * 365.25)
+        s_lo, s_hi = estimators.turnbull_value_at(npmle, y * 365.25)
         row[f"gone_by_{y}y_lo"], row[f"gone_by_{y}y_hi"] = 1 - s_hi, 1 - s_lo
     rows.append(row)
     return pd.DataFrame(rows)
@@ -331,7 +283,8 @@ def founding_date_sensitivity(ds: Dataset, company: str, cohort: str = "founder"
         raise MetricError(f"no {milestone!r} milestone for {company} in milestones.csv")
     rows = []
     for v in versions.sort_values(["earliest", "source_id"]).itertuples():
-        medians = [scenario_median(fit_scenario(tenure_table(ds, company, cohort, as_of, exclude, origin=o)))
+        medians = [_none(estimators.first_time_below(_reading(scope_curves(ds, company, cohort, as_of, exclude, o),
+                                                              "midpoint")))
                    for o in (v.latest, v.earliest)]
         rows.append({"founding_version": v.label, "earliest": v.earliest, "latest": v.latest,
                      "source_id": v.source_id, "median_days_lo": medians[0], "median_days_hi": medians[1]})

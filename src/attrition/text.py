@@ -29,3 +29,12 @@ def format_interval(lo: pd.Timestamp, hi: pd.Timestamp) -> str:
 def p_value_text(p: float) -> str:
     """'p = 0.023', or 'p < 0.001' rather than a row of zeros."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
+END_WORDS = {"leave": "left", "step_back": "stepped back"}
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st..."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"

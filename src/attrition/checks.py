@@ -1,0 +1,228 @@
+"""The checks every canonical table must pass, run as SQL over whole tables in the engine.
+
+Each check is one query that returns the offending records (record number, column, value, message);
+nothing loops over rows in Python. Cell checks turn the text table `raw_<name>` into the typed table
+`<name>` (dates as integer day numbers); then references between tables and the structure of each
+person's spells are checked. Line numbers are attached only to records that failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from attrition.engine import Engine
+from attrition.schema import (
+    END_EVENTS, FIRST_DAY, LAST_DAY, MAX_FIELD_CHARS, SLUG_PATTERN, START_EVENTS, Column, TableSpec,
+)
+
+EPOCH = date(1970, 1, 1)
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+"""Control characters: invisible, and a way to smuggle terminal escapes into outputs. Tab and newlines are allowed."""
+SPACE = r"^[\s\p{Z}]+|[\s\p{Z}]+$"
+DATE_TEXT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A failed check before its line number is known: which table, which record, what is wrong."""
+
+    table: str
+    rec: int
+    column: str | None
+    value: str | None
+    message: str
+    first_rec: int | None = None
+    """For a duplicate: the record that first used the key (its line is named in the message)."""
+
+
+def _q(name: str) -> str:
+    """A column name quoted for SQL (some, like `end`, are reserved words)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _day(column: str) -> str:
+    """ISO text -> integer day number (NULL if not a date)."""
+    return f"CAST(datediff('day', DATE '{EPOCH}', CAST(try_strptime({column}, '%Y-%m-%d') AS DATE)) AS INTEGER)"
+
+
+def _is_date(column: str) -> str:
+    return f"(regexp_full_match({column}, '{DATE_TEXT}') AND try_strptime({column}, '%Y-%m-%d') IS NOT NULL)"
+
+
+def _cell_checks(column: Column, freeze: date | None) -> list[tuple[str, str]]:
+    """(condition, message SQL) pairs for one column; the condition selects failing records."""
+    c = _q(column.name)
+    checks = [
+        (f"regexp_matches({c}, '{CONTROL}')",
+         f"printf('contains an invisible control character (U+%04X); remove it', "
+         f"unicode(regexp_extract({c}, '{CONTROL}')))"),
+        (f"length({c}) > {MAX_FIELD_CHARS}", _lit(f"is longer than {MAX_FIELD_CHARS:,} characters")),
+    ]
+    if column.required:
+        checks.append((f"{c} = ''", _lit("must not be empty")))
+    filled = f"{c} <> '' AND "
+    if column.kind == "slug":
+        checks.append((filled + f"NOT regexp_full_match({c}, '{SLUG_PATTERN}')",
+                       _lit("must be a slug: lower-case ASCII letters, digits and single hyphens")))
+    elif column.kind == "enum":
+        allowed = ", ".join(_lit(v) for v in column.values)
+        checks.append((filled + f"{c} NOT IN ({allowed})", _lit(f"must be one of {', '.join(column.values)}")))
+    elif column.kind == "int":
+        at_least = f" of at least {column.minimum}" if column.minimum else ""
+        checks.append((filled + f"NOT (regexp_full_match({c}, '[0-9]{{1,9}}') AND CAST({c} AS BIGINT) >= {column.minimum})",
+                       _lit(f"must be a whole number{at_least}, written with the digits 0-9 (at most 9 of them)")))
+    elif column.kind == "url":
+        checks.append((filled + f"NOT regexp_full_match({c}, '(?i)https?://[^\\s]+')",
+                       _lit("must be a web address starting with http:// or https://")))
+    elif column.kind == "date":
+        checks.append((filled + f"NOT {_is_date(c)}", _lit("is not a valid ISO date (YYYY-MM-DD)")))
+        day = _day(c)
+        first, last = (d.toordinal() - EPOCH.toordinal() for d in (FIRST_DAY, LAST_DAY))
+        checks.append((filled + f"{_is_date(c)} AND ({day} < {first} OR {day} > {last})",
+                       _lit(f"is outside the supported range {FIRST_DAY} to {LAST_DAY}")))
+        if freeze is not None:
+            frozen = freeze.toordinal() - EPOCH.toordinal()
+            checks.append((filled + f"{_is_date(c)} AND {day} BETWEEN {first} AND {last} AND {day} > {frozen}",
+                           _lit(f"is after the dataset's freeze date {freeze.isoformat()}")))
+    return checks
+
+
+def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Finding]:
+    """Trim every cell, check it against its column's kind, and build the typed table `<name>`."""
+    name = spec.name
+    names = [_q(c) for c in spec.column_names]
+    trimmed = ", ".join(f"regexp_replace(coalesce({c}, ''), '{SPACE}', '', 'g') AS {c}" for c in names)
+    blank = " AND ".join(f"{c} = ''" for c in names)
+    engine.table(f"clean_{name}", f"SELECT * FROM (SELECT rec, {trimmed} FROM raw_{name}) AS t WHERE NOT ({blank})")
+    parts = []
+    for column in spec.columns:
+        for condition, message in _cell_checks(column, freeze):
+            parts.append(f"SELECT rec, {_lit(column.name)} AS col, {_q(column.name)} AS value, {message} AS message "
+                         f"FROM clean_{name} WHERE {condition}")
+    for lo_name, hi_name in spec.intervals:
+        lo, hi = _q(lo_name), _q(hi_name)
+        parts.append(f"SELECT rec, {_lit(hi_name)}, {hi}, {_lit(hi_name + ' is before ' + lo_name + ' (')} || {lo} || ')' "
+                     f"FROM clean_{name} WHERE {_is_date(lo)} AND {_is_date(hi)} AND {_day(hi)} < {_day(lo)}")
+    findings = [Finding(name, rec, col, _shown(value), message)
+                for rec, col, value, message in engine.rows(" UNION ALL ".join(parts) + " ORDER BY rec")]
+    findings += _duplicates(engine, spec)
+    typed = ", ".join(_typed(c) for c in spec.columns)
+    engine.table(name, f"SELECT rec, {typed} FROM clean_{name} ORDER BY rec")
+    return findings
+
+
+def _shown(value: str | None) -> str | None:
+    """A value as quoted in a message: long ones are cut, so one bad cell cannot flood the terminal."""
+    return value if value is None or len(value) <= 200 else value[:200] + "…"
+
+
+def _typed(column: Column) -> str:
+    c = _q(column.name)
+    if column.kind == "date":
+        return f"{_day(c)} AS {c}"
+    if column.kind == "int":
+        return f"CASE WHEN regexp_full_match({c}, '[0-9]{{1,9}}') THEN CAST({c} AS BIGINT) END AS {c}"
+    return c
+
+
+def _duplicates(engine: Engine, spec: TableSpec) -> list[Finding]:
+    key = ", ".join(map(_q, spec.key))
+    rows = engine.rows(
+        f"SELECT rec, first_rec, {key} FROM (SELECT rec, {key}, min(rec) OVER (PARTITION BY {key}) AS first_rec "
+        f"FROM clean_{spec.name}) AS k WHERE rec > first_rec ORDER BY rec")
+    findings = []
+    for rec, first_rec, *values in rows:
+        described = ", ".join(f"{k}={v}" for k, v in zip(spec.key, values))
+        findings.append(Finding(spec.name, rec, spec.key[-1], values[-1], f"duplicate id ({described})", first_rec))
+    return findings
+
+
+def check_references(engine: Engine, spec: TableSpec) -> list[Finding]:
+    """Every id a table uses must be defined in the table that owns it (e.g. a source_id in sources)."""
+    findings = []
+    for ref in spec.references:
+        match = " AND ".join(f"u.{_q(t)} = x.{_q(c)}" for c, t in zip(ref.columns, ref.target))
+        cols = ", ".join(f"x.{_q(c)}" for c in ref.columns)
+        for rec, *values in engine.rows(
+                f"SELECT x.rec, {cols} FROM {spec.name} AS x WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {ref.table} AS u WHERE {match}) ORDER BY x.rec"):
+            row = dict(zip(ref.columns, values))
+            findings.append(Finding(spec.name, rec, ref.columns[0], values[0], ref.message.format(**row)))
+    return findings
+
+
+def check_spells(engine: Engine) -> list[Finding]:
+    """Each person's spells start with a join, then returns in order, each after the previous end.
+
+    Refused: a person with no sourced join; a start event of the wrong kind for its spell; a spell
+    with no start; an end before its start; a spell number that skips one; a return while the
+    previous spell has no end, or before that end; an observation outside its spell.
+    """
+    starts, ends = ", ".join(map(_lit, START_EVENTS)), ", ".join(map(_lit, END_EVENTS))
+    queries = {
+        "people": [f"""
+            SELECT p.rec, 'person_id', p.person_id,
+                   'no join row in evidence.csv for spell 1; every person needs a sourced join'
+            FROM people AS p WHERE NOT EXISTS (SELECT 1 FROM evidence AS e WHERE e.person_id = p.person_id
+                AND e.company = p.company AND e.spell = 1 AND e.event = 'join')"""],
+        "evidence": [
+            f"""SELECT rec, 'event', event,
+                   CASE WHEN spell = 1 THEN 'spell 1 starts with a join'
+                        ELSE printf('spell %d starts with a return', spell) END
+                FROM ev WHERE event IN ({starts}) AND event <> CASE WHEN spell = 1 THEN 'join' ELSE 'return' END""",
+            f"""SELECT min(rec), 'spell', CAST(spell AS VARCHAR),
+                   printf('spell %d of %s has no return row to start it', spell, person_id)
+                FROM ev GROUP BY person_id, company, spell
+                HAVING spell > 1 AND sum(CASE WHEN event = 'return' THEN 1 ELSE 0 END) = 0""",
+            f"""SELECT e.rec, 'latest', strftime(DATE '{EPOCH}' + e.latest, '%Y-%m-%d'),
+                   printf('%s ends before the %s starts (%s)', e.event, s.start_event,
+                          strftime(DATE '{EPOCH}' + s.start_lo, '%Y-%m-%d'))
+                FROM ev AS e JOIN starts AS s USING (person_id, company, spell)
+                WHERE e.event IN ({ends}) AND e.latest < s.start_lo""",
+            f"""SELECT e.rec, 'earliest', strftime(DATE '{EPOCH}' + e.earliest, '%Y-%m-%d'),
+                   printf('observed before the %s starts (%s)', s.start_event,
+                          strftime(DATE '{EPOCH}' + s.start_lo, '%Y-%m-%d'))
+                FROM ev AS e JOIN starts AS s USING (person_id, company, spell)
+                WHERE e.event = 'observed' AND e.latest < s.start_lo""",
+            f"""SELECT e.rec, 'earliest', strftime(DATE '{EPOCH}' + e.earliest, '%Y-%m-%d'),
+                   printf('observed after the spell ended (%s)', strftime(DATE '{EPOCH}' + x.end_hi, '%Y-%m-%d'))
+                FROM ev AS e JOIN spell_ends AS x USING (person_id, company, spell)
+                WHERE e.event = 'observed' AND e.earliest > x.end_hi""",
+            f"""SELECT min(e.rec), 'spell', CAST(e.spell AS VARCHAR),
+                   printf('spell %d of %s follows no spell %d: number spells 1, 2, 3 in order', e.spell, e.person_id,
+                          e.spell - 1)
+                FROM ev AS e WHERE e.spell > 1 AND NOT EXISTS (SELECT 1 FROM ev AS p WHERE p.person_id = e.person_id
+                    AND p.company = e.company AND p.spell = e.spell - 1)
+                GROUP BY e.person_id, e.company, e.spell""",
+            f"""SELECT e.rec, 'event', e.event,
+                   printf('a return needs spell %d to have ended first: add its leave or step_back row', e.spell - 1)
+                FROM ev AS e WHERE e.event = 'return'
+                  AND EXISTS (SELECT 1 FROM ev AS p WHERE p.person_id = e.person_id AND p.company = e.company
+                              AND p.spell = e.spell - 1)
+                  AND NOT EXISTS (SELECT 1 FROM spell_ends AS x WHERE x.person_id = e.person_id
+                                  AND x.company = e.company AND x.spell = e.spell - 1)""",
+            f"""SELECT e.rec, 'latest', strftime(DATE '{EPOCH}' + e.latest, '%Y-%m-%d'),
+                   printf('return is dated before spell %d ends (%s): spells of one person may not overlap',
+                          e.spell - 1, strftime(DATE '{EPOCH}' + x.end_lo, '%Y-%m-%d'))
+                FROM ev AS e JOIN spell_ends AS x ON x.person_id = e.person_id AND x.company = e.company
+                    AND x.spell = e.spell - 1
+                WHERE e.event = 'return' AND e.latest < x.end_lo""",
+        ],
+    }
+    engine.table("ev", "SELECT * FROM evidence WHERE earliest IS NOT NULL AND latest IS NOT NULL AND spell IS NOT NULL")
+    engine.table("starts", f"""SELECT person_id, company, spell, min(event) AS start_event, min(earliest) AS start_lo
+                               FROM ev WHERE event IN ({starts}) GROUP BY person_id, company, spell""")
+    engine.table("spell_ends", f"""SELECT person_id, company, spell, min(earliest) AS end_lo, max(latest) AS end_hi
+                                   FROM ev WHERE event IN ({ends}) GROUP BY person_id, company, spell""")
+    findings = []
+    for table, parts in queries.items():
+        rows = engine.rows(" UNION ALL ".join(parts) + " ORDER BY 1")
+        findings += [Finding(table, rec, col, value, message) for rec, col, value, message in rows]
+    for name in ("ev", "starts", "spell_ends"):
+        engine.run(f"DROP TABLE {name}")
+    return findings

@@ -1,0 +1,192 @@
+"""The relational core: resolution, spells as of a day, first lasting departures, life tables, headcount.
+
+Each function returns one SQL query over the canonical tables (`people`, `evidence`, `milestones`),
+written once in portable SQL: dates are integer day numbers (days since 1970-01-01), so the only
+date arithmetic is integer arithmetic, and the one construct engines spell differently (a sorted
+list of source ids) comes from the engine. Nothing here loops over people or companies; every
+query works on whole tables, and only aggregates or requested slices leave the engine.
+
+Half-days: the midpoint of [lo, hi] is (lo + hi) / 2, so durations that involve midpoints are kept
+as integer half-days (`*_2` columns) and halved in Python, keeping every sum exact.
+"""
+
+from __future__ import annotations
+
+from attrition.schema import END_EVENTS, START_EVENTS
+
+INTERRUPTION_DAYS = 180
+"""A departure followed by a return within this many days is an interruption, not leaving."""
+
+_STARTS = ", ".join(f"'{e}'" for e in START_EVENTS)
+_ENDS = ", ".join(f"'{e}'" for e in END_EVENTS)
+
+
+def resolved(ids: str, table: str, key: str, where: str = "") -> str:
+    """Many sources -> one interval per key: intersect overlapping intervals, hull on conflict."""
+    return f"""
+    SELECT {key},
+           CASE WHEN lo_max > hi_min THEN lo_min ELSE lo_max END AS earliest,
+           CASE WHEN lo_max > hi_min THEN hi_max ELSE hi_min END AS latest,
+           lo_max > hi_min AS conflict, n_sources, source_ids
+    FROM (SELECT {key}, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
+                 min(latest) AS hi_min, count(*) AS n_sources, {ids} AS source_ids
+          FROM {table} {where} GROUP BY {key}) AS grouped"""
+
+
+def events(ids: str) -> str:
+    """One row per person, company, spell and event type (observations are not events)."""
+    body = resolved(ids, "evidence", "person_id, company, spell, event", "WHERE event <> 'observed'")
+    return f"""
+    SELECT e.person_id, e.company, p.name, p.cohort, e.spell, e.event, e.earliest, e.latest, e.conflict,
+           e.n_sources, e.source_ids
+    FROM ({body}) AS e JOIN people AS p ON p.person_id = e.person_id AND p.company = e.company"""
+
+
+def milestones(ids: str) -> str:
+    """Company milestones resolved like events; the label is that of the earliest-dated version."""
+    body = resolved(ids, "milestones", "company, milestone_id")
+    return f"""
+    SELECT m.company, m.milestone_id, l.label, m.earliest, m.latest, m.conflict, m.n_sources, m.source_ids
+    FROM ({body}) AS m JOIN (
+        SELECT company, milestone_id, label FROM (
+            SELECT company, milestone_id, label,
+                   row_number() OVER (PARTITION BY company, milestone_id ORDER BY earliest, latest, source_id) AS rn
+            FROM milestones) AS ranked WHERE rn = 1) AS l
+      ON l.company = m.company AND l.milestone_id = m.milestone_id"""
+
+
+def spells(cutoff: int) -> str:
+    """One row per person and spell that had (possibly) started by day `cutoff` (table `events`).
+
+    The spell's end is its earliest-dated end event; status and tenure bounds are as of `cutoff`,
+    where a spell still open is censored.
+    """
+    return f"""
+    WITH ends AS (
+        SELECT person_id, company, spell, event AS end_event, earliest AS end_lo, latest AS end_hi,
+               conflict AS end_conflict, source_ids AS end_sources
+        FROM (SELECT *, row_number() OVER (PARTITION BY person_id, company, spell ORDER BY earliest, event) AS rn
+              FROM events WHERE event IN ({_ENDS})) AS ranked
+        WHERE rn = 1)
+    SELECT s.person_id, s.name, s.company, s.cohort, s.spell, s.earliest AS start_lo, s.latest AS start_hi,
+           CASE WHEN s.latest <= {cutoff} THEN 'yes' ELSE 'uncertain' END AS joined,
+           coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
+           {_status('e.end_lo', 'e.end_hi', cutoff)} AS status,
+           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', cutoff)},
+           s.conflict AS start_conflict, coalesce(e.end_conflict, false) AS end_conflict,
+           s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources
+    FROM events AS s
+    LEFT JOIN ends AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
+    WHERE s.event IN ({_STARTS}) AND s.earliest <= {cutoff}"""
+
+
+def _status(end_lo: str, end_hi: str, cutoff: int) -> str:
+    return (f"CASE WHEN {end_hi} <= {cutoff} THEN 'departed' WHEN {end_lo} <= {cutoff} THEN 'uncertain' "
+            f"ELSE 'active' END")
+
+
+def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int) -> str:
+    """Tenure bounds in days: an end after `cutoff` (or none) is censored at `cutoff`."""
+    lo = f"CASE WHEN {end_lo} <= {cutoff} THEN {end_lo} ELSE {cutoff} END"
+    hi = f"CASE WHEN {end_hi} <= {cutoff} THEN {end_hi} ELSE {cutoff} END"
+    return f"greatest({lo} - {start_hi}, 0) AS tenure_lo_days, {hi} - {start_lo} AS tenure_hi_days"
+
+
+def lasting(spells_table: str, cutoff: int) -> str:
+    """One row per person and company (spell 1 surely joined by `cutoff`), ended by the first lasting departure.
+
+    A spell's end is lasting unless the person's next spell starts within INTERRUPTION_DAYS of it;
+    `interruptions` counts the ends skipped. The start is spell 1's; status and tenure are as of `cutoff`.
+    """
+    return f"""
+    WITH ordered AS (
+        SELECT *, lead(start_lo) OVER (PARTITION BY person_id, company ORDER BY spell) AS next_start
+        FROM {spells_table}),
+    marked AS (
+        SELECT *, end_lo IS NOT NULL AND (next_start IS NULL OR next_start - end_hi > {INTERRUPTION_DAYS}) AS lasting
+        FROM ordered),
+    chosen AS (
+        SELECT person_id, company, min(CASE WHEN lasting THEN spell END) AS end_spell FROM marked
+        GROUP BY person_id, company),
+    counted AS (
+        SELECT m.person_id, m.company, c.end_spell,
+               sum(CASE WHEN m.end_lo IS NOT NULL AND (c.end_spell IS NULL OR m.spell < c.end_spell) THEN 1 ELSE 0 END)
+                   AS interruptions
+        FROM marked AS m JOIN chosen AS c ON c.person_id = m.person_id AND c.company = m.company
+        GROUP BY m.person_id, m.company, c.end_spell)
+    SELECT f.person_id, f.name, f.company, f.cohort, f.start_lo, f.start_hi,
+           coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
+           coalesce(e.end_conflict, false) AS end_conflict, coalesce(e.end_sources, '') AS end_sources,
+           n.interruptions, {_status('e.end_lo', 'e.end_hi', cutoff)} AS status,
+           {_tenure('f.start_lo', 'f.start_hi', 'e.end_lo', 'e.end_hi', cutoff)}
+    FROM {spells_table} AS f
+    JOIN counted AS n ON n.person_id = f.person_id AND n.company = f.company
+    LEFT JOIN {spells_table} AS e ON e.person_id = f.person_id AND e.company = f.company AND e.spell = n.end_spell
+    WHERE f.spell = 1 AND f.joined = 'yes'"""
+
+
+READINGS = ("midpoint", "shortest", "longest")
+"""Three readings of uncertain dates: every range at its midpoint, tenures as short, or as long, as allowed."""
+
+
+def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", origin: int | None = None) -> str:
+    """Per person and reading: whether they left (`left_flag`) and time to leaving or censoring in half-days.
+
+    `origin`, if given, replaces every start: time is then measured from that day.
+    """
+    lo, hi = ("start_lo", "start_hi") if origin is None else (str(origin), str(origin))
+    mid_end, c2 = "end_lo + end_hi", 2 * cutoff
+    left = {"midpoint": f"end_lo IS NOT NULL AND {mid_end} <= {c2}", "shortest": f"end_lo <= {cutoff}",
+            "longest": f"end_hi <= {cutoff}"}
+    stop = {"midpoint": f"CASE WHEN {left['midpoint']} THEN {mid_end} ELSE {c2} END",
+            "shortest": f"2 * CASE WHEN {left['shortest']} THEN end_lo ELSE {cutoff} END",
+            "longest": f"2 * CASE WHEN {left['longest']} THEN end_hi ELSE {cutoff} END"}
+    start = {"midpoint": f"{lo} + {hi}", "shortest": f"2 * {hi}", "longest": f"2 * {lo}"}
+    parts = [f"SELECT {columns}, '{r}' AS reading, CASE WHEN {left[r]} THEN 1 ELSE 0 END AS left_flag, "
+             f"greatest({stop[r]} - ({start[r]}), 0) AS days_2 FROM {lasting_table} {where}" for r in READINGS]
+    return "\nUNION ALL\n".join(parts)
+
+
+def life_table(readings_sql: str, by: str) -> str:
+    """Departures and censorings per group, reading and duration: all a Kaplan-Meier fit needs."""
+    return f"""
+    SELECT {by}, reading, days_2, sum(left_flag) AS events, count(*) - sum(left_flag) AS censored
+    FROM ({readings_sql}) AS r GROUP BY {by}, reading, days_2"""
+
+
+def interval_table(lasting_table: str, where: str, by: str) -> str:
+    """Unique [lower, upper] tenure bounds with their counts, for the interval-censored fit (upper NULL = open)."""
+    return f"""
+    SELECT {by}, tenure_lo_days AS lower, CASE WHEN status = 'departed' THEN tenure_hi_days END AS upper,
+           count(*) AS n
+    FROM {lasting_table} {where}
+    GROUP BY {by}, tenure_lo_days, CASE WHEN status = 'departed' THEN tenure_hi_days END"""
+
+
+def headcount(spells_table: str, calendar: str, grid: str, where: str = "", first_grid: int | None = None) -> str:
+    """People surely (`lo`) and possibly (`hi`) at each company on each grid day, by running sums.
+
+    Surely there on day d: start_hi <= d and not end_lo <= d; possibly: start_lo <= d and not end_hi <= d.
+    Each is a count of spells whose one date is <= d minus those whose other date is, so each spell
+    adds +1/-1 at the first grid day on or after those dates (`calendar` maps a day to it). Each
+    company's grid starts at its first join, or at `first_grid` for every company when given.
+    """
+    first = (f"SELECT DISTINCT company, {first_grid} AS first_grid FROM s" if first_grid is not None else
+             f"SELECT s.company, min(c.grid_day) AS first_grid FROM s JOIN {calendar} AS c ON c.day = s.start_lo "
+             "GROUP BY s.company")
+    return f"""
+    WITH s AS (SELECT * FROM {spells_table} {where}),
+    marks AS (
+        SELECT company, start_hi AS day, 1 AS d_lo, 0 AS d_hi FROM s
+        UNION ALL SELECT company, greatest(start_hi, end_lo), -1, 0 FROM s WHERE end_lo IS NOT NULL
+        UNION ALL SELECT company, start_lo, 0, 1 FROM s
+        UNION ALL SELECT company, greatest(start_lo, end_hi), 0, -1 FROM s WHERE end_hi IS NOT NULL),
+    steps AS (
+        SELECT m.company, c.grid_day, sum(m.d_lo) AS d_lo, sum(m.d_hi) AS d_hi
+        FROM marks AS m JOIN {calendar} AS c ON c.day = m.day GROUP BY m.company, c.grid_day),
+    first_day AS ({first})
+    SELECT g.company, g.grid_day AS day,
+           sum(coalesce(st.d_lo, 0)) OVER (PARTITION BY g.company ORDER BY g.grid_day ROWS UNBOUNDED PRECEDING) AS lo,
+           sum(coalesce(st.d_hi, 0)) OVER (PARTITION BY g.company ORDER BY g.grid_day ROWS UNBOUNDED PRECEDING) AS hi
+    FROM (SELECT f.company, gr.grid_day FROM first_day AS f JOIN {grid} AS gr ON gr.grid_day >= f.first_grid) AS g
+    LEFT JOIN steps AS st ON st.company = g.company AND st.grid_day = g.grid_day"""

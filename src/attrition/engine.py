@@ -1,0 +1,76 @@
+"""The embedded SQL engine (DuckDB) behind every dataset: tables in, pandas frames out.
+
+The relational core (`attrition.core`) is written once, as portable SQL over integer day numbers,
+and run through this small interface, so a distributed engine can stand in for DuckDB without a
+second implementation. pandas only ever receives query results.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+ORDERED_IDS = {
+    "duckdb": "string_agg({column}, ';' ORDER BY {column})",
+    "spark": "array_join(array_sort(collect_list({column})), ';')",
+}
+"""The one construct the engines spell differently: a sorted, ';'-joined list of ids."""
+
+
+class Engine:
+    """One in-memory DuckDB database per loaded dataset."""
+
+    dialect = "duckdb"
+
+    def __init__(self) -> None:
+        import duckdb
+
+        threads = os.environ.get("ATTRITION_THREADS")
+        config = {"preserve_insertion_order": True, **({"threads": int(threads)} if threads else {})}
+        self.con = duckdb.connect(":memory:", config=config)
+
+    def run(self, sql: str, params: list | None = None) -> None:
+        """Execute a statement that returns nothing (CREATE, INSERT, COPY)."""
+        self.con.execute(sql, params or [])
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a query and return its result as a pandas frame."""
+        return self.con.execute(sql, params or []).df()
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Run a query and return its rows as tuples (for small results)."""
+        return self.con.execute(sql, params or []).fetchall()
+
+    def table(self, name: str, sql: str, params: list | None = None) -> str:
+        """Store a query's result as a table of this database; returns the name."""
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
+        return name
+
+    def load_frame(self, name: str, frame: pd.DataFrame) -> str:
+        """Copy a pandas frame into a table."""
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+        return name
+
+    def load_parquet(self, name: str, path: Path) -> str:
+        """Expose a Parquet file as a view: nothing is read until a query needs it."""
+        source = str(path).replace("'", "''")
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{source}')")
+        return name
+
+    def write_parquet(self, name: str, path: Path) -> None:
+        """Write a table to Parquet (zstd), in the table's own row order."""
+        target = str(path).replace("'", "''")
+        self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+
+    def ordered_ids(self, column: str) -> str:
+        return ORDERED_IDS[self.dialect].format(column=column)
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0][0]
+                    or self.rows("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name])[0][0])

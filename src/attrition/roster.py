@@ -1,0 +1,269 @@
+"""The roster as tables: events, spells as of a day, first lasting departures, headcount and life tables.
+
+A thin layer over `attrition.core`: each derived table is computed once per dataset and as-of day
+in the dataset's engine, and callers receive pandas slices of it (one company, one cohort), with
+day numbers turned into Timestamps. Every table takes an `as_of` date that defaults to the
+dataset's freeze date, so nothing depends on the day the code runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from attrition import core
+from attrition.dataset import Dataset, days_to_timestamps
+from attrition.result import MetricError
+from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY
+
+EPOCH = pd.Timestamp("1970-01-01")
+EVENT_KEY = ["person_id", "company", "spell", "event"]
+SPELL_KEY = ["person_id", "company", "spell"]
+DATE_COLUMNS = ("earliest", "latest", "start_lo", "start_hi", "end_lo", "end_hi", "resolved_earliest",
+                "resolved_latest")
+
+
+def day_number(value: date | str | pd.Timestamp) -> int:
+    """Days since 1970-01-01, the engine's representation of a date."""
+    return int((pd.Timestamp(value).normalize() - EPOCH).days)
+
+
+def as_of_day(ds: Dataset, as_of: date | str | pd.Timestamp | None) -> int:
+    """The as-of date as a day number: the freeze date unless the caller names another day on or before it."""
+    try:
+        day = pd.Timestamp(ds.freeze_date if as_of is None else as_of).normalize()
+    except (ValueError, TypeError, OverflowError):
+        raise MetricError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from None
+    if not pd.Timestamp(FIRST_DAY) <= day <= pd.Timestamp(LAST_DAY):
+        raise MetricError(f"as-of date {day.date()} is outside the supported range {FIRST_DAY} to {LAST_DAY}")
+    if day.date() > ds.freeze_date:
+        raise MetricError(f"as-of date {day.date()} is after the dataset's freeze date {ds.freeze_date}: "
+                          "the data says nothing about later days")
+    return day_number(day)
+
+
+def as_of_timestamp(ds: Dataset, as_of: date | str | pd.Timestamp | None) -> pd.Timestamp:
+    """The as-of date as a Timestamp: the freeze date unless the caller names another day."""
+    return EPOCH + pd.Timedelta(days=as_of_day(ds, as_of))
+
+
+def _timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in DATE_COLUMNS:
+        if column in frame:
+            frame[column] = days_to_timestamps(frame[column])
+    for column in ("conflict", "start_conflict", "end_conflict"):
+        if column in frame:
+            frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def _derived(ds: Dataset, name: str, sql: str) -> str:
+    """Compute a derived table in the dataset's engine once; later calls reuse it."""
+    if name not in ds.derived:
+        ds.engine.table(name, sql)
+        ds.derived[name] = name
+    return name
+
+
+def events_table(ds: Dataset) -> str:
+    return _derived(ds, "events", core.events(ds.engine.ordered_ids("source_id")))
+
+
+def spells_table(ds: Dataset, cutoff: int) -> str:
+    events_table(ds)
+    return _derived(ds, f"spells_{cutoff + 100_000}", core.spells(cutoff))
+
+
+def lasting_table(ds: Dataset, cutoff: int) -> str:
+    return _derived(ds, f"lasting_{cutoff + 100_000}", core.lasting(spells_table(ds, cutoff), cutoff))
+
+
+def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = ()) -> list[str]:
+    """Reject unknown companies, cohorts and excluded people with a message that lists valid choices."""
+    if company not in ds.companies:
+        raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}")
+    if cohort is not None and cohort not in COHORTS:
+        raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
+    wanted = sorted(set(exclude))
+    known = {p for (p,) in ds.engine.rows("SELECT person_id FROM people WHERE company = ? AND list_contains(?, person_id)",
+                                          [company, wanted])}
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        raise MetricError(f"--exclude names no one at {company}: {', '.join(unknown)}")
+    return wanted
+
+
+def _where(company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = (),
+           cohorts: Iterable[str] | None = None) -> tuple[str, list]:
+    """A WHERE clause and its parameters selecting one company, cohort(s), minus excluded people."""
+    clauses, params = [], []
+    if company is not None:
+        clauses.append("company = ?")
+        params.append(company)
+    if cohort is not None:
+        clauses.append("cohort = ?")
+        params.append(cohort)
+    if cohorts is not None:
+        clauses.append("list_contains(?, cohort)")
+        params.append(list(cohorts))
+    excluded = list(exclude)
+    if excluded:
+        clauses.append("NOT list_contains(?, person_id)")
+        params.append(excluded)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def events(ds: Dataset) -> pd.DataFrame:
+    """One row per person, company, spell and event type, with the resolved date interval."""
+    table = events_table(ds)
+    return _timestamps(ds.engine.frame(f"SELECT * FROM {table} ORDER BY person_id, company, spell, earliest, event"))
+
+
+def conflicts(ds: Dataset) -> pd.DataFrame:
+    """Every source's interval for each event whose sources do not overlap, side by side."""
+    table = events_table(ds)
+    return _timestamps(ds.engine.frame(f"""
+        SELECT v.person_id, v.company, v.spell, v.event, v.source_id, v.earliest, v.latest, v.paraphrase,
+               e.earliest AS resolved_earliest, e.latest AS resolved_latest
+        FROM evidence AS v JOIN {table} AS e ON e.person_id = v.person_id AND e.company = v.company
+            AND e.spell = v.spell AND e.event = v.event
+        WHERE e.conflict ORDER BY v.person_id, v.company, v.spell, v.event, v.earliest, v.source_id"""))
+
+
+def milestones(ds: Dataset) -> pd.DataFrame:
+    """Company milestones resolved like events: one row per milestone, conflicts flagged."""
+    table = _derived(ds, "milestones_resolved", core.milestones(ds.engine.ordered_ids("source_id")))
+    return _timestamps(ds.engine.frame(f"SELECT * FROM {table} ORDER BY company, earliest, milestone_id"))
+
+
+def spells(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
+           exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """One row per person and company spell that had (possibly) started by `as_of`.
+
+    status: `departed` when the end's latest date is on or before as_of, `active` when the end's
+    earliest date is after it (or there is no end), `uncertain` otherwise. `joined` is `uncertain`
+    when the start interval straddles as_of. A step_back counts as leaving; `end_event` says which.
+    """
+    cutoff = as_of_day(ds, as_of)
+    where, params = _where(company, cohort, exclude)
+    frame = ds.engine.frame(f"SELECT * FROM {spells_table(ds, cutoff)} {where} "
+                            "ORDER BY company, cohort, start_lo, person_id, spell", params)
+    frame = _timestamps(frame)
+    frame["as_of"] = EPOCH + pd.Timedelta(days=cutoff)
+    return frame
+
+
+def hires(ds: Dataset, company: str, as_of: date | str | None = None) -> pd.DataFrame:
+    """Everyone who joined `company` after its founding team: first spells of cohorts hire and executive."""
+    table = spells(ds, as_of, company)
+    return table[(table["cohort"] != "founder") & (table["spell"] == 1)].reset_index(drop=True)
+
+
+def lasting(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
+            exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """One row per person: joined by `as_of`, ended by their first lasting departure (see core.lasting)."""
+    cutoff = as_of_day(ds, as_of)
+    where, params = _where(company, cohort, exclude)
+    frame = ds.engine.frame(f"SELECT * FROM {lasting_table(ds, cutoff)} {where} ORDER BY company, person_id", params)
+    return _timestamps(frame)
+
+
+def readings(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
+             exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
+    """Per person and reading of the dates: `left` and the time to leaving or censoring in `days`."""
+    cutoff = as_of_day(ds, as_of)
+    where, params = _where(company, cohort, exclude)
+    sql = core.readings(lasting_table(ds, cutoff), cutoff, "person_id, company", where,
+                        None if origin is None else day_number(origin))
+    frame = ds.engine.frame(f"SELECT * FROM ({sql}) AS r ORDER BY company, person_id, reading", params * 3)
+    frame["left"] = frame.pop("left_flag").astype(bool)
+    frame["days"] = frame.pop("days_2") / 2
+    return frame
+
+
+def life_table(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...] = ("company",),
+               company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = (),
+               origin: date | str | None = None) -> pd.DataFrame:
+    """Departures (`events`) and censorings per group, reading and duration in days: what a fit needs."""
+    cutoff = as_of_day(ds, as_of)
+    where, params = _where(company, cohort, exclude)
+    group = ", ".join(by)
+    sql = core.life_table(core.readings(lasting_table(ds, cutoff), cutoff, group, where,
+                                        None if origin is None else day_number(origin)), group)
+    frame = ds.engine.frame(f"{sql} ORDER BY {group}, reading, days_2", params * 3)
+    frame["days"] = frame.pop("days_2") / 2
+    return frame.astype({"events": "int64", "censored": "int64"})
+
+
+def interval_bounds(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...] = ("company",),
+                    company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = ()) -> pd.DataFrame:
+    """Unique [lower, upper] tenure bounds and their counts (upper = inf while someone may still be there)."""
+    cutoff = as_of_day(ds, as_of)
+    where, params = _where(company, cohort, exclude)
+    group = ", ".join(by)
+    frame = ds.engine.frame(f"{core.interval_table(lasting_table(ds, cutoff), where, group)} "
+                            f"ORDER BY {group}, lower, upper NULLS LAST", params)
+    frame["upper"] = frame["upper"].astype("float64").fillna(np.inf)
+    return frame.astype({"lower": "float64", "n": "int64"})
+
+
+def _calendar(first: int, last: int, freq: str, start: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each day in [first, last] mapped to the first grid day (month or year start) on or after it."""
+    unit = {"MS": "M", "YS": "Y"}.get(freq)
+    if unit is None:
+        raise MetricError(f"unknown frequency {freq!r}; use MS (month starts) or YS (year starts)")
+    days = np.arange(first, last + 1)
+    as_dates = days.astype("datetime64[D]")
+    period_start = as_dates.astype(f"datetime64[{unit}]").astype("datetime64[D]").astype(np.int64)
+    following = (as_dates.astype(f"datetime64[{unit}]") + 1).astype("datetime64[D]").astype(np.int64)
+    grid_day = np.where(days == period_start, days, following)
+    if start is not None:
+        grid_day = np.maximum(grid_day, grid_day[days >= start].min() if (days >= start).any() else start)
+    calendar = pd.DataFrame({"day": days.astype(np.int32), "grid_day": grid_day.astype(np.int32)})
+    grid = pd.DataFrame({"grid_day": np.unique(grid_day[grid_day <= last]).astype(np.int32)})
+    return calendar, grid
+
+
+def headcount_table(ds: Dataset, as_of: date | str | None = None, freq: str = "MS", start: date | str | None = None,
+                    company: str | None = None, cohorts: Iterable[str] | None = None) -> pd.DataFrame:
+    """Named people surely (`lo`) and possibly (`hi`) at each company on each grid day up to `as_of`.
+
+    The grid is the first day of each month (MS) or year (YS), from each company's first join, or
+    from `start` when given. This counts the named roster only, which for most companies is far
+    from everyone.
+    """
+    cutoff = as_of_day(ds, as_of)
+    table = spells_table(ds, cutoff)
+    where, params = _where(company, cohorts=cohorts)
+    first = ds.engine.rows(f"SELECT min(start_lo) FROM {table} {where}", params)[0][0]
+    if first is None:
+        return pd.DataFrame({"company": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
+                             "lo": pd.Series(dtype=int), "hi": pd.Series(dtype=int)})
+    start_day = None if start is None else day_number(start)
+    calendar, grid = _calendar(min(first, start_day if start_day is not None else first), cutoff, freq, start_day)
+    ds.engine.load_frame("calendar", calendar)
+    ds.engine.load_frame("grid", grid)
+    first_grid = None if start_day is None else int(grid["grid_day"].min()) if len(grid) else start_day
+    sql = core.headcount(table, "calendar", "grid", where, first_grid)
+    frame = ds.engine.frame(f"{sql} ORDER BY company, day", params)
+    frame["date"] = days_to_timestamps(frame.pop("day"))
+    return frame.astype({"lo": "int64", "hi": "int64"})[["company", "date", "lo", "hi"]]
+
+
+def headcount(ds: Dataset, company: str, freq: str = "MS", start: date | str | None = None,
+              end: date | str | None = None, cohorts: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Named people at one company on each grid day (date, lo, hi); see headcount_table."""
+    table = headcount_table(ds, end, freq, start, company, cohorts)
+    if table.empty:
+        raise MetricError(f"no one from company {company!r} in the roster")
+    return table.drop(columns="company").reset_index(drop=True)
+
+
+def cached_tables(ds: Dataset) -> list[str]:
+    """The derived tables worth keeping in the cache: everything needed as of the freeze date."""
+    cutoff = as_of_day(ds, None)
+    milestones(ds)
+    return [events_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff), "milestones_resolved"]

@@ -1,0 +1,165 @@
+"""Every canonical table declared once: its file, columns and their kinds, key and references.
+
+The readers (the curated CSV files, the roster importer, the Parquet cache) produce these tables and
+`attrition.checks` enforces them; the measures above only ever see tables that passed. data/README.md
+documents the same columns, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+FIRST_DAY, LAST_DAY = date(1800, 1, 1), date(2200, 12, 31)
+"""Dates outside this range are refused: no roster needs them, and pandas' timestamps stop at 2262."""
+MAX_FIELD_CHARS = 65_536
+"""Longer fields are refused: a paraphrase or note is a few sentences, never a whole document."""
+
+COHORTS = ("founder", "hire", "executive")
+EVENTS = ("join", "leave", "step_back", "return", "observed")
+START_EVENTS = ("join", "return")
+END_EVENTS = ("leave", "step_back")
+MEASURES = ("technical_staff", "hires", "departures", "employees")
+QUALIFIERS = ("exact", "at_least", "about")
+READINGS = ("exact", "about", "at_least", "more_than", "less_than", "not_evaluated")
+"""How a claim's reported value is read: see attrition.claims.verdict."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located precisely enough to fix by hand."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        if self.value is not None:
+            parts.append(f"value {self.value!r}")
+        return ": ".join(parts) + f": {self.message}"
+
+
+class DataError(Exception):
+    """Raised with every problem found, so a curator can fix them all in one pass."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: `kind` is text, slug, enum, date, int or url; `required` means it may not be empty."""
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    values: tuple[str, ...] = ()
+    minimum: int = 0
+    optional: bool = False
+    """The column may be absent from the file (it is then empty everywhere)."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Columns of one table that must name a row of another (a foreign key), with the fix to suggest."""
+
+    columns: tuple[str, ...]
+    table: str
+    target: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Name, file, columns, key, date intervals and references of one canonical table."""
+
+    name: str
+    file: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    intervals: tuple[tuple[str, str], ...] = ()
+    references: tuple[Reference, ...] = ()
+    optional_file: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def of_kind(self, *kinds: str) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.kind in kinds)
+
+
+def _slug(name: str) -> Column:
+    return Column(name, "slug", required=True)
+
+
+SOURCES = TableSpec(
+    "sources", "sources.csv",
+    (_slug("source_id"), Column("publisher", required=True), Column("title", required=True), Column("url", "url"),
+     Column("published", "date"), Column("language", required=True), Column("note")),
+    key=("source_id",),
+)
+PEOPLE = TableSpec(
+    "people", "people.csv",
+    (_slug("person_id"), Column("name", required=True), _slug("company"),
+     Column("cohort", "enum", required=True, values=COHORTS), Column("prior_affiliations"), Column("role"),
+     Column("note")),
+    key=("person_id", "company"),
+)
+EVIDENCE = TableSpec(
+    "evidence", "evidence.csv",
+    (_slug("person_id"), _slug("company"), Column("spell", "int", required=True, minimum=1),
+     Column("event", "enum", required=True, values=EVENTS), Column("earliest", "date", required=True),
+     Column("latest", "date", required=True), _slug("source_id"), Column("paraphrase", required=True),
+     Column("note")),
+    key=("person_id", "company", "spell", "event", "source_id"),
+    intervals=(("earliest", "latest"),),
+    references=(
+        Reference(("source_id",), "sources", ("source_id",), "unknown source_id: add it to sources.csv"),
+        Reference(("person_id", "company"), "people", ("person_id", "company"),
+                  "unknown person at company {company!r}: add them to people.csv"),
+    ),
+)
+MILESTONES = TableSpec(
+    "milestones", "milestones.csv",
+    (_slug("company"), _slug("milestone_id"), Column("label", required=True), Column("earliest", "date", required=True),
+     Column("latest", "date", required=True), _slug("source_id"), Column("note")),
+    key=("company", "milestone_id", "source_id"),
+    intervals=(("earliest", "latest"),),
+    references=(
+        Reference(("source_id",), "sources", ("source_id",), "unknown source_id: add it to sources.csv"),
+        Reference(("company",), "people", ("company",), "unknown company: no one in people.csv works there"),
+    ),
+)
+COUNTS = TableSpec(
+    "counts", "reported_counts.csv",
+    (_slug("count_id"), _slug("company"), Column("measure", "enum", required=True, values=MEASURES),
+     Column("start", "date", required=True), Column("end", "date", required=True), Column("value", "int", required=True),
+     Column("qualifier", "enum", required=True, values=QUALIFIERS), Column("scope_note"), _slug("source_id")),
+    key=("count_id",),
+    intervals=(("start", "end"),),
+    references=(
+        Reference(("source_id",), "sources", ("source_id",), "unknown source_id: add it to sources.csv"),
+        Reference(("company",), "people", ("company",), "unknown company: no one in people.csv works there"),
+    ),
+)
+CLAIMS = TableSpec(
+    "claims", "claims.csv",
+    (_slug("claim_id"), _slug("source_id"), Column("claim", required=True), Column("as_of", "date", required=True),
+     Column("metric"), Column("params"), Column("reported"), Column("reading", "enum", required=True, values=READINGS),
+     Column("tolerance"), Column("note")),
+    key=("claim_id",),
+    references=(Reference(("source_id",), "sources", ("source_id",), "unknown source_id: add it to sources.csv"),),
+    optional_file=True,
+)
+
+TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (SOURCES, PEOPLE, EVIDENCE, MILESTONES, COUNTS, CLAIMS)}
+"""Every canonical table, in the order they are read and checked."""

@@ -1,0 +1,107 @@
+"""Seeded synthetic rosters in the curated format, for the benchmark and for scale tests.
+
+Nothing here is a fact about anyone: companies are `co-0001`..., people `p-0000001`..., and every
+date is drawn from a fixed random seed, so the same arguments always write the same bytes. The
+draw follows the shape of real rosters: a few founders per company, about 60% of people leave
+(5% of them by stepping back), 2% of leavers come back and half of those leave again, and each
+event has one to three sources that give the day or only the month, sometimes in conflict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FREEZE = np.datetime64("2026-11-22")
+FIRST_FOUNDING, LAST_FOUNDING = np.datetime64("2010-01-01"), np.datetime64("2024-06-01")
+N_SOURCES = 40
+
+
+def _month_bounds(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    month = days.astype("datetime64[M]")
+    return month.astype("datetime64[D]"), (month + 1).astype("datetime64[D]") - 1
+
+
+def _spells(rng: np.random.Generator, n_people: int, n_companies: int) -> pd.DataFrame:
+    """One row per person and spell: company, cohort, start and end day (NaT while still there)."""
+    founded = FIRST_FOUNDING + rng.integers(0, (LAST_FOUNDING - FIRST_FOUNDING).astype(int), n_companies)
+    company = np.arange(n_people) % n_companies
+    cohort = np.where(rng.random(n_people) < 0.03, "founder", np.where(rng.random(n_people) < 0.02, "executive", "hire"))
+    cohort[:n_companies] = "founder"
+    room = (FREEZE - 30 - founded[company]).astype(int)
+    start = founded[company] + np.where(cohort == "founder", 0, (rng.random(n_people) * room).astype(int))
+    tenure = 90 + rng.exponential(900, n_people).astype(int)
+    leaves = (rng.random(n_people) < 0.6) & (start + tenure <= FREEZE)
+    end = np.where(leaves, start + tenure, np.datetime64("NaT"))
+    first = pd.DataFrame({"person": np.arange(n_people), "company": company, "cohort": cohort, "spell": 1,
+                          "start": start, "end": end, "end_event": np.where(rng.random(n_people) < 0.05,
+                                                                            "step_back", "leave")})
+    back = leaves & (rng.random(n_people) < 0.02)
+    gap = 60 + rng.integers(0, 660, n_people)
+    second_start = end + gap
+    back &= second_start <= FREEZE
+    again = back & (rng.random(n_people) < 0.5)
+    second_end = second_start + 90 + rng.integers(0, 600, n_people)
+    again &= second_end <= FREEZE
+    second = pd.DataFrame({"person": first["person"][back], "company": company[back], "cohort": cohort[back],
+                           "spell": 2, "start": second_start[back],
+                           "end": np.where(again, second_end, np.datetime64("NaT"))[back], "end_event": "leave"})
+    return pd.concat([first, second], ignore_index=True)
+
+
+def _evidence(rng: np.random.Generator, events: pd.DataFrame, precision: str) -> pd.DataFrame:
+    """One to three source rows per event; day or month precision; 3% of multi-source leaves conflict."""
+    n_rows = rng.integers(1, 4, len(events))
+    rows = events.loc[events.index.repeat(n_rows)].reset_index(drop=True)
+    rank = np.arange(len(rows)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    offset = rng.integers(0, N_SOURCES, len(events)).repeat(n_rows)
+    rows["source"] = (offset + rank * 7) % N_SOURCES
+    day = rows["day"].to_numpy().astype("datetime64[D]")
+    monthly = {"day": np.zeros(len(rows), bool), "month": np.ones(len(rows), bool)}.get(
+        precision, rng.random(len(rows)) < 0.5)
+    lo, hi = _month_bounds(day)
+    conflict = (rows["event"] == "leave").to_numpy() & (rank == 1) & (rng.random(len(rows)) < 0.03)
+    shifted_lo, shifted_hi = _month_bounds((day.astype("datetime64[M]") - 2).astype("datetime64[D]"))
+    earliest = np.where(conflict, shifted_lo, np.where(monthly, lo, day))
+    latest = np.where(conflict, shifted_hi, np.where(monthly, hi, day))
+    rows["earliest"], rows["latest"] = earliest, np.minimum(latest, FREEZE)
+    return rows
+
+
+def write_synthetic(folder: Path, n_people: int, n_companies: int, precision: str = "mixed", seed: int = 0) -> Path:
+    """Write a complete dataset (dataset.toml and every CSV) with `n_people` over `n_companies`."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    spells = _spells(rng, n_people, n_companies)
+    person_id = np.char.add("p-", np.char.zfill(spells["person"].to_numpy().astype(str), 7))
+    company_id = np.char.add("co-", np.char.zfill((spells["company"].to_numpy() + 1).astype(str), 4))
+    spells = spells.assign(person_id=person_id, company_id=company_id)
+    starts = spells.assign(event=np.where(spells["spell"] == 1, "join", "return"), day=spells["start"])
+    ends = spells[spells["end"].notna()].assign(event=lambda s: s["end_event"], day=lambda s: s["end"])
+    events = pd.concat([starts, ends], ignore_index=True)
+    evidence = _evidence(rng, events, precision)
+    sources = pd.DataFrame({"source_id": [f"src-{i:02d}" for i in range(N_SOURCES)]})
+    sources = sources.assign(publisher="Synthetic Wire", title="Generated for the benchmark", url="",
+                             published="", language="en", note="synthetic")
+    first = spells[spells["spell"] == 1]
+    people = pd.DataFrame({"person_id": first["person_id"], "name": first["person_id"], "company": first["company_id"],
+                           "cohort": first["cohort"], "prior_affiliations": "", "role": "", "note": ""})
+    table = pd.DataFrame({
+        "person_id": evidence["person_id"], "company": evidence["company_id"], "spell": evidence["spell"],
+        "event": evidence["event"], "earliest": evidence["earliest"], "latest": evidence["latest"],
+        "source_id": np.char.add("src-", np.char.zfill(evidence["source"].to_numpy().astype(str), 2)),
+        "paraphrase": "generated", "note": "",
+    }).drop_duplicates(["person_id", "company", "spell", "event", "source_id"])
+    (folder / "dataset.toml").write_text(f'[dataset]\nfreeze_date = "{FREEZE}"\n', encoding="utf-8")
+    write = dict(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    sources.to_csv(folder / "sources.csv", **write)
+    people.to_csv(folder / "people.csv", **write)
+    table.to_csv(folder / "evidence.csv", **write)
+    (folder / "milestones.csv").write_text("company,milestone_id,label,earliest,latest,source_id,note\n")
+    (folder / "reported_counts.csv").write_text(
+        "count_id,company,measure,start,end,value,qualifier,scope_note,source_id\n")
+    (folder / "claims.csv").write_text(
+        "claim_id,source_id,claim,as_of,metric,params,reported,reading,tolerance,note\n")
+    return folder
