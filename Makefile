@@ -37,5 +37,5 @@ lock:  ## re-pin requirements.lock from a scratch venv (needs the package index)
 	  echo "# Regenerate with: make lock"; .lockenv/bin/pip freeze --exclude-editable | grep -v '^-e'; } > requirements.lock
 	rm -rf .lockenv
 
-clean:  ## remove .venv, built tables and the rendered site
-	rm -rf $(VENV) data/processed site
+clean:  ## remove .venv, built tables and the rendered site (the cache in ~/.cache/attrition stays)
+	rm -rf $(VENV) build site
