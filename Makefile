@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test lab lock clean
+.PHONY: help setup report test lab lock clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -39,3 +39,6 @@ lock:  ## re-pin requirements.lock from a scratch venv (needs the package index)
 
 clean:  ## remove .venv, built tables and the rendered site (the cache in ~/.cache/attrition stays)
 	rm -rf $(VENV) build site
+
+bench: $(STAMP)  ## benchmark on synthetic rosters up to 1e6 people and 1e7 spells (several minutes; prints a table)
+	$(BIN)/python -m attrition.bench

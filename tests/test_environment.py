@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from attrition.dataset import REPO_ROOT
+from attrition.locations import REPO_ROOT
 
 
 def _name(requirement: str) -> str:

@@ -8,7 +8,7 @@ import shlex
 import pytest
 
 from attrition.cli import main
-from attrition.dataset import REPO_ROOT
+from attrition.locations import REPO_ROOT
 
 
 def _examples() -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ import pytest
 
 from attrition import load
 from attrition.cli import main
-from attrition.dataset import REPO_ROOT
+from attrition.locations import REPO_ROOT
 from attrition.report import NOTEBOOK_DIR, build_site, execute_notebook, index_page, notebook_paths
 from conftest import write_dataset
 

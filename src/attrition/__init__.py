@@ -6,11 +6,19 @@ Typical use::
     ds = load()                      # the repository's data/, checked
     spells(ds)                       # one row per person and spell, as of the freeze date
     metrics.departed_share(ds, "xai", "founder", as_of="2026-02-11").text
+
+Names are imported on first use, so `attrition --help` and light commands start quickly.
 """
 
-from attrition.dataset import Dataset, load
-from attrition.roster import conflicts, events, headcount, hires, milestones, spells
-from attrition.schema import DataError
+from importlib import import_module
 
-__all__ = ["DataError", "Dataset", "conflicts", "events", "headcount", "hires", "load", "milestones", "spells"]
+_EXPORTS = {"DataError": "schema", "Dataset": "dataset", "load": "dataset", "conflicts": "roster", "events": "roster",
+            "headcount": "roster", "hires": "roster", "milestones": "roster", "spells": "roster"}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.2.0"
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"attrition.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'attrition' has no attribute {name!r}")

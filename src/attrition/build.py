@@ -1,60 +1,59 @@
 """Write the tidy tables as CSV, all or nothing, byte-identical from one run to the next.
 
-The output folder is replaced as a whole: tables are written to a staging folder beside it and
-renamed into place, so a reader (or a killed run) never sees a mix of two builds, and a lock file
-keeps two builds from writing the same folder at once. The data folder itself is never written.
+The engine writes each table itself (no pandas in between, so a million spells cost seconds):
+dates as ISO days, text that a spreadsheet would run as a formula prefixed with an apostrophe.
+The output folder is replaced whole (see attrition.outputs), and the data folder is never written.
 """
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
-
-import pandas as pd
 
 from attrition import roster
 from attrition.dataset import Dataset
 from attrition.outputs import exclusive, replace_folder
 
-FORMULA_START = ("=", "+", "-", "@")
+FORMULA_START = r"^[=+\-@]"
+"""A cell starting like this is a formula to a spreadsheet (CSV injection); it gets a leading apostrophe."""
 
 
-def tidy_tables(ds: Dataset, as_of: date | str | None = None) -> dict[str, pd.DataFrame]:
-    """Every derived table as of one day, keyed by the file name it is written under."""
-    spells = roster.spells(ds, as_of)
+def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]:
+    """Every derived table as of one day, as the SQL that produces it, keyed by the file name it is written under."""
+    cutoff = roster.as_of_day(ds, as_of)
+    ds.engine.load_frame("headcount_out", roster.headcount_table(ds, as_of))
+    ds.engine.table("spells_out", roster.spells_sql(ds, cutoff))
     return {
-        "events.csv": roster.events(ds),
-        "conflicts.csv": roster.conflicts(ds),
-        "spells.csv": spells,
-        "hires.csv": spells[(spells["cohort"] != "founder") & (spells["spell"] == 1)].reset_index(drop=True),
-        "headcount_monthly.csv": roster.headcount_table(ds, as_of),
-        "milestones.csv": roster.milestones(ds),
+        "events.csv": roster.events_sql(ds),
+        "conflicts.csv": roster.conflicts_sql(ds),
+        "spells.csv": "SELECT * FROM spells_out",
+        "hires.csv": "SELECT * FROM spells_out WHERE cohort <> 'founder' AND spell = 1",
+        "headcount_monthly.csv": "SELECT company, CAST(date AS DATE) AS date, lo, hi FROM headcount_out ORDER BY company, date",
+        "milestones.csv": roster.milestones_sql(ds),
     }
 
 
-def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula (=, +, -, @ first) get a leading apostrophe."""
-    out = frame.copy()
-    for column in out.columns[out.dtypes == object]:
-        text = out[column]
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
-        out.loc[risky, column] = "'" + text[risky]
-    return out
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """One table as CSV: ISO dates, LF line ends, formula-safe text."""
-    formula_safe(frame).to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n",
-                               quoting=csv.QUOTE_MINIMAL)
+def export_sql(ds: Dataset, sql: str) -> str:
+    """The query with day numbers as dates, empty text as empty cells and formula-like text made safe."""
+    columns = ds.engine.rows(f"DESCRIBE {sql}")
+    parts = []
+    for name, kind, *_ in columns:
+        column = f'"{name}"'
+        if name in roster.DATE_COLUMNS:
+            parts.append(f"DATE '1970-01-01' + {column} AS {column}")
+        elif kind == "VARCHAR":
+            parts.append(f"CASE WHEN regexp_matches({column}, '{FORMULA_START}') THEN '''' || {column} "
+                         f"ELSE NULLIF({column}, '') END AS {column}")
+        else:
+            parts.append(column)
+    return f"SELECT {', '.join(parts)} FROM ({sql}) AS t"
 
 
 def write_tables(ds: Dataset, out_dir: Path, as_of: date | str | None = None) -> list[Path]:
     """Write all tables into `out_dir`, replacing it whole; returns the files written."""
-    frames = tidy_tables(ds, as_of)
-    with exclusive(out_dir):
-        with replace_folder(out_dir) as staging:
-            for name, frame in frames.items():
-                write_csv(frame, staging / name)
-    return [out_dir / name for name in frames]
-
+    queries = tidy_queries(ds, as_of)
+    with exclusive(out_dir), replace_folder(out_dir) as staging:
+        for name, sql in queries.items():
+            target = str(staging / name).replace("'", "''")
+            ds.engine.run(f"COPY ({export_sql(ds, sql)}) TO '{target}' (HEADER, DELIMITER ',')")
+    return [out_dir / name for name in queries]

@@ -2,8 +2,8 @@
 
 `attrition build` stores every canonical table (and the tables derived at the freeze date) under the
 SHA-256 of the dataset's files; any later command on unchanged files opens those Parquet files
-instead of re-reading the CSVs. Like git's index, a small stat record (size, modification time)
-per data folder avoids re-hashing files that have not changed; when it does not match, the files
+instead of re-reading the CSVs. Like git's index, a small stat record (size, modification and
+change times, inode) per data folder avoids re-hashing files that have not changed; when it does not match, the files
 are hashed again, so an edited file can never be served stale tables. The cache lives outside
 the data folder: $ATTRITION_CACHE, else $XDG_CACHE_HOME/attrition, else ~/.cache/attrition.
 """
@@ -41,7 +41,7 @@ def _stat(path: Path) -> list[int] | None:
         st = path.stat()
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def _index_path(data_dir: Path) -> Path:
@@ -77,19 +77,26 @@ def entry(fp: str) -> Path:
     return root() / fp
 
 
-def open_cached(data_dir: Path) -> tuple[Engine, dict, str] | None:
-    """(engine with the cached tables as views, metadata, fingerprint) if this folder's files were built before."""
+def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
+    """(engine with the cached tables as views, metadata, fingerprint) if this folder's files were built before.
+
+    On a miss the engine is None, and the fingerprint (if it could be taken) is returned for reuse.
+    """
     if not data_dir.is_dir():
-        return None
+        return None, {}, None
     try:
         fp, _ = _current_fingerprint(data_dir)
-        folder = entry(fp)
-        meta = json.loads((folder / "meta.json").read_text())
+    except OSError:
+        return None, {}, None
+    try:
+        meta = json.loads((entry(fp) / "meta.json").read_text())
     except (OSError, ValueError):
-        return None
+        return None, {}, fp
     if meta.get("format") != FORMAT:
-        return None
+        return None, {}, fp
+    folder = entry(fp)
     engine = Engine()
+    engine.keep_file_order(False)
     for name in meta["tables"]:
         engine.load_parquet(name, folder / f"{name}.parquet")
     return engine, meta, fp

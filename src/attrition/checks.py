@@ -19,7 +19,8 @@ from attrition.schema import (
 EPOCH = date(1970, 1, 1)
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 """Control characters: invisible, and a way to smuggle terminal escapes into outputs. Tab and newlines are allowed."""
-SPACE = r"^[\s\p{Z}]+|[\s\p{Z}]+$"
+SPACE = r"[\s\p{Z}\x0b\x1c-\x1f\x{85}]"
+"""Every character Python counts as white space (str.isspace), trimmed from both ends of each cell."""
 DATE_TEXT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
@@ -41,31 +42,35 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _raw(name: str) -> str:
+    """The column holding a typed column's text as written, kept for messages until the checks are done."""
+    return _q(f"_text_{name}")
+
+
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _day(column: str) -> str:
-    """ISO text -> integer day number (NULL if not a date)."""
-    return f"CAST(datediff('day', DATE '{EPOCH}', CAST(try_strptime({column}, '%Y-%m-%d') AS DATE)) AS INTEGER)"
+def _days(day: date) -> int:
+    return day.toordinal() - EPOCH.toordinal()
 
 
-def _is_date(column: str) -> str:
-    return f"(regexp_full_match({column}, '{DATE_TEXT}') AND try_strptime({column}, '%Y-%m-%d') IS NOT NULL)"
+def _parsed(column: Column, text: str) -> str:
+    """SQL turning a cell's text into its typed value: a day number for dates, an integer for ints."""
+    if column.kind == "date":
+        return (f"CASE WHEN regexp_full_match({text}, '{DATE_TEXT}') THEN CAST(datediff('day', DATE '{EPOCH}', "
+                f"CAST(try_strptime({text}, '%Y-%m-%d') AS DATE)) AS INTEGER) END")
+    return f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,9}}') THEN CAST({text} AS BIGINT) END"
 
 
 def _cell_checks(column: Column, freeze: date | None) -> list[tuple[str, str]]:
-    """(condition, message SQL) pairs for one column; the condition selects failing records."""
-    c = _q(column.name)
-    checks = [
-        (f"regexp_matches({c}, '{CONTROL}')",
-         f"printf('contains an invisible control character (U+%04X); remove it', "
-         f"unicode(regexp_extract({c}, '{CONTROL}')))"),
-        (f"length({c}) > {MAX_FIELD_CHARS}", _lit(f"is longer than {MAX_FIELD_CHARS:,} characters")),
-    ]
+    """(condition, message SQL) pairs for one column of the typed table; the condition selects failing records."""
+    typed = column.kind in ("date", "int")
+    c, text = _q(column.name), _raw(column.name) if typed else _q(column.name)
+    checks = [(f"length({text}) > {MAX_FIELD_CHARS}", _lit(f"is longer than {MAX_FIELD_CHARS:,} characters"))]
     if column.required:
-        checks.append((f"{c} = ''", _lit("must not be empty")))
-    filled = f"{c} <> '' AND "
+        checks.append((f"{text} = ''", _lit("must not be empty")))
+    filled = f"{text} <> '' AND "
     if column.kind == "slug":
         checks.append((filled + f"NOT regexp_full_match({c}, '{SLUG_PATTERN}')",
                        _lit("must be a slug: lower-case ASCII letters, digits and single hyphens")))
@@ -74,45 +79,60 @@ def _cell_checks(column: Column, freeze: date | None) -> list[tuple[str, str]]:
         checks.append((filled + f"{c} NOT IN ({allowed})", _lit(f"must be one of {', '.join(column.values)}")))
     elif column.kind == "int":
         at_least = f" of at least {column.minimum}" if column.minimum else ""
-        checks.append((filled + f"NOT (regexp_full_match({c}, '[0-9]{{1,9}}') AND CAST({c} AS BIGINT) >= {column.minimum})",
+        checks.append((filled + f"({c} IS NULL OR {c} < {column.minimum})",
                        _lit(f"must be a whole number{at_least}, written with the digits 0-9 (at most 9 of them)")))
     elif column.kind == "url":
         checks.append((filled + f"NOT regexp_full_match({c}, '(?i)https?://[^\\s]+')",
                        _lit("must be a web address starting with http:// or https://")))
     elif column.kind == "date":
-        checks.append((filled + f"NOT {_is_date(c)}", _lit("is not a valid ISO date (YYYY-MM-DD)")))
-        day = _day(c)
-        first, last = (d.toordinal() - EPOCH.toordinal() for d in (FIRST_DAY, LAST_DAY))
-        checks.append((filled + f"{_is_date(c)} AND ({day} < {first} OR {day} > {last})",
-                       _lit(f"is outside the supported range {FIRST_DAY} to {LAST_DAY}")))
+        first, last = _days(FIRST_DAY), _days(LAST_DAY)
+        checks.append((filled + f"{c} IS NULL", _lit("is not a valid ISO date (YYYY-MM-DD)")))
+        checks.append((f"{c} < {first} OR {c} > {last}", _lit(f"is outside the supported range {FIRST_DAY} to {LAST_DAY}")))
         if freeze is not None:
-            frozen = freeze.toordinal() - EPOCH.toordinal()
-            checks.append((filled + f"{_is_date(c)} AND {day} BETWEEN {first} AND {last} AND {day} > {frozen}",
+            checks.append((f"{c} BETWEEN {first} AND {last} AND {c} > {_days(freeze)}",
                            _lit(f"is after the dataset's freeze date {freeze.isoformat()}")))
     return checks
 
 
 def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Finding]:
-    """Trim every cell, check it against its column's kind, and build the typed table `<name>`."""
+    """Trim every cell, type it, check it against its column's kind: `raw_<name>` becomes table `<name>`."""
     name = spec.name
-    names = [_q(c) for c in spec.column_names]
-    trimmed = ", ".join(f"regexp_replace(coalesce({c}, ''), '{SPACE}', '', 'g') AS {c}" for c in names)
-    blank = " AND ".join(f"{c} = ''" for c in names)
-    engine.table(f"clean_{name}", f"SELECT * FROM (SELECT rec, {trimmed} FROM raw_{name}) AS t WHERE NOT ({blank})")
-    parts = []
+    cells = []
     for column in spec.columns:
+        c = _q(column.name)
+        trimmed = f"CASE WHEN padded THEN regexp_replace({c}, '^{SPACE}+|{SPACE}+$', '', 'g') ELSE coalesce({c}, '') END"
+        if column.kind in ("date", "int"):
+            cells += [f"{trimmed} AS {_raw(column.name)}", f"{_parsed(column, _raw(column.name))} AS {_q(column.name)}"]
+        else:
+            cells.append(f"{trimmed} AS {_q(column.name)}")
+    texts = [_raw(c.name) if c.kind in ("date", "int") else _q(c.name) for c in spec.columns]
+    blank = " AND ".join(f"{t} = ''" for t in texts)
+    joined = "concat_ws(chr(1), " + ", ".join(f"coalesce({_q(c)}, '')" for c in spec.column_names) + ")"
+    padded = f"regexp_matches({joined}, '(^|\x01){SPACE}|{SPACE}($|\x01)') AS padded"
+    engine.run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM (SELECT rec, {', '.join(cells)} FROM "
+               f"(SELECT *, {padded} FROM raw_{name}) AS r) AS t WHERE NOT ({blank})")
+    engine.run(f"DROP TABLE raw_{name}")
+    parts = []
+    for column, text in zip(spec.columns, texts):
         for condition, message in _cell_checks(column, freeze):
-            parts.append(f"SELECT rec, {_lit(column.name)} AS col, {_q(column.name)} AS value, {message} AS message "
-                         f"FROM clean_{name} WHERE {condition}")
+            parts.append(f"SELECT rec, {_lit(column.name)} AS col, {text} AS value, {message} AS message "
+                         f"FROM {name} WHERE {condition}")
+    engine.table("flagged", f"SELECT * FROM {name} WHERE regexp_matches(concat({', '.join(texts)}), '{CONTROL}')")
+    for column, text in zip(spec.columns, texts):
+        parts.append(f"SELECT rec, {_lit(column.name)}, {text}, printf('contains an invisible control character "
+                     f"(U+%04X); remove it', unicode(regexp_extract({text}, '{CONTROL}'))) FROM flagged "
+                     f"WHERE regexp_matches({text}, '{CONTROL}')")
     for lo_name, hi_name in spec.intervals:
         lo, hi = _q(lo_name), _q(hi_name)
-        parts.append(f"SELECT rec, {_lit(hi_name)}, {hi}, {_lit(hi_name + ' is before ' + lo_name + ' (')} || {lo} || ')' "
-                     f"FROM clean_{name} WHERE {_is_date(lo)} AND {_is_date(hi)} AND {_day(hi)} < {_day(lo)}")
+        parts.append(f"SELECT rec, {_lit(hi_name)}, {_raw(hi_name)}, {_lit(hi_name + ' is before ' + lo_name + ' (')} "
+                     f"|| {_raw(lo_name)} || ')' FROM {name} WHERE {hi} < {lo}")
     findings = [Finding(name, rec, col, _shown(value), message)
                 for rec, col, value, message in engine.rows(" UNION ALL ".join(parts) + " ORDER BY rec")]
     findings += _duplicates(engine, spec)
-    typed = ", ".join(_typed(c) for c in spec.columns)
-    engine.table(name, f"SELECT rec, {typed} FROM clean_{name} ORDER BY rec")
+    engine.run("DROP TABLE flagged")
+    for column in spec.columns:
+        if column.kind in ("date", "int"):
+            engine.run(f"ALTER TABLE {name} DROP COLUMN {_raw(column.name)}")
     return findings
 
 
@@ -121,20 +141,14 @@ def _shown(value: str | None) -> str | None:
     return value if value is None or len(value) <= 200 else value[:200] + "…"
 
 
-def _typed(column: Column) -> str:
-    c = _q(column.name)
-    if column.kind == "date":
-        return f"{_day(c)} AS {c}"
-    if column.kind == "int":
-        return f"CASE WHEN regexp_full_match({c}, '[0-9]{{1,9}}') THEN CAST({c} AS BIGINT) END AS {c}"
-    return c
-
-
 def _duplicates(engine: Engine, spec: TableSpec) -> list[Finding]:
+    """Rows repeating an earlier row's key; one GROUP BY finds the repeated keys, a join their rows."""
     key = ", ".join(map(_q, spec.key))
+    match = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM d.{_q(k)}" for k in spec.key)
     rows = engine.rows(
-        f"SELECT rec, first_rec, {key} FROM (SELECT rec, {key}, min(rec) OVER (PARTITION BY {key}) AS first_rec "
-        f"FROM clean_{spec.name}) AS k WHERE rec > first_rec ORDER BY rec")
+        f"WITH d AS (SELECT {key}, min(rec) AS first_rec FROM {spec.name} GROUP BY {key} HAVING count(*) > 1) "
+        f"SELECT t.rec, d.first_rec, {', '.join(f't.{_q(k)}' for k in spec.key)} FROM {spec.name} AS t "
+        f"JOIN d ON {match} WHERE t.rec > d.first_rec ORDER BY t.rec")
     findings = []
     for rec, first_rec, *values in rows:
         described = ", ".join(f"{k}={v}" for k, v in zip(spec.key, values))
@@ -214,7 +228,8 @@ def check_spells(engine: Engine) -> list[Finding]:
                 WHERE e.event = 'return' AND e.latest < x.end_lo""",
         ],
     }
-    engine.table("ev", "SELECT * FROM evidence WHERE earliest IS NOT NULL AND latest IS NOT NULL AND spell IS NOT NULL")
+    engine.run("CREATE OR REPLACE VIEW ev AS SELECT * FROM evidence "
+               "WHERE earliest IS NOT NULL AND latest IS NOT NULL AND spell IS NOT NULL")
     engine.table("starts", f"""SELECT person_id, company, spell, min(event) AS start_event, min(earliest) AS start_lo
                                FROM ev WHERE event IN ({starts}) GROUP BY person_id, company, spell""")
     engine.table("spell_ends", f"""SELECT person_id, company, spell, min(earliest) AS end_lo, max(latest) AS end_hi
@@ -223,6 +238,5 @@ def check_spells(engine: Engine) -> list[Finding]:
     for table, parts in queries.items():
         rows = engine.rows(" UNION ALL ".join(parts) + " ORDER BY 1")
         findings += [Finding(table, rec, col, value, message) for rec, col, value, message in rows]
-    for name in ("ev", "starts", "spell_ends"):
-        engine.run(f"DROP TABLE {name}")
+    engine.run("DROP VIEW ev; DROP TABLE starts; DROP TABLE spell_ends")
     return findings

@@ -14,8 +14,15 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from attrition.dataset import DEFAULT_DATA_DIR, Dataset, load
+from attrition.locations import DEFAULT_DATA_DIR
 from attrition.schema import COHORTS, READINGS, DataError
+
+
+def load(data_dir: Path):
+    """The checked dataset (imported here so that `attrition --help` needs no pandas)."""
+    from attrition.dataset import load as load_dataset
+
+    return load_dataset(data_dir)
 
 EXIT_OK, EXIT_ERROR = 0, 2
 SUPPRESS = argparse.SUPPRESS
@@ -87,16 +94,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace) -> int:
     from attrition.claims import claim_problems
-    from attrition.roster import conflicts
+    from attrition.roster import conflicted_events
 
     ds = load(args.data)
     problems = claim_problems(ds)
     if problems:
         raise DataError(problems)
-    n_conflicts = conflicts(ds)[["person_id", "company", "spell", "event"]].drop_duplicates().shape[0]
-    print(f"{args.data}: clean. {len(ds.sources)} sources, {len(ds.people)} people at {len(ds.companies)} companies, "
-          f"{len(ds.evidence)} evidence rows ({n_conflicts} events with conflicting sources), "
-          f"{len(ds.milestones)} milestone rows, {len(ds.counts)} reported counts, {len(ds.claims)} claims; "
+    n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
+    print(f"{args.data}: clean. {n['sources']} sources, {n['people']} people at {len(ds.companies)} companies, "
+          f"{n['evidence']} evidence rows ({conflicted_events(ds)} events with conflicting sources), "
+          f"{n['milestones']} milestone rows, {n['counts']} reported counts, {n['claims']} claims; "
           f"freeze date {ds.freeze_date}.")
     return EXIT_OK
 
@@ -168,8 +175,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _claims(args: argparse.Namespace) -> int:
-    from attrition.build import formula_safe
     from attrition.claims import claim_problems, evaluate
+    from attrition.outputs import formula_safe
 
     ds = load(args.data)
     problems = claim_problems(ds)

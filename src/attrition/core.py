@@ -55,8 +55,8 @@ def milestones(ids: str) -> str:
       ON l.company = m.company AND l.milestone_id = m.milestone_id"""
 
 
-def spells(cutoff: int) -> str:
-    """One row per person and spell that had (possibly) started by day `cutoff` (table `events`).
+def spells(cutoff: int, events_source: str = "events") -> str:
+    """One row per person and spell that had (possibly) started by day `cutoff` (from the resolved events).
 
     The spell's end is its earliest-dated end event; status and tenure bounds are as of `cutoff`,
     where a spell still open is censored.
@@ -66,7 +66,7 @@ def spells(cutoff: int) -> str:
         SELECT person_id, company, spell, event AS end_event, earliest AS end_lo, latest AS end_hi,
                conflict AS end_conflict, source_ids AS end_sources
         FROM (SELECT *, row_number() OVER (PARTITION BY person_id, company, spell ORDER BY earliest, event) AS rn
-              FROM events WHERE event IN ({_ENDS})) AS ranked
+              FROM {events_source} WHERE event IN ({_ENDS})) AS ranked
         WHERE rn = 1)
     SELECT s.person_id, s.name, s.company, s.cohort, s.spell, s.earliest AS start_lo, s.latest AS start_hi,
            CASE WHEN s.latest <= {cutoff} THEN 'yes' ELSE 'uncertain' END AS joined,
@@ -75,7 +75,7 @@ def spells(cutoff: int) -> str:
            {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', cutoff)},
            s.conflict AS start_conflict, coalesce(e.end_conflict, false) AS end_conflict,
            s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources
-    FROM events AS s
+    FROM {events_source} AS s
     LEFT JOIN ends AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
     WHERE s.event IN ({_STARTS}) AND s.earliest <= {cutoff}"""
 
@@ -98,41 +98,39 @@ def lasting(spells_table: str, cutoff: int) -> str:
     A spell's end is lasting unless the person's next spell starts within INTERRUPTION_DAYS of it;
     `interruptions` counts the ends skipped. The start is spell 1's; status and tenure are as of `cutoff`.
     """
+    pick = lambda column: f"max(CASE WHEN spell = end_spell THEN {column} END)"
+    first = lambda column: f"max(CASE WHEN spell = 1 THEN {column} END)"
     return f"""
-    WITH ordered AS (
-        SELECT *, lead(start_lo) OVER (PARTITION BY person_id, company ORDER BY spell) AS next_start
-        FROM {spells_table}),
-    marked AS (
+    WITH marked AS (
         SELECT *, end_lo IS NOT NULL AND (next_start IS NULL OR next_start - end_hi > {INTERRUPTION_DAYS}) AS lasting
-        FROM ordered),
-    chosen AS (
-        SELECT person_id, company, min(CASE WHEN lasting THEN spell END) AS end_spell FROM marked
-        GROUP BY person_id, company),
-    counted AS (
-        SELECT m.person_id, m.company, c.end_spell,
-               sum(CASE WHEN m.end_lo IS NOT NULL AND (c.end_spell IS NULL OR m.spell < c.end_spell) THEN 1 ELSE 0 END)
+        FROM (SELECT *, lead(start_lo) OVER (PARTITION BY person_id, company ORDER BY spell) AS next_start
+              FROM {spells_table}) AS ordered),
+    flagged AS (
+        SELECT *, min(CASE WHEN lasting THEN spell END) OVER (PARTITION BY person_id, company) AS end_spell
+        FROM marked),
+    people AS (
+        SELECT person_id, company, {first('name')} AS name, {first('cohort')} AS cohort,
+               {first('start_lo')} AS start_lo, {first('start_hi')} AS start_hi, {first('joined')} AS joined,
+               coalesce({pick('end_event')}, '') AS end_event, {pick('end_lo')} AS end_lo, {pick('end_hi')} AS end_hi,
+               coalesce({pick('end_conflict')}, false) AS end_conflict, coalesce({pick('end_sources')}, '') AS end_sources,
+               sum(CASE WHEN end_lo IS NOT NULL AND (end_spell IS NULL OR spell < end_spell) THEN 1 ELSE 0 END)
                    AS interruptions
-        FROM marked AS m JOIN chosen AS c ON c.person_id = m.person_id AND c.company = m.company
-        GROUP BY m.person_id, m.company, c.end_spell)
-    SELECT f.person_id, f.name, f.company, f.cohort, f.start_lo, f.start_hi,
-           coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
-           coalesce(e.end_conflict, false) AS end_conflict, coalesce(e.end_sources, '') AS end_sources,
-           n.interruptions, {_status('e.end_lo', 'e.end_hi', cutoff)} AS status,
-           {_tenure('f.start_lo', 'f.start_hi', 'e.end_lo', 'e.end_hi', cutoff)}
-    FROM {spells_table} AS f
-    JOIN counted AS n ON n.person_id = f.person_id AND n.company = f.company
-    LEFT JOIN {spells_table} AS e ON e.person_id = f.person_id AND e.company = f.company AND e.spell = n.end_spell
-    WHERE f.spell = 1 AND f.joined = 'yes'"""
+        FROM flagged GROUP BY person_id, company)
+    SELECT person_id, name, company, cohort, start_lo, start_hi, end_event, end_lo, end_hi, end_conflict, end_sources,
+           interruptions, {_status('end_lo', 'end_hi', cutoff)} AS status,
+           {_tenure('start_lo', 'start_hi', 'end_lo', 'end_hi', cutoff)}
+    FROM people WHERE joined = 'yes'"""
 
 
 READINGS = ("midpoint", "shortest", "longest")
 """Three readings of uncertain dates: every range at its midpoint, tenures as short, or as long, as allowed."""
 
 
-def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", origin: int | None = None) -> str:
+def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", origin: int | None = None,
+             only: tuple[str, ...] = READINGS) -> str:
     """Per person and reading: whether they left (`left_flag`) and time to leaving or censoring in half-days.
 
-    `origin`, if given, replaces every start: time is then measured from that day.
+    `origin`, if given, replaces every start: time is then measured from that day; `only` limits the readings.
     """
     lo, hi = ("start_lo", "start_hi") if origin is None else (str(origin), str(origin))
     mid_end, c2 = "end_lo + end_hi", 2 * cutoff
@@ -143,7 +141,7 @@ def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", ori
             "longest": f"2 * CASE WHEN {left['longest']} THEN end_hi ELSE {cutoff} END"}
     start = {"midpoint": f"{lo} + {hi}", "shortest": f"2 * {hi}", "longest": f"2 * {lo}"}
     parts = [f"SELECT {columns}, '{r}' AS reading, CASE WHEN {left[r]} THEN 1 ELSE 0 END AS left_flag, "
-             f"greatest({stop[r]} - ({start[r]}), 0) AS days_2 FROM {lasting_table} {where}" for r in READINGS]
+             f"greatest({stop[r]} - ({start[r]}), 0) AS days_2 FROM {lasting_table} {where}" for r in only]
     return "\nUNION ALL\n".join(parts)
 
 

@@ -8,12 +8,14 @@ each record starts on and what is wrong with a malformed one. Valid data never p
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 from attrition.engine import Engine
@@ -21,6 +23,8 @@ from attrition.schema import MAX_FIELD_CHARS, Problem, TableSpec
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """DuckDB's limit on one line; longer fields are read and then refused by the length check."""
+PREFIX_BYTES = 1024 * 1024
+"""How much of a file Python decodes up front: enough for the header and to spot an empty file."""
 
 
 def read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
@@ -34,6 +38,35 @@ def read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
     except OSError as err:
         problems.append(Problem(name, None, None, None, f"cannot be read: {err.strerror or err}"))
     return None
+
+
+def read_prefix(path: Path, name: str, problems: list[Problem]) -> str | None:
+    """The start of a file as text (the header is in it), or None with a located problem.
+
+    Only the start is decoded here; DuckDB checks the encoding of the rest while parsing, and a
+    bad byte anywhere is then located exactly by `decode`.
+    """
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(PREFIX_BYTES)
+            complete = not handle.read(1)
+    except IsADirectoryError:
+        problems.append(Problem(name, None, None, None, f"{path} is a folder, not a file"))
+        return None
+    except FileNotFoundError:
+        problems.append(Problem(name, None, None, None, f"file not found in {path.parent}"))
+        return None
+    except OSError as err:
+        problems.append(Problem(name, None, None, None, f"cannot be read: {err.strerror or err}"))
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=complete)
+    except UnicodeDecodeError:
+        return decode(raw, name, problems)
+    if not text.strip() and complete:
+        problems.append(Problem(name, 1, None, "", "file is empty; it needs at least a header row"))
+        return None
+    return text
 
 
 def decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
@@ -90,17 +123,26 @@ def load_text_table(engine: Engine, spec: TableSpec, path: Path, names: list[str
     picked = ", ".join(
         f'c{names.index(c.name)} AS "{c.name}"' if c.name in names else f'NULL AS "{c.name}"' for c in spec.columns)
     engine.run(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
-    engine.run(
-        f"CREATE OR REPLACE TABLE raw_{spec.name} AS SELECT {picked} FROM read_csv(?, auto_detect=false, header=true, "
-        f"delim=',', quote='\"', escape='\"', columns={columns}, strict_mode=true, null_padding=false, "
-        f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan', max_line_size={MAX_LINE_BYTES})",
-        [str(path)])
-    rejected = engine.rows(f"SELECT line, error_message FROM {rejects} ORDER BY line")
+    try:
+        engine.run(
+            f"CREATE OR REPLACE TABLE raw_{spec.name} AS SELECT {picked} FROM read_csv(?, auto_detect=false, "
+            f"header=true, delim=',', quote='\"', escape='\"', columns={columns}, strict_mode=true, null_padding=false, "
+            f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan', max_line_size={MAX_LINE_BYTES})",
+            [str(path)])
+    except duckdb.Error as err:  # DuckDB gave up on the file as a whole: the strict csv pass says where and why
+        found = structure_problems(path, spec.file, len(names))
+        reason = str(err).splitlines()[0].removeprefix("Invalid Input Error: ")
+        problems.extend(found or [Problem(spec.file, None, None, None, f"cannot be read as CSV: {reason}")])
+        return False
+    rejected = engine.rows(f"SELECT line, error_type, error_message FROM {rejects} ORDER BY line")
     if not rejected:
-        engine.run(f"CREATE OR REPLACE TABLE raw_{spec.name} AS SELECT rowid AS rec, * FROM raw_{spec.name}")
         return True
-    found = structure_problems(path, spec.file, len(names))
-    problems.extend(found or [Problem(spec.file, int(line), None, None, message) for line, message in rejected])
+    if any(kind == "INVALID ENCODING" for _, kind, _ in rejected):
+        found: list[Problem] = []
+        decode(path.read_bytes(), spec.file, found)
+    else:
+        found = structure_problems(path, spec.file, len(names))
+    problems.extend(found or [Problem(spec.file, int(line), None, None, message) for line, _, message in rejected])
     return False
 
 

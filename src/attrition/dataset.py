@@ -7,22 +7,21 @@ live in the dataset's engine (DuckDB); pandas views of them are made on first us
 
 from __future__ import annotations
 
-import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from attrition import cache, checks, csvfiles
 from attrition.engine import Engine
+from attrition.locations import DEFAULT_DATA_DIR, REPO_ROOT
 from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA_DIR = Path(os.environ.get("ATTRITION_DATA", REPO_ROOT / "data"))
-"""The repository's data/, unless ATTRITION_DATA names another folder (the report sets it for its notebooks)."""
 CONFIG_FILE = "dataset.toml"
 
 
@@ -64,6 +63,10 @@ class Dataset:
     counts = property(lambda self: self.frame("counts"))
     claims = property(lambda self: self.frame("claims"))
 
+    def count(self, table: str) -> int:
+        """Rows in a canonical table, counted by the engine."""
+        return int(self.engine.rows(f"SELECT count(*) FROM {TABLES[table].name}")[0][0])
+
     @cached_property
     def companies(self) -> list[str]:
         return [c for (c,) in self.engine.rows("SELECT DISTINCT company FROM people ORDER BY company")]
@@ -80,7 +83,11 @@ class Dataset:
 
 def days_to_timestamps(days: pd.Series) -> pd.Series:
     """Integer day numbers (days since 1970-01-01) as Timestamps; missing stays missing (NaT)."""
-    return pd.to_datetime(pd.to_numeric(days), unit="D")
+    values = days.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    stamps = np.where(missing, 0, values).astype("int64").astype("datetime64[D]").astype("datetime64[ns]")
+    stamps[missing] = np.datetime64("NaT")
+    return pd.Series(stamps, index=days.index, name=days.name)
 
 
 def read_config(data_dir: Path, problems: list[Problem]) -> tuple[dict, date | None]:
@@ -94,7 +101,8 @@ def read_config(data_dir: Path, problems: list[Problem]) -> tuple[dict, date | N
         problems.append(Problem(CONFIG_FILE, None, None, None, "not valid UTF-8; save the file as UTF-8"))
         return {}, None
     except tomllib.TOMLDecodeError as err:
-        problems.append(Problem(CONFIG_FILE, getattr(err, "lineno", None), None, None, f"is not valid TOML: {err}"))
+        line = re.search(r"at line (\d+)", str(err))
+        problems.append(Problem(CONFIG_FILE, int(line.group(1)) if line else None, None, None, f"is not valid TOML: {err}"))
         return {}, None
     section = config.get("dataset")
     line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "freeze_date" in text), None)
@@ -121,14 +129,11 @@ def _iso(value: str) -> date | None:
 def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem]) -> bool:
     path = data_dir / spec.file
     if spec.optional_file and not path.exists():
-        engine.table(f"raw_{spec.name}", "SELECT 0 AS rec, " + ", ".join(
+        engine.table(f"raw_{spec.name}", "SELECT " + ", ".join(
             f'CAST(NULL AS VARCHAR) AS "{c}"' for c in spec.column_names) + " WHERE false")
         return True
-    raw = csvfiles.read_bytes(path, spec.file, problems)
-    text = None if raw is None else csvfiles.decode(raw, spec.file, problems)
-    del raw
+    text = csvfiles.read_prefix(path, spec.file, problems)
     names = None if text is None else csvfiles.header(text, spec, problems)
-    del text
     return names is not None and csvfiles.load_text_table(engine, spec, path, names, problems)
 
 
@@ -151,16 +156,19 @@ def _located(ds_dir: Path, findings: list[checks.Finding]) -> list[Problem]:
     return problems
 
 
-def check_folder(data_dir: Path) -> Dataset:
+def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
     """Read every file of a curated dataset folder into a new engine and check it; raise DataError if any fails."""
     problems: list[Problem] = []
     if not data_dir.is_dir():
         raise DataError([Problem(str(data_dir), None, None, None, "data directory not found (or not a folder)")])
-    fingerprint = cache.fingerprint(data_dir)
+    fingerprint = fingerprint or cache.fingerprint(data_dir)
     config, freeze = read_config(data_dir, problems)
     engine = Engine()
     readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems)]
     findings: list[checks.Finding] = []
+    for spec in readable:
+        engine.run(f"CREATE OR REPLACE TABLE raw_{spec.name} AS SELECT rowid AS rec, * FROM raw_{spec.name}")
+    engine.keep_file_order(False)
     for spec in readable:
         findings += checks.check_cells(engine, spec, freeze)
     if len(readable) == len(TABLES):
@@ -172,8 +180,6 @@ def check_folder(data_dir: Path) -> Dataset:
         order = {spec.file: i for i, spec in enumerate(TABLES.values())}
         problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
         raise DataError(problems)
-    for spec in TABLES.values():
-        engine.run(f"DROP TABLE raw_{spec.name}; DROP TABLE clean_{spec.name}")
     return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config,
                    fingerprint=fingerprint)
 
@@ -181,14 +187,13 @@ def check_folder(data_dir: Path) -> Dataset:
 def load(data_dir: Path | str | None = None) -> Dataset:
     """The checked dataset in `data_dir` (default: the repository's data/), from the cache when it is current."""
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    cached = cache.open_cached(data_dir)
-    if cached is not None:
-        engine, meta, fp = cached
+    engine, meta, fp = cache.open_cached(data_dir)
+    if engine is not None:
         config, freeze = read_config(data_dir, [])
         if freeze is not None:
             return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint=fp,
                            derived={name: name for name in meta["derived"]})
-    return check_folder(data_dir)
+    return check_folder(data_dir, fp)
 
 
 def store_in_cache(ds: Dataset, derived: list[str]) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 ORDERED_IDS = {
-    "duckdb": "string_agg({column}, ';' ORDER BY {column})",
+    "duckdb": "array_to_string(list_sort(list({column})), ';')",
     "spark": "array_join(array_sort(collect_list({column})), ';')",
 }
 """The one construct the engines spell differently: a sorted, ';'-joined list of ids."""
@@ -30,6 +30,15 @@ class Engine:
         threads = os.environ.get("ATTRITION_THREADS")
         config = {"preserve_insertion_order": True, **({"threads": int(threads)} if threads else {})}
         self.con = duckdb.connect(":memory:", config=config)
+        try:
+            self.con.execute("SET enable_progress_bar = false")  # never draw on a command's output
+        except duckdb.Error:  # in Jupyter DuckDB wants ipywidgets to change it; it draws nothing there anyway
+            pass
+
+    def keep_file_order(self, keep: bool) -> None:
+        """Whether results without ORDER BY keep insertion order. Only reading files needs it (record
+        numbers come from it); everything else orders explicitly, and without it DuckDB can use both cores."""
+        self.con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
 
     def run(self, sql: str, params: list | None = None) -> None:
         """Execute a statement that returns nothing (CREATE, INSERT, COPY)."""

@@ -24,41 +24,68 @@ def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha
     """Kaplan-Meier curves from a life table with columns `by`, days, events, censored.
 
     Returns one row per group and time (a row at day 0 included, as lifelines does) with at_risk,
-    events, censored, survival and the 95% band (`lower`, `upper`).
+    events, censored, survival and the 95% band (`lower`, `upper`). Sums of logs run in time order
+    within each group, exactly as lifelines accumulates them, so medians that fall exactly on one
+    half land on the same day.
     """
     by = list(by)
-    life = life[[*by, "days", "events", "censored"]]
-    keys = life[by].drop_duplicates() if by else pd.DataFrame(index=[0])
-    zero = keys.assign(days=0.0, events=0, censored=0)
-    table = (pd.concat([zero, life], ignore_index=True)
-             .groupby([*by, "days"], sort=True, as_index=False)[["events", "censored"]].sum())
-    removed = table["events"] + table["censored"]
-    grouped = removed.groupby([table[c] for c in by]) if by else removed
-    total = grouped.transform("sum") if by else pd.Series(removed.sum(), index=table.index)
-    before = (grouped.cumsum() if by else removed.cumsum()) - removed
-    at_risk = (total - before).astype("int64")
-    deaths = table["events"].astype("int64")
+    group, labels = _group_codes(life, by)
+    days = life["days"].to_numpy(dtype=float)
+    events = life["events"].to_numpy(dtype=np.int64)
+    censored = life["censored"].to_numpy(dtype=np.int64)
+    if len(group) > 1 and not np.all((group[1:] > group[:-1]) | ((group[1:] == group[:-1]) & (days[1:] > days[:-1]))):
+        order = np.lexsort((days, group))
+        group, days, events, censored = group[order], days[order], events[order], censored[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=np.int64)
+    need_zero = starts[days[starts] != 0]
+    g = np.insert(group, need_zero, group[need_zero])
+    days = np.insert(days, need_zero, 0.0)
+    events = np.insert(events, need_zero, 0)
+    censored = np.insert(censored, need_zero, 0)
+    n_groups = int(g.max()) + 1 if len(g) else 0
+    removed = events + censored
+    total = np.bincount(g, removed, n_groups).astype(np.int64)
+    running = np.cumsum(removed)
+    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    before_group = np.repeat(np.r_[0, running[start[1:] - 1]], np.diff(np.r_[start, len(g)]))
+    at_risk = total[g] - (running - before_group - removed)
     with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.log((at_risk - deaths).to_numpy(dtype=float)) - np.log(at_risk.to_numpy(dtype=float))
-        square = deaths.to_numpy(dtype=float) / (at_risk * (at_risk - deaths)).to_numpy(dtype=float)
+        step = np.log((at_risk - events).astype(float)) - np.log(at_risk.astype(float))
+        square = events / (at_risk * (at_risk - events)).astype(float)
     square[np.isinf(square)] = 0
-    log_s = pd.Series(step, index=table.index)
-    var = pd.Series(square, index=table.index)
-    if by:
-        log_s = log_s.groupby([table[c] for c in by]).cumsum()
-        var = var.groupby([table[c] for c in by]).cumsum()
-    else:
-        log_s, var = log_s.cumsum(), var.cumsum()
-    v = log_s.to_numpy()
+    codes = pd.Series(g)
+    log_s = pd.Series(step).groupby(codes, sort=False).cumsum().to_numpy()
+    var = pd.Series(square).groupby(codes, sort=False).cumsum().to_numpy()
     z = z_value(alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lower = np.exp(-np.exp(np.log(-v) - z * np.sqrt(var.to_numpy()) / v))
-        upper = np.exp(-np.exp(np.log(-v) + z * np.sqrt(var.to_numpy()) / v))
-    table["at_risk"] = at_risk
-    table["survival"] = np.exp(v)
-    table["lower"] = np.nan_to_num(lower, nan=1.0)
-    table["upper"] = np.nan_to_num(upper, nan=1.0)
-    return table[[*by, "days", "at_risk", "events", "censored", "survival", "lower", "upper"]]
+        lower = np.exp(-np.exp(np.log(-log_s) - z * np.sqrt(var) / log_s))
+        upper = np.exp(-np.exp(np.log(-log_s) + z * np.sqrt(var) / log_s))
+    columns = {name: pd.Categorical.from_codes(codes[g], values) for name, (codes, values) in labels.items()}
+    return pd.DataFrame({**columns, "days": days, "at_risk": at_risk,
+                         "events": events, "censored": censored, "survival": np.exp(log_s),
+                         "lower": np.nan_to_num(lower, nan=1.0), "upper": np.nan_to_num(upper, nan=1.0)})
+
+
+def _group_codes(life: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """An integer group code per row (in the groups' sorted order), and per key column: its code per group, values."""
+    if not by:
+        return np.zeros(len(life), dtype=np.int64), {}
+    codes = np.zeros(len(life), dtype=np.int64)
+    factors = [(life[name].cat.codes.to_numpy(), life[name].cat.categories) if isinstance(life[name].dtype, pd.CategoricalDtype)
+               else pd.factorize(life[name], sort=True) for name in by]
+    for column_codes, uniques in factors:
+        codes = codes * len(uniques) + column_codes
+    if len(codes) and np.all(codes[1:] >= codes[:-1]):
+        change = np.r_[True, codes[1:] != codes[:-1]]
+        present, dense = codes[change], np.cumsum(change) - 1
+    else:
+        present, dense = np.unique(codes, return_inverse=True)
+    dense = dense.astype(np.int64)
+    labels, rest = {}, present
+    for name, (_, uniques) in reversed(list(zip(by, factors))):
+        labels[name] = (rest % len(uniques), np.asarray(uniques))
+        rest = rest // len(uniques)
+    return dense, {name: labels[name] for name in by}
 
 
 def curve(durations, observed, weights=None, alpha: float = 0.05) -> pd.DataFrame:
@@ -75,7 +102,7 @@ def value_at(curves: pd.DataFrame, days: float, column: str = "survival", by: li
     """The step function's value at `days` (last time on or before it), per group if `by` is given."""
     before = curves[curves["days"] <= days]
     if by:
-        return before.groupby(list(by))[column].last()
+        return before.groupby(list(by), observed=True)[column].last()
     return float(before[column].iloc[-1])
 
 
@@ -84,8 +111,8 @@ def first_time_below(curves: pd.DataFrame, q: float = 0.5, column: str = "surviv
     """First time the column drops to q or below (the median for q = 0.5); NaN/None when it never does."""
     below = curves[curves[column] <= q]
     if by:
-        return below.groupby(list(by))["days"].first().reindex(curves[list(by)].drop_duplicates()
-                                                                .set_index(list(by)).index)
+        groups = curves[list(by)].drop_duplicates().set_index(list(by)).index
+        return below.groupby(list(by), observed=True)["days"].first().reindex(groups)
     return float(below["days"].iloc[0]) if len(below) else None
 
 

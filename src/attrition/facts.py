@@ -11,6 +11,7 @@ from attrition.dataset import Dataset
 from attrition.metrics import headcount
 from attrition.result import MetricError, MetricResult
 from attrition.roster import as_of_timestamp, check_scope, events, milestones
+from attrition.roster import person as person_row
 from attrition.text import PLURAL, format_interval
 
 
@@ -85,12 +86,10 @@ def weekly_hours_per_day(ds: Dataset, hours: float, company: str | None = None) 
 
 def prior_affiliation(ds: Dataset, company: str, person: str, affiliation: str) -> MetricResult:
     """1 if people.csv lists `affiliation` (case-insensitive, as part of a name) among the person's priors."""
-    row = ds.people[(ds.people["company"] == company) & (ds.people["person_id"] == person)]
-    if row.empty:
-        raise MetricError(f"no person {person!r} at {company}")
-    priors = [p.strip() for p in row.iloc[0]["prior_affiliations"].split(";") if p.strip()]
+    row = person_row(ds, company, person)
+    priors = [p.strip() for p in row["prior_affiliations"].split(";") if p.strip()]
     found = int(any(affiliation.lower() in p.lower() for p in priors))
-    text = f"{row.iloc[0]['name']}: prior affiliations {', '.join(priors) or 'none recorded'}; " \
+    text = f"{row['name']}: prior affiliations {', '.join(priors) or 'none recorded'}; " \
            f"{affiliation!r} {'listed' if found else 'not listed'}"
     return MetricResult(metric="prior_affiliation", company=company, cohort=None, as_of=ds.freeze_date.isoformat(),
                         lo=found, hi=found, unit="yes (1) or no (0)", text=text, person_ids={"person": [person]},

@@ -94,3 +94,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+FORMULA_START = ("=", "+", "-", "@")
+"""A cell starting like this is a formula to a spreadsheet (CSV injection)."""
+
+
+def formula_safe(frame):
+    """A copy of a pandas frame whose text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    out = frame.copy()
+    for column in out.columns[out.dtypes == object]:
+        risky = out[column].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+        out.loc[risky, column] = "'" + out.loc[risky, column]
+    return out

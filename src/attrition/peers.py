@@ -39,7 +39,7 @@ def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] 
     life = roster.life_table(ds, as_of, ("company",), cohort=cohort)
     curves = estimators.kaplan_meier(life, ["company", "reading"])
     read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
-    mid_life = life[life["reading"] == "midpoint"].groupby("company")
+    mid_life = life[life["reading"] == "midpoint"].groupby("company", observed=True)
     table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
     followed, shortest = mid_life["days"].max(), mid_life["days"].min()
     table["followed_years"] = followed / 365.25
@@ -170,7 +170,7 @@ def lab_curves(ds: Dataset, cohort: str = "founder", as_of: date | str | None = 
     life = roster.life_table(ds, as_of, ("company",), cohort=cohort)
     life = life[life["reading"] == "midpoint"]
     curves = estimators.kaplan_meier(life, ["company"])
-    by_lab = life.groupby("company")
+    by_lab = life.groupby("company", observed=True)
     left, n = by_lab["events"].sum(), by_lab["events"].sum() + by_lab["censored"].sum()
     tally = pd.Series([f"{lab} ({k}/{m} left)" for lab, k, m in zip(left.index, left, n)], index=left.index)
     return curves.assign(followed=curves["company"].map(by_lab["days"].max()), tally=curves["company"].map(tally))

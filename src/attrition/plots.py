@@ -254,7 +254,7 @@ def curves_by_lab(curves: pd.DataFrame, title: str, highlight: str, max_years: f
     palette = {lab: colors[i % len(colors)] for i, lab in enumerate(labs)}
     limit = max_years * 365.25 if max_years is not None else float(curves["followed"].max())
     ends = []
-    for lab, curve in curves.groupby("company", sort=True):
+    for lab, curve in curves.groupby("company", sort=True, observed=True):
         bold = lab == highlight
         ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"] if bold else palette[lab],
                 linewidth=2.8 if bold else 1.4, alpha=1 if bold else 0.85)

@@ -148,11 +148,11 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
     elif kind == "years":
         return peers.parse_years(value if isinstance(value, (str, tuple)) else tuple(value))
     elif kind == "milestone":
-        if company is None or not ds.engine.rows("SELECT 1 FROM milestones WHERE company = ? AND milestone_id = ?",
-                                                 [company, value]):
+        known = ds.milestones[ds.milestones["company"] == company]["milestone_id"]
+        if company is None or value not in set(known):
             raise MetricError(f"no milestone {value!r} for {company} in milestones.csv")
     elif kind == "count_id":
-        if not ds.engine.rows("SELECT 1 FROM counts WHERE count_id = ?", [value]):
+        if value not in set(ds.counts["count_id"]):
             raise MetricError(f"no reported count {value!r} in reported_counts.csv")
     return value
 

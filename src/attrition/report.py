@@ -12,10 +12,13 @@ import html
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from attrition.dataset import REPO_ROOT, Dataset
+from attrition.locations import NOTEBOOK_DIR
 
-NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+if TYPE_CHECKING:
+    from attrition.dataset import Dataset
+
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 

@@ -23,7 +23,7 @@ EPOCH = pd.Timestamp("1970-01-01")
 EVENT_KEY = ["person_id", "company", "spell", "event"]
 SPELL_KEY = ["person_id", "company", "spell"]
 DATE_COLUMNS = ("earliest", "latest", "start_lo", "start_hi", "end_lo", "end_hi", "resolved_earliest",
-                "resolved_latest")
+                "resolved_latest", "as_of")
 
 
 def day_number(value: date | str | pd.Timestamp) -> int:
@@ -72,13 +72,24 @@ def events_table(ds: Dataset) -> str:
     return _derived(ds, "events", core.events(ds.engine.ordered_ids("source_id")))
 
 
-def spells_table(ds: Dataset, cutoff: int) -> str:
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
+    """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
     events_table(ds)
-    return _derived(ds, f"spells_{cutoff + 100_000}", core.spells(cutoff))
+    if cutoff == as_of_day(ds, None):
+        return _derived(ds, f"spells_{cutoff + 100_000}", core.spells(cutoff))
+    source = "events" if company is None else f"(SELECT * FROM events WHERE company = {_literal(company)})"
+    return f"({core.spells(cutoff, source)}) AS spells"
 
 
-def lasting_table(ds: Dataset, cutoff: int) -> str:
-    return _derived(ds, f"lasting_{cutoff + 100_000}", core.lasting(spells_table(ds, cutoff), cutoff))
+def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
+    """First lasting departures as of `cutoff`, stored at the freeze date, else computed (for one company if given)."""
+    if cutoff == as_of_day(ds, None):
+        return _derived(ds, f"lasting_{cutoff + 100_000}", core.lasting(spells_table(ds, cutoff), cutoff))
+    return f"({core.lasting(spells_table(ds, cutoff, company), cutoff)}) AS lasting"
 
 
 def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = ()) -> list[str]:
@@ -88,6 +99,8 @@ def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable
     if cohort is not None and cohort not in COHORTS:
         raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
     wanted = sorted(set(exclude))
+    if not wanted:
+        return wanted
     known = {p for (p,) in ds.engine.rows("SELECT person_id FROM people WHERE company = ? AND list_contains(?, person_id)",
                                           [company, wanted])}
     unknown = [p for p in wanted if p not in known]
@@ -116,27 +129,42 @@ def _where(company: str | None = None, cohort: str | None = None, exclude: Itera
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def events_sql(ds: Dataset) -> str:
+    return f"SELECT * FROM {events_table(ds)} ORDER BY person_id, company, spell, earliest, event"
+
+
+def conflicts_sql(ds: Dataset) -> str:
+    return f"""
+        SELECT v.person_id, v.company, v.spell, v.event, v.source_id, v.earliest, v.latest, v.paraphrase,
+               e.earliest AS resolved_earliest, e.latest AS resolved_latest
+        FROM evidence AS v JOIN {events_table(ds)} AS e ON e.person_id = v.person_id AND e.company = v.company
+            AND e.spell = v.spell AND e.event = v.event
+        WHERE e.conflict ORDER BY v.person_id, v.company, v.spell, v.event, v.earliest, v.source_id"""
+
+
+def milestones_sql(ds: Dataset) -> str:
+    table = _derived(ds, "milestones_resolved", core.milestones(ds.engine.ordered_ids("source_id")))
+    return f"SELECT * FROM {table} ORDER BY company, earliest, milestone_id"
+
+
+def spells_sql(ds: Dataset, cutoff: int, where: str = "", company: str | None = None) -> str:
+    return (f"SELECT *, {cutoff} AS as_of FROM {spells_table(ds, cutoff, company)} {where} "
+            "ORDER BY company, cohort, start_lo, person_id, spell")
+
+
 def events(ds: Dataset) -> pd.DataFrame:
     """One row per person, company, spell and event type, with the resolved date interval."""
-    table = events_table(ds)
-    return _timestamps(ds.engine.frame(f"SELECT * FROM {table} ORDER BY person_id, company, spell, earliest, event"))
+    return _timestamps(ds.engine.frame(events_sql(ds)))
 
 
 def conflicts(ds: Dataset) -> pd.DataFrame:
     """Every source's interval for each event whose sources do not overlap, side by side."""
-    table = events_table(ds)
-    return _timestamps(ds.engine.frame(f"""
-        SELECT v.person_id, v.company, v.spell, v.event, v.source_id, v.earliest, v.latest, v.paraphrase,
-               e.earliest AS resolved_earliest, e.latest AS resolved_latest
-        FROM evidence AS v JOIN {table} AS e ON e.person_id = v.person_id AND e.company = v.company
-            AND e.spell = v.spell AND e.event = v.event
-        WHERE e.conflict ORDER BY v.person_id, v.company, v.spell, v.event, v.earliest, v.source_id"""))
+    return _timestamps(ds.engine.frame(conflicts_sql(ds)))
 
 
 def milestones(ds: Dataset) -> pd.DataFrame:
     """Company milestones resolved like events: one row per milestone, conflicts flagged."""
-    table = _derived(ds, "milestones_resolved", core.milestones(ds.engine.ordered_ids("source_id")))
-    return _timestamps(ds.engine.frame(f"SELECT * FROM {table} ORDER BY company, earliest, milestone_id"))
+    return _timestamps(ds.engine.frame(milestones_sql(ds)))
 
 
 def spells(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
@@ -148,12 +176,19 @@ def spells(ds: Dataset, as_of: date | str | None = None, company: str | None = N
     when the start interval straddles as_of. A step_back counts as leaving; `end_event` says which.
     """
     cutoff = as_of_day(ds, as_of)
-    where, params = _where(company, cohort, exclude)
-    frame = ds.engine.frame(f"SELECT * FROM {spells_table(ds, cutoff)} {where} "
-                            "ORDER BY company, cohort, start_lo, person_id, spell", params)
-    frame = _timestamps(frame)
-    frame["as_of"] = EPOCH + pd.Timedelta(days=cutoff)
-    return frame
+    key = ("spells", cutoff, company)
+    if key not in ds.derived:
+        where, params = _where(company)
+        frame = _timestamps(ds.engine.frame(spells_sql(ds, cutoff, where, company), params))
+        ds.derived[key] = frame
+    frame = ds.derived[key]
+    keep = np.ones(len(frame), dtype=bool)
+    if cohort is not None:
+        keep &= (frame["cohort"] == cohort).to_numpy()
+    excluded = list(exclude)
+    if excluded:
+        keep &= ~frame["person_id"].isin(excluded).to_numpy()
+    return frame[keep].reset_index(drop=True)
 
 
 def hires(ds: Dataset, company: str, as_of: date | str | None = None) -> pd.DataFrame:
@@ -167,7 +202,8 @@ def lasting(ds: Dataset, as_of: date | str | None = None, company: str | None = 
     """One row per person: joined by `as_of`, ended by their first lasting departure (see core.lasting)."""
     cutoff = as_of_day(ds, as_of)
     where, params = _where(company, cohort, exclude)
-    frame = ds.engine.frame(f"SELECT * FROM {lasting_table(ds, cutoff)} {where} ORDER BY company, person_id", params)
+    frame = ds.engine.frame(f"SELECT * FROM {lasting_table(ds, cutoff, company)} {where} ORDER BY company, person_id",
+                            params)
     return _timestamps(frame)
 
 
@@ -176,7 +212,7 @@ def readings(ds: Dataset, as_of: date | str | None = None, company: str | None =
     """Per person and reading of the dates: `left` and the time to leaving or censoring in `days`."""
     cutoff = as_of_day(ds, as_of)
     where, params = _where(company, cohort, exclude)
-    sql = core.readings(lasting_table(ds, cutoff), cutoff, "person_id, company", where,
+    sql = core.readings(lasting_table(ds, cutoff, company), cutoff, "person_id, company", where,
                         None if origin is None else day_number(origin))
     frame = ds.engine.frame(f"SELECT * FROM ({sql}) AS r ORDER BY company, person_id, reading", params * 3)
     frame["left"] = frame.pop("left_flag").astype(bool)
@@ -191,11 +227,28 @@ def life_table(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...]
     cutoff = as_of_day(ds, as_of)
     where, params = _where(company, cohort, exclude)
     group = ", ".join(by)
-    sql = core.life_table(core.readings(lasting_table(ds, cutoff), cutoff, group, where,
+    sql = core.life_table(core.readings(lasting_table(ds, cutoff, company), cutoff, group, where,
                                         None if origin is None else day_number(origin)), group)
-    frame = ds.engine.frame(f"{sql} ORDER BY {group}, reading, days_2", params * 3)
+    labels = ", ".join(_categorical(ds, column) for column in by)
+    frame = ds.engine.frame(f"SELECT {labels}, {_categorical(ds, 'reading')}, days_2, CAST(events AS BIGINT) AS events, "
+                            f"CAST(censored AS BIGINT) AS censored FROM ({sql}) AS life ORDER BY {group}, reading, days_2",
+                            params * 3)
     frame["days"] = frame.pop("days_2") / 2
-    return frame.astype({"events": "int64", "censored": "int64"})
+    return frame
+
+
+def _categorical(ds: Dataset, column: str) -> str:
+    """A label column cast to an ENUM, which reaches pandas as a Categorical: codes, not a million strings."""
+    if column == "reading":
+        values = "(" + ", ".join(f"'{r}'" for r in sorted(core.READINGS)) + ")"
+    elif column in ("company", "cohort"):
+        values = f"(SELECT DISTINCT {column} FROM people ORDER BY {column})"
+    else:
+        return column
+    if ("type", column) not in ds.derived:
+        ds.engine.run(f"CREATE TYPE {column}_label AS ENUM {values}")
+        ds.derived[("type", column)] = f"{column}_label"
+    return f"CAST({column} AS {column}_label) AS {column}"
 
 
 def interval_bounds(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...] = ("company",),
@@ -204,7 +257,7 @@ def interval_bounds(ds: Dataset, as_of: date | str | None = None, by: tuple[str,
     cutoff = as_of_day(ds, as_of)
     where, params = _where(company, cohort, exclude)
     group = ", ".join(by)
-    frame = ds.engine.frame(f"{core.interval_table(lasting_table(ds, cutoff), where, group)} "
+    frame = ds.engine.frame(f"{core.interval_table(lasting_table(ds, cutoff, company), where, group)} "
                             f"ORDER BY {group}, lower, upper NULLS LAST", params)
     frame["upper"] = frame["upper"].astype("float64").fillna(np.inf)
     return frame.astype({"lower": "float64", "n": "int64"})
@@ -236,7 +289,7 @@ def headcount_table(ds: Dataset, as_of: date | str | None = None, freq: str = "M
     from everyone.
     """
     cutoff = as_of_day(ds, as_of)
-    table = spells_table(ds, cutoff)
+    table = spells_table(ds, cutoff, company)
     where, params = _where(company, cohorts=cohorts)
     first = ds.engine.rows(f"SELECT min(start_lo) FROM {table} {where}", params)[0][0]
     if first is None:
@@ -267,3 +320,16 @@ def cached_tables(ds: Dataset) -> list[str]:
     cutoff = as_of_day(ds, None)
     milestones(ds)
     return [events_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff), "milestones_resolved"]
+
+
+def conflicted_events(ds: Dataset) -> int:
+    """How many events have sources that disagree."""
+    return int(ds.engine.rows(f"SELECT count(*) FROM {events_table(ds)} WHERE conflict")[0][0])
+
+
+def person(ds: Dataset, company: str, person_id: str) -> dict[str, object]:
+    """One person's people.csv row at a company, as a dict; MetricError when there is none."""
+    frame = ds.engine.frame("SELECT * FROM people WHERE company = ? AND person_id = ?", [company, person_id])
+    if frame.empty:
+        raise MetricError(f"no person {person_id!r} at {company}")
+    return frame.iloc[0].to_dict()

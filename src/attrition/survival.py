@@ -185,10 +185,7 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     may have gone earlier or on the same day.
     """
     check_scope(ds, company, cohort, ())
-    people = ds.people[(ds.people["company"] == company) & (ds.people["person_id"] == person)]
-    if people.empty:
-        raise MetricError(f"no person {person!r} at {company}")
-    cohort = cohort or people["cohort"].iloc[0]
+    cohort = cohort or roster.person(ds, company, person)["cohort"]
     table = cohort_spells(ds, company, cohort, as_of)
     gone = table[table["status"] != "active"]
     me = gone[gone["person_id"] == person]

@@ -1,0 +1,98 @@
+"""The Parquet cache is used when the files are unchanged and never when they changed; outputs are safe."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from attrition import DataError, csvfiles, load
+from attrition.cli import main
+from attrition.outputs import exclusive
+from conftest import FILES, write_dataset
+
+
+def test_a_second_command_reads_the_cache_not_the_csv(data_dir, tmp_path, monkeypatch, capsys) -> None:
+    assert main(["build", "--data", str(data_dir), "--out", str(tmp_path / "out")]) == 0
+    monkeypatch.setattr(csvfiles, "read_prefix", lambda *a: pytest.fail("CSV parsed although the cache is current"))
+    ds = load(data_dir)
+    assert "events" in ds.derived
+    assert main(["metric", "departed_share", "--data", str(data_dir), "--company", "acme", "--cohort", "founder"]) == 0
+    assert "4 of 4 founders departed" in capsys.readouterr().out
+
+
+def test_an_edited_file_is_read_again_even_with_its_old_timestamp(data_dir, tmp_path) -> None:
+    assert main(["build", "--data", str(data_dir), "--out", str(tmp_path / "out")]) == 0
+    people = data_dir / "people.csv"
+    stat = people.stat()
+    people.write_text(FILES["people.csv"].replace("Alice A", "Alice!"), encoding="utf-8")  # same size
+    os.utime(people, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert load(data_dir).people.loc[0, "name"] == "Alice!"
+    people.write_text(FILES["people.csv"].replace("alice,", "Alice,"), encoding="utf-8")
+    with pytest.raises(DataError, match="people.csv:2"):
+        load(data_dir)
+
+
+@pytest.mark.parametrize("where", ["itself", "inside", "parent", "link"])
+def test_build_refuses_the_data_folder(data_dir, tmp_path, capsys, where) -> None:
+    target = {"itself": data_dir, "inside": data_dir / "processed", "parent": data_dir.parent,
+              "link": tmp_path / "link"}[where]
+    if where == "link":
+        target.symlink_to(data_dir)
+    before = {p.name: p.read_bytes() for p in data_dir.iterdir()}
+    assert main(["build", "--data", str(data_dir), "--out", str(target)]) == 2
+    assert "data folder" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in data_dir.iterdir()} == before
+
+
+def test_build_refuses_a_folder_it_did_not_make_and_replaces_its_own_whole(data_dir, tmp_path, capsys) -> None:
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("do not delete")
+    assert main(["build", "--data", str(data_dir), "--out", str(foreign)]) == 2
+    assert "not made by attrition" in capsys.readouterr().err and (foreign / "thesis.docx").exists()
+    out = tmp_path / "out"
+    assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
+    (out / "stale.csv").write_text("from an older build")
+    assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
+    assert not (out / "stale.csv").exists() and (out / "spells.csv").exists()
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_folder(data_dir, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    with exclusive(out):
+        assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 2
+    assert "another attrition run is writing" in capsys.readouterr().err
+
+
+def test_a_failure_half_way_leaves_the_previous_build_untouched(data_dir, tmp_path, monkeypatch, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    from attrition import build
+
+    real = build.export_sql
+    calls = iter(range(100))
+    monkeypatch.setattr(build, "export_sql", lambda ds, sql: real(ds, sql) if next(calls) < 3 else 1 / 0)
+    assert main(["build", "--data", str(data_dir), "--out", str(out), "--as-of", "2022-01-01"]) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_build_as_of_applies_to_every_table(data_dir, tmp_path) -> None:
+    out = tmp_path / "out"
+    assert main(["build", "--data", str(data_dir), "--out", str(out), "--as-of", "2021-06-01"]) == 0
+    last = (out / "headcount_monthly.csv").read_text().splitlines()[-1]
+    assert last.startswith("acme,2021-06-01,")
+
+
+def test_header_only_tables_are_valid(tmp_path, capsys) -> None:
+    header = lambda name: FILES[name].splitlines()[0] + "\n"
+    folder = write_dataset(tmp_path / "data", milestones_csv=header("milestones.csv"),
+                           reported_counts_csv=header("reported_counts.csv"))
+    (folder / "claims.csv").write_text("claim_id,source_id,claim,as_of,metric,params,reported,reading,tolerance,note\n")
+    for command in (["validate"], ["build", "--out", str(tmp_path / "out")], ["claims"],
+                    ["metric", "compare_labs"], ["metric", "median_tenure", "--company", "acme"]):
+        assert main([*command, "--data", str(folder)]) == 0, capsys.readouterr().err

@@ -1,0 +1,89 @@
+"""Random mutations of the shipped data never give a traceback: exit 0, or exit 2 with located errors.
+
+Hypothesis mutates copies of data/ (tricky bytes inserted, lines duplicated, swapped or cut, files
+truncated) and runs `validate` and `build` on each. They must agree: build refuses whatever
+validate refuses, except problems in claims.csv, which only validate, claims and report check.
+Derandomised, so every run tries the same cases; each command must finish within a time bound.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from attrition.cli import main
+from attrition.locations import REPO_ROOT
+
+FILES = sorted(p.name for p in (REPO_ROOT / "data").iterdir() if p.suffix in (".csv", ".toml"))
+TRICKY = ['"', ",", "\n", "\r", "\x00", "\x1b[2J", "\u0662", "\ufeff", "\xa0", "=HYPERLINK(", '""', "2262-04-12",
+          "0001-01-01", "1e400", "nan", "-1", "", "[dataset]", "javascript:x", "\\", ";", "|", "\t", "é", "\udcff"]
+LOCATED = re.compile(r"^error: (\S+\.(csv|toml))(:\d+)?: |^error: data directory|^\d+ problem\(s\) found")
+SECONDS = 10
+
+
+@st.composite
+def mutation(draw):
+    name = draw(st.sampled_from(FILES))
+    kind = draw(st.sampled_from(["insert", "delete", "truncate", "duplicate_line", "swap_lines", "replace"]))
+    where = draw(st.floats(min_value=0, max_value=1, allow_nan=False))
+    text = draw(st.sampled_from(TRICKY) | st.text(max_size=6))
+    return name, kind, where, text
+
+
+def _apply(folder: Path, name: str, kind: str, where: float, text: str) -> None:
+    path = folder / name
+    data = path.read_bytes()
+    at = int(where * len(data))
+    payload = text.encode("utf-8", "surrogateescape")
+    lines = data.split(b"\n")
+    i = int(where * (len(lines) - 1))
+    if kind == "insert":
+        data = data[:at] + payload + data[at:]
+    elif kind == "delete":
+        data = data[:at] + data[at + 1 + len(payload):]
+    elif kind == "truncate":
+        data = data[:at]
+    elif kind == "duplicate_line":
+        data = b"\n".join(lines[: i + 1] + [lines[i]] + lines[i + 1:])
+    elif kind == "swap_lines":
+        j = min(i + 1, len(lines) - 1)
+        lines[i], lines[j] = lines[j], lines[i]
+        data = b"\n".join(lines)
+    else:
+        data = data[:at] + payload + data[at + len(payload):]
+    path.write_bytes(data)
+
+
+def _run(args: list[str], capsys) -> tuple[int, str]:
+    started = time.perf_counter()
+    code = main(args)
+    assert time.perf_counter() - started < SECONDS, f"{args[0]} took too long"
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "unexpected" not in err, err
+    return code, err
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(mutations=st.lists(mutation(), min_size=1, max_size=3))
+def test_mutated_data_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys, mutations) -> None:
+    folder = tmp_path_factory.mktemp("fuzz") / "data"
+    shutil.copytree(REPO_ROOT / "data", folder, ignore=shutil.ignore_patterns("processed", "examples"))
+    for m in mutations:
+        _apply(folder, *m)
+    validated, v_err = _run(["validate", "--data", str(folder)], capsys)
+    built, b_err = _run(["build", "--data", str(folder), "--out", str(folder.parent / "out")], capsys)
+    assert {validated, built} <= {0, 2}
+    for err in (v_err, b_err):
+        for line in filter(None, err.splitlines()):
+            assert LOCATED.match(line), f"not located: {line}"
+    if built == 2:
+        assert validated == 2, "build refused data that validate accepted"
+    elif validated == 2:
+        problems = [line for line in v_err.splitlines() if line.startswith("error:")]
+        assert all(line.startswith("error: claims.csv") for line in problems), "validate refused more than claims"
