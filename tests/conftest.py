@@ -7,6 +7,7 @@ Company `acme`, freeze date 2025-12-31, four founders and two hires:
 - dan (founder) steps back on 2024-06-15
 - erin (hire) joins in Feb 2021, still there
 - frank (hire) joins 2021-06-01, leaves 2022-06-30, returns 2023-01-10, leaves in 2024 (year precision)
+Last observations: bob 2022-02-15, carol 2022-12-01, dan 2024-06-01, erin 2025-11-30 (the team page).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ FILES = {
 s1,Acme Blog,Launch,https://example.org/launch,2020-01-01,en,
 s2,Daily,Moves,,2022-04-02,en,
 s3,Weekly,More moves,https://example.org/w,2024-06-20,en,
+s4,Staff page,Our team,https://example.org/team,2025-12-01,en,
 """,
     "people.csv": """person_id,name,company,cohort,prior_affiliations,role,note
 alice,Alice A,acme,founder,Lab A;Lab B,CEO,
@@ -45,6 +47,10 @@ frank,acme,1,join,2021-06-01,2021-06-01,s2,joined,
 frank,acme,1,leave,2022-06-30,2022-06-30,s2,left,
 frank,acme,2,return,2023-01-10,2023-01-10,s3,came back,
 frank,acme,2,leave,2024-01-01,2024-12-31,s3,left again in 2024,
+bob,acme,1,observed,2022-02-15,2022-02-15,s2,still on the team in February,
+carol,acme,1,observed,2022-12-01,2022-12-01,s3,still on the team in December 2022,
+dan,acme,1,observed,2024-06-01,2024-06-01,s3,still on the team on 1 June,
+erin,acme,1,observed,2025-11-30,2025-11-30,s4,listed on the team page,
 """,
     "milestones.csv": """company,milestone_id,label,earliest,latest,source_id,note
 acme,founded,Founded,2020-01-01,2020-01-01,s1,

@@ -37,7 +37,7 @@ CASES = {
     ),
     "unknown person_id": (
         {"evidence_csv": EVIDENCE + "zed,acme,1,join,2020-01-01,2020-01-01,s1,on the team,\n"},
-        ("evidence.csv", 16, "person_id", "zed", "unknown person"),
+        ("evidence.csv", len(EVIDENCE.splitlines()) + 1, "person_id", "zed", "unknown person"),
     ),
     "unknown source_id": (
         {"evidence_csv": _replace_line(EVIDENCE, 6, "alice,acme,1,leave,2021-01-01,2021-01-01,s9,last day,")},
@@ -45,7 +45,7 @@ CASES = {
     ),
     "duplicate source id": (
         {"sources_csv": SOURCES + "s2,Other,Dup,,2022-01-01,en,\n"},
-        ("sources.csv", 5, "source_id", "s2", "duplicate id"),
+        ("sources.csv", len(SOURCES.splitlines()) + 1, "source_id", "s2", "duplicate id"),
     ),
     "duplicate person": (
         {"people_csv": PEOPLE + "bob,Bob Again,acme,hire,,,\n"},
@@ -115,7 +115,8 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         load(folder)
     located = {(p.file, p.line, p.column) for p in caught.value.problems}
-    assert {("evidence.csv", 6, "earliest"), ("evidence.csv", 7, "source_id"), ("sources.csv", 5, "source_id")} <= located
+    duplicate = len(SOURCES.splitlines()) + 1
+    assert {("evidence.csv", 6, "earliest"), ("evidence.csv", 7, "source_id"), ("sources.csv", duplicate, "source_id")} <= located
 
 
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:

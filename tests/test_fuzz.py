@@ -87,3 +87,43 @@ def test_mutated_data_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys,
     elif validated == 2:
         problems = [line for line in v_err.splitlines() if line.startswith("error:")]
         assert all(line.startswith("error: claims.csv") for line in problems), "validate refused more than claims"
+
+
+ROSTER_CELLS = ["2020-01-01", "2021-06-30", "2024-02-29", "2030-01-01", "1650-01-01", "2021-02-30", "01/02/2020", "",
+                "NA", "null", "a", "Ann Lee", "ann-lee", "李明", "=1+1", '"', "\n", "\x1b", " 2020-03-01 ", "-", "founder"]
+ROSTER_MAPPING = """[roster]
+person_column = "id"
+name_column = "name"
+company_column = "company"
+start_column = "start"
+end_column = "end"
+observed_until_column = "seen"
+cohort_column = "cohort"
+observed_until = "2025-01-01"
+"""
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(*[st.sampled_from(ROSTER_CELLS) | st.text(max_size=4)] * 2,
+                               *[st.sampled_from(ROSTER_CELLS)] * 5), min_size=0, max_size=8))
+def test_any_roster_export_imports_clean_or_is_refused_in_its_own_terms(tmp_path_factory, capsys, rows) -> None:
+    import csv
+
+    folder = tmp_path_factory.mktemp("roster")
+    with open(folder / "export.csv", "w", newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "company", "start", "end", "seen", "cohort"])
+        writer.writerows(rows)
+    (folder / "mapping.toml").write_text(ROSTER_MAPPING)
+    out = folder / "out"
+    code, err = _run(["import", "roster", str(folder / "export.csv"), "--mapping", str(folder / "mapping.toml"),
+                      "--out", str(out)], capsys)
+    if code == 2:
+        assert not out.exists()
+        for line in filter(None, err.splitlines()):
+            assert re.match(r"^error: export\.csv(:\d+)?: |^\d+ problem\(s\) found", line), f"not located: {line}"
+    else:
+        assert code == 0
+        validated, v_err = _run(["validate", "--data", str(out)], capsys)
+        assert validated == 0, f"the import wrote a dataset that does not validate:\n{v_err}"

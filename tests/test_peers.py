@@ -27,24 +27,35 @@ def table(shipped):
 
 def test_ssi_by_hand(table) -> None:
     # Three founders announced 2024-06-19; Daniel Gross's last day 2025-06-29 is 375 days later.
+    # Followed to their last observations (Levy 2025-07-03, Sutskever 2025-11-25: 524 days), so no
+    # one is followed two years and the two-year share is not observable.
     ssi = table.loc["ssi"]
-    assert (ssi.n, ssi.left, ssi.gone_1y, ssi.gone_2y) == (3, 1, 0, pytest.approx(1 / 3))
-    assert math.isnan(ssi.gone_3y)  # followed under three years by 2026-11-22
+    assert (ssi.n, ssi.left, ssi.gone_1y) == (3, 1, 0)
+    assert math.isnan(ssi.gone_2y) and math.isnan(ssi.gone_3y)
     assert ssi.median_days is None or math.isnan(ssi.median_days)
 
 
 def test_inflection_by_hand(table) -> None:
-    # Suleyman joined in March 2022, Simonyan some time in 2022; both left on 2024-03-19.
-    # Two years = 730.5 days. Midpoints: Simonyan 2022-07-02 (626 days), Suleyman 2022-03-16 (734 days).
+    # CNBC named all three founders on 2022-03-08; Suleyman and Simonyan left on 2024-03-19, 742 days
+    # later, just past two years (730.5 days): nobody had left within two years, in any reading.
     inflection = table.loc["inflection"]
-    assert inflection.gone_2y == pytest.approx(1 / 3)
-    assert inflection.gone_2y_lo == 0  # longest reading: joins on Jan 1 / Mar 1 -> 808 and 749 days
-    assert inflection.gone_2y_hi == pytest.approx(2 / 3)  # shortest: Dec 31 / Mar 31 -> 444 and 719 days
+    assert (inflection.gone_2y, inflection.gone_2y_lo, inflection.gone_2y_hi) == (0, 0, 0)
+    assert inflection.median_days == 742
+    assert math.isnan(inflection.gone_3y)  # Hoffman last seen 2024-04-01: followed 2.1 years
 
 
 def test_xai_by_hand(table) -> None:
+    # Kosic left within a year, Szegedy within two; Musk, the one founder left, was last observed on
+    # 2026-06-27, 1,081 days after the 2023-07-12 launch: short of three years, so no 3-year share.
     xai = table.loc["xai"]
-    assert (xai.gone_1y, xai.gone_2y, xai.gone_3y) == (pytest.approx(1 / 12), pytest.approx(2 / 12), pytest.approx(11 / 12))
+    assert (xai.gone_1y, xai.gone_2y) == (pytest.approx(1 / 12), pytest.approx(2 / 12))
+    assert math.isnan(xai.gone_3y)
+
+
+def test_the_freeze_date_reading_follows_everyone_to_the_freeze_date(shipped) -> None:
+    frozen = lab_table(shipped, censoring="freeze").set_index("company")
+    assert frozen.loc["xai", "gone_3y"] == pytest.approx(11 / 12)
+    assert frozen.loc["ssi", "gone_2y"] == pytest.approx(1 / 3)
 
 
 def test_no_departures_get_an_exact_binomial_interval(table) -> None:
@@ -54,8 +65,9 @@ def test_no_departures_get_an_exact_binomial_interval(table) -> None:
     assert "no departures yet" in anthropic.caveat
 
 
-def test_rank_ranges_follow_the_intervals(table) -> None:
-    ranks = rank_ranges(table.reset_index(), "gone_3y").set_index("company")
+def test_rank_ranges_follow_the_intervals(shipped) -> None:
+    frozen = lab_table(shipped, censoring="freeze")
+    ranks = rank_ranges(frozen, "gone_3y").set_index("company")
     assert ranks.loc["xai", "rank"] == 1
     # xAI's interval lies wholly above Anthropic's and OpenAI's, so it ranks 4th at worst of 6 labs.
     assert (ranks.loc["xai", "rank_best"], ranks.loc["xai", "rank_worst"]) == (1, 4)
@@ -72,7 +84,12 @@ def test_tests_across_labs(shipped) -> None:
 def test_compare_labs_on_the_command_line(capsys) -> None:
     assert main(["metric", "compare_labs", "--cohort", "founder", "--at-years", "1,2,3"]) == 0
     out = capsys.readouterr().out
-    assert "  xai                11 of 12 left; median 944 days (2.6 years); 1y 8%" in out
+    xai = out.splitlines().index(next(line for line in out.splitlines() if line.startswith("  xAI ")))
+    assert "11 of 12 left; median 944 days (2.6 years); 1y 8%" in out.splitlines()[xai]
+    assert "3y at least 92%  (followed 2.9 years, so no full share at 3 years)" in out.splitlines()[xai]
+    # Counting everyone still there up to the freeze date is stated as the sensitivity on the next line.
+    assert out.splitlines()[xai + 1].strip().startswith("counting everyone still there up to 2026-11-22:")
+    assert out.splitlines()[xai + 1].endswith("3y 92% [69%-99%]")
     assert main(["metric", "compare_labs", "--at-years", "one"]) == 2
     assert "--at-years must be numbers" in capsys.readouterr().err
 

@@ -25,6 +25,12 @@ def test_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("command, expected", _examples())
-def test_readme_example_output(command: str, expected: str, capsys) -> None:
+def test_readme_example_output(command: str, expected: str, capsys, tmp_path_factory, monkeypatch) -> None:
+    # Run where the README's reader would, in a checkout, but let anything written land in a scratch folder.
+    work = tmp_path_factory.getbasetemp() / "readme"
+    if not work.exists():
+        work.mkdir()
+        (work / "data").symlink_to(REPO_ROOT / "data")
+    monkeypatch.chdir(work)
     assert main(shlex.split(command)[1:]) == 0
     assert capsys.readouterr().out == expected

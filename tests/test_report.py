@@ -123,6 +123,41 @@ def test_pages_load_in_a_browser_with_images_and_no_console_errors(site) -> None
         driver.quit()
 
 
+def test_report_on_an_imported_roster_uses_only_that_roster(tmp_path, capsys) -> None:
+    from attrition.roster_import import import_roster
+    from attrition.synthetic import HR_MAPPING, write_hr_export
+
+    export = write_hr_export(tmp_path / "in" / "hr.csv", 300, n_companies=2, seed=5)
+    (tmp_path / "in" / "mapping.toml").write_text(HR_MAPPING)
+    import_roster(export, tmp_path / "in" / "mapping.toml", tmp_path / "hr")
+    committed = {p: p.read_bytes() for p in NOTEBOOK_DIR.glob("*.ipynb")}
+    site = tmp_path / "site"
+    assert main(["report", "--data", str(tmp_path / "hr"), "--company", "company-0002", "--out", str(site)]) == 0
+    assert {p: p.read_bytes() for p in NOTEBOOK_DIR.glob("*.ipynb")} == committed, "committed notebooks untouched"
+    pages = sorted(p.name for p in site.glob("*.html"))
+    assert pages == ["any_roster.html", "index.html"], "no story notebook runs on another dataset"
+    report = (site / "any_roster.html").read_text()
+    assert "Company 0002" in report and "employees" in report
+    shipped = load()
+    for page in site.glob("*.html"):
+        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page.read_text())
+        for name in [*shipped.company_names.values(), "Musk", "founders who"]:
+            assert name not in text, f"{page.name} shows {name!r} from the shipped data"
+    assert "Company 0002" in (site / "index.html").read_text()
+    assert main(["report", "--data", str(tmp_path / "hr"), "--no-execute", "--out", str(tmp_path / "s2")]) == 2
+    assert "--no-execute renders the committed notebooks" in capsys.readouterr().err
+    assert main(["report", "--data", str(tmp_path / "hr"), "--company", "nobody", "--out", str(tmp_path / "s3")]) == 2
+    assert main(["report", "--data", str(tmp_path / "hr"), "--out", str(tmp_path / "hr" / "site")]) == 2
+    assert "refusing to write here" in capsys.readouterr().err
+
+
+def test_the_standard_report_notebook_is_committed_executed_on_the_shipped_data() -> None:
+    nb = nbformat.read(NOTEBOOK_DIR / "any_roster.ipynb", as_version=4)
+    assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])], "a cell tagged parameters"
+    headline = next(c for c in nb.cells if "headline" in c.metadata.get("tags", []))
+    assert headline.outputs and "## xAI" in headline.outputs[0]["data"]["text/markdown"]
+
+
 def test_a_failing_cell_is_named(tmp_path, capsys) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("x = 1"),
@@ -135,3 +170,4 @@ def test_a_failing_cell_is_named(tmp_path, capsys) -> None:
     assert "[1/1] executing 01_broken.ipynb" in captured.out
     assert "error: 01_broken.ipynb, cell 2: ValueError: boom" in captured.err
     assert not (tmp_path / "site").exists()
+    assert nbformat.read(folder / "01_broken.ipynb", as_version=4) == nb, "a failed run never rewrites a notebook"

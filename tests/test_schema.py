@@ -11,9 +11,10 @@ from attrition.schema import TABLES
 PACKAGE = REPO_ROOT / "src" / "attrition"
 LAYERS = {
     "ground": {"locations", "schema", "result", "text", "outputs", "synthetic"},
-    "data": {"engine", "csvfiles", "checks", "cache", "dataset"},
+    "data": {"engine", "csvfiles", "checks", "cache", "dataset", "roster_import"},
     "core": {"core", "roster"},
-    "measures": {"estimators", "rates", "metrics", "survival", "hiring", "peers", "facts", "registry", "claims"},
+    "measures": {"estimators", "rates", "metrics", "survival", "hiring", "peers", "overview", "facts", "registry",
+                 "claims"},
     "presentation": {"plots", "presentation", "report", "build", "cli", "bench"},
 }
 ORDER = list(LAYERS)

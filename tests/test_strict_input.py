@@ -42,7 +42,7 @@ CASES = {
     "field over the size limit": (
         {"people_csv": PEOPLE.replace("Bob B", "B" * 70_000)},
         ("people.csv", 3, "name", None, "longer than 65,536 characters")),
-    "date before 1800": (
+    "date before 1700": (
         {"evidence_csv": EVIDENCE.replace("2021-01-01,2021-01-01,s1,last day", "1677-09-21,2021-01-01,s1,last day")},
         ("evidence.csv", 6, "earliest", "1677-09-21", "outside the supported range")),
     "date after 2200 in an optional column": (
@@ -50,7 +50,7 @@ CASES = {
         ("sources.csv", 3, "published", "2262-04-12", "outside the supported range")),
     "freeze date after 2200": (
         {"dataset_toml": '[dataset]\nfreeze_date = "9999-12-31"\n'},
-        ("dataset.toml", 2, "freeze_date", "9999-12-31", "between 1800-01-01 and 2200-12-31")),
+        ("dataset.toml", 2, "freeze_date", "9999-12-31", "between 1700-01-01 and 2200-12-31")),
     "overlapping spells of one person": (
         {"evidence_csv": EVIDENCE.replace("frank,acme,2,return,2023-01-10,2023-01-10",
                                           "frank,acme,2,return,2022-01-10,2022-01-10")},
@@ -63,7 +63,7 @@ CASES = {
         ("evidence.csv", 14, "spell", "3", "follows no spell 2")),
     "an observation before the person joined": (
         {"evidence_csv": EVIDENCE + "erin,acme,1,observed,2020-06-01,2020-06-01,s2,still there,\n"},
-        ("evidence.csv", 16, "earliest", "2020-06-01", "observed before the join starts")),
+        ("evidence.csv", len(EVIDENCE.splitlines()) + 1, "earliest", "2020-06-01", "observed before the join starts")),
     "malformed dataset.toml": (
         {"dataset_toml": '[dataset\nfreeze_date = "2025-12-31"\n'},
         ("dataset.toml", 1, None, None, "not valid TOML")),

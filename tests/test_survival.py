@@ -123,6 +123,7 @@ def test_departure_rank_is_a_range_when_dates_overlap(tmp_path) -> None:
     from conftest import FILES, write_dataset
 
     evidence = FILES["evidence.csv"].replace("bob,acme,1,leave,2022-03-01,2022-03-31", "bob,acme,1,leave,2020-12-01,2021-01-31")
+    evidence = evidence.replace("bob,acme,1,observed,2022-02-15,2022-02-15", "bob,acme,1,observed,2020-11-15,2020-11-15")
     ds = load(write_dataset(tmp_path / "data", evidence_csv=evidence))
     bob = compute("departure_rank", ds, company="acme", person="bob")
     assert (bob.lo, bob.hi) == (1, 2) and bob.text.startswith("Bob B was the 1st to 2nd of 4 acme founders")

@@ -135,7 +135,7 @@ def test_cli_metric_error_exits_2(data_dir, capsys) -> None:
 def test_validate_prints_a_summary(data_dir, capsys) -> None:
     assert main(["validate", "--data", str(data_dir)]) == 0
     out = capsys.readouterr().out
-    assert "clean. 3 sources, 6 people at 1 companies, 14 evidence rows (1 events with conflicting sources)" in out
+    assert "clean. 4 sources, 6 people at 1 companies, 18 evidence rows (1 events with conflicting sources)" in out
     assert "0 claims; freeze date 2025-12-31." in out
 
 
@@ -146,7 +146,7 @@ def test_build_is_byte_identical_on_a_second_run(data_dir, tmp_path) -> None:
     assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
     assert {p.name: p.read_bytes() for p in out.glob("*.csv")} == first
     assert set(first) == {"events.csv", "conflicts.csv", "spells.csv", "hires.csv", "headcount_monthly.csv", "milestones.csv"}
-    assert first["spells.csv"].decode().splitlines()[1].startswith("alice,Alice A,acme,founder,1,2020-01-01,2020-01-01,yes,leave")
+    assert first["spells.csv"].decode().splitlines()[1].startswith("alice,Alice A,acme,founder,,1,2020-01-01,2020-01-01,yes,leave")
 
 
 def test_build_as_of_changes_status(data_dir, tmp_path) -> None:

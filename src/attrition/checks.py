@@ -143,6 +143,8 @@ def _shown(value: str | None) -> str | None:
 
 def _duplicates(engine: Engine, spec: TableSpec) -> list[Finding]:
     """Rows repeating an earlier row's key; one GROUP BY finds the repeated keys, a join their rows."""
+    if not spec.key:
+        return []
     key = ", ".join(map(_q, spec.key))
     match = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM d.{_q(k)}" for k in spec.key)
     rows = engine.rows(
@@ -162,8 +164,9 @@ def check_references(engine: Engine, spec: TableSpec) -> list[Finding]:
     for ref in spec.references:
         match = " AND ".join(f"u.{_q(t)} = x.{_q(c)}" for c, t in zip(ref.columns, ref.target))
         cols = ", ".join(f"x.{_q(c)}" for c in ref.columns)
+        named = " AND ".join(f"x.{_q(c)} <> ''" for c in ref.columns) if ref.optional else "true"
         for rec, *values in engine.rows(
-                f"SELECT x.rec, {cols} FROM {spec.name} AS x WHERE NOT EXISTS "
+                f"SELECT x.rec, {cols} FROM {spec.name} AS x WHERE {named} AND NOT EXISTS "
                 f"(SELECT 1 FROM {ref.table} AS u WHERE {match}) ORDER BY x.rec"):
             row = dict(zip(ref.columns, values))
             findings.append(Finding(spec.name, rec, ref.columns[0], values[0], ref.message.format(**row)))
@@ -184,7 +187,23 @@ def check_spells(engine: Engine) -> list[Finding]:
                    'no join row in evidence.csv for spell 1; every person needs a sourced join'
             FROM people AS p WHERE NOT EXISTS (SELECT 1 FROM evidence AS e WHERE e.person_id = p.person_id
                 AND e.company = p.company AND e.spell = 1 AND e.event = 'join')"""],
+        "moves": [
+            f"""SELECT m.rec, 'spell', CAST(m.spell AS VARCHAR),
+                   printf('a move follows a departure, but spell %d of %s has no leave or step_back row',
+                          m.spell, m.person_id)
+                FROM moves AS m WHERE m.spell IS NOT NULL AND NOT EXISTS (SELECT 1 FROM spell_ends AS x
+                    WHERE x.person_id = m.person_id AND x.company = m.company AND x.spell = m.spell)""",
+            f"""SELECT m.rec, 'latest', strftime(DATE '{EPOCH}' + m.latest, '%Y-%m-%d'),
+                   printf('the move is dated before the spell started (%s)',
+                          strftime(DATE '{EPOCH}' + s.start_lo, '%Y-%m-%d'))
+                FROM moves AS m JOIN starts AS s USING (person_id, company, spell) WHERE m.latest < s.start_lo""",
+        ],
         "evidence": [
+            f"""SELECT e.rec, 'earliest', strftime(DATE '{EPOCH}' + e.earliest, '%Y-%m-%d'),
+                   printf('a source cannot show someone still there after it was published (%s)',
+                          strftime(DATE '{EPOCH}' + s.published, '%Y-%m-%d'))
+                FROM ev AS e JOIN sources AS s USING (source_id)
+                WHERE e.event = 'observed' AND s.published IS NOT NULL AND e.earliest > s.published""",
             f"""SELECT rec, 'event', event,
                    CASE WHEN spell = 1 THEN 'spell 1 starts with a join'
                         ELSE printf('spell %d starts with a return', spell) END

@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--start", type=_iso_date)
     params.add_argument("--end", type=_iso_date)
     params.add_argument("--exclude", nargs="+", metavar="PERSON_ID")
+    params.add_argument("--group", help="only people in this group (a department, office... from people.csv)")
     params.add_argument("--days", help="tenure in days (share_departed_by_tenure)")
     params.add_argument("--at-years", help="compare_labs: years since joining, comma-separated (default 1,2,3)")
     params.add_argument("--person", metavar="PERSON_ID", help="a person (departure_rank, event_date, ...)")
@@ -84,11 +85,22 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--format", choices=("table", "csv", "json"), default="table")
     claims.add_argument("--claim", metavar="CLAIM_ID", help="only this claim")
 
+    imports = sub.add_parser("import", help="turn an export from elsewhere into a dataset folder")
+    kinds = imports.add_subparsers(dest="kind", required=True)
+    roster = kinds.add_parser("roster", help="a flat roster (one row per person spell), described by a mapping file")
+    roster.add_argument("export", type=Path, metavar="EXPORT.csv", help="the roster export (CSV, UTF-8)")
+    roster.add_argument("--mapping", type=Path, required=True, metavar="MAPPING.toml",
+                        help="which columns hold what: a [roster] table (see the README)")
+    roster.add_argument("--out", type=Path, required=True, metavar="DIR", help="the dataset folder to write")
+
     report = sub.add_parser("report", parents=[common],
-                            help="execute the notebooks in order, in place, and render the static site")
+                            help="execute the notebooks and render the static site")
     report.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: notebooks/)")
     report.add_argument("--out", type=Path, default=None, help="site folder (default: site/)")
-    report.add_argument("--no-execute", action="store_true", help="render the notebooks as they are")
+    report.add_argument("--company", help="the company the standard roster report is about "
+                                          "(default: the one with the most people)")
+    report.add_argument("--no-execute", action="store_true",
+                        help="render the committed notebooks as they are (the repository's data only)")
     return parser
 
 
@@ -202,20 +214,30 @@ def _claims(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from attrition.claims import claim_problems
-    from attrition.report import NOTEBOOK_DIR, build_site, execute_notebooks, notebook_paths
+    from attrition.report import make_report
+    from attrition.roster import check_scope
 
     ds = load(args.data)
     problems = claim_problems(ds)
     if problems:
         raise DataError(problems)
-    folder = args.notebooks or NOTEBOOK_DIR
-    notebooks = notebook_paths(folder) if args.no_execute else execute_notebooks(folder, args.data)
-    index = build_site(ds, notebooks, args.out or Path("site"))
+    if args.company is not None:
+        check_scope(ds, args.company, None)
+    index = make_report(ds, args.data, args.out or Path("site"), args.company, args.notebooks, not args.no_execute)
     print(f"site ready: {index} (open it in a browser; the folder works offline)")
     return EXIT_OK
 
 
-COMMANDS = {"validate": _validate, "build": _build, "metric": _metric, "check": _check, "claims": _claims,
+def _import(args: argparse.Namespace) -> int:
+    from attrition.roster_import import import_roster
+
+    n = import_roster(args.export, args.mapping, args.out)
+    print(f"{args.out}: {n['people']:,} people at {n['companies']:,} companies, {n['spells']:,} spells "
+          f"({n['still_there']:,} still there); check it with: attrition validate --data {args.out}")
+    return EXIT_OK
+
+
+COMMANDS = {"validate": _validate, "import": _import, "build": _build, "metric": _metric, "check": _check, "claims": _claims,
             "report": _report}
 
 

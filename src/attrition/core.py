@@ -21,24 +21,29 @@ _STARTS = ", ".join(f"'{e}'" for e in START_EVENTS)
 _ENDS = ", ".join(f"'{e}'" for e in END_EVENTS)
 
 
-def resolved(ids: str, table: str, key: str, where: str = "") -> str:
-    """Many sources -> one interval per key: intersect overlapping intervals, hull on conflict."""
+def resolved(ids: str, table: str, key: str, where: str = "", extra: tuple[str, str] | None = None) -> str:
+    """Many sources -> one interval per key: intersect overlapping intervals, hull on conflict.
+
+    `extra` adds one aggregate column, as (expression, name): e.g. the reason sources give for a departure.
+    """
+    inner, outer = (f", {extra[0]} AS {extra[1]}", f", {extra[1]}") if extra else ("", "")
     return f"""
     SELECT {key},
            CASE WHEN lo_max > hi_min THEN lo_min ELSE lo_max END AS earliest,
            CASE WHEN lo_max > hi_min THEN hi_max ELSE hi_min END AS latest,
-           lo_max > hi_min AS conflict, n_sources, source_ids
+           lo_max > hi_min AS conflict, n_sources, source_ids{outer}
     FROM (SELECT {key}, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
-                 min(latest) AS hi_min, count(*) AS n_sources, {ids} AS source_ids
+                 min(latest) AS hi_min, count(*) AS n_sources, {ids} AS source_ids{inner}
           FROM {table} {where} GROUP BY {key}) AS grouped"""
 
 
 def events(ids: str) -> str:
     """One row per person, company, spell and event type (observations are not events)."""
-    body = resolved(ids, "evidence", "person_id, company, spell, event", "WHERE event <> 'observed'")
+    body = resolved(ids, "evidence", "person_id, company, spell, event", "WHERE event <> 'observed'",
+                    ("min(nullif(reason, ''))", "reason"))
     return f"""
-    SELECT e.person_id, e.company, p.name, p.cohort, e.spell, e.event, e.earliest, e.latest, e.conflict,
-           e.n_sources, e.source_ids
+    SELECT e.person_id, e.company, p.name, p.cohort, p."group", e.spell, e.event, e.earliest, e.latest, e.conflict,
+           e.n_sources, e.source_ids, coalesce(e.reason, '') AS reason
     FROM ({body}) AS e JOIN people AS p ON p.person_id = e.person_id AND p.company = e.company"""
 
 
@@ -64,17 +69,18 @@ def spells(cutoff: int, events_source: str = "events") -> str:
     return f"""
     WITH ends AS (
         SELECT person_id, company, spell, event AS end_event, earliest AS end_lo, latest AS end_hi,
-               conflict AS end_conflict, source_ids AS end_sources
+               conflict AS end_conflict, source_ids AS end_sources, reason AS end_reason
         FROM (SELECT *, row_number() OVER (PARTITION BY person_id, company, spell ORDER BY earliest, event) AS rn
               FROM {events_source} WHERE event IN ({_ENDS})) AS ranked
         WHERE rn = 1)
-    SELECT s.person_id, s.name, s.company, s.cohort, s.spell, s.earliest AS start_lo, s.latest AS start_hi,
+    SELECT s.person_id, s.name, s.company, s.cohort, s."group", s.spell, s.earliest AS start_lo, s.latest AS start_hi,
            CASE WHEN s.latest <= {cutoff} THEN 'yes' ELSE 'uncertain' END AS joined,
            coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
            {_status('e.end_lo', 'e.end_hi', cutoff)} AS status,
            {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', cutoff)},
            s.conflict AS start_conflict, coalesce(e.end_conflict, false) AS end_conflict,
-           s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources
+           s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources,
+           coalesce(e.end_reason, '') AS end_reason
     FROM {events_source} AS s
     LEFT JOIN ends AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
     WHERE s.event IN ({_STARTS}) AND s.earliest <= {cutoff}"""
@@ -109,36 +115,63 @@ def lasting(spells_table: str, cutoff: int) -> str:
         SELECT *, min(CASE WHEN lasting THEN spell END) OVER (PARTITION BY person_id, company) AS end_spell
         FROM marked),
     people AS (
-        SELECT person_id, company, {first('name')} AS name, {first('cohort')} AS cohort,
+        SELECT person_id, company, {first('name')} AS name, {first('cohort')} AS cohort, {first('"group"')} AS "group",
                {first('start_lo')} AS start_lo, {first('start_hi')} AS start_hi, {first('joined')} AS joined,
                coalesce({pick('end_event')}, '') AS end_event, {pick('end_lo')} AS end_lo, {pick('end_hi')} AS end_hi,
                coalesce({pick('end_conflict')}, false) AS end_conflict, coalesce({pick('end_sources')}, '') AS end_sources,
+               coalesce({pick('end_reason')}, '') AS end_reason, max(start_hi) AS last_start,
                sum(CASE WHEN end_lo IS NOT NULL AND (end_spell IS NULL OR spell < end_spell) THEN 1 ELSE 0 END)
                    AS interruptions
-        FROM flagged GROUP BY person_id, company)
-    SELECT person_id, name, company, cohort, start_lo, start_hi, end_event, end_lo, end_hi, end_conflict, end_sources,
-           interruptions, {_status('end_lo', 'end_hi', cutoff)} AS status,
-           {_tenure('start_lo', 'start_hi', 'end_lo', 'end_hi', cutoff)}
-    FROM people WHERE joined = 'yes'"""
+        FROM flagged GROUP BY person_id, company),
+    seen AS (
+        SELECT person_id, company, max(earliest) AS observed FROM evidence WHERE event = 'observed'
+        GROUP BY person_id, company)
+    SELECT p.person_id, p.name, p.company, p.cohort, p."group", p.start_lo, p.start_hi, p.end_event, p.end_lo, p.end_hi,
+           p.end_conflict, p.end_sources, p.end_reason, p.interruptions, {_status('p.end_lo', 'p.end_hi', cutoff)} AS status,
+           {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', cutoff)},
+           greatest(p.last_start, coalesce(s.observed, p.last_start)) AS seen_until, c.observed_until AS company_end
+    FROM people AS p
+    LEFT JOIN seen AS s ON s.person_id = p.person_id AND s.company = p.company
+    LEFT JOIN companies AS c ON c.company = p.company
+    WHERE p.joined = 'yes'"""
 
 
 READINGS = ("midpoint", "shortest", "longest")
 """Three readings of uncertain dates: every range at its midpoint, tenures as short, or as long, as allowed."""
 
 
+CENSORING = ("observed", "freeze")
+"""Where someone still there stops counting: at their own last observation (a dated source, or their
+join), or at the as-of day as if everyone had been checked on it; both stop at a company's end of
+observation (closure, merger), after which a departure is no longer a departure."""
+
+
+def _horizon(cutoff: int) -> str:
+    return f"least({cutoff}, coalesce(company_end, {cutoff}))"
+
+
+def _censor_day(cutoff: int, censoring: str) -> str:
+    if censoring not in CENSORING:
+        raise ValueError(f"unknown censoring {censoring!r}")
+    return f"least({_horizon(cutoff)}, seen_until)" if censoring == "observed" else _horizon(cutoff)
+
+
 def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", origin: int | None = None,
-             only: tuple[str, ...] = READINGS) -> str:
+             only: tuple[str, ...] = READINGS, censoring: str = "observed") -> str:
     """Per person and reading: whether they left (`left_flag`) and time to leaving or censoring in half-days.
 
-    `origin`, if given, replaces every start: time is then measured from that day; `only` limits the readings.
+    A departure counts when it falls on or before the horizon (the as-of day, or the company's end of
+    observation if earlier); anyone else is censored (see CENSORING). `origin`, if given, replaces
+    every start: time is then measured from that day; `only` limits the readings.
     """
     lo, hi = ("start_lo", "start_hi") if origin is None else (str(origin), str(origin))
-    mid_end, c2 = "end_lo + end_hi", 2 * cutoff
-    left = {"midpoint": f"end_lo IS NOT NULL AND {mid_end} <= {c2}", "shortest": f"end_lo <= {cutoff}",
-            "longest": f"end_hi <= {cutoff}"}
-    stop = {"midpoint": f"CASE WHEN {left['midpoint']} THEN {mid_end} ELSE {c2} END",
-            "shortest": f"2 * CASE WHEN {left['shortest']} THEN end_lo ELSE {cutoff} END",
-            "longest": f"2 * CASE WHEN {left['longest']} THEN end_hi ELSE {cutoff} END"}
+    horizon, censor = _horizon(cutoff), _censor_day(cutoff, censoring)
+    mid_end = "end_lo + end_hi"
+    left = {"midpoint": f"end_lo IS NOT NULL AND {mid_end} <= 2 * {horizon}", "shortest": f"end_lo <= {horizon}",
+            "longest": f"end_hi <= {horizon}"}
+    stop = {"midpoint": f"CASE WHEN {left['midpoint']} THEN {mid_end} ELSE 2 * {censor} END",
+            "shortest": f"2 * CASE WHEN {left['shortest']} THEN end_lo ELSE {censor} END",
+            "longest": f"2 * CASE WHEN {left['longest']} THEN end_hi ELSE {censor} END"}
     start = {"midpoint": f"{lo} + {hi}", "shortest": f"2 * {hi}", "longest": f"2 * {lo}"}
     parts = [f"SELECT {columns}, '{r}' AS reading, CASE WHEN {left[r]} THEN 1 ELSE 0 END AS left_flag, "
              f"greatest({stop[r]} - ({start[r]}), 0) AS days_2 FROM {lasting_table} {where}" for r in only]
@@ -152,13 +185,22 @@ def life_table(readings_sql: str, by: str) -> str:
     FROM ({readings_sql}) AS r GROUP BY {by}, reading, days_2"""
 
 
-def interval_table(lasting_table: str, where: str, by: str) -> str:
-    """Unique [lower, upper] tenure bounds with their counts, for the interval-censored fit (upper NULL = open)."""
+def interval_bounds(lasting_table: str, cutoff: int, columns: str, where: str = "", censoring: str = "observed") -> str:
+    """Per person: [lower, upper] tenure bounds for the interval-censored fit (upper NULL while open).
+
+    Someone surely gone by the horizon has both bounds; someone who may have gone has a lower bound at
+    the earliest possible end; anyone else is censored as in `readings`.
+    """
+    horizon, censor = _horizon(cutoff), _censor_day(cutoff, censoring)
     return f"""
-    SELECT {by}, tenure_lo_days AS lower, CASE WHEN status = 'departed' THEN tenure_hi_days END AS upper,
-           count(*) AS n
-    FROM {lasting_table} {where}
-    GROUP BY {by}, tenure_lo_days, CASE WHEN status = 'departed' THEN tenure_hi_days END"""
+    SELECT {columns}, greatest(CASE WHEN end_lo <= {horizon} THEN end_lo ELSE {censor} END - start_hi, 0) AS lower,
+           CASE WHEN end_hi <= {horizon} THEN end_hi - start_lo END AS upper
+    FROM {lasting_table} {where}"""
+
+
+def interval_table(bounds_sql: str, by: str) -> str:
+    """Unique [lower, upper] bounds per group with their counts: what the interval-censored fit needs."""
+    return f"SELECT {by}, lower, upper, count(*) AS n FROM ({bounds_sql}) AS b GROUP BY {by}, lower, upper"
 
 
 def headcount(spells_table: str, calendar: str, grid: str, where: str = "", first_grid: int | None = None) -> str:

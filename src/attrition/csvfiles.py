@@ -78,8 +78,8 @@ def decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
         line = raw.count(b"\n", 0, err.start) + 1
         prefix = raw[line_start: err.start].decode("utf-8-sig", errors="replace")
         first_line = raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-        header = _first_record(first_line) or []
-        col_index = len(_first_record(prefix) or [""]) - 1
+        header = first_record(first_line) or []
+        col_index = len(first_record(prefix) or [""]) - 1
         column = header[col_index] if 0 <= col_index < len(header) else None
         bad = raw[err.start: err.end].hex(" ")
         problems.append(Problem(name, line, column, f"0x{bad}", "not valid UTF-8; save the file as UTF-8"))
@@ -90,7 +90,8 @@ def decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
     return text
 
 
-def _first_record(text: str) -> list[str] | None:
+def first_record(text: str) -> list[str] | None:
+    """The first CSV record of `text` (the header), or None when it is not valid CSV."""
     try:
         return next(csv.reader(io.StringIO(text, newline="")), None)
     except csv.Error:
@@ -99,7 +100,7 @@ def _first_record(text: str) -> list[str] | None:
 
 def header(text: str, spec: TableSpec, problems: list[Problem]) -> list[str] | None:
     """The header's column names, refusing duplicates and missing required columns."""
-    names = [h.strip() for h in (_first_record(text) or [])]
+    names = [h.strip() for h in (first_record(text) or [])]
     joined = ",".join(names)
     seen: set[str] = set()
     ok = True

@@ -71,6 +71,12 @@ class Dataset:
     def companies(self) -> list[str]:
         return [c for (c,) in self.engine.rows("SELECT DISTINCT company FROM people ORDER BY company")]
 
+    @cached_property
+    def company_names(self) -> dict[str, str]:
+        """Display name of every company ("Safe Superintelligence", not `ssi`): companies.csv, else the id."""
+        named = dict(self.engine.rows("SELECT company, name FROM companies WHERE name IS NOT NULL AND name <> ''"))
+        return {c: named.get(c, c) for c in self.companies}
+
     def lines(self, table: str, recs: list[int]) -> list[int | None]:
         """The physical lines of some records of a table's file, for messages."""
         path = self.data_dir / TABLES[table].file

@@ -62,7 +62,7 @@ def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
     if basis == "roster":
         sure, maybe = roster_hires(ds, company, start, end)
         lo, hi = len(sure), len(sure) + len(maybe)
-        text = (f"{range_text(lo, hi)} named hires joined {company} between {window['start']} and {window['end']} "
+        text = (f"{range_text(lo, hi)} named hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
                 f"({window['days']} days; basis: roster of named people)")
         return MetricResult(metric="hires_between", company=company, cohort=None, as_of=window["end"], lo=lo, hi=hi,
                             unit="hires", text=text, window=window, person_ids={"joined": sure, "maybe_joined": maybe},
@@ -71,7 +71,7 @@ def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
         row = reported_hires(ds, company, start, end)
         value = int(row["value"])
         qualifier = {"exact": "", "at_least": "at least ", "about": "about "}[row["qualifier"]]
-        text = (f"{qualifier}{value} hires joined {company} between {window['start']} and {window['end']} "
+        text = (f"{qualifier}{value} hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
                 f"({window['days']} days; basis: reported by {row['source_id']})")
         return MetricResult(metric="hires_between", company=company, cohort=None, as_of=window["end"], lo=value,
                             hi=value, unit="hires", text=text, window=window,
@@ -93,7 +93,7 @@ def days_per_hire(ds: Dataset, company: str, start: date | str, end: date | str,
     per_30 = {"lo": 30 * k_lo / days, "hi": 30 * k_hi / days, "ci_lower": 30 * ci_lo / days, "ci_upper": 30 * ci_hi / days}
     basis_text = count.text[count.text.index("basis:"):].rstrip(")")
     if k_hi == 0:
-        text = (f"no hires at {company} between {count.window['start']} and {count.window['end']} "
+        text = (f"no hires at {ds.company_names[company]} between {count.window['start']} and {count.window['end']} "
                 f"({days} days; {basis_text}): days per hire is undefined; at 95% confidence the rate is at most "
                 f"{per_30['ci_upper']:.2f} hires per 30 days")
         lo = hi = None
@@ -102,7 +102,7 @@ def days_per_hire(ds: Dataset, company: str, start: date | str, end: date | str,
         ci = (days / ci_hi, days / ci_lo if ci_lo else None)
         span = f"{lo:.1f}" if lo == hi else f"{lo:.1f} to {'(no hire for sure)' if hi is None else f'{hi:.1f}'}"
         upper = "unbounded" if ci[1] is None else f"{ci[1]:.1f}"
-        text = (f"{span} days per hire at {company} between {count.window['start']} and {count.window['end']}: "
+        text = (f"{span} days per hire at {ds.company_names[company]} between {count.window['start']} and {count.window['end']}: "
                 f"{range_text(k_lo, k_hi)} hires in {days} days (95% CI {ci[0]:.1f} to {upper} days per hire; "
                 f"{per_30['lo']:.1f}{'' if k_lo == k_hi else ' to ' + format(per_30['hi'], '.1f')} hires per 30 days; "
                 f"{basis_text})")
@@ -129,7 +129,7 @@ def hiring_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | 
     finite = lambda v: f"{v:.1f}" if v != float("inf") else "unbounded"
     span = finite(low["rate_ratio"]) if a.lo == a.hi and b.lo == b.hi else f"{finite(low['rate_ratio'])} to {finite(high['rate_ratio'])}"
     test = low if a.lo == a.hi and b.lo == b.hi else None
-    text = (f"hiring at {company} was {span} times as fast in {a.window['start']}..{a.window['end']} "
+    text = (f"hiring at {ds.company_names[company]} was {span} times as fast in {a.window['start']}..{a.window['end']} "
             f"({range_text(a.lo, a.hi)} in {da} days) as in {b.window['start']}..{b.window['end']} "
             f"({range_text(b.lo, b.hi)} in {db} days); basis: {basis}")
     if test is not None:

@@ -20,10 +20,10 @@ from attrition.text import PLURAL, range_text
 
 
 def cohort_spells(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                  exclude: Iterable[str] = ()) -> pd.DataFrame:
+                  exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
     """Each person's most recent spell at `company` that had (possibly) started by `as_of`."""
-    excluded = check_scope(ds, company, cohort, exclude)
-    table = spells(ds, as_of, company, cohort, excluded)
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    table = spells(ds, as_of, company, cohort, excluded, group)
     table = table.sort_values(["person_id", "spell"]).drop_duplicates("person_id", keep="last")
     return table.sort_values(["start_lo", "person_id"], ignore_index=True)
 
@@ -43,26 +43,26 @@ def _status_groups(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                   exclude: Iterable[str] = ()) -> MetricResult:
+                   exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Share of a cohort that had left by `as_of` (a step back counts as leaving)."""
-    return _departed(ds, company, cohort, as_of, exclude, share=True)
+    return _departed(ds, company, cohort, as_of, exclude, group, share=True)
 
 
 def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                   exclude: Iterable[str] = ()) -> MetricResult:
+                   exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Number of a cohort who had left by `as_of` (a step back counts as leaving)."""
-    return _departed(ds, company, cohort, as_of, exclude, share=False)
+    return _departed(ds, company, cohort, as_of, exclude, group, share=False)
 
 
-def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, share: bool) -> MetricResult:
-    table = cohort_spells(ds, company, cohort, as_of, exclude)
+def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
+    table = cohort_spells(ds, company, cohort, as_of, exclude, group)
     cutoff = as_of_timestamp(ds, as_of)
     g = _status_groups(table)
     maybe_gone_late = g["join_uncertain"][g["join_uncertain"]["end_lo"] <= cutoff]
     num_lo, num_hi = len(g["departed"]), len(g["departed"]) + len(g["uncertain"]) + len(maybe_gone_late)
     den_lo = len(table) - len(g["join_uncertain"])
     den_hi = len(table)
-    noun = PLURAL[cohort]
+    noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
         if den_hi == 0:
             raise MetricError(f"no {noun} of {company} had joined by {cutoff.date()}: the share is undefined")
@@ -91,14 +91,14 @@ def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, sha
 
 
 def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                    exclude: Iterable[str] = ()) -> MetricResult:
+                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Number of a cohort still at the company on `as_of`."""
-    table = cohort_spells(ds, company, cohort, as_of, exclude)
+    table = cohort_spells(ds, company, cohort, as_of, exclude, group)
     cutoff = as_of_timestamp(ds, as_of)
     g = _status_groups(table)
     maybe_here = g["join_uncertain"][~(g["join_uncertain"]["end_hi"] <= cutoff)]
     lo, hi = len(g["active"]), len(g["active"]) + len(g["uncertain"]) + len(maybe_here)
-    text = f"{range_text(lo, hi)} {PLURAL[cohort]} remaining at {company} as of {cutoff.date()}"
+    text = f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at {ds.company_names[company]} as of {cutoff.date()}"
     return MetricResult(
         metric="remaining_count", company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
         lo=lo, hi=hi, unit="people", text=text,
@@ -108,15 +108,15 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
 
 
 def headcount(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-              exclude: Iterable[str] = ()) -> MetricResult:
+              exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Named people at the company on `as_of`, all cohorts unless one is given (roster only)."""
-    result = remaining_count(ds, company, cohort, as_of, exclude)
+    result = remaining_count(ds, company, cohort, as_of, exclude, group)
     text = result.text.replace("remaining at", "on the named roster of")
     return MetricResult(**{**result.to_dict(), "metric": "headcount", "text": text})
 
 
 def departures_between(ds: Dataset, company: str, start: date | str, end: date | str, cohort: str | None = None,
-                       exclude: Iterable[str] = ()) -> MetricResult:
+                       exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Departures whose date falls in [start, end], both days included.
 
     `lo` counts departures whose whole date interval lies inside the window; `hi` adds those whose
@@ -125,15 +125,15 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     if last < first:
         raise MetricError(f"--end {last.date()} is before --start {first.date()}")
-    excluded = check_scope(ds, company, cohort, exclude)
-    table = spells(ds, last, company, cohort, excluded)
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    table = spells(ds, last, company, cohort, excluded, group)
     gone = table[table["end_lo"].notna()]
     inside = gone[(gone["end_lo"] >= first) & (gone["end_hi"] <= last)]
     overlap = gone[(gone["end_hi"] >= first) & (gone["end_lo"] <= last)]
     partial = overlap[~overlap.index.isin(inside.index)]
     lo, hi = len(inside), len(overlap)
     noun = f"{cohort} departures" if cohort else "departures"
-    text = f"{range_text(lo, hi)} {noun} at {company} between {first.date()} and {last.date()}"
+    text = f"{range_text(lo, hi)} {noun} at {ds.company_names[company]} between {first.date()} and {last.date()}"
     return MetricResult(
         metric="departures_between", company=company, cohort=cohort, as_of=last.date().isoformat(),
         lo=lo, hi=hi, unit="departures", text=text,

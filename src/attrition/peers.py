@@ -29,28 +29,40 @@ def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None =
 
 
 def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] = (1, 2, 3),
-              as_of: date | str | None = None) -> pd.DataFrame:
-    """One row per lab: team size, departures, median tenure and share gone by each year, with CIs.
+              as_of: date | str | None = None, censoring: str = "observed") -> pd.DataFrame:
+    """One row per lab: survival_table by company (see there)."""
+    return survival_table(ds, "company", cohort=cohort, at_years=at_years, as_of=as_of, censoring=censoring)
 
-    A share at N years is left empty (NaN) when no one in the lab had been followed N years by
-    `as_of`, because Kaplan-Meier would otherwise repeat its last value. `caveat` says why a row
-    needs care.
+
+def survival_table(ds: Dataset, by: str = "company", company: str | None = None, cohort: str | None = "founder",
+                   at_years: tuple[float, ...] = (1, 2, 3), as_of: date | str | None = None,
+                   censoring: str = "observed") -> pd.DataFrame:
+    """One row per value of `by` (company, or group within `company`): size, departures, median tenure
+    and share gone by each year, with CIs.
+
+    A share at N years is left empty (NaN) when no one in the row had been followed N years by
+    `as_of`, because Kaplan-Meier would otherwise repeat its last value; `gone_Ny_at_least` then
+    holds the share gone by the end of follow-up, which the N-year share can only exceed. `caveat`
+    says why a row needs care. `censoring` is core.CENSORING: each person followed to their last
+    observation, or everyone still there to the as-of day (the sensitivity).
     """
-    life = roster.life_table(ds, as_of, ("company",), cohort=cohort)
-    curves = estimators.kaplan_meier(life, ["company", "reading"])
+    life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
+    curves = estimators.kaplan_meier(life, [by, "reading"])
     read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
-    mid_life = life[life["reading"] == "midpoint"].groupby("company", observed=True)
+    mid_life = life[life["reading"] == "midpoint"].groupby(by, observed=True)
     table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
     followed, shortest = mid_life["days"].max(), mid_life["days"].min()
     table["followed_years"] = followed / 365.25
     for column, reading in (("median_days", "midpoint"), ("median_days_lo", "shortest"), ("median_days_hi", "longest")):
-        table[column] = estimators.first_time_below(read[reading], by=["company"])
-    table["median_ci_lower"] = estimators.first_time_below(read["midpoint"], column="lower", by=["company"])
-    table["median_ci_upper"] = estimators.first_time_below(read["midpoint"], column="upper", by=["company"])
+        table[column] = estimators.first_time_below(read[reading], by=[by])
+    table["median_ci_lower"] = estimators.first_time_below(read["midpoint"], column="lower", by=[by])
+    table["median_ci_upper"] = estimators.first_time_below(read["midpoint"], column="upper", by=[by])
+    at_end = 1 - read["midpoint"].groupby(by, observed=True)["survival"].last()
     for years in at_years:
         days, name = years * 365.25, f"gone_{years:g}y"
         observed = followed >= days
-        gone = lambda reading, column="survival": (1 - estimators.value_at(read[reading], days, column, ["company"]))
+        table[f"{name}_at_least"] = at_end.where(~observed)
+        gone = lambda reading, column="survival": (1 - estimators.value_at(read[reading], days, column, [by]))
         table[name] = gone("midpoint").where(observed)
         table[f"{name}_lo"] = gone("longest").where(observed)
         table[f"{name}_hi"] = gone("shortest").where(observed)
@@ -61,20 +73,26 @@ def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] 
         exact = observed & (table[name] == 0) & (shortest >= days)
         table.loc[exact, f"{name}_ci_lower"] = 0.0
         table.loc[exact, f"{name}_ci_upper"] = 1 - 0.025 ** (1 / table.loc[exact, "n"])
-    table["caveat"] = [_caveat(n, left, f, at_years) for n, left, f in zip(table["n"], table["left"], followed)]
+    table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[cohort]) for n, left, f in
+                       zip(table["n"], table["left"], followed)]
     return table.reset_index()
 
 
-def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...]) -> str:
+def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...], people: str) -> str:
     caveats = []
     if n < SMALL_TEAM:
-        caveats.append(f"only {n} founders: each departure moves the share by {1 / n:.0%}")
+        caveats.append(f"only {n} {people}: each departure moves the share by {1 / n:.0%}")
     short = [f"{y:g}" for y in at_years if followed_days < y * 365.25]
     if short:
-        caveats.append(f"followed {followed_days / 365.25:.1f} years, so no share at {', '.join(short)} years")
+        caveats.append(f"followed {years_down(followed_days)} years, so no full share at {', '.join(short)} years")
     if left == 0:
         caveats.append("no departures yet")
     return "; ".join(caveats)
+
+
+def years_down(days: float) -> str:
+    """Days as years to one decimal, rounded down, so 2.96 years never reads as a full 3.0."""
+    return f"{np.floor(days / 365.25 * 10) / 10:.1f}"
 
 
 def rank_ranges(table: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -91,13 +109,13 @@ def rank_ranges(table: pd.DataFrame, column: str) -> pd.DataFrame:
     return scored.sort_values(["rank", "company"], ignore_index=True)
 
 
-def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint") -> dict[str, float]:
-    """Log-rank test of whether any lab's founders leave at a different pace from the others."""
+def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint", by: str = "company") -> dict[str, float]:
+    """Log-rank test of whether any lab's (or group's, by="group") people leave at a different pace."""
     from lifelines.statistics import multivariate_logrank_test
 
-    result = multivariate_logrank_test(tenures[f"{scenario}_days"], tenures["company"], tenures[f"{scenario}_left"])
+    result = multivariate_logrank_test(tenures[f"{scenario}_days"], tenures[by], tenures[f"{scenario}_left"])
     return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
-            "degrees_of_freedom": int(result.degrees_of_freedom), "labs": int(tenures["company"].nunique())}
+            "degrees_of_freedom": int(result.degrees_of_freedom), "labs": int(tenures[by].nunique())}
 
 
 def cox_by_lab(tenures: pd.DataFrame, reference: str, penalizer: float = 0.1) -> pd.DataFrame:
@@ -143,34 +161,58 @@ def parse_years(at_years: str | tuple[float, ...]) -> tuple[float, ...]:
 
 def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[float, ...] = (1, 2, 3),
                  as_of: date | str | None = None) -> MetricResult:
-    """The cross-lab table as a metric result: text is a readable table, details hold the rows."""
+    """The cross-lab table as a metric result: text is a readable table, details hold the rows.
+
+    Each person is followed to their last observation; where counting everyone still there up to the
+    as-of day (the freeze-date reading) gives different shares, a second line states them.
+    """
     at_years = parse_years(at_years)
     table = lab_table(ds, cohort, at_years, as_of)
     if table.empty:
         raise MetricError(f"no company has anyone in the cohort {cohort!r} to compare")
+    freeze = lab_table(ds, cohort, at_years, as_of, censoring="freeze").set_index("company")
     cutoff = as_of_timestamp(ds, as_of).date()
+    names = ds.company_names
+    width = max(len(names[c]) for c in table["company"])
     lines = [f"{PLURAL[cohort].capitalize()} who had left, by years since joining (Kaplan-Meier, date midpoints; "
-             f"95% CI in brackets), as of {cutoff}:"]
+             f"95% CI in brackets; each person followed to their last observation), as of {cutoff}:"]
     for r in table.to_dict("records"):
-        shares = "; ".join(
-            f"{y:g}y {_pct(r[f'gone_{y:g}y'])}"
-            + ("" if pd.isna(r[f"gone_{y:g}y"]) else
-               f" [{_pct(r[f'gone_{y:g}y_ci_lower'])}-{_pct(r[f'gone_{y:g}y_ci_upper'])}]")
-            for y in at_years)
-        lines.append(f"  {r['company']:<18} {r['left']:>2} of {r['n']:<2} left; median {days_and_years(r['median_days'])}; "
-                     f"{shares}" + (f"  ({r['caveat']})" if r["caveat"] else ""))
+        shares, median = _shares(r, at_years), days_and_years(r["median_days"])
+        lines.append(f"  {names[r['company']]:<{width}}  {r['left']:>2,} of {r['n']:<2,} left; "
+                     f"median {median}; {shares}"
+                     + (f"  ({r['caveat']})" if r["caveat"] else ""))
+        alternative = freeze.loc[r["company"]].to_dict()
+        alt_median = days_and_years(alternative["median_days"])
+        if (_shares(alternative, at_years), alt_median) != (shares, median):
+            lines.append(f"  {'':<{width}}  counting everyone still there up to {cutoff}: median {alt_median}; "
+                         f"{_shares(alternative, at_years)}")
     records = table.astype(object).where(table.notna(), None).to_dict("records")
+    freeze_records = freeze.reset_index().astype(object).where(freeze.reset_index().notna(), None).to_dict("records")
     return MetricResult(metric="compare_labs", company="all", cohort=cohort, as_of=cutoff.isoformat(),
                         lo=len(table), hi=len(table), unit="labs", text="\n".join(lines),
-                        details={"at_years": list(at_years), "labs": records})
+                        details={"at_years": list(at_years), "labs": records, "labs_followed_to_as_of": freeze_records})
 
 
-def lab_curves(ds: Dataset, cohort: str = "founder", as_of: date | str | None = None) -> pd.DataFrame:
-    """The midpoint Kaplan-Meier curve of every lab, with how long it was followed and a 'k/n left' tally."""
-    life = roster.life_table(ds, as_of, ("company",), cohort=cohort)
+def _shares(row: dict, at_years: tuple[float, ...]) -> str:
+    return "; ".join(
+        (f"{y:g}y at least {_pct(row[f'gone_{y:g}y_at_least'])}" if row[f"gone_{y:g}y_at_least"] > 0 else
+         f"{y:g}y {_pct(row[f'gone_{y:g}y'])}")
+        + ("" if pd.isna(row[f"gone_{y:g}y"]) else
+           f" [{_pct(row[f'gone_{y:g}y_ci_lower'])}-{_pct(row[f'gone_{y:g}y_ci_upper'])}]")
+        for y in at_years)
+
+
+def lab_curves(ds: Dataset, cohort: str | None = "founder", as_of: date | str | None = None,
+               censoring: str = "observed", by: str = "company", company: str | None = None) -> pd.DataFrame:
+    """The midpoint Kaplan-Meier curve of every lab (or group within `company`, by="group"), with how
+    long it was followed and a 'name (k/n left)' tally."""
+    life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
     life = life[life["reading"] == "midpoint"]
-    curves = estimators.kaplan_meier(life, ["company"])
-    by_lab = life.groupby("company", observed=True)
-    left, n = by_lab["events"].sum(), by_lab["events"].sum() + by_lab["censored"].sum()
-    tally = pd.Series([f"{lab} ({k}/{m} left)" for lab, k, m in zip(left.index, left, n)], index=left.index)
-    return curves.assign(followed=curves["company"].map(by_lab["days"].max()), tally=curves["company"].map(tally))
+    curves = estimators.kaplan_meier(life, [by])
+    groups = life.groupby(by, observed=True)
+    left, n = groups["events"].sum(), groups["events"].sum() + groups["censored"].sum()
+    label = ds.company_names if by == "company" else {}
+    tally = pd.Series([f"{label.get(key, key) or 'no group'} ({k:,}/{m:,} left)" for key, k, m in
+                       zip(left.index, left, n)], index=left.index)
+    return curves.assign(followed=curves[by].map(groups["days"].max()).astype("float64"),
+                         tally=curves[by].map(tally).astype(object))

@@ -77,8 +77,10 @@ def swimlane(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
 
 
 def style_tenure_axes(ax: Axes, max_days: float, title: str) -> None:
-    """Axes of a tenure chart: years since joining across, share still there up."""
-    years = range(0, int(max_days // 365.25) + 2)
+    """Axes of a tenure chart: years since joining across (a tick every 1, 2, 5 or 10 years), share still there up."""
+    span = max_days / 365.25
+    step = 1 if span <= 12 else 2 if span <= 24 else 5 if span <= 60 else 10
+    years = range(0, int(span // step) * step + 2 * step, step)
     ax.set_xticks([y * 365.25 for y in years], [f"{y}" for y in years])
     ax.set_xlim(0, max_days * 1.02 + 1)
     ax.set_ylim(0, 1.05)
@@ -162,19 +164,82 @@ def share_over_time(series: pd.DataFrame, title: str, marks: pd.DataFrame | None
     return ax
 
 
+BARS_UP_TO = 12
+"""A yearly series longer than this is drawn as a line with a band: labelled bars would collide."""
+
+
 def rates_by_year(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
-    """Departures per person-year at risk by calendar year, with exact 95% intervals."""
+    """Departures per person-year at risk by calendar year, with exact 95% intervals.
+
+    Up to BARS_UP_TO years, one labelled bar per year (departures and person-years under it);
+    beyond that, the rate as a line inside its interval band.
+    """
+    shown = table[table["person_years"] > 0]
+    per = int(table["years"].iloc[0]) if "years" in table and len(table) else 1
+    unit = "Calendar year" if per == 1 else f"Calendar years, in blocks of {per}"
+    if len(shown) > BARS_UP_TO:
+        if ax is None:
+            _, ax = plt.subplots(figsize=(10, 4.5))
+        middle = shown["year"] + (per - 1) / 2
+        ax.fill_between(middle, shown["rate_ci_lower"], shown["rate_ci_upper"], step="mid",
+                        color=COLORS["leave"], alpha=0.2, linewidth=0, label="exact 95% interval")
+        ax.step(middle, shown["rate"], where="mid", color=COLORS["leave"], label="departures per person-year")
+        ax.set_ylim(0, min(float(shown["rate_ci_upper"].max()), 3 * float(shown["rate"].max()) + 0.05))
+        ax.legend(loc="upper right", frameon=False, fontsize=9)
+        ax.set_xlabel(unit)
+        ax.set_ylabel("Departures per person-year")
+        ax.set_title(title, loc="left")
+        return ax
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
-    shown = table[table["person_years"] > 0]
     err = [shown["rate"] - shown["rate_ci_lower"], shown["rate_ci_upper"] - shown["rate"]]
-    ticks = [f"{r.year}{' (part)' if r.partial_year else ''}\n{r.departures_mid} left in\n{r.person_years:.1f} person-yrs"
+    ticks = [f"{r.year}{f'-{r.year + per - 1}' if per > 1 else ''}{' (part)' if r.partial_year else ''}\n"
+             f"{r.departures_mid} left in\n{r.person_years:.1f} person-yrs"
              for r in shown.itertuples()]
     ax.bar(ticks, shown["rate"], color=COLORS["leave"], alpha=0.8)
     ax.errorbar(ticks, shown["rate"], yerr=err, fmt="none", ecolor="#333333", capsize=4)
-    ax.set_xlabel("Calendar year")
+    ax.set_xlabel(unit)
     ax.set_ylabel("Departures per person-year")
     ax.set_title(title, loc="left")
+    return ax
+
+
+def counts_with_band(table: pd.DataFrame, unit: str, title: str, ax: Axes | None = None) -> Axes:
+    """People joining per month or year: bars (or a line, for long series) and the exact 95% Poisson band.
+
+    `table` is attrition.overview.hires_by_period: period, hires, ci_lower, ci_upper.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    width = {"month": 25, "year": 300, "decade": 3300}[unit]
+    if len(table) <= 60:
+        ax.bar(table["period"], table["hires"], width=width, align="edge", color=COLORS["active"], label="joined")
+    else:
+        ax.step(table["period"], table["hires"], where="post", color=COLORS["active"], linewidth=1, label="joined")
+    ax.fill_between(table["period"], table["ci_lower"], table["ci_upper"], step="post", color=COLORS["active"],
+                    alpha=0.15, linewidth=0, label="exact 95% interval of the underlying rate")
+    ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Calendar date")
+    ax.set_ylabel(f"People joining per {unit}")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    return ax
+
+
+def headcount_over_time(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
+    """People at the company over time: surely there (line) and possibly there (band, uncertain dates)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    ax.fill_between(table["date"], table["lo"], table["hi"], step="post", color=COLORS["uncertain"], alpha=0.8,
+                    linewidth=0, label="possibly there (a date known only as a range)")
+    ax.step(table["date"], table["lo"], where="post", color=COLORS["active"], label="surely there")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel("Calendar date")
+    ax.set_ylabel("People at the company")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
     return ax
 
 
@@ -236,12 +301,12 @@ def hiring_timeline(per_month: pd.DataFrame, roster: pd.DataFrame, reported: pd.
     return fig
 
 
-def curves_by_lab(curves: pd.DataFrame, title: str, highlight: str, max_years: float | None = None,
-                  ax: Axes | None = None) -> Axes:
+def curves_by_lab(curves: pd.DataFrame, title: str, highlight: str | None, max_years: float | None = None,
+                  ax: Axes | None = None, by: str = "company") -> Axes:
     """One Kaplan-Meier curve per lab (date midpoints), the highlighted lab drawn boldest.
 
-    `curves` is attrition.peers.lab_curves: company, days, survival, followed (days) and a `tally`
-    label. Each curve is tied to a label in the right margin (from its end, or from `max_years`
+    `curves` is attrition.peers.lab_curves: `by` (company or group), days, survival, followed
+    (days) and a `tally` label. Each curve is tied to a label in the right margin (from its end, or from `max_years`
     where the axis stops); bands are left out so many curves stay readable (the table beside
     the chart gives the intervals). Colours cycle, so any number of labs can be drawn.
     """
@@ -249,12 +314,12 @@ def curves_by_lab(curves: pd.DataFrame, title: str, highlight: str, max_years: f
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 6))
-    labs = sorted(curves["company"].unique())
+    labs = sorted(curves[by].unique())
     colors = [c for i, c in enumerate(sns.color_palette("tab10", 10)) if i != 3]  # tab10's red is the highlight's
     palette = {lab: colors[i % len(colors)] for i, lab in enumerate(labs)}
     limit = max_years * 365.25 if max_years is not None else float(curves["followed"].max())
     ends = []
-    for lab, curve in curves.groupby("company", sort=True, observed=True):
+    for lab, curve in curves.groupby(by, sort=True, observed=True):
         bold = lab == highlight
         ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"] if bold else palette[lab],
                 linewidth=2.8 if bold else 1.4, alpha=1 if bold else 0.85)

@@ -11,12 +11,19 @@ import math
 from attrition.result import MetricError
 
 
-def poisson_ci(k: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Exact (Garwood) confidence interval for a Poisson count k: chi2 quantiles, as gamma quantiles."""
+def poisson_ci(k, alpha: float = 0.05):
+    """Exact (Garwood) confidence interval for a Poisson count k: chi2 quantiles, as gamma quantiles.
+
+    `k` is one count (giving two floats) or an array of counts (giving two arrays), so a chart's
+    whole series of counts gets its intervals in one call.
+    """
+    import numpy as np
     from scipy.special import gammaincinv
 
-    lo = float(gammaincinv(k, alpha / 2)) if k > 0 else 0.0
-    return lo, float(gammaincinv(k + 1, 1 - alpha / 2))
+    counts = np.asarray(k, dtype=float)
+    lo = np.where(counts > 0, gammaincinv(np.maximum(counts, 1), alpha / 2), 0.0)
+    hi = gammaincinv(counts + 1, 1 - alpha / 2)
+    return (float(lo), float(hi)) if counts.ndim == 0 else (lo, hi)
 
 
 def _binomial_p_value(k: int, n: int, p: float) -> float:

@@ -26,6 +26,7 @@ KINDS: dict[str, str | tuple[str, ...]] = {
     "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "count",
     "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": hiring.BASES,
     "event": ("join", "leave", "step_back"), "at_years": "years", "affiliation": "text", "spell": "spell",
+    "group": "group",
 }
 """The kind of every parameter any metric takes, by name: one name, one meaning."""
 FLAGS = {"milestone_id": "--milestone"}
@@ -126,6 +127,10 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
         except MetricError as err:
             raise MetricError(f"{flag(key)}: {err}") from None
         return text
+    elif kind == "group":
+        if company is None:
+            raise MetricError(f"{flag(key)} needs --company")
+        check_scope(ds, str(company), None, (), str(value))
     elif kind in ("people", "person"):
         people = value if kind == "people" else [value]
         if company is None:

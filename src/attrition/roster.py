@@ -23,7 +23,7 @@ EPOCH = pd.Timestamp("1970-01-01")
 EVENT_KEY = ["person_id", "company", "spell", "event"]
 SPELL_KEY = ["person_id", "company", "spell"]
 DATE_COLUMNS = ("earliest", "latest", "start_lo", "start_hi", "end_lo", "end_hi", "resolved_earliest",
-                "resolved_latest", "as_of")
+                "resolved_latest", "as_of", "seen_until", "company_end")
 
 
 def day_number(value: date | str | pd.Timestamp) -> int:
@@ -92,12 +92,18 @@ def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     return f"({core.lasting(spells_table(ds, cutoff, company), cutoff)}) AS lasting"
 
 
-def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = ()) -> list[str]:
-    """Reject unknown companies, cohorts and excluded people with a message that lists valid choices."""
+def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = (),
+                group: str | None = None) -> list[str]:
+    """Reject unknown companies, cohorts, groups and excluded people with a message that lists valid choices."""
     if company not in ds.companies:
         raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}")
     if cohort is not None and cohort not in COHORTS:
         raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
+    if group is not None:
+        groups = [g for (g,) in ds.engine.rows(
+            'SELECT DISTINCT "group" FROM people WHERE company = ? AND "group" <> \'\' ORDER BY 1', [company])]
+        if group not in groups:
+            raise MetricError(f"unknown group {group!r} at {company}; the data has: {', '.join(groups) or 'no groups'}")
     wanted = sorted(set(exclude))
     if not wanted:
         return wanted
@@ -110,9 +116,12 @@ def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable
 
 
 def _where(company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = (),
-           cohorts: Iterable[str] | None = None) -> tuple[str, list]:
-    """A WHERE clause and its parameters selecting one company, cohort(s), minus excluded people."""
+           cohorts: Iterable[str] | None = None, group: str | None = None) -> tuple[str, list]:
+    """A WHERE clause and its parameters selecting one company, cohort(s), group, minus excluded people."""
     clauses, params = [], []
+    if group is not None:
+        clauses.append('"group" = ?')
+        params.append(group)
     if company is not None:
         clauses.append("company = ?")
         params.append(company)
@@ -168,7 +177,7 @@ def milestones(ds: Dataset) -> pd.DataFrame:
 
 
 def spells(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
-           exclude: Iterable[str] = ()) -> pd.DataFrame:
+           exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
     """One row per person and company spell that had (possibly) started by `as_of`.
 
     status: `departed` when the end's latest date is on or before as_of, `active` when the end's
@@ -185,6 +194,8 @@ def spells(ds: Dataset, as_of: date | str | None = None, company: str | None = N
     keep = np.ones(len(frame), dtype=bool)
     if cohort is not None:
         keep &= (frame["cohort"] == cohort).to_numpy()
+    if group is not None:
+        keep &= (frame["group"] == group).to_numpy()
     excluded = list(exclude)
     if excluded:
         keep &= ~frame["person_id"].isin(excluded).to_numpy()
@@ -198,23 +209,29 @@ def hires(ds: Dataset, company: str, as_of: date | str | None = None) -> pd.Data
 
 
 def lasting(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
-            exclude: Iterable[str] = ()) -> pd.DataFrame:
+            exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
     """One row per person: joined by `as_of`, ended by their first lasting departure (see core.lasting)."""
     cutoff = as_of_day(ds, as_of)
-    where, params = _where(company, cohort, exclude)
+    where, params = _where(company, cohort, exclude, group=group)
     frame = ds.engine.frame(f"SELECT * FROM {lasting_table(ds, cutoff, company)} {where} ORDER BY company, person_id",
                             params)
     return _timestamps(frame)
 
 
 def readings(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
-             exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
-    """Per person and reading of the dates: `left` and the time to leaving or censoring in `days`."""
+             exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
+             censoring: str = "observed") -> pd.DataFrame:
+    """Per person and reading of the dates: `left`, the time to leaving or censoring in `days`, and the
+    person's [lower, upper] bounds for the interval-censored fit."""
     cutoff = as_of_day(ds, as_of)
-    where, params = _where(company, cohort, exclude)
+    where, params = _where(company, cohort, exclude, group=group)
     sql = core.readings(lasting_table(ds, cutoff, company), cutoff, "person_id, company", where,
-                        None if origin is None else day_number(origin))
-    frame = ds.engine.frame(f"SELECT * FROM ({sql}) AS r ORDER BY company, person_id, reading", params * 3)
+                        None if origin is None else day_number(origin), censoring=censoring)
+    bounds = core.interval_bounds(lasting_table(ds, cutoff, company), cutoff, "person_id, company", where, censoring)
+    frame = ds.engine.frame(f"SELECT r.*, b.lower, b.upper FROM ({sql}) AS r JOIN ({bounds}) AS b "
+                            "USING (person_id, company) ORDER BY company, person_id, reading", params * 4)
+    frame["upper"] = frame["upper"].astype("float64").fillna(np.inf)
+    frame["lower"] = frame["lower"].astype("float64")
     frame["left"] = frame.pop("left_flag").astype(bool)
     frame["days"] = frame.pop("days_2") / 2
     return frame
@@ -222,16 +239,19 @@ def readings(ds: Dataset, as_of: date | str | None = None, company: str | None =
 
 def life_table(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...] = ("company",),
                company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = (),
-               origin: date | str | None = None) -> pd.DataFrame:
-    """Departures (`events`) and censorings per group, reading and duration in days: what a fit needs."""
+               origin: date | str | None = None, group: str | None = None, censoring: str = "observed") -> pd.DataFrame:
+    """Departures (`events`) and censorings per group, reading and duration in days: what a fit needs.
+
+    `by` names the columns that make the groups (company, cohort, group); `group` selects one group.
+    """
     cutoff = as_of_day(ds, as_of)
-    where, params = _where(company, cohort, exclude)
-    group = ", ".join(by)
-    sql = core.life_table(core.readings(lasting_table(ds, cutoff, company), cutoff, group, where,
-                                        None if origin is None else day_number(origin)), group)
+    where, params = _where(company, cohort, exclude, group=group)
+    columns = ", ".join(f'"{c}"' for c in by)
+    sql = core.life_table(core.readings(lasting_table(ds, cutoff, company), cutoff, columns, where,
+                                        None if origin is None else day_number(origin), censoring=censoring), columns)
     labels = ", ".join(_categorical(ds, column) for column in by)
     frame = ds.engine.frame(f"SELECT {labels}, {_categorical(ds, 'reading')}, days_2, CAST(events AS BIGINT) AS events, "
-                            f"CAST(censored AS BIGINT) AS censored FROM ({sql}) AS life ORDER BY {group}, reading, days_2",
+                            f"CAST(censored AS BIGINT) AS censored FROM ({sql}) AS life ORDER BY {columns}, reading, days_2",
                             params * 3)
     frame["days"] = frame.pop("days_2") / 2
     return frame
@@ -241,24 +261,26 @@ def _categorical(ds: Dataset, column: str) -> str:
     """A label column cast to an ENUM, which reaches pandas as a Categorical: codes, not a million strings."""
     if column == "reading":
         values = "(" + ", ".join(f"'{r}'" for r in sorted(core.READINGS)) + ")"
-    elif column in ("company", "cohort"):
-        values = f"(SELECT DISTINCT {column} FROM people ORDER BY {column})"
+    elif column in ("company", "cohort", "group"):
+        values = f'(SELECT DISTINCT "{column}" FROM people ORDER BY 1)'
     else:
-        return column
+        return f'"{column}"'
     if ("type", column) not in ds.derived:
         ds.engine.run(f"CREATE TYPE {column}_label AS ENUM {values}")
         ds.derived[("type", column)] = f"{column}_label"
-    return f"CAST({column} AS {column}_label) AS {column}"
+    return f'CAST("{column}" AS {column}_label) AS "{column}"'
 
 
 def interval_bounds(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...] = ("company",),
-                    company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = ()) -> pd.DataFrame:
+                    company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = (),
+                    group: str | None = None, censoring: str = "observed") -> pd.DataFrame:
     """Unique [lower, upper] tenure bounds and their counts (upper = inf while someone may still be there)."""
     cutoff = as_of_day(ds, as_of)
-    where, params = _where(company, cohort, exclude)
-    group = ", ".join(by)
-    frame = ds.engine.frame(f"{core.interval_table(lasting_table(ds, cutoff, company), where, group)} "
-                            f"ORDER BY {group}, lower, upper NULLS LAST", params)
+    where, params = _where(company, cohort, exclude, group=group)
+    columns = ", ".join(f'"{c}"' for c in by)
+    bounds = core.interval_bounds(lasting_table(ds, cutoff, company), cutoff, columns, where, censoring)
+    frame = ds.engine.frame(f"{core.interval_table(bounds, columns)} ORDER BY {columns}, lower, upper NULLS LAST",
+                            params)
     frame["upper"] = frame["upper"].astype("float64").fillna(np.inf)
     return frame.astype({"lower": "float64", "n": "int64"})
 
@@ -333,3 +355,4 @@ def person(ds: Dataset, company: str, person_id: str) -> dict[str, object]:
     if frame.empty:
         raise MetricError(f"no person {person_id!r} at {company}")
     return frame.iloc[0].to_dict()
+

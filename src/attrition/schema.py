@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-FIRST_DAY, LAST_DAY = date(1800, 1, 1), date(2200, 12, 31)
+FIRST_DAY, LAST_DAY = date(1700, 1, 1), date(2200, 12, 31)
 """Dates outside this range are refused: no roster needs them, and pandas' timestamps stop at 2262."""
 MAX_FIELD_CHARS = 65_536
 """Longer fields are refused: a paraphrase or note is a few sentences, never a whole document."""
@@ -24,6 +24,12 @@ MEASURES = ("technical_staff", "hires", "departures", "employees")
 QUALIFIERS = ("exact", "at_least", "about")
 READINGS = ("exact", "about", "at_least", "more_than", "less_than", "not_evaluated")
 """How a claim's reported value is read: see attrition.claims.verdict."""
+GRADES = ("A", "B", "C")
+"""Source reliability: A primary or first-tier, B secondary or regional, C aggregator or known errors (data/README.md)."""
+MOVE_CATEGORIES = ("founded", "returned", "ai_lab", "big_tech", "academia", "investing", "personal", "unknown")
+"""Where a leaver went, first matching category wins (data/README.md)."""
+CHANGES = ("narrowed", "widened", "added", "removed", "source_added", "source_replaced", "paraphrase_fixed",
+           "confirmed_unverifiable")
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ class Reference:
     table: str
     target: tuple[str, ...]
     message: str
+    optional: bool = False
+    """An empty value names nothing and is allowed."""
 
 
 @dataclass(frozen=True)
@@ -104,14 +112,15 @@ def _slug(name: str) -> Column:
 SOURCES = TableSpec(
     "sources", "sources.csv",
     (_slug("source_id"), Column("publisher", required=True), Column("title", required=True), Column("url", "url"),
-     Column("published", "date"), Column("language", required=True), Column("note")),
+     Column("read_url", "url", optional=True), Column("published", "date"), Column("language", required=True),
+     Column("grade", "enum", values=GRADES, optional=True), Column("grade_reason", optional=True), Column("note")),
     key=("source_id",),
 )
 PEOPLE = TableSpec(
     "people", "people.csv",
     (_slug("person_id"), Column("name", required=True), _slug("company"),
      Column("cohort", "enum", required=True, values=COHORTS), Column("prior_affiliations"), Column("role"),
-     Column("note")),
+     Column("note"), Column("group", optional=True), Column("team_variants", optional=True)),
     key=("person_id", "company"),
 )
 EVIDENCE = TableSpec(
@@ -119,7 +128,7 @@ EVIDENCE = TableSpec(
     (_slug("person_id"), _slug("company"), Column("spell", "int", required=True, minimum=1),
      Column("event", "enum", required=True, values=EVENTS), Column("earliest", "date", required=True),
      Column("latest", "date", required=True), _slug("source_id"), Column("paraphrase", required=True),
-     Column("note")),
+     Column("note"), Column("reason", optional=True)),
     key=("person_id", "company", "spell", "event", "source_id"),
     intervals=(("earliest", "latest"),),
     references=(
@@ -161,5 +170,41 @@ CLAIMS = TableSpec(
     optional_file=True,
 )
 
-TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (SOURCES, PEOPLE, EVIDENCE, MILESTONES, COUNTS, CLAIMS)}
+COMPANIES = TableSpec(
+    "companies", "companies.csv",
+    (_slug("company"), Column("name", required=True), Column("observed_until", "date"),
+     Column("team_variants", optional=True), Column("note")),
+    key=("company",),
+    references=(Reference(("company",), "people", ("company",), "unknown company: no one in people.csv works there"),),
+    optional_file=True,
+)
+
+MOVES = TableSpec(
+    "moves", "moves.csv",
+    (_slug("person_id"), _slug("company"), Column("spell", "int", required=True, minimum=1), Column("destination"),
+     Column("destination_company", "slug"), Column("category", "enum", required=True, values=MOVE_CATEGORIES),
+     Column("earliest", "date"), Column("latest", "date"), _slug("source_id"), Column("paraphrase", required=True),
+     Column("note")),
+    key=("person_id", "company", "spell", "source_id"),
+    intervals=(("earliest", "latest"),),
+    references=(
+        Reference(("source_id",), "sources", ("source_id",), "unknown source_id: add it to sources.csv"),
+        Reference(("person_id", "company"), "people", ("person_id", "company"),
+                  "unknown person at company {company!r}: add them to people.csv"),
+        Reference(("destination_company",), "people", ("company",),
+                  "unknown company: leave destination_company empty unless the company is in people.csv", optional=True),
+    ),
+    optional_file=True,
+)
+CORRECTIONS = TableSpec(
+    "corrections", "corrections.csv",
+    (Column("edition", "date", required=True), Column("person_id", "slug"), Column("company", "slug"), Column("spell"),
+     Column("event"), Column("change", "enum", required=True, values=CHANGES), Column("before"), Column("after"),
+     Column("source_ids"), Column("reason", required=True)),
+    key=(),
+    optional_file=True,
+)
+
+TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (SOURCES, PEOPLE, EVIDENCE, MILESTONES, COUNTS, CLAIMS,
+                                                              COMPANIES, MOVES, CORRECTIONS)}
 """Every canonical table, in the order they are read and checked."""

@@ -41,41 +41,45 @@ def _midpoint(lo: pd.Series, hi: pd.Series) -> pd.Series:
 
 
 def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                 exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
+                 exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
+                 censoring: str = "observed") -> pd.DataFrame:
     """Time from joining to first lasting departure (days), per person, censored at `as_of`, in every reading.
 
     For each scenario in SCENARIOS there is a `<scenario>_days` duration and a `<scenario>_left`
     flag; `lower` and `upper` bound the tenure for the interval-censored fit (upper is inf while
     the person may still be there). `origin`, if given, replaces every join date: use it to
-    measure time since a founding date instead of since each person's own join.
+    measure time since a founding date instead of since each person's own join. `censoring` says
+    where someone still there stops counting (core.CENSORING): their last observation, or `freeze`.
     """
-    excluded = check_scope(ds, company, cohort, exclude)
-    table = tenures(ds, as_of, company, cohort, excluded, origin)
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    table = tenures(ds, as_of, company, cohort, excluded, origin, group, censoring)
     if table.empty:
         raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_timestamp(ds, as_of).date()}")
     return table
 
 
 def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
-            exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
+            exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
+            censoring: str = "observed") -> pd.DataFrame:
     """tenure_table for whatever the filters select (every company when `company` is None), unchecked."""
     cutoff = as_of_timestamp(ds, as_of)
-    table = roster.lasting(ds, as_of, company, cohort, exclude)
-    long = roster.readings(ds, as_of, company, cohort, exclude, origin)
-    wide = long.pivot(index=["company", "person_id"], columns="reading", values=["days", "left"])
+    table = roster.lasting(ds, as_of, company, cohort, exclude, group)
+    long = roster.readings(ds, as_of, company, cohort, exclude, origin, group, censoring)
+    wide = long.pivot(index=["company", "person_id"], columns="reading", values=["days", "left", "lower", "upper"])
     key = pd.MultiIndex.from_frame(table[["company", "person_id"]])
     for scenario in SCENARIOS:
         table[f"{scenario}_days"] = wide["days"][scenario].reindex(key).to_numpy(dtype=float)
         table[f"{scenario}_left"] = wide["left"][scenario].reindex(key).to_numpy(dtype=bool)
-    table["lower"] = table["tenure_lo_days"].astype(float)
-    table["upper"] = np.where(table["status"] == "departed", table["tenure_hi_days"].astype(float), np.inf)
+    for bound in ("lower", "upper"):
+        table[bound] = wide[bound]["midpoint"].reindex(key).to_numpy(dtype=float)
     if origin is not None:
         table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
     table["start_mid"] = _midpoint(table["start_lo"], table["start_hi"])
     table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
     table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
-    columns = ["person_id", "name", "company", "cohort", "status", "end_event", "interruptions", "start_mid", "end_lo",
-               "end_hi", "end_mid", *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
+    columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
+               "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
+               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
     return table[columns].sort_values(["company", "midpoint_days", "person_id"], ignore_index=True)
 
 
@@ -90,19 +94,20 @@ def fit_interval(tenure: pd.DataFrame) -> pd.DataFrame:
 
 
 def scope_curves(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                 exclude: Iterable[str] = (), origin: date | str | None = None) -> pd.DataFrame:
+                 exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
+                 censoring: str = "observed") -> pd.DataFrame:
     """Kaplan-Meier curves of one company's cohort in every reading (column `reading`), from its life table."""
-    excluded = check_scope(ds, company, cohort, exclude)
-    life = roster.life_table(ds, as_of, ("company",), company, cohort, excluded, origin)
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    life = roster.life_table(ds, as_of, ("company",), company, cohort, excluded, origin, group, censoring)
     if life.empty:
         raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_timestamp(ds, as_of).date()}")
     return estimators.kaplan_meier(life, ["reading"])
 
 
 def scope_turnbull(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                   exclude: Iterable[str] = ()) -> pd.DataFrame:
+                   exclude: Iterable[str] = (), group: str | None = None, censoring: str = "observed") -> pd.DataFrame:
     """The interval-censored fit of one company's cohort, on its unique [lower, upper] bounds with counts."""
-    bounds = roster.interval_bounds(ds, as_of, ("company",), company, cohort, exclude)
+    bounds = roster.interval_bounds(ds, as_of, ("company",), company, cohort, exclude, group, censoring)
     return estimators.turnbull(bounds["lower"], bounds["upper"], bounds["n"])
 
 
@@ -126,47 +131,59 @@ def median_ci(curve: pd.DataFrame) -> tuple[float | None, float | None]:
 
 
 def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                  exclude: Iterable[str] = ()) -> MetricResult:
-    """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left."""
-    excluded = check_scope(ds, company, cohort, exclude)
-    curves = scope_curves(ds, company, cohort, as_of, excluded)
+                  exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left.
+
+    Everyone still there is followed to their last observation; the median with everyone followed
+    to the as-of day is given too, and named in the text where it differs.
+    """
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group)
     medians = {s: _none(estimators.first_time_below(_reading(curves, s))) for s in SCENARIOS}
     mid = _reading(curves, "midpoint")
     ci = median_ci(mid)
-    npmle = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded))
-    people = roster.readings(ds, as_of, company, cohort, excluded).query("reading == 'midpoint'")
+    npmle = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded, group))
+    freeze = _none(estimators.first_time_below(_reading(
+        scope_curves(ds, company, cohort, as_of, excluded, group=group, censoring="freeze"), "midpoint")))
+    people = roster.readings(ds, as_of, company, cohort, excluded, group=group).query("reading == 'midpoint'")
     lo, hi = medians["shortest"], medians["longest"]
     cutoff = as_of_timestamp(ds, as_of).date()
     value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
-    text = (f"median tenure of {company} {PLURAL[cohort]}: {value_text} as of {cutoff} "
+    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
+    differs = "" if freeze == medians["midpoint"] else (
+        f"; counting everyone still there up to {cutoff} instead of to their last observation: {days_and_years(freeze)}")
+    text = (f"median tenure of {scope}: {value_text} as of {cutoff} "
             f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
-            f"{days_and_years(ci[1])}; n={len(people)}, {int(people['left'].sum())} left)")
+            f"{days_and_years(ci[1])}; n={len(people)}, {int(people['left'].sum())} left{differs})")
     return MetricResult(
         metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="days", text=text,
         person_ids={"counted": sorted(people["person_id"]), "left": sorted(people.loc[people["left"], "person_id"])},
         excluded=excluded,
         details={"midpoint": medians["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
+                 "midpoint_followed_to_as_of": freeze,
                  "not_reached_means": "fewer than half had left in that reading of the dates"},
     )
 
 
 def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str | None = None,
-                             as_of: date | str | None = None, exclude: Iterable[str] = ()) -> MetricResult:
+                             as_of: date | str | None = None, exclude: Iterable[str] = (),
+                             group: str | None = None) -> MetricResult:
     """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier."""
     if days < 0:
         raise MetricError("--days must be zero or more")
-    excluded = check_scope(ds, company, cohort, exclude)
-    curves = scope_curves(ds, company, cohort, as_of, excluded)
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group)
     share = {s: 1 - estimators.value_at(_reading(curves, s), days) for s in SCENARIOS}
     mid = _reading(curves, "midpoint")
     ci = departed_band_at(mid, days)
-    npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded), days)
-    people = roster.readings(ds, as_of, company, cohort, excluded).query("reading == 'midpoint'")
+    npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded, group), days)
+    people = roster.readings(ds, as_of, company, cohort, excluded, group=group).query("reading == 'midpoint'")
     lo, hi = share["longest"], share["shortest"]
     cutoff = as_of_timestamp(ds, as_of).date()
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
-    text = (f"{span} of {company} {PLURAL[cohort]} left within {days:,} days of joining, as of {cutoff} "
+    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
+    text = (f"{span} of {scope} left within {days:,} days of joining, as of {cutoff} "
             f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people)})")
     return MetricResult(
         metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
@@ -198,7 +215,7 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     maybe = others[(others["end_lo"] <= me["end_hi"]) & ~others.index.isin(before.index)]
     lo, hi = len(before) + 1, len(before) + len(maybe) + 1
     rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"
-    text = f"{me['name']} was the {rank} of {len(table)} {company} {PLURAL[cohort]} to leave (as of {cutoff})"
+    text = f"{me['name']} was the {rank} of {len(table)} {ds.company_names[company]} {PLURAL[cohort]} to leave (as of {cutoff})"
     return MetricResult(
         metric="departure_rank", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="rank", text=text,
@@ -209,19 +226,22 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
 
 
 def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                       exclude: Iterable[str] = (), alpha: float = 0.05) -> pd.DataFrame:
-    """Departures per calendar year, per person-year at risk, with an exact Poisson CI.
+                       exclude: Iterable[str] = (), alpha: float = 0.05, years_per_row: int = 1) -> pd.DataFrame:
+    """Departures per calendar year (or per block of `years_per_row` years), per person-year at risk,
+    with an exact Poisson CI.
 
-    `departures_lo`/`_hi` count departures certainly / possibly in the year; the rate uses the
-    midpoint reading, as do person-years. The last year is cut at `as_of` (`partial_year`).
+    `departures_lo`/`_hi` count departures certainly / possibly in the period; the rate uses the
+    midpoint reading, as do person-years. The last period is cut at `as_of` (`partial_year`).
     """
     tenure = tenure_table(ds, company, cohort, as_of, exclude)
     cutoff = as_of_timestamp(ds, as_of)
     start = tenure["start_mid"]
     stop = start + pd.to_timedelta(tenure["midpoint_days"], unit="D")
+    first = start.min().year // years_per_row * years_per_row
     rows = []
-    for year in range(start.min().year, cutoff.year + 1):
-        y0, y1 = pd.Timestamp(year, 1, 1), min(pd.Timestamp(year + 1, 1, 1), cutoff + pd.Timedelta(days=1))
+    for year in range(first, cutoff.year + 1, years_per_row):
+        end_year = year + years_per_row
+        y0, y1 = pd.Timestamp(year, 1, 1), min(pd.Timestamp(end_year, 1, 1), cutoff + pd.Timedelta(days=1))
         overlap_days = (stop.clip(upper=y1) - start.clip(lower=y0)).dt.total_seconds().clip(lower=0) / 86400
         exposure = float(overlap_days.sum()) / 365.25
         k = int((tenure["midpoint_left"] & (tenure["end_mid"] >= y0) & (tenure["end_mid"] < y1)).sum())
@@ -235,7 +255,8 @@ def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_
             "rate": k / exposure if exposure else float("nan"),
             "rate_ci_lower": lo_ci / exposure if exposure else float("nan"),
             "rate_ci_upper": hi_ci / exposure if exposure else float("nan"),
-            "partial_year": bool(y1 < pd.Timestamp(year + 1, 1, 1)),
+            "partial_year": bool(y1 < pd.Timestamp(end_year, 1, 1)),
+            "years": years_per_row,
         })
     return pd.DataFrame(rows)
 
@@ -262,6 +283,13 @@ def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_o
         for y in years:
             row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
         rows.append(row)
+    curve = _reading(scope_curves(ds, company, cohort, as_of, excluded, censoring="freeze"), "midpoint")
+    median = _none(estimators.first_time_below(curve))
+    row = {"reading": "midpoint, everyone still there followed to the as-of day", "median_days_lo": median,
+           "median_days_hi": median}
+    for y in years:
+        row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
+    rows.append(row)
     npmle = scope_turnbull(ds, company, cohort, as_of, excluded)
     lo, hi = estimators.turnbull_median(npmle)
     row = {"reading": "interval-censored", "median_days_lo": lo, "median_days_hi": hi}

@@ -105,3 +105,49 @@ def write_synthetic(folder: Path, n_people: int, n_companies: int, precision: st
     (folder / "claims.csv").write_text(
         "claim_id,source_id,claim,as_of,metric,params,reported,reading,tolerance,note\n")
     return folder
+
+
+DEPARTMENTS = ("engineering", "research", "sales", "operations")
+REASONS = ("resigned", "retired", "dismissed")
+
+
+def write_hr_export(path: Path, n_rows: int, n_companies: int = 1, seed: int = 0) -> Path:
+    """Write a flat HR export (one row per person spell) as an HR system would: day/month/year dates,
+    an empty `left` while still there, and for some of those a `last_seen` date before the export date."""
+    rng = np.random.default_rng(seed)
+    spells = _spells(rng, n_rows, n_companies)
+    still = spells["end"].isna().to_numpy()
+    last_seen = np.where(still & (rng.random(len(spells)) < 0.2),
+                         FREEZE - rng.integers(0, 365, len(spells)), np.datetime64("NaT")).astype("datetime64[D]")
+    last_seen = np.maximum(last_seen, spells["start"].to_numpy().astype("datetime64[D]"))
+    as_text = lambda days: pd.Series(pd.to_datetime(days)).dt.strftime("%d/%m/%Y").fillna("").to_numpy()
+    export = pd.DataFrame({
+        "employee_id": np.char.add("E", np.char.zfill(spells["person"].to_numpy().astype(str), 7)),
+        "full_name": np.char.add("Employee ", spells["person"].to_numpy().astype(str)),
+        "company": np.char.add("Company ", np.char.zfill((spells["company"].to_numpy() + 1).astype(str), 4)),
+        "department": np.asarray(DEPARTMENTS)[rng.integers(0, len(DEPARTMENTS), len(spells))],
+        "hired": as_text(spells["start"].to_numpy()),
+        "left": as_text(spells["end"].to_numpy()),
+        "reason": np.where(still, "", np.asarray(REASONS)[rng.integers(0, len(REASONS), len(spells))]),
+        "last_seen": as_text(last_seen),
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    export.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+HR_MAPPING = f"""[roster]
+person_column = "employee_id"
+name_column = "full_name"
+company_column = "company"
+group_column = "department"
+reason_column = "reason"
+start_column = "hired"
+end_column = "left"
+observed_until_column = "last_seen"
+date_format = "%d/%m/%Y"
+precision = "day"
+observed_until = "{FREEZE}"
+source_title = "Synthetic HR export"
+"""
+"""The mapping for write_hr_export's files."""
