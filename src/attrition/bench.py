@@ -131,6 +131,12 @@ def _run_task(spec: dict) -> None:
 
         write_synthetic(Path(spec["folder"]), spec["n"], spec["k"], spec["precision"], seed=spec["n"] + spec["k"])
         elapsed = 0.0
+    elif kind == "hr_export":
+        from attrition.synthetic import HR_MAPPING, write_hr_export
+
+        write_hr_export(Path(spec["folder"]) / "export.csv", spec["n"], 50, seed=1)
+        (Path(spec["folder"]) / "mapping.toml").write_text(HR_MAPPING)
+        elapsed = 0.0
     elif kind == "lasting":
         elapsed = float(_lasting_parquet(Path(spec["folder"]), spec["n"]))
     elif kind == "cli":
@@ -226,6 +232,13 @@ def drive(work: Path, sizes: tuple = SIZES) -> None:
         if precision == "month" and big:
             print(_row(size, "interval-censored fit over all 1,000,000 people (cache)",
                        _popen_peak({"kind": "turnbull", "data": str(data)}, env), "<= 10 s"), flush=True)
+    for n in (n for n in (100_000, 1_000_000) if any(size[0] >= n for size in sizes)):
+        hr = work / f"hr-{n}"
+        _popen_peak({"kind": "hr_export", "folder": str(hr), "n": n}, env)
+        args = ["import", "roster", str(hr / "export.csv"), "--mapping", str(hr / "mapping.toml"), "--out",
+                str(hr / "dataset")]
+        print(_row(f"{n:,}-row HR export, 50 companies", "`import roster`", _popen_peak({"kind": "cli", "args": args}, env),
+                   "<= 20 s, <= 4 GiB" if n == 1_000_000 else ""), flush=True)
     folder = work / "km"
     folder.mkdir(exist_ok=True)
     cutoff = int(_popen_peak({"kind": "lasting", "folder": str(folder), "n": 10_000_000}, env)["inside"])
