@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from attrition import load
 from attrition.cli import main
 from attrition.locations import REPO_ROOT
-from attrition.report import NOTEBOOK_DIR, build_site, execute_notebook, index_page, notebook_paths
+from attrition.report import NOTEBOOK_DIR, build_site, execute_notebook, notebook_paths
 from conftest import write_dataset
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -50,36 +51,53 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def test_site_has_an_index_and_one_page_per_notebook(site) -> None:
+SITE_PAGES = ["sources.html", "methodology.html", "changes.html", "downloads.html"]
+
+
+def test_site_has_an_index_one_page_per_notebook_and_the_pages_around_them(site) -> None:
     notebook_pages = [f"{p.stem}.html" for p in notebook_paths(NOTEBOOK_DIR)]
-    assert sorted(p.name for p in site.glob("*.html")) == sorted(["index.html", *notebook_pages])
-    index = (site / "index.html").read_text()
-    for page in notebook_pages:
-        assert f"href='{page}'" in index
-    assert "frozen on <strong>2026-11-22</strong>" in index
+    assert sorted(p.name for p in site.glob("*.html")) == sorted(["index.html", *notebook_pages, *SITE_PAGES])
+    for page in ["index.html", *notebook_pages, *SITE_PAGES]:
+        text = (site / page).read_text()
+        for target in [*notebook_pages, *SITE_PAGES]:
+            assert f'href="{target}"' in text, f"{page} has no menu link to {target}"
+        assert "Data as of <strong>2026-11-22</strong>" in text and "Cite as:" in text, page
+    people = load().people["person_id"].unique()
+    assert sorted(p.stem for p in (site / "people").glob("*.html")) == sorted(people)
 
 
 def test_site_fetches_nothing_from_the_network(site) -> None:
-    for page in site.glob("*.html"):
+    for page in site.rglob("*.html"):
         text = page.read_text()
-        assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', text), page.name
-        assert "data:image/png;base64," in text or page.name == "index.html"
+        assert not re.search(r"""<(script|link|img|source)[^>]+(src|href|srcset)=["']?https?://""", text), page.name
+        assert "javascript:" not in text, page.name
+        if page.parent == site and page.name[:2].isdigit():
+            assert "data:image/png;base64," in text
 
 
 def test_index_escapes_text_from_the_data(tmp_path) -> None:
+    from attrition.site import Site
+
     folder = write_dataset(tmp_path / "data")
+    (folder / "dataset.toml").write_text('[dataset]\nfreeze_date = "2025-12-31"\n[report]\nstory = true\n'
+                                         'headline_claims = ["c1"]\n', encoding="utf-8")
     (folder / "claims.csv").write_text(
         "claim_id,source_id,claim,as_of,metric,params,reported,reading,tolerance,note\n"
         "c1,s3,<script>alert(1)</script> left,2022-06-01,departed_share,company=acme,0.5,exact,,\n", encoding="utf-8")
-    page = index_page(load(folder), [])
+    (tmp_path / "site").mkdir()
+    Site(load(folder)).write_pages(tmp_path / "site", [], story=True)
+    page = (tmp_path / "site" / "index.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt; left" in page and "<script>alert(1)" not in page
+    assert '04_claims_ledger.html#claim-c1"' in page, "a headline claim links to its ledger row"
 
 
 def test_notebook_pages_escape_names_from_the_data(tmp_path, monkeypatch) -> None:
     data = tmp_path / "data"
     shutil.copytree(REPO_ROOT / "data", data, ignore=shutil.ignore_patterns("processed"))
     people = data / "people.csv"
-    people.write_text(people.read_text(encoding="utf-8").replace("Juntang Zhuang", "<script>alert(1)</script>"),
+    people.write_text(people.read_text(encoding="utf-8")
+                      .replace("Juntang Zhuang", "<script>alert(1)</script>")
+                      .replace("Kyle Kosic", "[Kyle](javascript:alert(1)) ![x](https://example.org/x.png)"),
                       encoding="utf-8")
     notebook = tmp_path / "nb" / "01_roster.ipynb"
     notebook.parent.mkdir()
@@ -89,6 +107,8 @@ def test_notebook_pages_escape_names_from_the_data(tmp_path, monkeypatch) -> Non
     html = build_site(load(data), [notebook], tmp_path / "site").with_name("01_roster.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)</script>" not in html
+    assert "javascript:" in html and not re.search(r"""href=["']javascript:""", html), "a link in a name stays text"
+    assert not re.search(r"""<img[^>]+src=["']https://example.org""", html), "an image in a name stays text"
 
 
 def test_report_without_execution_prints_where_the_site_is(tmp_path, capsys) -> None:
@@ -96,31 +116,89 @@ def test_report_without_execution_prints_where_the_site_is(tmp_path, capsys) -> 
     assert f"site ready: {tmp_path / 'site' / 'index.html'}" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                    reason="headless Chromium not installed (apt-get install chromium chromium-driver; .ci/run does)")
-def test_pages_load_in_a_browser_with_images_and_no_console_errors(site) -> None:
+LOOK = r"""
+const ids = new Set(arguments[0]);
+const out = {overflow: [], unlinked: [], bad: [], images: []};
+const width = document.documentElement.clientWidth;
+if (document.documentElement.scrollWidth > width + 1) out.overflow.push("page " + document.documentElement.scrollWidth);
+document.querySelectorAll("p, li, td, th, h1, h2, h3, dd, span, a, label").forEach(e => {
+  const r = e.getBoundingClientRect();
+  if (r.width && r.right > width + 1 && !e.closest(".table-wrap") && !e.closest(".jp-RenderedImage"))
+    out.overflow.push(e.tagName + ": " + e.textContent.slice(0, 40));
+});
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const node = walker.currentNode;
+  if (node.parentElement.closest("a, code, script, style, option")) continue;
+  for (const word of node.textContent.split(/[\s,;()]+/)) if (ids.has(word)) out.unlinked.push(word);
+}
+document.querySelectorAll("[src], [href], [srcset]").forEach(e => {
+  for (const attr of ["src", "href", "srcset"]) {
+    const v = (e.getAttribute(attr) || "").trim().toLowerCase();
+    if (v.startsWith("javascript:") || (/^(https?:)?\/\//.test(v) && e.tagName !== "A")) out.bad.push(e.tagName + " " + v);
+  }
+});
+document.querySelectorAll("img").forEach(i => out.images.push([i.complete, i.naturalWidth, i.alt]));
+return out;
+"""
+
+
+def _browser(width: int):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"):
         options.add_argument(flag)
+    if width < 600:
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 1}})
+    else:
+        options.add_argument(f"--window-size={width},900")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                    reason="headless Chromium not installed (apt-get install chromium chromium-driver; .ci/run does)")
+@pytest.mark.parametrize("width", [1280, 390])
+def test_pages_read_well_in_a_browser_on_desktop_and_phone(site, width) -> None:
+    """No text runs off the screen, every source id is a link, nothing is fetched and no script link
+    exists, every chart loads with alt text, and no console error, at desktop and phone width."""
+    ds = load()
+    ids = [s for s in ds.sources["source_id"] if any(ch.isdigit() for ch in s)]
+    person = sorted((site / "people").glob("*.html"))[0].relative_to(site).as_posix()
+    driver = _browser(width)
     try:
-        for page, min_images in (("index.html", 0), ("02_founder_survival.html", 5)):
+        for page in ("index.html", "01_roster.html", "02_founder_survival.html", "04_claims_ledger.html",
+                     "05_peer_labs.html", "sources.html", person):
             driver.get((site / page).as_uri())
-            images = driver.execute_script(
-                "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
-            assert len(images) >= min_images, page
-            assert all(done and width > 0 for done, width in images), f"{page}: an image failed to load"
+            assert driver.execute_script("return document.documentElement.clientWidth") == width, page
+            seen = driver.execute_script(LOOK, ids)
+            assert seen["overflow"] == [], f"{page} at {width} px: text runs off the screen: {seen['overflow'][:5]}"
+            assert seen["unlinked"] == [], f"{page}: source ids shown without a link: {seen['unlinked'][:5]}"
+            assert seen["bad"] == [], f"{page}: remote resource or script link: {seen['bad'][:5]}"
+            assert all(done and w > 0 and alt and "No description" not in alt for done, w, alt in seen["images"]), page
             errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == [], f"{page}: console errors {errors}"
-            assert driver.title
+            assert driver.title.endswith("attrition"), page
     finally:
         driver.quit()
+
+
+def test_every_link_inside_the_site_has_a_target(site) -> None:
+    """Source links reach an entry on the sources page, claim links a ledger row, person links a page."""
+    anchors = {}
+    for page in site.rglob("*.html"):
+        anchors[page.relative_to(site).as_posix()] = set(re.findall(r"""id=["']([^"']+)["']""", page.read_text()))
+    for page in site.rglob("*.html"):
+        here = page.parent.relative_to(site)
+        for href in re.findall(r"""href=["'](?!https?:)([^"'#]*\.html)(?:#([^"']*))?["']""", page.read_text()):
+            path, anchor = href
+            target = posixpath.normpath((here / path).as_posix())
+            assert target in anchors, f"{page.name} links to missing page {target}"
+            assert not anchor or anchor in anchors[target], f"{page.name} links to missing anchor {target}#{anchor}"
 
 
 def test_report_on_an_imported_roster_uses_only_that_roster(tmp_path, capsys) -> None:
@@ -135,7 +213,8 @@ def test_report_on_an_imported_roster_uses_only_that_roster(tmp_path, capsys) ->
     assert main(["report", "--data", str(tmp_path / "hr"), "--company", "company-0002", "--out", str(site)]) == 0
     assert {p: p.read_bytes() for p in NOTEBOOK_DIR.glob("*.ipynb")} == committed, "committed notebooks untouched"
     pages = sorted(p.name for p in site.glob("*.html"))
-    assert pages == ["any_roster.html", "index.html"], "no story notebook runs on another dataset"
+    assert pages == sorted(["any_roster.html", "index.html", *SITE_PAGES]), "no story notebook runs on another dataset"
+    assert not (site / "people").exists(), "no page names a person of an imported roster"
     report = (site / "any_roster.html").read_text()
     assert "Company 0002" in report and "employees" in report
     shipped = load()
@@ -171,3 +250,16 @@ def test_a_failing_cell_is_named(tmp_path, capsys) -> None:
     assert "error: 01_broken.ipynb, cell 2: ValueError: boom" in captured.err
     assert not (tmp_path / "site").exists()
     assert nbformat.read(folder / "01_broken.ipynb", as_version=4) == nb, "a failed run never rewrites a notebook"
+
+
+def test_committed_notebooks_carry_the_metadata_jupyterlab_writes() -> None:
+    """JupyterLab rewrites kernelspec and language_info from the kernel when a notebook opens; committed
+    notebooks already hold the kernel's own values, so opening one leaves `git status` clean."""
+    import platform
+
+    for path in [*notebook_paths(NOTEBOOK_DIR), NOTEBOOK_DIR / "any_roster.ipynb"]:
+        meta = nbformat.read(path, as_version=4).metadata
+        assert meta.kernelspec == {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+        info = meta.language_info
+        assert info["codemirror_mode"] == {"name": "ipython", "version": 3} and info["pygments_lexer"] == "ipython3"
+        assert info["version"].rsplit(".", 1)[0] == platform.python_version().rsplit(".", 1)[0], path.name

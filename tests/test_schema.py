@@ -15,7 +15,7 @@ LAYERS = {
     "core": {"core", "roster"},
     "measures": {"estimators", "rates", "metrics", "survival", "hiring", "peers", "overview", "facts", "registry",
                  "claims"},
-    "presentation": {"plots", "presentation", "report", "build", "cli", "bench"},
+    "presentation": {"plots", "presentation", "figures", "site", "report", "build", "cli", "bench"},
 }
 ORDER = list(LAYERS)
 

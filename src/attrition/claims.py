@@ -179,8 +179,32 @@ def check(ds: Dataset, metric_name: str, params: dict, reported: str, reading: s
             "why": why, "metric_result": result.to_dict()}
 
 
+BASES = {
+    "independent": "checked against dated facts from other sources",
+    "own_figures": "checks only the article's own arithmetic on its own figures",
+    "own_count": "the article's own count set against our sourced roster",
+    "other_count": "checked against a count another source reported",
+    "": "",
+}
+"""What a verdict rests on, in words a reader can weigh: a 'supported' that only redoes the
+article's own arithmetic says less than one checked against independent facts."""
+
+
+def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
+    """Which of BASES a claim's check rests on: does the measured value come from the claim's own source?"""
+    counts = ds.counts.set_index("count_id")["source_id"]
+    if "count_id" in params:
+        return "own_count" if counts.get(params["count_id"]) == source_id else "other_count"
+    if params.get("basis") == "reported":
+        window = ds.counts[(ds.counts["company"] == params.get("company")) & (ds.counts["measure"] == "hires")]
+        own = window[window["source_id"] == source_id]
+        return "own_figures" if len(own) else "other_count"
+    return "independent"
+
+
 def evaluate(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
-    """The ledger: one row per claim with its source, reading, measured range and verdict."""
+    """The ledger: one row per claim with its source, reading, measured range, verdict and the basis
+    the verdict rests on (see BASES)."""
     claims = ds.claims if claim_id is None else ds.claims[ds.claims["claim_id"] == claim_id]
     if claim_id is not None and claims.empty:
         raise MetricError(f"no claim {claim_id!r} in claims.csv")
@@ -193,16 +217,17 @@ def evaluate(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
                "as_of": c.as_of.date().isoformat(), "claim": c.claim, "metric": c.metric, "params": c.params,
                "reported": reading_text(c.reported, c.reading, c.tolerance), "measured": "", "measured_lo": "",
                "measured_hi": "", "verdict": "not_evaluated", "note": c.note, "source_id": c.source_id,
-               "url": source["url"]}
+               "url": source["url"], "basis": ""}
         if c.reading != "not_evaluated":
-            result = check(ds, c.metric, parse_params(c.params), c.reported, c.reading, c.tolerance or None, c.as_of)
-            row.update(measured=result["measured"], verdict=result["verdict"],
+            params = parse_params(c.params)
+            result = check(ds, c.metric, params, c.reported, c.reading, c.tolerance or None, c.as_of)
+            row.update(measured=result["measured"], verdict=result["verdict"], basis=basis(ds, c.source_id, c.metric, params),
                        measured_lo=_display(result["measured_lo"]), measured_hi=_display(result["measured_hi"]))
             if result["why"]:
                 row["note"] = f"{c.note} ({result['why']})".strip()
         rows.append(row)
     columns = ["claim_id", "publisher", "published", "as_of", "claim", "metric", "params", "reported", "measured",
-               "measured_lo", "measured_hi", "verdict", "note", "source_id", "url"]
+               "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis"]
     return pd.DataFrame(rows, columns=columns)
 
 

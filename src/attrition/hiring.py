@@ -16,7 +16,7 @@ from attrition.dataset import Dataset
 from attrition.rates import poisson_ci, rate_ratio_test
 from attrition.result import MetricError, MetricResult
 from attrition.roster import check_scope, headcount, hires, milestones, spells
-from attrition.text import range_text
+from attrition.text import format_interval, range_text
 
 BASES = ("roster", "reported")
 
@@ -72,7 +72,7 @@ def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
         value = int(row["value"])
         qualifier = {"exact": "", "at_least": "at least ", "about": "about "}[row["qualifier"]]
         text = (f"{qualifier}{value} hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
-                f"({window['days']} days; basis: reported by {row['source_id']})")
+                f"({window['days']} days; basis: the count {_publisher(ds, row['source_id'])} reported)")
         return MetricResult(metric="hires_between", company=company, cohort=None, as_of=window["end"], lo=value,
                             hi=value, unit="hires", text=text, window=window,
                             details={"basis": "reported", "qualifier": row["qualifier"], "count_id": row["count_id"],
@@ -129,9 +129,9 @@ def hiring_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | 
     finite = lambda v: f"{v:.1f}" if v != float("inf") else "unbounded"
     span = finite(low["rate_ratio"]) if a.lo == a.hi and b.lo == b.hi else f"{finite(low['rate_ratio'])} to {finite(high['rate_ratio'])}"
     test = low if a.lo == a.hi and b.lo == b.hi else None
-    text = (f"hiring at {ds.company_names[company]} was {span} times as fast in {a.window['start']}..{a.window['end']} "
-            f"({range_text(a.lo, a.hi)} in {da} days) as in {b.window['start']}..{b.window['end']} "
-            f"({range_text(b.lo, b.hi)} in {db} days); basis: {basis}")
+    text = (f"hiring at {ds.company_names[company]} was {span} times as fast from {a.window['start']} to {a.window['end']} "
+            f"({range_text(a.lo, a.hi)} in {da} days) as from {b.window['start']} to {b.window['end']} "
+            f"({range_text(b.lo, b.hi)} in {db} days); basis: {basis} counts")
     if test is not None:
         text += (f"; exact test p = {test['p_value']:.3f}, 95% CI {test['ci_lower']:.2f} to "
                  f"{finite(test['ci_upper'])}")
@@ -140,6 +140,11 @@ def hiring_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | 
                         numerator={"lo": int(a.lo), "hi": int(a.hi)}, denominator={"lo": int(b.lo), "hi": int(b.hi)},
                         details={"basis": basis, "baseline_window": b.window, "test": test,
                                  "bracketing_tests": scenarios})
+
+
+def _publisher(ds: Dataset, source_id: str) -> str:
+    """How a metric's text names a source: its publisher, not its id."""
+    return str(ds.sources.set_index("source_id").loc[source_id, "publisher"])
 
 
 def hires_per_month(ds: Dataset, company: str) -> pd.DataFrame:
@@ -181,8 +186,7 @@ def days_before_milestone(ds: Dataset, company: str, person: str, milestone_id: 
     j, m = joins.iloc[0], ms.iloc[0]
     lo, hi = (m["earliest"] - j["start_hi"]).days, (m["latest"] - j["start_lo"]).days
     text = (f"{j['name']} joined {range_text(lo, hi)} days before {m['label']} "
-            f"(joined {j['start_lo']:%Y-%m-%d}..{j['start_hi']:%Y-%m-%d}; {m['label']} {m['earliest']:%Y-%m-%d}"
-            f"{'' if m['earliest'] == m['latest'] else '..' + format(m['latest'], '%Y-%m-%d')})")
+            f"(joined {format_interval(j['start_lo'], j['start_hi'])}; {m['label']} {format_interval(m['earliest'], m['latest'])})")
     return MetricResult(metric="days_before_milestone", company=company, cohort=None,
                         as_of=m["latest"].date().isoformat(), lo=lo, hi=hi, unit="days", text=text,
                         person_ids={"person": [person]},

@@ -132,7 +132,8 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     overlap = gone[(gone["end_hi"] >= first) & (gone["end_lo"] <= last)]
     partial = overlap[~overlap.index.isin(inside.index)]
     lo, hi = len(inside), len(overlap)
-    noun = f"{cohort} departures" if cohort else "departures"
+    noun = f"{cohort} departure" if cohort else "departure"
+    noun = noun if hi == 1 else noun + "s"
     text = f"{range_text(lo, hi)} {noun} at {ds.company_names[company]} between {first.date()} and {last.date()}"
     return MetricResult(
         metric="departures_between", company=company, cohort=cohort, as_of=last.date().isoformat(),

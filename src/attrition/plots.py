@@ -1,15 +1,20 @@
 """Shared chart style and the charts the notebooks draw, so every figure looks and reads the same.
 
-Charts never compute findings themselves: the caller passes tables from the package and a title
-that states the finding.
+Charts never compute findings themselves: the caller (attrition.figures) passes tables from the
+package and a title that states the finding. Every chart can be drawn wide (for a desktop page) or
+narrow (`narrow=True`, for a phone): the narrow one is redrawn, not shrunk, with fewer ticks and
+wrapped titles, so its text stays legible at 390 px.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from attrition.text import END_WORDS, format_interval
@@ -19,7 +24,12 @@ COLORS = {
     "step_back": "#e67e22",
     "active": "#2e86c1",
     "uncertain": "#bbbbbb",
+    "window": "#f5d76e",
 }
+NARROW_WIDTH = 4.2
+"""Inches (at 100 dpi) of a phone chart: shown at about its own size on a 390 px screen."""
+TITLE_CHARS = {False: 95, True: 42}
+"""Characters per title line, wide and narrow; longer titles wrap."""
 
 
 def use_style() -> None:
@@ -27,16 +37,40 @@ def use_style() -> None:
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
-    plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "axes.titlesize": 13})
+    plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "axes.titlesize": 13,
+                         "savefig.dpi": 100})
 
 
-def swimlane(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
+def axes_for(ax: Axes | None, narrow: bool, wide: tuple[float, float], narrow_height: float | None = None) -> Axes:
+    """`ax`, or new axes sized for a desktop page (`wide`) or a phone (NARROW_WIDTH by `narrow_height`)."""
+    if ax is not None:
+        return ax
+    size = (NARROW_WIDTH, narrow_height or max(3.6, wide[1] * 0.85)) if narrow else wide
+    return plt.subplots(figsize=size)[1]
+
+
+def title(ax: Axes, text: str, narrow: bool = False) -> None:
+    """A left-aligned title stating the finding, wrapped to the chart's width."""
+    ax.set_title(textwrap.fill(text, TITLE_CHARS[narrow]), loc="left", fontsize=11 if narrow else 13)
+
+
+def date_axis(axis, narrow: bool, months: tuple[int, ...] = (1, 7), fmt: str = "%b %Y") -> None:
+    """Calendar ticks: every `months` on a desktop chart, at most four concise ones on a phone."""
+    if narrow:
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=4)
+        axis.set_major_locator(locator)
+        axis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    else:
+        axis.set_major_locator(mdates.MonthLocator(bymonth=months))
+        axis.set_major_formatter(mdates.DateFormatter(fmt))
+
+
+def swimlane(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narrow: bool = False) -> Axes:
     """One bar per spell from join to leave; grey ends where the date is only known as a range.
 
     `table` is a slice of `attrition.spells()`; spells still open at its as-of date end in an arrow.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 0.45 * len(table) + 1.6))
+    ax = axes_for(ax, narrow, (10, 0.45 * len(table) + 1.6), 0.42 * len(table) + 2.2)
     as_of = table["as_of"].iloc[0]
     order = table.assign(_end=table["end_lo"].where(table["status"] != "active", pd.Timestamp.max))
     order = order.sort_values(["_end", "start_lo", "name"], ascending=[False, True, True], ignore_index=True)
@@ -51,35 +85,42 @@ def swimlane(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
             end_hi = min(row["end_hi"], as_of)
             ax.barh(y, end_hi - row["end_lo"], left=row["end_lo"], color=COLORS["uncertain"], height=0.6)
         if gone:
-            label = f"{END_WORDS[row['end_event']]} {format_interval(row['end_lo'], row['end_hi'])}"
-            ax.annotate(label, (min(row["end_hi"], as_of), y), xytext=(4, 0), textcoords="offset points",
-                        va="center", fontsize=8)
+            when = format_interval(row["end_lo"], row["end_hi"])
+            label = when if narrow else f"{END_WORDS[row['end_event']]} {when}"
+            ax.annotate(label, (min(row["end_hi"], as_of), y), xytext=(3, 0), textcoords="offset points",
+                        va="center", fontsize=7 if narrow else 8)
         else:
             ax.plot([as_of], [y], marker=">", color=color, markersize=7)
-    ax.set_yticks(range(len(order)), order["name"])
+    ax.set_yticks(range(len(order)), order["name"], fontsize=8 if narrow else None)
     ax.set_ylim(len(order) - 0.4, -0.6)
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.tick_params(axis="x", labelrotation=0, labelsize=9)
+    date_axis(ax.xaxis, narrow)
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8 if narrow else 9)
     ax.set_xlabel(f"Calendar date (as of {as_of:%Y-%m-%d})")
     ax.set_ylabel("")
-    ax.set_title(title, loc="left")
+    title(ax, chart_title, narrow)
     left = order["start_lo"].min() - pd.Timedelta(days=30)
-    ax.set_xlim(left, as_of + pd.Timedelta(days=150))
-    handles = [
-        Patch(color=COLORS["leave"], label="at the company, then left"),
-        Patch(color=COLORS["step_back"], label="at the company, then stepped back"),
-        Patch(color=COLORS["active"], label="still there (arrow: as-of date)"),
-        Patch(color=COLORS["uncertain"], label="date known only as a range"),
-    ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize=9)
+    ax.set_xlim(left, as_of + pd.Timedelta(days=300 if narrow else 150))
+    shown = set(order.loc[order["status"] != "active", "end_event"]) | ({"active"} if (order["status"] == "active").any()
+                                                                        else set())
+    handles = [Patch(color=COLORS[key], label=text) for key, text in (
+        ("leave", "at the company, then left"), ("step_back", "at the company, then stepped back"),
+        ("active", "still there (arrow: as-of date)")) if key in shown]
+    handles.append(Patch(color=COLORS["uncertain"], label="date known only as a range"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1 if narrow else 2,
+              frameon=False, fontsize=8 if narrow else 9)
     return ax
 
 
-def style_tenure_axes(ax: Axes, max_days: float, title: str) -> None:
-    """Axes of a tenure chart: years since joining across (a tick every 1, 2, 5 or 10 years), share still there up."""
+def tenure_step(max_days: float, narrow: bool = False) -> int:
+    """Years between ticks on a tenure axis: 1, 2, 5 or 10, fewer ticks on a phone."""
+    span = max_days / 365.25 * (2 if narrow else 1)
+    return 1 if span <= 12 else 2 if span <= 24 else 5 if span <= 60 else 10
+
+
+def style_tenure_axes(ax: Axes, max_days: float, chart_title: str, narrow: bool = False) -> None:
+    """Axes of a tenure chart: years since joining across, share still there up."""
+    step = tenure_step(max_days, narrow)
     span = max_days / 365.25
-    step = 1 if span <= 12 else 2 if span <= 24 else 5 if span <= 60 else 10
     years = range(0, int(span // step) * step + 2 * step, step)
     ax.set_xticks([y * 365.25 for y in years], [f"{y}" for y in years])
     ax.set_xlim(0, max_days * 1.02 + 1)
@@ -87,7 +128,7 @@ def style_tenure_axes(ax: Axes, max_days: float, title: str) -> None:
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set_xlabel("Years since joining")
     ax.set_ylabel("Share still at the company")
-    ax.set_title(title, loc="left")
+    title(ax, chart_title, narrow)
 
 
 def at_risk_row(ax: Axes, curve: pd.DataFrame, label: str = "At risk") -> None:
@@ -98,26 +139,25 @@ def at_risk_row(ax: Axes, curve: pd.DataFrame, label: str = "At risk") -> None:
     for tick in ax.get_xticks():
         if lo <= tick <= hi:
             gone_before = int(removed[curve["days"] < tick].iloc[-1]) if (curve["days"] < tick).any() else 0
-            ax.annotate(f"{total - gone_before}", (tick, 0), xycoords=("data", "axes fraction"), xytext=(0, -26),
-                        textcoords="offset points", ha="center", va="top", fontsize=9)
+            ax.annotate(f"{total - gone_before:,}", (tick, 0), xycoords=("data", "axes fraction"), xytext=(0, -26),
+                        textcoords="offset points", ha="center", va="top", fontsize=8, gid="at-risk")
     ax.annotate(label, (0, 0), xycoords="axes fraction", xytext=(-8, -26), textcoords="offset points", ha="right",
-                va="top", fontsize=9, fontweight="bold")
+                va="top", fontsize=8, fontweight="bold")
     ax.xaxis.labelpad = 22
 
 
-def survival_curve(curve: pd.DataFrame, tenure: pd.DataFrame, title: str, ax: Axes | None = None,
-                   label_departures: bool = True, scenario: str = "midpoint") -> Axes:
+def survival_curve(curve: pd.DataFrame, tenure: pd.DataFrame, chart_title: str, ax: Axes | None = None,
+                   label_departures: bool = True, scenario: str = "midpoint", narrow: bool = False) -> Axes:
     """Kaplan-Meier curve with its 95% band, at-risk counts under the axis and each departure named.
 
     `curve` comes from attrition.estimators; names are stacked in a column at the right, in the
     order people left, each tied to its step by a thin line, so clustered departures never overlap.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 6))
+    ax = axes_for(ax, narrow, (10, 6), 4.8)
     ax.fill_between(curve["days"], curve["lower"], curve["upper"], step="post", color=COLORS["leave"], alpha=0.2,
-                    linewidth=0)
-    ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"])
-    style_tenure_axes(ax, float(tenure[f"{scenario}_days"].max()), title)
+                    linewidth=0, label="95% confidence band")
+    ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"], label="share still there")
+    style_tenure_axes(ax, float(tenure[f"{scenario}_days"].max()), chart_title, narrow)
     if label_departures:
         gone = tenure[tenure[f"{scenario}_left"]].sort_values(f"{scenario}_days")
         n = len(gone)
@@ -126,91 +166,107 @@ def survival_curve(curve: pd.DataFrame, tenure: pd.DataFrame, title: str, ax: Ax
             y_step = float(curve.loc[curve["days"] <= t, "survival"].iloc[-1])
             y_text = 0.97 - i * (0.9 / max(n - 1, 1))
             ax.annotate(row.name, (t, y_step), xytext=(1.02, y_text), textcoords=("axes fraction", "data"),
-                        fontsize=8, va="center",
+                        fontsize=7 if narrow else 8, va="center", gid="departure-name",
                         arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6, "shrinkA": 2, "shrinkB": 2})
     at_risk_row(ax, curve)
     return ax
 
 
-def share_over_time(series: pd.DataFrame, title: str, marks: pd.DataFrame | None = None,
-                    ax: Axes | None = None, label: str = "departed share") -> Axes:
+def share_over_time(series: pd.DataFrame, chart_title: str, marks: pd.DataFrame | None = None,
+                    ax: Axes | None = None, label: str = "departed share", narrow: bool = False,
+                    window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Axes:
     """Departed share against calendar date: a band where dates are ranges, with dated marks.
 
     `series` has columns date, lo, hi; `marks` (optional) has date and label columns, e.g. the
-    days headlines ran; keep labels short (a number keyed to a table) so that close dates stay legible.
+    days headlines ran; keep labels short (a number keyed to a table) so that close dates stay
+    legible. `window` limits the x axis (a zoom); marks outside it are left out.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 5))
+    ax = axes_for(ax, narrow, (10, 5), 4.2)
     ax.fill_between(series["date"], series["lo"], series["hi"], step="post", color=COLORS["uncertain"], alpha=0.7,
                     linewidth=0, label="range where a date is uncertain")
     ax.step(series["date"], series["lo"], where="post", color=COLORS["leave"], label=label)
     ax.step(series["date"], series["hi"], where="post", color=COLORS["leave"], linewidth=0.8)
     ax.axhline(0.5, color="#555555", linestyle=":", linewidth=1)
-    ax.annotate("half", (series["date"].iloc[0], 0.5), xytext=(2, 3), textcoords="offset points", fontsize=8)
+    start, end = window or (series["date"].min(), series["date"].max())
+    ax.set_xlim(start, end)
+    ax.annotate("half", (start, 0.5), xytext=(2, 3), textcoords="offset points", fontsize=8)
     if marks is not None:
-        for i, row in enumerate(marks.sort_values("date").itertuples()):
-            ax.axvline(row.date, color="#333333", linewidth=0.7, linestyle="--")
-            ax.annotate(str(row.label), (row.date, 1.0 - 0.055 * (i % 8)), xytext=(-3, 0), textcoords="offset points",
-                        fontsize=8, va="top", ha="right",
+        shown = marks[(marks["date"] >= start) & (marks["date"] <= end)].sort_values("date")
+        levels = _label_levels(shown["date"], (end - start) * (0.07 if narrow else 0.035))
+        step = min(0.065, 0.95 / max(max(levels, default=0) + 1, 1))
+        for row, level in zip(shown.itertuples(), levels):
+            ax.axvline(row.date, color="#333333", linewidth=0.7, linestyle="--", gid="mark")
+            ax.annotate(str(row.label), (row.date, 1.0 - step * level), xytext=(-3, 0), textcoords="offset points",
+                        fontsize=7 if step < 0.05 else 8, va="top", ha="right", gid="mark-label",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#333333", "lw": 0.5})
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    date_axis(ax.xaxis, narrow)
     ax.set_xlabel("Calendar date")
     ax.set_ylabel("Share of the cohort that had left")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    title(ax, chart_title, narrow)
+    ax.legend(loc="lower right", fontsize=8 if narrow else 9, frameon=False)
     return ax
+
+
+def _label_levels(dates: pd.Series, gap: pd.Timedelta) -> list[int]:
+    """A row for each label, in date order: the lowest row whose last label is at least `gap` earlier,
+    so labels of close dates stack instead of covering each other."""
+    last: list[pd.Timestamp] = []
+    levels = []
+    for day in dates:
+        level = next((i for i, seen in enumerate(last) if day - seen >= gap), len(last))
+        if level == len(last):
+            last.append(day)
+        last[level] = day
+        levels.append(level)
+    return levels
 
 
 BARS_UP_TO = 12
 """A yearly series longer than this is drawn as a line with a band: labelled bars would collide."""
 
 
-def rates_by_year(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
-    """Departures per person-year at risk by calendar year, with exact 95% intervals.
+def rates_by_year(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narrow: bool = False) -> Axes:
+    """Departures per person-year at risk by calendar year (or block of years), with exact 95% intervals.
 
-    Up to BARS_UP_TO years, one labelled bar per year (departures and person-years under it);
-    beyond that, the rate as a line inside its interval band.
+    Up to BARS_UP_TO periods, one labelled bar each (departures and person-years under it on a
+    desktop chart); beyond that, the rate as a line inside its interval band.
     """
     shown = table[table["person_years"] > 0]
     per = int(table["years"].iloc[0]) if "years" in table and len(table) else 1
     unit = "Calendar year" if per == 1 else f"Calendar years, in blocks of {per}"
     if len(shown) > BARS_UP_TO:
-        if ax is None:
-            _, ax = plt.subplots(figsize=(10, 4.5))
+        ax = axes_for(ax, narrow, (10, 4.5), 3.8)
         middle = shown["year"] + (per - 1) / 2
         ax.fill_between(middle, shown["rate_ci_lower"], shown["rate_ci_upper"], step="mid",
                         color=COLORS["leave"], alpha=0.2, linewidth=0, label="exact 95% interval")
         ax.step(middle, shown["rate"], where="mid", color=COLORS["leave"], label="departures per person-year")
         ax.set_ylim(0, min(float(shown["rate_ci_upper"].max()), 3 * float(shown["rate"].max()) + 0.05))
-        ax.legend(loc="upper right", frameon=False, fontsize=9)
-        ax.set_xlabel(unit)
-        ax.set_ylabel("Departures per person-year")
-        ax.set_title(title, loc="left")
-        return ax
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    err = [shown["rate"] - shown["rate_ci_lower"], shown["rate_ci_upper"] - shown["rate"]]
-    ticks = [f"{r.year}{f'-{r.year + per - 1}' if per > 1 else ''}{' (part)' if r.partial_year else ''}\n"
-             f"{r.departures_mid} left in\n{r.person_years:.1f} person-yrs"
-             for r in shown.itertuples()]
-    ax.bar(ticks, shown["rate"], color=COLORS["leave"], alpha=0.8)
-    ax.errorbar(ticks, shown["rate"], yerr=err, fmt="none", ecolor="#333333", capsize=4)
+        ax.legend(loc="upper right", frameon=False, fontsize=8 if narrow else 9)
+    else:
+        ax = axes_for(ax, narrow, (8, 4.5), 4.2)
+        err = [shown["rate"] - shown["rate_ci_lower"], shown["rate_ci_upper"] - shown["rate"]]
+        ticks = [f"{r.year}{f'-{r.year + per - 1}' if per > 1 else ''}{' (part)' if r.partial_year else ''}"
+                 + ("" if narrow else f"\n{r.departures_mid} left in\n{r.person_years:.1f} person-yrs")
+                 for r in shown.itertuples()]
+        ax.bar(ticks, shown["rate"], color=COLORS["leave"], alpha=0.8)
+        ax.errorbar(ticks, shown["rate"], yerr=err, fmt="none", ecolor="#333333", capsize=4)
+        if narrow:
+            ax.tick_params(axis="x", labelsize=8, labelrotation=90 if len(ticks) > 4 else 0)
     ax.set_xlabel(unit)
     ax.set_ylabel("Departures per person-year")
-    ax.set_title(title, loc="left")
+    title(ax, chart_title, narrow)
     return ax
 
 
-def counts_with_band(table: pd.DataFrame, unit: str, title: str, ax: Axes | None = None) -> Axes:
+def counts_with_band(table: pd.DataFrame, unit: str, chart_title: str, ax: Axes | None = None,
+                     narrow: bool = False) -> Axes:
     """People joining per month or year: bars (or a line, for long series) and the exact 95% Poisson band.
 
     `table` is attrition.overview.hires_by_period: period, hires, ci_lower, ci_upper.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4.5))
+    ax = axes_for(ax, narrow, (10, 4.5), 3.8)
     width = {"month": 25, "year": 300, "decade": 3300}[unit]
     if len(table) <= 60:
         ax.bar(table["period"], table["hires"], width=width, align="edge", color=COLORS["active"], label="joined")
@@ -220,135 +276,162 @@ def counts_with_band(table: pd.DataFrame, unit: str, title: str, ax: Axes | None
                     alpha=0.15, linewidth=0, label="exact 95% interval of the underlying rate")
     ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
+    if narrow:
+        date_axis(ax.xaxis, narrow)
     ax.set_xlabel("Calendar date")
     ax.set_ylabel(f"People joining per {unit}")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    title(ax, chart_title, narrow)
+    ax.legend(loc="upper left", frameon=False, fontsize=8 if narrow else 9)
     return ax
 
 
-def headcount_over_time(table: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
+def headcount_over_time(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narrow: bool = False) -> Axes:
     """People at the company over time: surely there (line) and possibly there (band, uncertain dates)."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4.5))
+    ax = axes_for(ax, narrow, (10, 4.5), 3.8)
     ax.fill_between(table["date"], table["lo"], table["hi"], step="post", color=COLORS["uncertain"], alpha=0.8,
                     linewidth=0, label="possibly there (a date known only as a range)")
     ax.step(table["date"], table["lo"], where="post", color=COLORS["active"], label="surely there")
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    if narrow:
+        date_axis(ax.xaxis, narrow)
     ax.set_xlabel("Calendar date")
     ax.set_ylabel("People at the company")
-    ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    title(ax, chart_title, narrow)
+    ax.legend(loc="upper left", frameon=False, fontsize=8 if narrow else 9)
     return ax
 
 
-def exact_vs_interval(curve: pd.DataFrame, npmle: pd.DataFrame, title: str, ax: Axes | None = None) -> Axes:
+def exact_vs_interval(curve: pd.DataFrame, npmle: pd.DataFrame, chart_title: str, ax: Axes | None = None,
+                      narrow: bool = False) -> Axes:
     """The midpoint Kaplan-Meier curve over the band the interval-censored (Turnbull) fit allows."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 5))
+    ax = axes_for(ax, narrow, (9, 5), 4.2)
     finite = npmle[npmle.index < float("inf")]
     lower, upper = finite.min(axis=1), finite.max(axis=1)
     ax.fill_between(finite.index, lower, upper, step="pre", color=COLORS["uncertain"], alpha=0.8,
                     label="interval-censored fit (range it allows)")
     ax.step(finite.index, upper, where="pre", color="#777777", linewidth=0.8)
     ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"], label="exact fit on date midpoints")
-    style_tenure_axes(ax, float(finite.index.max()), title)
-    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    style_tenure_axes(ax, float(finite.index.max()), chart_title, narrow)
+    ax.legend(loc="lower left", frameon=False, fontsize=8 if narrow else 9)
     return ax
 
 
-def hiring_timeline(per_month: pd.DataFrame, roster: pd.DataFrame, reported: pd.DataFrame, marks: pd.DataFrame,
-                    departures: pd.Series, title: str, start: pd.Timestamp) -> plt.Figure:
-    """Hires per month under a headcount panel, with milestones and founder departures marked.
+def hiring_timeline(roster: pd.DataFrame, reported: pd.DataFrame, per_month: pd.DataFrame, marks: pd.DataFrame,
+                    window: tuple[pd.Timestamp, pd.Timestamp], chart_title: str, start: pd.Timestamp,
+                    narrow: bool = False) -> Figure:
+    """Three panels on one calendar: staff counts sources reported, the people our roster names, and
+    named hires per month, with milestones and the window a claim is about shaded.
 
-    per_month: month, hires (named hires whose join month is known); roster: date, lo, hi (named
-    people at the company); reported: end, value, measure (staff counts sources published);
-    marks: date, label (milestones); departures: dates of founder departures.
+    roster: date, lo, hi; reported: end, value, measure; per_month: month, hires; marks: date, label
+    (milestones; labels of milestones closer than a month are merged so they never overlap).
     """
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    top.fill_between(roster["date"], roster["lo"], roster["hi"], step="post", color=COLORS["uncertain"], alpha=0.8,
-                     label="named people in our roster (range)")
-    top.step(roster["date"], roster["lo"], where="post", color=COLORS["active"], label="named people, certain")
+    height = (2.6, 2.4, 2.0)
+    fig, axes = plt.subplots(3, 1, figsize=(NARROW_WIDTH, 8.2) if narrow else (11, 9), sharex=True,
+                             gridspec_kw={"height_ratios": height})
+    counts, named, hires = axes
+    end = max(roster["date"].max(), reported["end"].max() if len(reported) else start) + pd.Timedelta(days=30)
+    for ax in axes:
+        ax.axvspan(*window, color=COLORS["window"], alpha=0.45, linewidth=0)
+        for row in marks.itertuples():
+            ax.axvline(row.date, color="#777777", linestyle="--", linewidth=0.6)
     for measure, marker in (("technical_staff", "D"), ("employees", "o")):
         points = reported[reported["measure"] == measure]
         if not points.empty:
-            top.scatter(points["end"], points["value"], marker=marker, color="#222222", zorder=3,
-                        label=f"reported by a source: {measure.replace('_', ' ')}")
-            for p in points.itertuples():
-                top.annotate(f"{p.value:,}", (p.end, p.value), xytext=(5, 0), textcoords="offset points", fontsize=8,
-                             va="center")
-    top.set_yscale("log")
-    top.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    top.set_ylabel("People (log scale)")
-    top.plot(departures, [top.get_ylim()[0] * 1.15] * len(departures), "v", color=COLORS["leave"], markersize=7,
-             label="a founder leaves", linestyle="none")
-    top.legend(loc="center left", fontsize=8, frameon=True, framealpha=0.9)
-    top.set_title(title, loc="left")
-    bottom.bar(per_month["month"], per_month["hires"], width=25, align="edge", color=COLORS["active"])
-    bottom.set_ylabel("Named hires per month")
-    bottom.set_xlabel("Calendar date")
-    bottom.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    for i, row in enumerate(marks.sort_values("date").itertuples()):
-        for ax in (top, bottom):
-            ax.axvline(row.date, color="#555555", linestyle="--", linewidth=0.7)
-        top.annotate(row.label, (row.date, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -4),
-                     textcoords="offset points", rotation=90, fontsize=7, va="top", ha="left", color="#333333")
-    bottom.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    bottom.set_xlim(start, roster["date"].max() + pd.Timedelta(days=30))
+            counts.scatter(points["end"], points["value"], marker=marker, color="#222222", zorder=3,
+                           label=measure.replace("_", " "))
+            if not narrow:
+                for p in points.itertuples():
+                    counts.annotate(f"{p.value:,}", (p.end, p.value), xytext=(5, -2), textcoords="offset points",
+                                    fontsize=8, va="top")
+    counts.set_yscale("log")
+    counts.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    counts.set_ylabel("Staff a source\nreported (log)", fontsize=9)
+    counts.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9)
+    named.fill_between(roster["date"], roster["lo"], roster["hi"], step="post", color=COLORS["uncertain"], alpha=0.8,
+                       label="possibly there")
+    named.step(roster["date"], roster["lo"], where="post", color=COLORS["active"], label="surely there")
+    named.set_ylim(bottom=0)
+    named.set_ylabel("People our\nroster names", fontsize=9)
+    named.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9)
+    hires.bar(per_month["month"], per_month["hires"], width=25, align="edge", color=COLORS["active"])
+    hires.set_ylabel("Named hires\nper month", fontsize=9)
+    hires.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    hires.set_xlabel("Date (shaded: the claim's window)" if narrow else "Calendar date (shaded: the window the hiring claim is about)")
+    if not narrow:
+        for text, day in _merged_labels(marks):
+            counts.annotate(text, (day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -4),
+                            textcoords="offset points", rotation=90, fontsize=7, va="top", ha="left", color="#333333",
+                            gid="milestone-label")
+    date_axis(hires.xaxis, narrow)
+    hires.set_xlim(start, end)
+    title(counts, chart_title, narrow)
     fig.tight_layout()
     return fig
 
 
-def curves_by_lab(curves: pd.DataFrame, title: str, highlight: str | None, max_years: float | None = None,
-                  ax: Axes | None = None, by: str = "company") -> Axes:
+def _merged_labels(marks: pd.DataFrame, days: int = 30) -> list[tuple[str, pd.Timestamp]]:
+    """Milestone labels, those within `days` of the previous one joined into one label at the first date."""
+    merged: list[tuple[str, pd.Timestamp]] = []
+    for row in marks.sort_values("date").itertuples():
+        if merged and (row.date - merged[-1][1]).days < days:
+            merged[-1] = (f"{merged[-1][0]} / {row.label}", merged[-1][1])
+        else:
+            merged.append((str(row.label), row.date))
+    return merged
+
+
+def curves_by_lab(curves: pd.DataFrame, chart_title: str, highlight: str | None, max_years: float | None = None,
+                  ax: Axes | None = None, by: str = "company", narrow: bool = False) -> Axes:
     """One Kaplan-Meier curve per lab (date midpoints), the highlighted lab drawn boldest.
 
     `curves` is attrition.peers.lab_curves: `by` (company or group), days, survival, followed
-    (days) and a `tally` label. Each curve is tied to a label in the right margin (from its end, or from `max_years`
-    where the axis stops); bands are left out so many curves stay readable (the table beside
-    the chart gives the intervals). Colours cycle, so any number of labs can be drawn.
+    (days) and a `tally` label. Each curve is tied to a label in the right margin (from its end, or
+    from `max_years` where the axis stops); bands are left out so many curves stay readable (the
+    table beside the chart gives the intervals). Curves that overlap (several labs with no
+    departures sit on 100%) are drawn with different dash patterns, so each one stays visible.
     """
     import seaborn as sns
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 6))
+    ax = axes_for(ax, narrow, (10, 6), 4.8)
     labs = sorted(curves[by].unique())
     colors = [c for i, c in enumerate(sns.color_palette("tab10", 10)) if i != 3]  # tab10's red is the highlight's
     palette = {lab: colors[i % len(colors)] for i, lab in enumerate(labs)}
+    dashes = [(None, None), (5, 2), (2, 2), (6, 2, 1, 2), (1, 1)]
     limit = max_years * 365.25 if max_years is not None else float(curves["followed"].max())
     ends = []
-    for lab, curve in curves.groupby(by, sort=True, observed=True):
+    for i, (lab, curve) in enumerate(curves.groupby(by, sort=True, observed=True)):
         bold = lab == highlight
-        ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"] if bold else palette[lab],
-                linewidth=2.8 if bold else 1.4, alpha=1 if bold else 0.85)
+        line, = ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"] if bold else palette[lab],
+                        linewidth=2.8 if bold else 1.6, alpha=1 if bold else 0.9)
+        if not bold and dashes[i % len(dashes)][0] is not None:
+            line.set_dashes(dashes[i % len(dashes)])
         x_end = min(float(curve["followed"].iloc[0]), limit)
         ends.append((x_end, float(curve.loc[curve["days"] <= x_end, "survival"].iloc[-1]), lab,
                      curve["tally"].iloc[0], bold))
-    ends.sort(key=lambda e: -e[1])
+    ends.sort(key=lambda e: (-e[1], str(e[2])))
+    step = 0.055 if narrow else 0.045
     placed: list[float] = []
     for x, y, lab, text, bold in ends:
         y_text = y
-        while any(abs(y_text - p) < 0.045 for p in placed):
-            y_text -= 0.045
+        while any(abs(y_text - p) < step for p in placed):
+            y_text -= step
         placed.append(y_text)
-        ax.annotate(text, (x, y), xytext=(1.01, y_text), textcoords=("axes fraction", "data"), fontsize=8,
-                    va="center", fontweight="bold" if bold else "normal",
-                    color=COLORS["leave"] if bold else palette[lab],
+        ax.annotate(text, (x, y), xytext=(1.01, y_text), textcoords=("axes fraction", "data"),
+                    fontsize=7 if narrow else 8, va="center", fontweight="bold" if bold else "normal",
+                    color=COLORS["leave"] if bold else palette[lab], gid="curve-label",
                     arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5})
-    style_tenure_axes(ax, limit, title)
+    style_tenure_axes(ax, limit, chart_title, narrow)
     ax.set_xlim(0, limit)
     return ax
 
 
-def curves_side_by_side(curves: list[tuple[pd.DataFrame, str, str]], max_days: float, title: str,
-                        ax: Axes | None = None) -> Axes:
+def curves_side_by_side(curves: list[tuple[pd.DataFrame, str, str]], max_days: float, chart_title: str,
+                        ax: Axes | None = None, narrow: bool = False) -> Axes:
     """Several Kaplan-Meier curves on one tenure axis: (curve, label, colour) each, no bands."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 5))
+    ax = axes_for(ax, narrow, (9, 5), 4.2)
     for curve, label, color in curves:
         ax.step(curve["days"], curve["survival"], where="post", color=color, label=label)
-    style_tenure_axes(ax, max_days, title)
-    ax.legend(loc="lower left", frameon=False, fontsize=9)
+    style_tenure_axes(ax, max_days, chart_title, narrow)
+    ax.legend(loc="lower left", frameon=False, fontsize=8 if narrow else 9)
     return ax

@@ -38,3 +38,26 @@ END_WORDS = {"leave": "left", "step_back": "stepped back"}
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 21st..."""
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+MARKDOWN_SPECIAL = set("\\`*_[]!|~#")
+"""Characters that make Markdown markup anywhere in a line (links, images, emphasis, code, tables)."""
+
+
+def md(value: object) -> str:
+    """Text from the data, safe inside Markdown: characters Markdown could act on are escaped and HTML's
+    are written as entities, so a name like `[x](javascript:...)` or `![](http://...)` stays literal text."""
+    out = []
+    for i, ch in enumerate(str(value)):
+        if ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == "&":
+            out.append("&amp;")
+        elif ch in MARKDOWN_SPECIAL or (i == 0 and ch in "-+"):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+

@@ -1,0 +1,141 @@
+"""Every chart the pages show, drawn wide and narrow, checked by looking at it: nbval ignores images,
+so these tests read the figure itself (axis limits, tick labels, marks, named labels)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+from attrition import claims, figures, load, presentation  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def charts() -> dict[str, figures.Chart]:
+    ds = load()
+    table = presentation.founder_claims(ds, claims.evaluate(ds), "xai").frame
+    return {
+        "founder tenure": figures.founder_tenure(ds, "xai"),
+        "hire tenure": figures.hire_tenure(ds, "xai"),
+        "founder survival": figures.founder_survival(ds, "xai"),
+        "share with claims": figures.share_with_claims(ds, "xai", table, exclude=("elon-musk",)),
+        "share with claims, zoom": figures.share_with_claims(ds, "xai", table, exclude=("elon-musk",), zoom=True),
+        "departure rates": figures.departure_rates(ds, "xai"),
+        "exact vs interval": figures.exact_vs_interval(ds, "xai"),
+        "founders vs hires": figures.founders_vs_hires(ds, "xai"),
+        "hiring timeline": figures.hiring_timeline(ds, "xai", ("2024-02-01", "2024-03-31"),
+                                                   ["grok-1-5", "grok-1-5v", "colossus-online", "grok-2",
+                                                    "spacex-merger-announced"]),
+        "lab curves": figures.lab_curves(ds),
+        "roster survival": figures.roster_survival(ds, "openai", None, "people"),
+        "roster joins": figures.roster_joins(ds, "openai", None),
+        "roster headcount": figures.roster_headcount(ds, "openai", None),
+    }
+
+
+def _overlaps(texts, renderer) -> list[tuple[str, str]]:
+    boxes = [(t.get_text(), Text.get_window_extent(t, renderer)) for t in texts if t.get_visible() and t.get_text()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:]
+            if box_a.overlaps(box_b) and box_a.intersection(box_a, box_b).width > 1
+            and box_a.intersection(box_a, box_b).height > 1]
+
+
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow"])
+def test_every_chart_has_a_title_labelled_axes_and_legible_ticks(charts, narrow) -> None:
+    for name, chart in charts.items():
+        fig = chart.figure(narrow)
+        try:
+            renderer = fig.canvas.get_renderer()
+            axes = [ax for ax in fig.axes if ax.has_data()]
+            assert axes, name
+            assert any(ax.get_title(loc="left") for ax in fig.axes), f"{name}: no title"
+            assert chart.alt.startswith(chart.title), name
+            for ax in axes:
+                assert ax.get_xlabel() or ax.get_ylabel() or ax.get_shared_x_axes().get_siblings(ax), name
+                ticks = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+                if not ticks:  # a panel sharing its calendar with the panel below, which carries the ticks
+                    assert len(ax.get_shared_x_axes().get_siblings(ax)) > 1, f"{name}: no x tick labels"
+                    continue
+                assert 1 <= len(ticks) <= (8 if narrow else 16), f"{name}: {len(ticks)} x tick labels"
+                assert _overlaps(ticks, renderer) == [], f"{name}: x tick labels overlap"
+                assert _overlaps([t for t in ax.get_yticklabels() if t.get_text()], renderer) == [], name
+            named = [t for ax in fig.axes for t in ax.texts
+                     if t.get_gid() in ("departure-name", "curve-label", "milestone-label", "mark-label")]
+            assert _overlaps(named, renderer) == [], f"{name}: named labels overlap"
+        finally:
+            plt.close(fig)
+
+
+def test_claim_marks_sit_on_their_dates_inside_the_plotted_range(charts) -> None:
+    """The old chart dated its marks from a table's row numbers (1970) and squeezed the curve to one edge."""
+    for name in ("share with claims", "share with claims, zoom"):
+        fig = charts[name].figure()
+        try:
+            ax = fig.axes[0]
+            lo, hi = ax.get_xlim()
+            marks = [line for line in ax.lines if line.get_gid() == "mark"]
+            assert marks, f"{name}: no claim marks"
+            for line in marks:
+                x = line.get_xdata()[0]
+                x = x if isinstance(x, float) else mdates.date2num(x)
+                assert mdates.num2date(x).year == 2026 and lo <= x <= hi, name
+            labels = [t.get_text() for t in ax.texts if t.get_gid() == "mark-label"]
+            assert labels and all(label.isdigit() for label in labels)
+        finally:
+            plt.close(fig)
+    zoom = charts["share with claims, zoom"].figure()
+    whole = charts["share with claims"].figure()
+    try:
+        assert zoom.axes[0].get_xlim()[1] - zoom.axes[0].get_xlim()[0] < 120, "the zoom shows weeks, not years"
+        assert whole.axes[0].get_xlim()[0] < mdates.date2num(pd.Timestamp("2023-08-01"))
+    finally:
+        plt.close(zoom)
+        plt.close(whole)
+
+
+def test_each_chart_plots_its_data_inside_its_axes(charts) -> None:
+    for name in ("founder survival", "lab curves", "founders vs hires", "roster survival"):
+        fig = charts[name].figure()
+        try:
+            ax = fig.axes[0]
+            x0, x1 = ax.get_xlim()
+            y0, y1 = ax.get_ylim()
+            for line in ax.lines:
+                ys = pd.Series(line.get_ydata(), dtype=float).dropna()
+                assert ys.between(y0, y1).all(), name
+                xs = pd.Series(line.get_xdata(), dtype=float).dropna()
+                assert xs.min() >= x0 - 1e-9, name
+        finally:
+            plt.close(fig)
+
+
+def test_every_lab_stays_visible_on_the_peer_chart(charts) -> None:
+    """Overlapping curves (labs with no departures at 100%) are told apart by dash pattern."""
+    fig = charts["lab curves"].figure()
+    try:
+        ax = fig.axes[0]
+        styles = [(tuple(line.get_color()) if not isinstance(line.get_color(), str) else line.get_color(),
+                   str(line.get_dashes() if hasattr(line, "get_dashes") else line.get_linestyle()), line.get_linestyle())
+                  for line in ax.lines]
+        assert len(set(styles)) == len(styles)
+        labels = [t.get_text() for t in ax.texts if t.get_gid() == "curve-label"]
+        assert any(label.startswith("Anthropic") for label in labels) and not any("anthropic" in l for l in labels)
+    finally:
+        plt.close(fig)
+
+
+def test_chart_pictures_are_identical_from_run_to_run_and_carry_alt_text_and_safe_data() -> None:
+    ds = load()
+    chart = figures.founder_survival(ds, "xai")
+    assert chart.png() == chart.png() and chart.png(narrow=True) != chart.png()
+    bundle, meta = chart._repr_mimebundle_()
+    assert bundle["text/plain"] == chart.alt and meta["image/png"]["alt"] == chart.alt and meta["image/png"]["narrow"]
+    risky = figures.Chart("t", "t. a", pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@a", "ok"]}),
+                          lambda narrow: plt.figure())
+    assert risky.csv().splitlines()[1:] == ["\"'=HYPERLINK(\"\"http://x\"\")\"", "'+1", "'-2", "'@a", "ok"]
