@@ -9,7 +9,7 @@ live: `sources.html#<id>` for a source, `people/<id>.html` for a person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 from typing import Iterable
@@ -58,7 +58,7 @@ class Table:
     filters: tuple[str, ...] = ()
     row_ids: list[str] | None = None
     name: str = "table"
-    numeric: tuple[str, ...] = field(default=())
+    numeric: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         columns = list(self.frame.columns)
@@ -106,10 +106,6 @@ class Table:
     def __repr__(self) -> str:
         shown = self.frame.map(plain_text)
         return shown.to_string(index=False)
-
-    def csv_frame(self) -> pd.DataFrame:
-        """The table as plain text cells, for a download."""
-        return self.frame.map(plain_text)
 
 
 # -- links -----------------------------------------------------------------------------------------

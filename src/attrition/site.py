@@ -76,6 +76,16 @@ def _headline(nb) -> str:
     return ""
 
 
+def _web(url: object) -> str:
+    """A link only if it is http(s) (validate refuses others; this keeps the page safe on unchecked data)."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+def _page_of(nb, path: Path, href: str) -> Page:
+    title = notebook_title(nb, path.stem)
+    return Page(href, title, nb.metadata.get("attrition", {}).get("nav", title), _headline(nb))
+
+
 def notebook_title(nb, fallback: str) -> str:
     """The notebook's first heading, as plain text."""
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
@@ -133,9 +143,7 @@ class Site:
         """A notebook's entry in the menu and on the index: title, short label, the answer it opens with."""
         import nbformat
 
-        nb = nbformat.read(path, as_version=4)
-        title = notebook_title(nb, path.stem)
-        return Page(href, title, nb.metadata.get("attrition", {}).get("nav", title), _headline(nb))
+        return _page_of(nbformat.read(path, as_version=4), path, href)
 
     def render_notebook(self, path: Path, site_dir: Path, href: str) -> Page:
         """One executed notebook as a page at `href`: outputs only, the site's header, charts with alt text,
@@ -144,8 +152,9 @@ class Site:
         from nbconvert import HTMLExporter
 
         nb = nbformat.read(path, as_version=4)
+        page = _page_of(nb, path, href)
         root = "../" * href.count("/")
-        title = notebook_title(nb, path.stem)
+        title = page.title
         nb.metadata["title"] = f"{title} · attrition"
         stem = href.removesuffix(".html").replace("/", "-")
         charts = 0
@@ -159,7 +168,7 @@ class Site:
                     target.write_text(output["data"]["text/csv"], encoding="utf-8")
                     output.setdefault("metadata", {}).setdefault("image/png", {})["csv_href"] = \
                         f"{root}downloads/charts/{name}"
-        answer = _headline(nb)
+        answer = page.answer
         exporter = HTMLExporter(template_name="attrition", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                                 mathjax_url="", require_js_url="", embed_images=True)
@@ -170,7 +179,7 @@ class Site:
         target = site_dir / href
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(body, encoding="utf-8")
-        return self.describe(path, href)
+        return page
 
     # -- the pages around the notebooks -------------------------------------------------------------
 
@@ -183,7 +192,8 @@ class Site:
 
         ds = self.ds
         (site_dir / "site.css").write_text((TEMPLATES / "site" / "site.css").read_text(encoding="utf-8"), encoding="utf-8")
-        first = self.pages[1] if story and len(self.pages) > 1 else (self.pages[0] if self.pages else None)
+        chosen = str(ds.config.get("report", {}).get("answer_page", ""))
+        first = next((p for p in self.pages if p.href == chosen), self.pages[0] if self.pages else None)
         claims, total, tally = self._headline_claims() if story else ([], 0, "")
         index = self.body("index_body.html", pages=self.pages if story else [], sections=sections[1:] if story else sections,
                           claims=claims, total=total, tally=tally)
@@ -246,9 +256,8 @@ class Site:
                      for s, g in cited.groupby("source_id")} if story else {}
         rows = []
         for s in ds.sources.sort_values(["publisher", "source_id"], kind="stable").itertuples():
-            safe = lambda u: u if isinstance(u, str) and u.startswith(("https://", "http://")) else ""
-            rows.append({"source_id": s.source_id, "publisher": s.publisher, "title": s.title, "url": safe(s.url),
-                         "read_url": safe(getattr(s, "read_url", "")), "language": s.language,
+            rows.append({"source_id": s.source_id, "publisher": s.publisher, "title": s.title, "url": _web(s.url),
+                         "read_url": _web(getattr(s, "read_url", "")), "language": s.language,
                          "published": f"{s.published:%Y-%m-%d}" if pd.notna(s.published) else "",
                          "grade": s.grade or "?", "grade_reason": Markup(linked_text(ds, s.grade_reason or "")),
                          "note": Markup(linked_text(ds, s.note or "")),
@@ -302,7 +311,7 @@ class Site:
             else:
                 ended = f"still there on {self.freeze}" if r.status == "active" else "leaving date straddles the as-of day"
             sources = presentation.source_links(ds, presentation._ids(f"{r.start_sources};{r.end_sources}"), root)
-            parts.append({"company": ds.company_names[r.company], "role": person["role"],
+            parts.append({"company": ds.company_names[r.company], "role": person["role"], "said": f"{joined}; {ended}",
                           "came_from": str(person["prior_affiliations"]).replace(";", ", "),
                           "summary": Markup(f"{presentation.cell_html(joined)}; {presentation.cell_html(ended)}. "
                                             f"Sources: {sources}")})
@@ -316,7 +325,7 @@ class Site:
                          evidence=Markup(presentation.evidence(ds, person_id=person_id, root=root)._repr_html_()),
                          conflicts=Markup(conflicts._repr_html_()) if len(conflicts.frame) else "",
                          moves=Markup(moves._repr_html_()) if len(moves.frame) else "", claims=claims)
-        summary = "; ".join(f"{p['company']}: {presentation.plain_text(p['summary']).split('. Sources')[0]}" for p in parts)
+        summary = "; ".join(f"{p['company']}: {p['said']}" for p in parts)
         (site_dir / "people").mkdir(exist_ok=True)
         (site_dir / "people" / f"{person_id}.html").write_text(
             self.page(f"people/{person_id}.html", name, body, answer=summary), encoding="utf-8")
