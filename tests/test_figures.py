@@ -139,3 +139,17 @@ def test_chart_pictures_are_identical_from_run_to_run_and_carry_alt_text_and_saf
     risky = figures.Chart("t", "t. a", pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@a", "ok"]}),
                           lambda narrow: plt.figure())
     assert risky.csv().splitlines()[1:] == ["\"'=HYPERLINK(\"\"http://x\"\")\"", "'+1", "'-2", "'@a", "ok"]
+
+
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow"])
+def test_every_departure_rate_is_written_beside_its_bar(charts, narrow) -> None:
+    """A year with a low rate must still read as a number, not as an invisible sliver next to 2026."""
+    chart = charts["departure rates"]
+    fig = chart.figure(narrow)
+    try:
+        ax = fig.axes[0]
+        written = [t.get_text() for t in ax.texts]
+        assert written == [f"{r:.2f}" for r in chart.data.loc[chart.data["person_years"] > 0, "rate"]]
+        assert "person-year" in ax.get_ylabel()
+    finally:
+        plt.close(fig)

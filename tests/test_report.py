@@ -65,6 +65,23 @@ def test_site_has_an_index_one_page_per_notebook_and_the_pages_around_them(site)
     assert sorted(p.stem for p in (site / "people").glob("*.html")) == sorted(people)
 
 
+def test_every_page_has_a_title_description_and_share_card(site) -> None:
+    """A shared link shows a preview: the notebook pages and the index carry their first chart as og:image."""
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        title = re.search(r"<title>(.*?)</title>", text).group(1)
+        assert title.endswith("· attrition") and not re.match(r"\d\d_", title), page.name
+        meta = {}
+        for tag in re.findall(r"<meta [^>]*>", text):
+            prop, content = re.search(r'property="([^"]+)"', tag), re.search(r'content="([^"]*)"', tag)
+            if prop and content:
+                meta[prop.group(1)] = content.group(1)
+        assert len(meta.get("og:description", "")) >= 20 and meta.get("og:title"), page.name
+        if page.parent == site and (page.name[:2].isdigit() or page.name == "index.html"):
+            assert meta.get("og:image"), f"{page.name} has no share card"
+            assert (page.parent / meta["og:image"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_site_fetches_nothing_from_the_network(site) -> None:
     for page in site.rglob("*.html"):
         text = page.read_text()
@@ -117,7 +134,7 @@ def test_report_without_execution_prints_where_the_site_is(tmp_path, capsys) -> 
 
 LOOK = r"""
 const ids = new Set(arguments[0]);
-const out = {overflow: [], unlinked: [], bad: [], images: []};
+const out = {overflow: [], unlinked: [], bad: [], images: [], right: []};
 const width = document.documentElement.clientWidth;
 if (document.documentElement.scrollWidth > width + 1) out.overflow.push("page " + document.documentElement.scrollWidth);
 document.querySelectorAll("p, li, td, th, h1, h2, h3, dd, span, a, label").forEach(e => {
@@ -138,6 +155,9 @@ document.querySelectorAll("[src], [href], [srcset]").forEach(e => {
   }
 });
 document.querySelectorAll("img").forEach(i => out.images.push([i.complete, i.naturalWidth, i.alt]));
+document.querySelectorAll("td:not(.num), th").forEach(c => {
+  if (getComputedStyle(c).textAlign === "right") out.right.push(c.textContent.slice(0, 40));
+});
 return out;
 """
 
@@ -178,12 +198,35 @@ def test_pages_read_well_in_a_browser_on_desktop_and_phone(site, width) -> None:
             assert seen["overflow"] == [], f"{page} at {width} px: text runs off the screen: {seen['overflow'][:5]}"
             assert seen["unlinked"] == [], f"{page}: source ids shown without a link: {seen['unlinked'][:5]}"
             assert seen["bad"] == [], f"{page}: remote resource or script link: {seen['bad'][:5]}"
+            assert seen["right"] == [], f"{page}: text set flush right: {seen['right'][:5]}"
             assert all(done and w > 0 and alt and "No description" not in alt for done, w, alt in seen["images"]), page
             errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == [], f"{page}: console errors {errors}"
             assert driver.title.endswith("attrition"), page
     finally:
         driver.quit()
+
+
+def test_tables_on_the_site_are_whole_and_plain(site) -> None:
+    """No table is cut short or shows pandas leftovers (an index, snake_case headers, a rows-by-columns
+    footer); every date cell is kept on one line; 01's evidence table has every xAI statement."""
+    date = re.compile(r"^\d{4}-\d{2}")
+    tables = 0
+    for page in sorted(site.glob("0*.html")):
+        text = page.read_text()
+        assert "class=\"dataframe\"" not in text and "rows ×" not in text, page.name
+        for table in re.findall(r"<table class=.readable.*?</table>", text, flags=re.S):
+            tables += 1
+            headers = re.findall(r"<th scope=.col.>(.*?)</th>", table)
+            assert headers and all(h and not re.fullmatch(r"[a-z]+(_[a-z]+)+", h) for h in headers), (page.name, headers)
+            for before, after, cell in re.findall(r"<td([^>]*)data-label=.[^'\"]*.([^>]*)>(.*?)</td>", table, flags=re.S):
+                if date.match(cell):
+                    assert "nowrap" in before + after, f"{page.name}: date cell {cell!r} may break across lines"
+    assert tables > 10
+    ds = load()
+    roster = (site / "01_roster.html").read_text()
+    evidence = re.search(r"data-name=.evidence.>.*?</table>", roster, flags=re.S).group(0)
+    assert evidence.count("<tr>") - 1 == (ds.evidence["company"] == "xai").sum()
 
 
 def test_every_link_inside_the_site_has_a_target(site) -> None:

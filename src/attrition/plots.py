@@ -250,12 +250,17 @@ def rates_by_year(table: pd.DataFrame, chart_title: str, ax: Axes | None = None,
         ticks = [f"{r.year}{f'-{r.year + per - 1}' if per > 1 else ''}{' (part)' if r.partial_year else ''}"
                  + ("" if narrow else f"\n{r.departures_mid} left in\n{r.person_years:.1f} person-yrs")
                  for r in shown.itertuples()]
-        ax.bar(ticks, shown["rate"], color=COLORS["leave"], alpha=0.8)
+        bars = ax.bar(ticks, shown["rate"], color=COLORS["leave"], alpha=0.8)
         ax.errorbar(ticks, shown["rate"], yerr=err, fmt="none", ecolor="#333333", capsize=4)
+        # The value beside each bar's top, clear of its whisker, so a low year still reads as a number.
+        for bar, rate in zip(bars, shown["rate"]):
+            ax.annotate(f"{rate:.2f}", (bar.get_x() + bar.get_width() / 2, rate), xytext=(7, 3),
+                        textcoords="offset points", fontsize=8 if narrow else 9, color="#333333")
         if narrow:
             ax.tick_params(axis="x", labelsize=8, labelrotation=90 if len(ticks) > 4 else 0)
     ax.set_xlabel(unit)
-    ax.set_ylabel("Departures per person-year")
+    ax.set_ylabel("Departures per person-year\n(1 = one leaves per person there a year)" if not narrow
+                  else "Departures per person-year")
     title(ax, chart_title, narrow)
     return ax
 

@@ -108,7 +108,7 @@ def build_site(ds: Dataset, notebooks: list[Path], out_dir: Path) -> Path:
     with exclusive(out_dir), replace_folder(out_dir) as staging:
         runs = [(path, f"{path.stem}.html") for path in notebooks]
         site.pages = [site.describe(path, href) for path, href in runs]
-        _render(site, staging, runs)
+        site.pages = _render(site, staging, runs)  # now with their share cards
         site.write_pages(staging, [Section("Notebooks", "The story, chart by chart.", site.pages)], _story(ds))
     return out_dir / "index.html"
 
@@ -151,7 +151,7 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
             rendered.append((target, f"{path.stem}.html"))
         site = Site(ds)
         site.pages = [site.describe(path, href) for path, href in rendered]
-        _render(site, staging, rendered)
+        site.pages = _render(site, staging, rendered)  # now with their share cards
         sections = [Section("Notebooks" if story else f"The report on {data_dir.name}",
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",

@@ -11,9 +11,10 @@ escaping in attrition.presentation; nothing is fetched from the network.
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Page:
     title: str
     nav: str
     answer: str
+    image: str = ""
 
 
 @dataclass
@@ -127,13 +129,14 @@ class Site:
         return self.env.get_template("footer.html").render(root=root, title=title, freeze=self.freeze,
                                                            commit=self.commit)
 
-    def page(self, href: str, title: str, body: str, answer: str = "", description: str = "") -> str:
+    def page(self, href: str, title: str, body: str, answer: str = "", description: str = "", image: str = "") -> str:
         """A whole site page; `body` is markup built from escaped parts (a template or a presentation Table)."""
         from markupsafe import Markup
 
         root = "../" * href.count("/")
         return self.env.get_template("page.html").render(
             root=root, title=title, answer=answer, description=description or answer or title,
+            image=self.image_url(root, image),
             header=Markup(self.header(root, href)), footer=Markup(self.footer(root, title)), body=Markup(body))
 
     def body(self, template: str, **values) -> str:
@@ -157,11 +160,13 @@ class Site:
         title = page.title
         nb.metadata["title"] = f"{title} · attrition"
         stem = href.removesuffix(".html").replace("/", "-")
-        charts = 0
+        charts, image = 0, ""
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 if "text/csv" in output.get("data", {}) and "image/png" in output.get("data", {}):
                     charts += 1
+                    if charts == 1:
+                        image = self._share_card(site_dir, stem, output["data"]["image/png"])
                     name = f"{stem}-chart-{charts}.csv"
                     target = site_dir / "downloads" / "charts" / name
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -172,14 +177,30 @@ class Site:
         exporter = HTMLExporter(template_name="attrition", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                                 mathjax_url="", require_js_url="", embed_images=True)
-        resources = {"attrition": {"root": root, "description": answer or title,
-                                   "header": self.header(root, href), "footer": self.footer(root, title)}}
+        resources = {"attrition": {"root": root, "description": answer or title, "title": title,
+                                   "image": self.image_url(root, image), "header": self.header(root, href), "footer": self.footer(root, title)}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         body = body.replace('<script src=""></script>', "")
         target = site_dir / href
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(body, encoding="utf-8")
-        return page
+        return replace(page, image=image)
+
+    @staticmethod
+    def _share_card(site_dir: Path, stem: str, png: str) -> str:
+        """The page's first chart as a file, for the preview a shared link shows (og:image)."""
+        target = site_dir / "share" / f"{stem}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(png))
+        return f"share/{stem}.png"
+
+    def image_url(self, root: str, image: str) -> str:
+        """A share card's address: absolute under dataset.toml's [report] site_url when the site's home is
+        known (link previews need it), else relative to the page."""
+        if not image:
+            return ""
+        home = str(self.ds.config.get("report", {}).get("site_url", "")).rstrip("/")
+        return f"{home}/{image}" if home else f"{root}{image}"
 
     # -- the pages around the notebooks -------------------------------------------------------------
 
@@ -201,7 +222,8 @@ class Site:
                  f"{len(ds.sources):,} sources and {len(ds.evidence):,} dated statements about {len(ds.people):,} people.")
         (site_dir / "index.html").write_text(self.page(
             "index.html", "attrition: who leaves founding teams, and what the press gets right", index,
-            answer=first.answer if first else "", description=intro), encoding="utf-8")
+            answer=first.answer if first else "", description=intro, image=first.image if first else ""),
+            encoding="utf-8")
         (site_dir / "sources.html").write_text(self.page(
             "sources.html", "Sources", self.body("sources_body.html", sources=self._sources(story)),
             description="Every source the data cites, with its link and reliability grade."), encoding="utf-8")
@@ -212,14 +234,16 @@ class Site:
             description="The rules behind every number, in plain words."), encoding="utf-8")
         (site_dir / "changes.html").write_text(self.page(
             "changes.html", "Corrections to the data", self.body(
-                "changes_body.html", table=Markup(presentation.corrections_table(ds)._repr_html_()))), encoding="utf-8")
+                "changes_body.html", table=Markup(presentation.corrections_table(ds)._repr_html_())),
+            description="Every change made to the data after it was first published, with the reason."), encoding="utf-8")
         tables = self._downloads(site_dir / "downloads")
         charts = sorted((site_dir / "downloads" / "charts").glob("*.csv")) if (site_dir / "downloads" / "charts").exists() else []
         (site_dir / "downloads.html").write_text(self.page(
             "downloads.html", "Downloads", self.body(
                 "downloads_body.html", tables=tables,
                 charts=[{"name": c.name, "about": f"the data of chart {c.stem.rsplit('-', 1)[-1]} on "
-                                                   f"{c.stem.rsplit('-chart-', 1)[0]}.html"} for c in charts])),
+                                                   f"{c.stem.rsplit('-chart-', 1)[0]}.html"} for c in charts]),
+            description="The tidy tables, the claims ledger, the sources and every chart's data, as CSV."),
             encoding="utf-8")
         if story:
             for person_id in sorted(ds.people["person_id"].unique()):
