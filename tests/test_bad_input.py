@@ -67,6 +67,11 @@ CASES = {
         {"evidence_csv": _replace_line(EVIDENCE, 15, "frank,acme,2,leave,2024-01-01,2026-03-31,s3,left again,")},
         ("evidence.csv", 15, "latest", "2026-03-31", "after the dataset's freeze date 2025-12-31"),
     ),
+    "undefined team variant": (
+        {"people_csv": "\n".join(line + (",team_variants" if i == 0 else ",Z" if line.startswith("bob,") else ",")
+                                 for i, line in enumerate(PEOPLE.splitlines())) + "\n"},
+        ("people.csv", 3, "team_variants", "Z", "team variant Z is not defined for acme"),
+    ),
     "wrong event name": (
         {"evidence_csv": _replace_line(EVIDENCE, 6, "alice,acme,1,quit,2021-01-01,2021-01-01,s1,last day,")},
         ("evidence.csv", 6, "event", "quit", "must be one of"),

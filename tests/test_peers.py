@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
-from attrition import load
+from attrition import load, peers
 from attrition.cli import main
 from attrition.registry import compute
 from attrition.result import MetricError
@@ -116,3 +117,31 @@ def test_openai_firing_and_return_is_an_interruption(shipped) -> None:
 def test_unknown_at_years_value_is_rejected(shipped) -> None:
     with pytest.raises(MetricError, match="at least one"):
         compute("compare_labs", shipped, at_years="")
+
+
+def test_team_variants_count_each_definition_as_departed_share_would() -> None:
+    """Each founding-team definition gives the numbers departed_share gives for exactly its members,
+    the rule row is the founders' own departed_share, and a definition no source enumerates is not computed."""
+    from attrition import metrics
+
+    ds = load()
+    table = peers.team_variant_table(ds).set_index(["company", "variant"])
+    people = ds.people.set_index("person_id")
+    for (company, variant), row in table.iterrows():
+        if variant == peers.RULE:
+            expected = metrics.departed_share(ds, company, "founder")
+        elif row["members"]:
+            tagged = people[(people["company"] == company)
+                            & people["team_variants"].fillna("").str.split(";").map(lambda v, t=variant: t in v)]
+            others = people.index[(people["company"] == company) & ~people.index.isin(tagged.index)]
+            expected = metrics.departed_share(ds, company, None, exclude=others)
+            assert len(tagged) == row["den_hi"]
+        else:
+            assert pd.isna(row["den_hi"]) and "not enumerated" in row["definition"]
+            continue
+        assert (row["share_lo"], row["share_hi"]) == (expected.lo, expected.hi), (company, variant)
+        assert (row["num_lo"], row["num_hi"]) == (expected.numerator["lo"], expected.numerator["hi"])
+    tml = table.loc["thinking-machines"]
+    a, b, c = (set(tml.loc[v, "members"].split(", ")) for v in "ABC")
+    assert a < b < c, "each wider definition contains the narrower one"
+    assert tml.loc["rule", "share_lo"] != tml.loc["B", "share_lo"], "the definitions give different answers here"

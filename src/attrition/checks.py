@@ -178,7 +178,8 @@ def check_spells(engine: Engine) -> list[Finding]:
 
     Refused: a person with no sourced join; a start event of the wrong kind for its spell; a spell
     with no start; an end before its start; a spell number that skips one; a return while the
-    previous spell has no end, or before that end; an observation outside its spell.
+    previous spell has no end, or before that end; an observation outside its spell; a founding-team
+    variant letter in people.csv that companies.csv does not define.
     """
     starts, ends = ", ".join(map(_lit, START_EVENTS)), ", ".join(map(_lit, END_EVENTS))
     queries = {
@@ -186,7 +187,13 @@ def check_spells(engine: Engine) -> list[Finding]:
             SELECT p.rec, 'person_id', p.person_id,
                    'no join row in evidence.csv for spell 1; every person needs a sourced join'
             FROM people AS p WHERE NOT EXISTS (SELECT 1 FROM evidence AS e WHERE e.person_id = p.person_id
-                AND e.company = p.company AND e.spell = 1 AND e.event = 'join')"""],
+                AND e.company = p.company AND e.spell = 1 AND e.event = 'join')""",
+            """SELECT p.rec, 'team_variants', p.team_variants,
+                   printf('team variant %s is not defined for %s: companies.csv team_variants must describe it ("%s: ...")',
+                          v.letter, p.company, v.letter)
+            FROM people AS p, LATERAL (SELECT trim(unnest(string_split(p.team_variants, ';'))) AS letter) AS v
+            WHERE v.letter <> '' AND NOT EXISTS (SELECT 1 FROM companies AS c WHERE c.company = p.company
+                AND regexp_matches(coalesce(c.team_variants, ''), '(^|;)\s*' || v.letter || ': '))"""],
         "moves": [
             f"""SELECT m.rec, 'spell', CAST(m.spell AS VARCHAR),
                    printf('a move follows a departure, but spell %d of %s has no leave or step_back row',

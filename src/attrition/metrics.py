@@ -54,20 +54,42 @@ def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: 
     return _departed(ds, company, cohort, as_of, exclude, group, share=False)
 
 
+def departure_bounds(table: pd.DataFrame, cutoff: pd.Timestamp, by: list[str]) -> pd.DataFrame:
+    """Per group of `table` (latest spells as of `cutoff`): who had left for sure (`num_lo`), who may
+    have (`num_hi`), how many count (`den_lo`, `den_hi`: a person whose joining straddles the day may
+    not count) and the share's bounds, all at once, so any number of groups costs one GROUP BY.
+
+    A person whose joining straddles the day but who left for sure by then counts in the upper bound
+    and, when they do, in its denominator.
+    """
+    sure = (table["joined"] == "yes").to_numpy()
+    status = table["status"].to_numpy()
+    late = ~sure & (table["end_lo"] <= cutoff).to_numpy()
+    flags = table[by].assign(people=1, departed=sure & (status == "departed"),
+                             maybe=(sure & (status == "uncertain")) | late, join_uncertain=~sure, late=late)
+    g = flags.groupby(by, sort=True, observed=True)[["people", "departed", "maybe", "join_uncertain", "late"]].sum()
+    g = g.astype("int64")
+    out = pd.DataFrame({"num_lo": g["departed"], "num_hi": g["departed"] + g["maybe"],
+                        "den_lo": g["people"] - g["join_uncertain"], "den_hi": g["people"]})
+    out["share_lo"] = out["num_lo"] / out["den_hi"].where(out["den_hi"] > 0)
+    widest = out["den_lo"] + g["late"]
+    out["share_hi"] = (out["num_hi"] / widest.where(widest > 0)).fillna(out["share_lo"])
+    return out.reset_index()
+
+
 def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
     table = cohort_spells(ds, company, cohort, as_of, exclude, group)
     cutoff = as_of_timestamp(ds, as_of)
     g = _status_groups(table)
     maybe_gone_late = g["join_uncertain"][g["join_uncertain"]["end_lo"] <= cutoff]
-    num_lo, num_hi = len(g["departed"]), len(g["departed"]) + len(g["uncertain"]) + len(maybe_gone_late)
-    den_lo = len(table) - len(g["join_uncertain"])
-    den_hi = len(table)
+    bounds = departure_bounds(table.assign(_all=0), cutoff, ["_all"])
+    counts = bounds.iloc[0] if len(bounds) else pd.Series(0, index=["num_lo", "num_hi", "den_lo", "den_hi"])
+    num_lo, num_hi, den_lo, den_hi = (int(counts[k]) for k in ("num_lo", "num_hi", "den_lo", "den_hi"))
     noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
         if den_hi == 0:
             raise MetricError(f"no {noun} of {company} had joined by {cutoff.date()}: the share is undefined")
-        lo = num_lo / den_hi
-        hi = (num_hi / (den_lo + len(maybe_gone_late))) if den_lo + len(maybe_gone_late) else lo
+        lo, hi = float(counts["share_lo"]), float(counts["share_hi"])
         den_text = range_text(den_lo, den_hi)
         text = (f"{range_text(num_lo, num_hi)} of {den_text} {noun} departed "
                 f"({range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {cutoff.date()}")

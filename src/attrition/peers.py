@@ -216,3 +216,42 @@ def lab_curves(ds: Dataset, cohort: str | None = "founder", as_of: date | str | 
                        zip(left.index, left, n)], index=left.index)
     return curves.assign(followed=curves[by].map(groups["days"].max()).astype("float64"),
                          tally=curves[by].map(tally).astype(object))
+
+
+RULE = "rule"
+
+
+def team_variants(ds: Dataset) -> pd.DataFrame:
+    """company, variant, definition: the founding-team definitions sources disagree on, as companies.csv
+    records them ("A: ...; B: ..."), after the team the dataset itself uses (cohort `founder`, variant "rule")."""
+    companies = ds.frame("companies")
+    text = companies.set_index("company")["team_variants"].dropna() if "team_variants" in companies else pd.Series(dtype=str)
+    parts = text.str.split(r";\s*(?=[A-Z]: )", regex=True).explode().str.strip()
+    parts = parts[parts.str.match(r"[A-Z]: ")]
+    listed = pd.DataFrame({"company": parts.index, "variant": parts.str[0].to_numpy(), "definition": parts.str[3:].to_numpy()})
+    rules = pd.DataFrame({"company": listed["company"].unique(), "variant": RULE,
+                          "definition": "the team this dataset counts as founders (its rule)"})
+    return pd.concat([rules, listed], ignore_index=True)
+
+
+def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataFrame:
+    """For each lab whose founding team sources define differently: how many of each variant's members had
+    left by `as_of`, with the bounds dated ranges allow (metrics.departure_bounds, the rule departed_share
+    uses). A variant no source enumerates has no members and no numbers."""
+    from attrition.metrics import departure_bounds
+
+    variants = team_variants(ds)
+    people = ds.people[ds.people["company"].isin(variants["company"])]
+    tags = people.assign(variant=people["team_variants"].fillna("").str.split(";")).explode("variant")
+    members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company", "name"]].assign(variant=RULE),
+                         tags.loc[tags["variant"] != "", ["person_id", "company", "name", "variant"]]], ignore_index=True)
+    latest = roster.spells(ds, as_of).sort_values(["company", "person_id", "spell"]).drop_duplicates(
+        ["company", "person_id"], keep="last")
+    joined = members.merge(latest.drop(columns=["name"], errors="ignore"), on=["company", "person_id"])
+    bounds = departure_bounds(joined, as_of_timestamp(ds, as_of), ["company", "variant"])
+    names = joined.sort_values("name").groupby(["company", "variant"])["name"].agg(", ".join).rename("members")
+    table = variants.merge(bounds, on=["company", "variant"], how="left").merge(
+        names.reset_index(), on=["company", "variant"], how="left")
+    order = table["variant"].where(table["variant"] != RULE, "")  # the rule first, then A, B, C
+    return table.assign(members=table["members"].fillna(""), _order=order).sort_values(
+        ["company", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)

@@ -363,6 +363,26 @@ def survival_summary(table: pd.DataFrame, key: str, label: str, names: dict | pd
                  name="survival")
 
 
+def team_variant_table(ds: Dataset, table: pd.DataFrame) -> Table:
+    """peers.team_variant_table for readers: each definition of a lab's founding team and how many of
+    its members had left, with the range dated intervals allow."""
+    counted = table["den_hi"].notna()
+    left = [range_text(int(lo), int(hi)) + f" of {range_text(int(dl), int(dh))}" if ok else "not computed"
+            for ok, lo, hi, dl, dh in zip(counted, table["num_lo"].fillna(0), table["num_hi"].fillna(0),
+                                          table["den_lo"].fillna(0), table["den_hi"].fillna(0))]
+    share = [range_text(lo * 100, hi * 100, "{:.0f}%") if ok else "" for ok, lo, hi in
+             zip(counted, table["share_lo"].fillna(0), table["share_hi"].fillna(0))]
+    frame = pd.DataFrame({
+        "Lab": table["company"].map(ds.company_names).to_numpy(),
+        "Team": ["Our rule" if v == "rule" else f"Variant {v}" for v in table["variant"]],
+        "Who counts": table["definition"].to_numpy(),
+        f"Left by {ds.freeze_date}": left,
+        "Share left": share,
+        "Members in the data": table["members"].replace("", "none named").to_numpy(),
+    })
+    return Table(frame, nowrap=("Team", "Share left"), name="team-variants")
+
+
 # -- people's pages and the corrections log --------------------------------------------------------
 
 MOVE_WORDS = {"founded": "founded or co-founded a company", "returned": "returned to a previous employer",

@@ -29,7 +29,7 @@ GRADES = ("A", "B", "C")
 MOVE_CATEGORIES = ("founded", "returned", "ai_lab", "big_tech", "academia", "investing", "personal", "unknown")
 """Where a leaver went, first matching category wins (data/README.md)."""
 CHANGES = ("narrowed", "widened", "added", "removed", "source_added", "source_replaced", "paraphrase_fixed",
-           "confirmed_unverifiable")
+           "confirmed_unverifiable", "team_changed")
 
 
 @dataclass(frozen=True)
