@@ -36,6 +36,9 @@ def charts() -> dict[str, figures.Chart]:
         "roster survival": figures.roster_survival(ds, "openai", None, "people"),
         "roster joins": figures.roster_joins(ds, "openai", None),
         "roster headcount": figures.roster_headcount(ds, "openai", None),
+        "destination incidence": figures.destination_incidence(ds),
+        "flows": figures.flow_chart(ds),
+        "lineage": figures.lineage_chart(ds),
     }
 
 

@@ -191,7 +191,7 @@ def test_pages_read_well_in_a_browser_on_desktop_and_phone(site, width) -> None:
     driver = _browser(width)
     try:
         for page in ("index.html", "01_roster.html", "02_founder_survival.html", "04_claims_ledger.html",
-                     "05_peer_labs.html", "sources.html", person):
+                     "05_peer_labs.html", "06_talent_flows.html", "sources.html", person):
             driver.get((site / page).as_uri())
             assert driver.execute_script("return document.documentElement.clientWidth") == width, page
             seen = driver.execute_script(LOOK, ids)

@@ -14,7 +14,7 @@ LAYERS = {
     "data": {"engine", "csvfiles", "checks", "cache", "dataset", "roster_import"},
     "core": {"core", "roster"},
     "measures": {"estimators", "rates", "metrics", "survival", "hiring", "peers", "overview", "facts", "registry",
-                 "claims"},
+                 "claims", "flows"},
     "presentation": {"plots", "presentation", "figures", "site", "report", "build", "cli", "bench"},
 }
 ORDER = list(LAYERS)

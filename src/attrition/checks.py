@@ -193,7 +193,7 @@ def check_spells(engine: Engine) -> list[Finding]:
                           v.letter, p.company, v.letter)
             FROM people AS p, LATERAL (SELECT trim(unnest(string_split(p.team_variants, ';'))) AS letter) AS v
             WHERE v.letter <> '' AND NOT EXISTS (SELECT 1 FROM companies AS c WHERE c.company = p.company
-                AND regexp_matches(coalesce(c.team_variants, ''), '(^|;)\s*' || v.letter || ': '))"""],
+                AND regexp_matches(coalesce(c.team_variants, ''), '(^|;) *' || v.letter || ': '))"""],
         "moves": [
             f"""SELECT m.rec, 'spell', CAST(m.spell AS VARCHAR),
                    printf('a move follows a departure, but spell %d of %s has no leave or step_back row',

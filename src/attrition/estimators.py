@@ -207,3 +207,55 @@ def turnbull_median(frame: pd.DataFrame) -> list[float | None]:
         below = np.flatnonzero(frame[column].to_numpy() <= 0.5)
         bounds.append(None if not len(below) else float(frame.index[max(below[0] - 1, 0)]))
     return bounds
+
+
+def aalen_johansen(days, cause, alpha: float = 0.05) -> pd.DataFrame:
+    """Cumulative incidence of each cause of leaving (Aalen-Johansen), with 95% bands, from individual
+    durations (days) and a cause per person ("" or None: still there, censored).
+
+    Ties are kept, never broken by chance: every departure on the same day counts on that day, whatever
+    its cause, and anyone censored that day is still at risk for it (the Kaplan-Meier convention). On
+    untied data this equals lifelines' AalenJohansenFitter, which instead jitters tied days at random,
+    so its curves change from run to run. The variance is the delta-method formula lifelines uses
+    (Collett, Modelling Survival Data in Medical Research, 3rd ed., p. 411), accumulated with prefix
+    sums; the band is taken on the log(-log) scale so it stays inside [0, 1].
+
+    Returns one row per cause and event day (a day-0 row first): at_risk, events (all causes),
+    cause_events, survival (no departure of any cause), incidence, variance, lower, upper.
+    """
+    days = np.asarray(days, dtype=float)
+    cause = pd.Series(cause, dtype=object).fillna("").astype(str).to_numpy()
+    times, index = np.unique(days, return_inverse=True)
+    left = cause != ""
+    causes = sorted(set(cause[left]))
+    removed = np.bincount(index, minlength=len(times))
+    events = np.bincount(index, left, len(times)).astype(np.int64)
+    at_risk = len(days) - np.r_[0, np.cumsum(removed)[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(1 - events / at_risk)
+        greenwood = np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0)
+    lag = np.r_[1.0, survival[:-1]]
+    keep = events > 0
+    z = z_value(alpha)
+    frames = []
+    for k in causes:  # one pass per cause of leaving (a handful), each over whole arrays
+        d = np.bincount(index, cause == k, len(times)).astype(np.int64)
+        f = np.cumsum(lag * d / at_risk)
+        # sum_i a_i (F - F_i)^2 + sum_i b_i - 2 sum_i c_i (F - F_i), each sum a prefix sum over i <= t
+        a, b, c = greenwood, lag ** 2 * d * (at_risk - d) / at_risk.astype(float) ** 3, lag * d / at_risk.astype(float) ** 2
+        a_sum, af, af2 = np.cumsum(a), np.cumsum(a * f), np.cumsum(a * f * f)
+        variance = (f * f * a_sum - 2 * f * af + af2) + np.cumsum(b) - 2 * (f * np.cumsum(c) - np.cumsum(c * f))
+        variance = np.maximum(variance, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(variance) / (f * np.abs(np.log(f)))
+            lower = np.exp(-np.exp(np.log(-np.log(f)) + z * se))
+            upper = np.exp(-np.exp(np.log(-np.log(f)) - z * se))
+        frames.append(pd.DataFrame({
+            "cause": k, "days": np.r_[0.0, times[keep]], "at_risk": np.r_[len(days), at_risk[keep]],
+            "events": np.r_[0, events[keep]], "cause_events": np.r_[0, d[keep]],
+            "survival": np.r_[1.0, survival[keep]], "incidence": np.r_[0.0, f[keep]],
+            "variance": np.r_[0.0, variance[keep]],
+            "lower": np.r_[0.0, np.nan_to_num(lower[keep], nan=0.0)],
+            "upper": np.r_[0.0, np.where(np.isnan(upper[keep]), np.where(f[keep] >= 1, 1.0, 0.0), upper[keep])]}))
+    columns = ["cause", "days", "at_risk", "events", "cause_events", "survival", "incidence", "variance", "lower", "upper"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

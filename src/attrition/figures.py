@@ -311,3 +311,76 @@ def roster_groups(ds: Dataset, company: str, cohort: str | None, p_value: float)
                                                  "since joining."),
                  curves[["group", "days", "survival", "followed"]],
                  lambda narrow: plots.curves_by_lab(curves, chart_title, highlight=None, by="group", narrow=narrow))
+
+
+# -- where they went (06) ------------------------------------------------------------------------
+
+def destination_incidence(ds: Dataset, company: str | None = None, cohort: str = "founder", years: float = 3) -> Chart:
+    """Cumulative incidence of leaving by destination category (Aalen-Johansen), titled with the
+    category most of the group had left for within `years` years."""
+    from attrition import flows
+
+    table = flows.departures(ds, company, cohort)
+    curves = flows.cumulative_incidence(ds, company, cohort)
+    at = flows.incidence_at(curves, years).sort_values(["incidence"], ascending=False, kind="stable")
+    known = at.drop(index=flows.UNKNOWN, errors="ignore")
+    who = f"{ds.company_names[company]}'s {cohort}s" if company else f"{cohort.capitalize()}s of all {table['company'].nunique()} labs"
+    top = known.index[0] if len(known) else None
+    chart_title = (f"{who}: within {years:g} years, {known.iloc[0]['incidence']:.0%} {flows.CATEGORY_WORDS[top]}, "
+                   f"the most common known destination" if top else f"{who}: no known destination yet")
+    order = [c for c in flows.CATEGORY_WORDS if c in set(curves["cause"])]
+    curves = curves.set_index("cause").loc[order].reset_index()
+    labels = {c: flows.CATEGORY_WORDS[c] for c in order}
+    longest = float(table["midpoint_days"].max())
+    return Chart(chart_title, _alt(chart_title, "One step curve per kind of destination: the share of the group that "
+                                                "had left for it, against years since joining, with 95% bands."),
+                 curves[["cause", "days", "at_risk", "cause_events", "incidence", "lower", "upper"]],
+                 lambda narrow: plots.incidence_curves(curves, labels, chart_title, longest, narrow=narrow))
+
+
+def flow_chart(ds: Dataset, cohort: str | None = None) -> Chart:
+    """Departures from each lab to each other lab in the data, and outside it by kind of destination."""
+    from attrition import flows
+
+    table = flows.flow_table(ds, cohort)
+    names = ds.company_names
+    short = {"founded": "founded a company", "returned": "went back", "ai_lab": "other AI lab", "big_tech": "big tech",
+             "academia": "academia", "investing": "investing", "personal": "personal, retired", "unknown": "unknown"}
+    label = [names[t] if inside else f"outside: {short[t]}" for t, inside in zip(table["to"], table["to_company"])]
+    table = table.assign(From=table["company"].map(names), To=label)
+    inside = table[table["to_company"]]
+    order = ([names[c] for c in sorted(set(inside["to"]))]
+             + [f"outside: {short[c]}" for c in flows.CATEGORY_WORDS if c in set(table.loc[~table["to_company"], "to"])])
+    matrix = table.pivot_table(index="From", columns="To", values="people", aggfunc="sum", fill_value=0)
+    matrix = matrix.reindex(columns=order, fill_value=0)
+    received = inside.groupby("to")["people"].sum().sort_values(ascending=False, kind="stable")
+    who = "people" if cohort is None else f"{cohort}s"
+    chart_title = (f"Of {int(inside['people'].sum())} {who} who left one lab for another lab in the data, "
+                   f"{int(received.iloc[0])} went to {names[received.index[0]]}" if len(received)
+                   else f"No one moved between the labs in the data")
+    data = table[["From", "To", "people"]].rename(columns={"From": "from", "To": "to"})
+    return Chart(chart_title, _alt(chart_title, "A grid of counts: rows are the labs people left, columns where they "
+                                                "went (labs in the data, then kinds of destination outside it)."),
+                 data, lambda narrow: plots.flow_grid(matrix, chart_title, narrow=narrow))
+
+
+def lineage_chart(ds: Dataset) -> Chart:
+    """Labs founded by alumni of other labs in the data, placed in time, arrows from the lab they had worked at."""
+    from attrition import flows, survival
+
+    edges = flows.lab_lineage(ds)
+    names = ds.company_names
+    founded = survival.tenures(ds, cohort="founder").groupby("company")["start_mid"].min().sort_values(kind="stable")
+    nodes = pd.DataFrame({"label": founded.index.map(names), "founded": founded.to_numpy(),
+                          "lane": range(len(founded))})
+    links = pd.DataFrame({"source": edges["from_company"].map(names), "target": edges["company"].map(names),
+                          "founders": edges["founders"]})
+    fanout = edges.groupby("from_company")["company"].nunique()
+    most = sorted(names[c] for c in fanout.index[fanout == fanout.max()]) if len(fanout) else []
+    chart_title = (f"Alumni of {' and of '.join(most)} {'each ' if len(most) > 1 else ''}founded or co-founded "
+                   f"{int(fanout.max())} of the other {len(founded) - 1} labs in the data" if most
+                   else "No lab in the data was founded by another's alumni")
+    data = links.merge(nodes.rename(columns={"label": "target"})[["target", "founded"]], on="target")
+    return Chart(chart_title, _alt(chart_title, "Labs placed by when their first founder joined; an arrow from a lab to "
+                                                "each lab its former staff co-founded, as thick as the number of founders."),
+                 data, lambda narrow: plots.lineage_map(nodes, links, chart_title, narrow=narrow))

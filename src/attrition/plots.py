@@ -440,3 +440,91 @@ def curves_side_by_side(curves: list[tuple[pd.DataFrame, str, str]], max_days: f
     style_tenure_axes(ax, max_days, chart_title, narrow)
     ax.legend(loc="lower left", frameon=False, fontsize=8 if narrow else 9)
     return ax
+
+
+def incidence_curves(curves: pd.DataFrame, labels: dict[str, str], chart_title: str, max_days: float,
+                     ax: Axes | None = None, narrow: bool = False) -> Axes:
+    """One step curve per destination category: the share of the group that had left for it, by time
+    since joining, each in its 95% band (attrition.estimators.aalen_johansen)."""
+    ax = axes_for(ax, narrow, (10, 5), 4.6)
+    palette = plt.get_cmap("tab10")
+    dashes = ["-", "--", "-.", ":"]
+    for i, (cause, curve) in enumerate(curves.groupby("cause", sort=False)):
+        years = pd.concat([curve["days"], pd.Series([max_days])]) / 365.25
+        value = pd.concat([curve["incidence"], curve["incidence"].tail(1)])
+        color = palette(i % 10)
+        ax.step(years, value, where="post", color=color, linestyle=dashes[i % len(dashes)], linewidth=2,
+                label=labels[cause])
+        ax.fill_between(years, pd.concat([curve["lower"], curve["lower"].tail(1)]),
+                        pd.concat([curve["upper"], curve["upper"].tail(1)]), step="post", color=color, alpha=0.08)
+    ax.set_xlim(0, max_days / 365.25)
+    ax.set_ylim(0, min(1.0, float(curves["upper"].max()) + 0.05) if len(curves) else 1.0)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel("Years since joining")
+    ax.set_ylabel("Share who had left for it")
+    ax.legend(loc="upper left", frameon=False, fontsize=8 if narrow else 9)
+    title(ax, chart_title, narrow)
+    return ax
+
+
+def flow_grid(matrix: pd.DataFrame, chart_title: str, ax: Axes | None = None, narrow: bool = False) -> Axes:
+    """A grid of counts: rows are the labs people left, columns where they went (labs in the data first,
+    then kinds of destination outside it), the other way round on a phone; empty cells are blank."""
+    import seaborn as sns
+
+    left, went = "Lab they left", "Where they went"
+    if narrow:  # on a phone the long list of destinations runs down the side, the few labs across
+        matrix, left, went = matrix.T, went, left
+    rows, cols = matrix.shape
+    ax = axes_for(ax, narrow, (max(8, 0.9 * cols + 3), 0.55 * rows + 2.6), 0.45 * rows + 3.8)
+    shown = matrix.where(matrix > 0)
+    sns.heatmap(shown, annot=True, fmt=".0f", cmap="Reds", cbar=False, linewidths=0.5, linecolor="#dddddd",
+                ax=ax, vmin=0, annot_kws={"fontsize": 9 if narrow else 11})
+    ax.grid(False)
+    ax.set_xlabel(went)
+    ax.set_ylabel(left)
+    ax.tick_params(axis="x", labelrotation=90 if narrow or cols > 6 else 30, labelsize=8 if narrow else 10)
+    if not narrow and cols <= 6:
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+    ax.tick_params(axis="y", labelrotation=0, labelsize=8 if narrow else 10)
+    title(ax, chart_title, narrow)
+    return ax
+
+
+def lineage_map(nodes: pd.DataFrame, edges: pd.DataFrame, chart_title: str, ax: Axes | None = None,
+                narrow: bool = False) -> Axes:
+    """Labs placed by the day their first founder joined (x) and in their own lane (y); an arrow from a
+    lab to each lab its alumni founded, coloured by where it starts, as thick as the number of founders
+    and labelled with it near its head.
+
+    `nodes`: label, founded (timestamp), lane; `edges`: source, target (labels), founders.
+    """
+    ax = axes_for(ax, narrow, (10, 0.6 * len(nodes) + 2), 0.7 * len(nodes) + 2.4)
+    place = {r.label: (mdates.date2num(r.founded), r.lane) for r in nodes.itertuples()}
+    palette = plt.get_cmap("tab10")
+    colors = {source: palette(i % 10) for i, source in enumerate(dict.fromkeys(edges["source"]))}
+    for e in edges.itertuples():
+        (x0, y0), (x1, y1) = place[e.source], place[e.target]
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops={"arrowstyle": "-|>", "color": colors[e.source], "alpha": 0.6,
+                                "linewidth": 1 + 0.8 * e.founders, "shrinkA": 8, "shrinkB": 8})
+        ax.text(x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0), str(e.founders), fontsize=8 if narrow else 10,
+                ha="center", va="center", bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colors[e.source]})
+    ax.legend(handles=[Patch(color=c, alpha=0.6, label=f"from {s}") for s, c in colors.items()], loc="upper left",
+              frameon=False, fontsize=8 if narrow else 9, title="Founders who had worked at", title_fontsize=8 if narrow else 9)
+    ax.scatter([p[0] for p in place.values()], [p[1] for p in place.values()], s=60, color="#333333", zorder=3)
+    for label, (x, y) in place.items():
+        ax.annotate(label, (x, y), xytext=(0, 9), textcoords="offset points", ha="center",
+                    fontsize=8 if narrow else 10, fontweight="bold")
+    ax.xaxis_date()
+    ax.xaxis.set_major_locator(mdates.YearLocator(4 if narrow else 2))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    first, last = nodes["founded"].min(), nodes["founded"].max()
+    ax.set_xlim(mdates.date2num(first) - 500, mdates.date2num(last) + 500)
+    ax.set_ylim(-0.8, len(nodes) - 0.2)
+    ax.set_yticks([])
+    ax.set_xlabel("When the lab's first founder joined")
+    ax.set_ylabel("Labs in the data")
+    title(ax, chart_title, narrow)
+    return ax

@@ -383,6 +383,23 @@ def team_variant_table(ds: Dataset, table: pd.DataFrame) -> Table:
     return Table(frame, nowrap=("Team", "Share left"), name="team-variants")
 
 
+def destination_table(ds: Dataset, cohort: str | None = "founder") -> Table:
+    """Per lab: how many of a cohort had left, and how many went to each kind of destination (moves.csv)."""
+    from attrition import flows
+
+    table = flows.departures(ds, cohort=cohort)
+    gone = table[table["category"] != ""]
+    counts = pd.crosstab(gone["company"], gone["category"]).reindex(columns=[c for c in flows.CATEGORY_WORDS
+                                                                              if c in set(gone["category"])])
+    size = table.groupby("company").size()
+    frame = pd.DataFrame({"Lab": size.index.map(ds.company_names), "People": size.to_numpy(),
+                          "Left": gone.groupby("company").size().reindex(size.index, fill_value=0).to_numpy()})
+    for category in counts.columns:
+        words = flows.CATEGORY_WORDS[category]
+        frame[words[0].upper() + words[1:]] = counts[category].reindex(size.index, fill_value=0).to_numpy()
+    return Table(frame, numeric=tuple(frame.columns[1:]), name="destinations")
+
+
 # -- people's pages and the corrections log --------------------------------------------------------
 
 MOVE_WORDS = {"founded": "founded or co-founded a company", "returned": "returned to a previous employer",

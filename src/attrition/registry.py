@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from attrition import facts, hiring, metrics, peers, survival
+from attrition import facts, flows, hiring, metrics, peers, survival
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.roster import as_of_day, check_scope
@@ -74,7 +74,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in map(_metric, (
     metrics.headcount, survival.median_tenure, survival.share_departed_by_tenure, survival.departure_rank,
     peers.compare_labs, hiring.hires_between, hiring.days_per_hire, hiring.hiring_rate_ratio,
     hiring.days_before_milestone, facts.event_date, facts.milestone_date, facts.years_since_milestone,
-    facts.count_ratio, facts.weekly_hours_per_day, facts.prior_affiliation,
+    facts.count_ratio, facts.weekly_hours_per_day, facts.prior_affiliation, flows.destinations, flows.flow_matrix,
 ))}
 
 

@@ -173,7 +173,7 @@ CLAIMS = TableSpec(
 COMPANIES = TableSpec(
     "companies", "companies.csv",
     (_slug("company"), Column("name", required=True), Column("observed_until", "date"),
-     Column("team_variants", optional=True), Column("note")),
+     Column("team_variants", optional=True), Column("aliases", optional=True), Column("note")),
     key=("company",),
     references=(Reference(("company",), "people", ("company",), "unknown company: no one in people.csv works there"),),
     optional_file=True,
