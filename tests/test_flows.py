@@ -56,7 +56,7 @@ def test_two_runs_of_the_competing_risk_estimate_are_identical_bit_for_bit() -> 
     first, second = flows.cumulative_incidence(ds), flows.cumulative_incidence(ds)
     pd.testing.assert_frame_equal(first, second, check_exact=True)
     assert first.to_csv().encode() == second.to_csv().encode()
-    assert first.groupby("days")["events"].first().max() > 1 or first.duplicated(["cause", "days"]).sum() == 0
+    assert (first["events"] > 1).any(), "the shipped data has departures on the same day: the ties are exercised"
 
 
 def test_each_departure_has_one_destination_and_the_shares_add_up() -> None:

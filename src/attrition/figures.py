@@ -366,11 +366,11 @@ def flow_chart(ds: Dataset, cohort: str | None = None) -> Chart:
 
 def lineage_chart(ds: Dataset) -> Chart:
     """Labs founded by alumni of other labs in the data, placed in time, arrows from the lab they had worked at."""
-    from attrition import flows, survival
+    from attrition import flows
 
     edges = flows.lab_lineage(ds)
     names = ds.company_names
-    founded = survival.tenures(ds, cohort="founder").groupby("company")["start_mid"].min().sort_values(kind="stable")
+    founded = flows.founding_days(ds)
     nodes = pd.DataFrame({"label": founded.index.map(names), "founded": founded.to_numpy(),
                           "lane": range(len(founded))})
     links = pd.DataFrame({"source": edges["from_company"].map(names), "target": edges["company"].map(names),

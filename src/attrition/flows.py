@@ -83,15 +83,12 @@ def destinations(ds: Dataset, company: str, cohort: str | None = "founder", as_o
     noun = PLURAL[cohort]
     lines = [f"{len(gone)} of {len(table)} {noun} of {ds.company_names[company]} had left as of {cutoff} "
              f"(date midpoints); where they went:"]
+    none = {"incidence": 0.0, "lower": 0.0, "upper": 0.0}
+    observable = {y: incidence_at(curves, y) for y in years if curves is not None and y * 365.25 <= followed}
     rows = []
     for category in (c for c in MOVE_CATEGORIES if c in counts.index):
         people = gone[gone["category"] == category]
-        shares = {}
-        for y in years:
-            if curves is not None and y * 365.25 <= followed:
-                at = incidence_at(curves, y)
-                shares[y] = at.loc[category].to_dict() if category in at.index else {"incidence": 0.0, "lower": 0.0,
-                                                                                        "upper": 0.0}
+        shares = {y: at.loc[category].to_dict() if category in at.index else none for y, at in observable.items()}
         share_text = "; ".join(f"{v['incidence']:.0%} within {y:g} year{'s' if y != 1 else ''} "
                                f"[{v['lower']:.0%}, {v['upper']:.0%}]" for y, v in shares.items())
         lines.append(f"  {CATEGORY_WORDS[category]}: {len(people)}" + (f" ({share_text})" if share_text else ""))
@@ -110,9 +107,8 @@ def flow_table(ds: Dataset, cohort: str | None = None, as_of: date | str | None 
     gone = table[table["category"] != ""]
     inside = gone["destination_company"] != ""
     gone = gone.assign(to=np.where(inside, gone["destination_company"], gone["category"]), to_company=inside)
-    flows = (gone.sort_values("name").groupby(["company", "to", "to_company"], sort=True)
-             .agg(people=("person_id", "size"), names=("name", ", ".join)).reset_index())
-    return flows
+    return (gone.sort_values("name").groupby(["company", "to", "to_company"], sort=True)
+            .agg(people=("person_id", "size"), names=("name", ", ".join)).reset_index())
 
 
 def flow_matrix(ds: Dataset, cohort: str | None = None, as_of: date | str | None = None) -> MetricResult:
@@ -144,9 +140,8 @@ def _prior(ds: Dataset) -> pd.DataFrame:
     prior = prior.assign(origin=prior["origin"].str.strip()).query("origin != ''")
     companies = ds.frame("companies")
     names = pd.DataFrame({"company": list(ds.company_names), "alias": list(ds.company_names.values())})
-    if "aliases" in companies:
-        extra = companies.assign(alias=companies["aliases"].fillna("").str.split(";")).explode("alias")
-        names = pd.concat([names, extra[["company", "alias"]]], ignore_index=True)
+    aliases = companies.assign(alias=companies["aliases"].fillna("").str.split(";")).explode("alias")
+    names = pd.concat([names, aliases[["company", "alias"]]], ignore_index=True)
     names = names.assign(key=names["alias"].str.strip().str.lower()).query("key != ''")
     ids = dict(zip(names["key"], names["company"]))
     # "OpenAI (co-founder)" is OpenAI: a trailing note in brackets is not part of the name
@@ -162,14 +157,16 @@ def lineage(ds: Dataset) -> pd.DataFrame:
     return edges.rename(columns={"origin": "from"})
 
 
+def founding_days(ds: Dataset) -> pd.Series:
+    """Per company, in order: the day its first founder joined (date midpoints)."""
+    return tenures(ds, cohort="founder").groupby("company")["start_mid"].min().sort_values(kind="stable")
+
+
 def lab_lineage(ds: Dataset) -> pd.DataFrame:
     """Labs founded by alumni of other labs in the data: one row per (from_company, company) with the
-    founders who had worked at the first, and `founded`, the day the second's first founder joined
-    (date midpoints)."""
+    founders who had worked at the first."""
     prior = _prior(ds)
     prior = prior[(prior["from_company"] != "") & (prior["from_company"] != prior["company"])]
-    edges = (prior.drop_duplicates(["from_company", "company", "person_id"]).sort_values("name")
-             .groupby(["from_company", "company"], sort=True)
-             .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())
-    founded = tenures(ds, cohort="founder").groupby("company")["start_mid"].min()
-    return edges.assign(founded=edges["company"].map(founded).to_numpy())
+    return (prior.drop_duplicates(["from_company", "company", "person_id"]).sort_values("name")
+            .groupby(["from_company", "company"], sort=True)
+            .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())

@@ -23,9 +23,13 @@ def cohort_spells(ds: Dataset, company: str, cohort: str | None = None, as_of: d
                   exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
     """Each person's most recent spell at `company` that had (possibly) started by `as_of`."""
     excluded = check_scope(ds, company, cohort, exclude, group)
-    table = spells(ds, as_of, company, cohort, excluded, group)
-    table = table.sort_values(["person_id", "spell"]).drop_duplicates("person_id", keep="last")
+    table = latest_spells(spells(ds, as_of, company, cohort, excluded, group))
     return table.sort_values(["start_lo", "person_id"], ignore_index=True)
+
+
+def latest_spells(table: pd.DataFrame) -> pd.DataFrame:
+    """Each person's most recent spell at each company in `table` (a slice of roster.spells)."""
+    return table.sort_values(["company", "person_id", "spell"]).drop_duplicates(["company", "person_id"], keep="last")
 
 
 def _ids(frame: pd.DataFrame) -> list[str]:

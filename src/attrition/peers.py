@@ -225,7 +225,7 @@ def team_variants(ds: Dataset) -> pd.DataFrame:
     """company, variant, definition: the founding-team definitions sources disagree on, as companies.csv
     records them ("A: ...; B: ..."), after the team the dataset itself uses (cohort `founder`, variant "rule")."""
     companies = ds.frame("companies")
-    text = companies.set_index("company")["team_variants"].dropna() if "team_variants" in companies else pd.Series(dtype=str)
+    text = companies.set_index("company")["team_variants"].dropna()
     parts = text.str.split(r";\s*(?=[A-Z]: )", regex=True).explode().str.strip()
     parts = parts[parts.str.match(r"[A-Z]: ")]
     listed = pd.DataFrame({"company": parts.index, "variant": parts.str[0].to_numpy(), "definition": parts.str[3:].to_numpy()})
@@ -238,15 +238,14 @@ def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataF
     """For each lab whose founding team sources define differently: how many of each variant's members had
     left by `as_of`, with the bounds dated ranges allow (metrics.departure_bounds, the rule departed_share
     uses). A variant no source enumerates has no members and no numbers."""
-    from attrition.metrics import departure_bounds
+    from attrition.metrics import departure_bounds, latest_spells
 
     variants = team_variants(ds)
     people = ds.people[ds.people["company"].isin(variants["company"])]
     tags = people.assign(variant=people["team_variants"].fillna("").str.split(";")).explode("variant")
     members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company", "name"]].assign(variant=RULE),
                          tags.loc[tags["variant"] != "", ["person_id", "company", "name", "variant"]]], ignore_index=True)
-    latest = roster.spells(ds, as_of).sort_values(["company", "person_id", "spell"]).drop_duplicates(
-        ["company", "person_id"], keep="last")
+    latest = latest_spells(roster.spells(ds, as_of))
     joined = members.merge(latest.drop(columns=["name"], errors="ignore"), on=["company", "person_id"])
     bounds = departure_bounds(joined, as_of_timestamp(ds, as_of), ["company", "variant"])
     names = joined.sort_values("name").groupby(["company", "variant"])["name"].agg(", ".join).rename("members")
