@@ -95,6 +95,12 @@ EXPECTED = {
     "abhs-2026-03-three-in-2025": "contradicted",
     "abhs-2026-03-all-eleven-gone": "supported",
     "teslabrief-2026-01-12-attrition-50": "not_evaluated",
+    # staff, not founders: compared with the open AI Watch roster in 06 (tests/test_open_roster.py)
+    "signalfire-2025-retention-anthropic": "not_evaluated",
+    "signalfire-2025-retention-deepmind": "not_evaluated",
+    "signalfire-2025-retention-openai": "not_evaluated",
+    "signalfire-2025-openai-to-anthropic": "not_evaluated",
+    "signalfire-2025-deepmind-to-anthropic": "not_evaluated",
 }
 
 

@@ -13,12 +13,13 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from attrition import claims, figures, load, presentation  # noqa: E402
+from attrition import aiwatch, claims, figures, load, presentation  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def charts() -> dict[str, figures.Chart]:
     ds = load()
+    open_ds = aiwatch.open_roster(ds.data_dir / "aiwatch")
     table = presentation.founder_claims(ds, claims.evaluate(ds), "xai").frame
     return {
         "founder tenure": figures.founder_tenure(ds, "xai"),
@@ -39,6 +40,8 @@ def charts() -> dict[str, figures.Chart]:
         "destination incidence": figures.destination_incidence(ds),
         "flows": figures.flow_chart(ds),
         "lineage": figures.lineage_chart(ds),
+        "open roster hires": figures.open_hires_chart(open_ds),
+        "open roster retention": figures.open_retention_chart(ds, open_ds, "fortune-2025-06-03-signalfire"),
     }
 
 

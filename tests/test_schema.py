@@ -11,10 +11,10 @@ from attrition.schema import TABLES
 PACKAGE = REPO_ROOT / "src" / "attrition"
 LAYERS = {
     "ground": {"locations", "schema", "result", "text", "outputs", "synthetic"},
-    "data": {"engine", "csvfiles", "checks", "cache", "dataset", "roster_import"},
+    "data": {"engine", "csvfiles", "checks", "cache", "dataset", "roster_import", "aiwatch"},
     "core": {"core", "roster"},
     "measures": {"estimators", "rates", "metrics", "survival", "hiring", "peers", "overview", "facts", "registry",
-                 "claims", "flows"},
+                 "claims", "flows", "open_data"},
     "presentation": {"plots", "presentation", "figures", "site", "report", "build", "cli", "bench"},
 }
 ORDER = list(LAYERS)

@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     roster.add_argument("--mapping", type=Path, required=True, metavar="MAPPING.toml",
                         help="which columns hold what: a [roster] table (see the README)")
     roster.add_argument("--out", type=Path, required=True, metavar="DIR", help="the dataset folder to write")
+    aiwatch = kinds.add_parser("aiwatch", help="AI Watch's position tables (.sql files and a snapshot.toml)")
+    aiwatch.add_argument("folder", type=Path, metavar="FOLDER", help="the folder with the .sql files, e.g. data/aiwatch")
+    aiwatch.add_argument("--out", type=Path, required=True, metavar="DIR", help="the dataset folder to write")
 
     report = sub.add_parser("report", parents=[common],
                             help="execute the notebooks and render the static site")
@@ -229,9 +232,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from attrition.roster_import import import_roster
+    if args.kind == "aiwatch":
+        from attrition.aiwatch import import_aiwatch
 
-    n = import_roster(args.export, args.mapping, args.out)
+        n = import_aiwatch(args.folder, args.out)
+    else:
+        from attrition.roster_import import import_roster
+
+        n = import_roster(args.export, args.mapping, args.out)
     print(f"{args.out}: {n['people']:,} people at {n['companies']:,} companies, {n['spells']:,} spells "
           f"({n['still_there']:,} still there); check it with: attrition validate --data {args.out}")
     return EXIT_OK

@@ -230,3 +230,23 @@ def headcount(spells_table: str, calendar: str, grid: str, where: str = "", firs
            sum(coalesce(st.d_hi, 0)) OVER (PARTITION BY g.company ORDER BY g.grid_day ROWS UNBOUNDED PRECEDING) AS hi
     FROM (SELECT f.company, gr.grid_day FROM first_day AS f JOIN {grid} AS gr ON gr.grid_day >= f.first_grid) AS g
     LEFT JOIN steps AS st ON st.company = g.company AND st.grid_day = g.grid_day"""
+
+
+def moves_between(lasting_table: str) -> str:
+    """Moves from one company of a roster to another, counted per (company, to_company), as the same
+    person's spells show them: for roster data without a moves table (an open roster, an HR export).
+
+    `people` surely left and then joined the other company (on or after the earliest day they may
+    have left); `still_listed` joined the other company later while the roster has no end for their
+    first spell: a move the roster has not recorded, or two roles at once. Each person counts once
+    per company left, towards the first company joined after it.
+    """
+    return f"""
+    WITH pairs AS (
+        SELECT g.company, j.company AS to_company, g.end_lo IS NOT NULL AS surely,
+               row_number() OVER (PARTITION BY g.person_id, g.company ORDER BY j.start_lo, j.company) AS nth
+        FROM {lasting_table} AS g JOIN {lasting_table} AS j ON j.person_id = g.person_id AND j.company <> g.company
+        WHERE (g.status = 'departed' AND j.start_hi >= g.end_lo) OR (g.end_lo IS NULL AND j.start_lo > g.start_hi))
+    SELECT company, to_company, sum(CASE WHEN surely THEN 1 ELSE 0 END) AS people,
+           sum(CASE WHEN surely THEN 0 ELSE 1 END) AS still_listed
+    FROM pairs WHERE nth = 1 GROUP BY company, to_company"""

@@ -384,3 +384,43 @@ def lineage_chart(ds: Dataset) -> Chart:
     return Chart(chart_title, _alt(chart_title, "Labs placed by when their first founder joined; an arrow from a lab to "
                                                 "each lab its former staff co-founded, as thick as the number of founders."),
                  data, lambda narrow: plots.lineage_map(nodes, links, chart_title, narrow=narrow))
+
+
+# -- an open roster against published figures (06) ----------------------------------------------
+
+def open_hires_chart(open_ds: Dataset) -> Chart:
+    """People joining each lab per month in an open roster, titled with the lab it lists most hires for."""
+    from attrition import open_data
+
+    frame = open_data.hires_per_month(open_ds)
+    totals = frame.groupby("company")["hires"].sum().sort_values(ascending=False, kind="stable")
+    names = open_ds.company_names
+    chart_title = (f"The open roster lists {int(totals.sum()):,} hires at {len(totals)} labs dated to the month, "
+                   f"most of them at {names[totals.index[0]]} ({int(totals.iloc[0]):,})")
+    frame = frame.set_index("company").loc[list(totals.index)].reset_index()
+    return Chart(chart_title, _alt(chart_title, "One bar chart per lab on a shared calendar: how many people the open "
+                                                "roster lists as joining in each month."),
+                 frame[["company", "month", "hires"]],
+                 lambda narrow: plots.month_panels(frame, names, chart_title, narrow=narrow))
+
+
+def open_retention_chart(ds: Dataset, open_ds: Dataset, source_id: str) -> Chart:
+    """Each published retention figure of `source_id` beside the open roster's intervals under both
+    censoring rules, titled with how many published figures the open data can accommodate."""
+    from attrition import open_data
+
+    table = open_data.published_against_open(ds, open_ds, source_id)
+    table = table[table["measure"] == "retention"].reset_index(drop=True)
+    table["label"] = table["company"].map(open_ds.company_names)
+    low = table[["ci_lower_observed", "ci_lower_freeze"]].min(axis=1)
+    high = table[["ci_upper_observed", "ci_upper_freeze"]].max(axis=1)
+    inside = int(((table["published"] >= low) & (table["published"] <= high)).sum())
+    years = float(table["years"].iloc[0])
+    chart_title = (f"The published {years:g}-year retention lies within the open data's range for {inside} of "
+                   f"{len(table)} labs")
+    columns = ["label", "published", *(f"{c}_{r}" for r in ("observed", "freeze") for c in ("retained", "ci_lower", "ci_upper"))]
+    return Chart(chart_title, _alt(chart_title, "Per lab, two horizontal lines give the open roster's 95% interval for "
+                                                "the share still there, under two ways of counting people it lists as "
+                                                "still there; a black diamond marks the published figure."),
+                 table[columns].rename(columns={"label": "lab"}),
+                 lambda narrow: plots.retention_against_published(table, chart_title, years, narrow=narrow))

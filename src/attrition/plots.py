@@ -528,3 +528,57 @@ def lineage_map(nodes: pd.DataFrame, edges: pd.DataFrame, chart_title: str, ax: 
     ax.set_ylabel("Labs in the data")
     title(ax, chart_title, narrow)
     return ax
+
+
+def month_panels(frame: pd.DataFrame, labels: dict[str, str], chart_title: str, narrow: bool = False) -> Figure:
+    """One bar panel per company on a shared calendar: people joining each month (frame: company, month, hires)."""
+    companies = list(dict.fromkeys(frame["company"]))
+    fig, axes = plt.subplots(len(companies), 1, sharex=True, squeeze=False,
+                             figsize=(NARROW_WIDTH, 1.5 * len(companies) + 1.6) if narrow else (11, 1.4 * len(companies) + 1.4))
+    for ax, company in zip(axes[:, 0], companies):
+        rows = frame[frame["company"] == company]
+        edges = pd.concat([rows["month"], rows["month"].tail(1) + pd.offsets.MonthBegin(1)])
+        ax.stairs(rows["hires"], mdates.date2num(edges), fill=True, color=COLORS["active"])  # solid at any width
+        ax.set_ylabel(textwrap.fill(labels[company], 12), fontsize=8 if narrow else 9, rotation=0, ha="right", va="center")
+        ax.yaxis.set_major_locator(plt.MaxNLocator(3, integer=True))
+        ax.set_ylim(0, max(1, int(frame["hires"].max())) * 1.1)
+    bottom = axes[-1, 0]
+    bottom.set_xlabel("Month people joined (height: people that month)")
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=5 if narrow else 12)
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    title(axes[0, 0], chart_title, narrow)
+    fig.tight_layout()
+    return fig
+
+
+def retention_against_published(table: pd.DataFrame, chart_title: str, years: float, ax: Axes | None = None,
+                                narrow: bool = False) -> Axes:
+    """Per lab (table: label, published, and retained / ci_lower / ci_upper per censoring rule): the
+    open roster's share still there after `years`, as a 95% interval under each rule, and the published figure."""
+    ax = axes_for(ax, narrow, (10, 1.1 * len(table) + 1.8), 0.9 * len(table) + 2.8)
+    rules = (("observed", "open data, followed to last review", COLORS["active"], -0.12),
+             ("freeze", "open data, open entries taken as current", "#85c1e9", 0.12))
+    positions = range(len(table))
+    for rule, label, color, shift in rules:
+        y = [p + shift for p in positions]
+        ax.hlines(y, table[f"ci_lower_{rule}"], table[f"ci_upper_{rule}"], color=color, linewidth=3, label=label)
+        ax.plot(table[f"retained_{rule}"], y, "o", color=color, markeredgecolor="white")
+    ax.plot(table["published"], list(positions), "D", color="#222222", markersize=8, label="published (SignalFire)")
+    if narrow:  # on a phone the lab names sit above their lines, leaving the width to the scale
+        ax.set_yticks(list(positions), [""] * len(table))
+        for p, label in zip(positions, table["label"]):
+            ax.annotate(label, (0.01, p - 0.3), fontsize=9, fontweight="bold", va="bottom")
+    else:
+        ax.set_yticks(list(positions), table["label"])
+    ax.set_ylim(len(table) - 0.5, -0.6)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel(f"Still there {years:g} years after joining (95% intervals)" if narrow else
+                  f"Share still there {years:g} years after joining (lines: 95% intervals)")
+    if narrow:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), frameon=False, fontsize=8)
+    else:
+        ax.legend(loc="lower left", frameon=True, framealpha=0.9, fontsize=9)
+    title(ax, chart_title, narrow)
+    return ax

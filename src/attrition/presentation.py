@@ -439,3 +439,47 @@ def corrections_table(ds: Dataset, root: str = "") -> Table:
         "Sources": [source_links(ds, _ids(s), root) for s in log["source_ids"].fillna("")],
     })
     return Table(frame, nowrap=("Edition", "Before", "After"), name="corrections")
+
+
+# -- an open roster against published figures (06) ------------------------------------------------
+
+def open_coverage_table(open_ds: Dataset, folder) -> Table:
+    """Per lab: what the open roster holds, how much of it is usable, and how much of it was re-checked."""
+    from attrition import aiwatch
+
+    cov = aiwatch.coverage(folder)
+    frame = pd.DataFrame({"Lab": cov["organization"], "Positions": cov["positions"],
+                          "Left out (no usable date)": cov["left_out"], "People": cov["people"],
+                          "Spells (positions merged)": cov["spells"], "Still listed": cov["open_spells"],
+                          "Of those, ever reviewed": cov["open_reviewed"]})
+    return Table(frame, numeric=tuple(frame.columns[1:]), name="open-roster-coverage")
+
+
+def _ratio_text(row: pd.Series) -> str:
+    if row["there"] + row["back"] == 0:
+        return "no moves either way: the open roster cannot say"
+    if row["back"] == 0:
+        return f"{row['there']:.0f} moves there, none back: at least {row['ci_lower']:.1f} to 1 (95%)"
+    upper = "no upper limit" if row["ci_upper"] == float("inf") else f"{row['ci_upper']:.1f}"
+    return f"{row['ratio']:.1f} to 1 ({row['there']:.0f} there, {row['back']:.0f} back; 95%: {row['ci_lower']:.1f} to {upper})"
+
+
+def published_comparison_table(ds: Dataset, open_ds: Dataset, source_id: str) -> Table:
+    """Each published figure of `source_id` beside what the open roster shows, with what that rests on."""
+    from attrition import open_data
+
+    table = open_data.published_against_open(ds, open_ds, source_id)
+    pct = lambda v: f"{v:.0%}"
+    rows = []
+    for row in table.to_dict("records"):  # a handful of claims, each worded differently
+        if row["measure"] == "retention":
+            measured = (f"{pct(row['retained_observed'])} ({pct(row['ci_lower_observed'])} to "
+                        f"{pct(row['ci_upper_observed'])}) followed to last review; {pct(row['retained_freeze'])} "
+                        f"({pct(row['ci_lower_freeze'])} to {pct(row['ci_upper_freeze'])}) if still listed means still there")
+            rows.append((row["claim"], pct(row["published"]), measured, f"{int(row['people']):,} people, {int(row['left']):,} left"))
+        else:
+            listed = f"; {row['still_listed']:.0f} more joined the other lab while still listed" if row["still_listed"] else ""
+            rows.append((row["claim"], f"{row['published']:g} to 1", _ratio_text(pd.Series(row)),
+                         f"people the roster shows leaving one lab and joining the other{listed}"))
+    frame = pd.DataFrame(rows, columns=["Published claim", "Published", "Open roster (95% interval)", "Based on"])
+    return Table(frame, name="published-against-open")

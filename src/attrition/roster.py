@@ -218,6 +218,13 @@ def lasting(ds: Dataset, as_of: date | str | None = None, company: str | None = 
     return _timestamps(frame)
 
 
+def moves_between(ds: Dataset, as_of: date | str | None = None) -> pd.DataFrame:
+    """Moves from one company of the roster to another, as its spells show them (see core.moves_between)."""
+    table = lasting_table(ds, as_of_day(ds, as_of))
+    frame = ds.engine.frame(f"{core.moves_between(table)} ORDER BY company, to_company")
+    return frame.astype({"people": "int64", "still_listed": "int64"})
+
+
 def readings(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
              exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
              censoring: str = "observed") -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from attrition import checks, csvfiles
 from attrition.engine import Engine
+from attrition.locations import DEFAULT_DATA_DIR
 from attrition.outputs import OutputError, check_target, exclusive, replace_folder
 from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY, TABLES, Column, DataError, Problem, TableSpec
 
@@ -35,6 +36,9 @@ MAPPING_KEYS = {
     "reason_column": "optional: why the spell ended (resigned, retired...)",
     "cohort_column": "optional: founder, hire or executive per row (default: hire for everyone)",
     "observed_until_column": "optional: the last day each row's person was seen there (for people still there)",
+    "start_precision_column": "optional: the column giving each start date's precision (day, month or year; "
+                              "empty: the precision key)",
+    "end_precision_column": "optional: the same for each end date",
     "date_format": 'how dates are written, in strptime codes (default "%Y-%m-%d")',
     "precision": "day, month or year: a month-precise date stands for the whole month (default day)",
     "observed_until": "the export's date: people still there are followed to it; it becomes the freeze date",
@@ -42,7 +46,9 @@ MAPPING_KEYS = {
 }
 REQUIRED_KEYS = ("person_column", "start_column", "end_column", "observed_until")
 COLUMN_KEYS = ("person_column", "start_column", "end_column", "company_column", "name_column", "group_column",
-               "reason_column", "cohort_column", "observed_until_column")
+               "reason_column", "cohort_column", "observed_until_column", "start_precision_column",
+               "end_precision_column")
+PRECISION_KEYS = {"start_column": "start_precision_column", "end_column": "end_precision_column"}
 DATE_KEYS = ("start_column", "end_column", "observed_until_column")
 PRECISIONS = {"day": None, "month": "1 month", "year": "1 year"}
 """How far past its written date a value of each precision reaches: its interval ends a day before that."""
@@ -192,19 +198,21 @@ def _located(export: Path, findings: list[checks.Finding]) -> list[Problem]:
 def _typed(engine: Engine, mapping: Mapping) -> None:
     """Table `rows`: one per export row, values trimmed, missing markers as NULL, dates as day intervals."""
     col = mapping.columns
-    step = PRECISIONS[mapping.precision]
     fmt = _lit(mapping.date_format)
     parts = ["rec"]
+    cell = lambda column: f"CASE WHEN {_missing(_q(column))} THEN NULL ELSE {_q(column)} END"
     for key, column in col.items():
-        cell = _q(column)
-        value = f"CASE WHEN {_missing(cell)} THEN NULL ELSE {cell} END"
+        value = cell(column)
         parts.append(f"{value} AS {key}")
         if key in DATE_KEYS:
             day = f"CAST(try_strptime({value}, {fmt}) AS DATE)"
             lo = f"CAST(datediff('day', DATE '{EPOCH}', {day}) AS INTEGER)"
             parts.append(f"{lo} AS {key}_lo")
-            hi = lo if step is None else \
-                f"CAST(datediff('day', DATE '{EPOCH}', CAST({day} + INTERVAL '{step}' AS DATE)) - 1 AS INTEGER)"
+            reach = lambda step: f"CAST(datediff('day', DATE '{EPOCH}', CAST({day} + INTERVAL '{step}' AS DATE)) - 1 AS INTEGER)"
+            precision = f"lower(coalesce({cell(col[PRECISION_KEYS[key]])}, {_lit(mapping.precision)}))" \
+                if PRECISION_KEYS.get(key) in col else _lit(mapping.precision)
+            hi = "CASE " + " ".join(f"WHEN {precision} = '{name}' THEN {reach(step) if step else lo}"
+                                    for name, step in PRECISIONS.items()) + " END"
             parts.append(f"{hi} AS {key}_hi")
     if "company_column" not in col:
         parts.append(f"{_lit(mapping.company)} AS company_column")
@@ -230,6 +238,11 @@ def _row_problems(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str 
         parts.append(f"SELECT rec, {_lit(col['cohort_column'])}, cohort_column, 'must be one of {', '.join(COHORTS)} "
                      f"(or empty for hire)' FROM rows WHERE cohort_column IS NOT NULL AND lower(cohort_column) NOT IN "
                      f"({', '.join(map(_lit, COHORTS))})")
+    for key, precision in PRECISION_KEYS.items():
+        if precision in col:
+            parts.append(f"SELECT rec, {_lit(col[precision])}, {precision}, 'must be day, month or year (or empty for "
+                         f"the precision key, {mapping.precision})' FROM rows WHERE {precision} IS NOT NULL AND "
+                         f"lower({precision}) NOT IN ({', '.join(map(_lit, PRECISIONS))})")
     future = _lit(f"is after the export date (observed_until {mapping.observed_until}): a roster cannot record the future")
     for key in DATE_KEYS:
         if key not in col:
@@ -376,7 +389,7 @@ def _toml(text: str) -> str:
 def import_roster(export: Path, mapping_path: Path, out: Path) -> dict[str, int]:
     """Check `export` against its mapping and write the dataset folder `out`; returns what was written."""
     mapping = read_mapping(mapping_path)
-    target = check_target(out, None)
+    target = check_target(out, DEFAULT_DATA_DIR)
     for given in (export, mapping_path):
         source = given.resolve()
         if target == source.parent or target in source.parents:
