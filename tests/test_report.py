@@ -305,3 +305,18 @@ def test_committed_notebooks_carry_the_metadata_jupyterlab_writes() -> None:
         info = meta.language_info
         assert info["codemirror_mode"] == {"name": "ipython", "version": 3} and info["pygments_lexer"] == "ipython3"
         assert info["version"].rsplit(".", 1)[0] == platform.python_version().rsplit(".", 1)[0], path.name
+
+
+def test_no_one_from_the_open_roster_is_named_on_the_site_unless_the_press_named_them(site) -> None:
+    """AI Watch lists staff by name; the site shows them only in counts. Names our own curated files carry
+    (people named by the press, authors in a source's note) may appear; no name only AI Watch gives may."""
+    from attrition import aiwatch
+
+    ds = load()
+    open_ds = aiwatch.open_roster(ds.data_dir / "aiwatch")
+    curated = "\n".join(p.read_text(encoding="utf-8") for p in ds.data_dir.glob("*.csv"))
+    staff = {n for n in open_ds.people["name"] if n not in curated and len(n) > 6 and " " in n}
+    assert len(staff) > 500
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+    pages += "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.csv"))
+    assert sorted(n for n in staff if n in pages) == []
