@@ -11,7 +11,7 @@ from attrition.schema import TABLES
 PACKAGE = REPO_ROOT / "src" / "attrition"
 LAYERS = {
     "ground": {"locations", "schema", "result", "text", "outputs", "synthetic"},
-    "data": {"engine", "csvfiles", "checks", "cache", "dataset", "roster_import", "aiwatch"},
+    "data": {"engine", "spark_engine", "csvfiles", "checks", "cache", "dataset", "roster_import", "aiwatch"},
     "core": {"core", "roster"},
     "measures": {"estimators", "rates", "metrics", "survival", "hiring", "peers", "overview", "facts", "registry",
                  "claims", "flows", "open_data"},

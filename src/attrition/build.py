@@ -12,10 +12,8 @@ from pathlib import Path
 
 from attrition import roster
 from attrition.dataset import Dataset
-from attrition.outputs import exclusive, replace_folder
-
-FORMULA_START = r"^[=+\-@]"
-"""A cell starting like this is a formula to a spreadsheet (CSV injection); it gets a leading apostrophe."""
+from attrition.engine import literal
+from attrition.outputs import FORMULA_START, exclusive, replace_folder
 
 
 def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]:
@@ -34,15 +32,16 @@ def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]
 
 
 def export_sql(ds: Dataset, sql: str) -> str:
-    """The query with day numbers as dates, empty text as empty cells and formula-like text made safe."""
-    columns = ds.engine.rows(f"DESCRIBE {sql}")
+    """The query with day numbers as dates, empty text as empty cells and formula-like text made safe
+    (a spreadsheet would run a cell that starts like a formula; it gets a leading apostrophe)."""
+    formula = ", ".join(map(literal, FORMULA_START))
     parts = []
-    for name, kind, *_ in columns:
+    for name, text in ds.engine.columns(sql):
         column = f'"{name}"'
         if name in roster.DATE_COLUMNS:
             parts.append(f"DATE '1970-01-01' + {column} AS {column}")
-        elif kind == "VARCHAR":
-            parts.append(f"CASE WHEN regexp_matches({column}, '{FORMULA_START}') THEN '''' || {column} "
+        elif text:
+            parts.append(f"CASE WHEN substr({column}, 1, 1) IN ({formula}) THEN '''' || {column} "
                          f"ELSE NULLIF({column}, '') END AS {column}")
         else:
             parts.append(column)
@@ -54,6 +53,5 @@ def write_tables(ds: Dataset, out_dir: Path, as_of: date | str | None = None) ->
     queries = tidy_queries(ds, as_of)
     with exclusive(out_dir), replace_folder(out_dir) as staging:
         for name, sql in queries.items():
-            target = str(staging / name).replace("'", "''")
-            ds.engine.run(f"COPY ({export_sql(ds, sql)}) TO '{target}' (HEADER, DELIMITER ',')")
+            ds.engine.write_csv(export_sql(ds, sql), staging / name)
     return [out_dir / name for name in queries]

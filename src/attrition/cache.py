@@ -20,7 +20,7 @@ from pathlib import Path
 from attrition.engine import Engine
 from attrition.schema import TABLES
 
-FORMAT = "attrition-cache-1"
+FORMAT = "attrition-cache-2"
 """Bumped whenever the cached tables change shape, so old entries are never read."""
 CONFIG_FILE = "dataset.toml"
 
@@ -66,7 +66,7 @@ def _current_fingerprint(data_dir: Path) -> tuple[str, dict]:
     stats = {p.name: _stat(p) for p in _files(data_dir)}
     try:
         record = json.loads(_index_path(data_dir).read_text())
-        if record.get("stats") == stats:
+        if record.get("stats") == stats and record.get("format") == FORMAT:
             return record["fingerprint"], stats
     except (OSError, ValueError):
         pass
@@ -75,6 +75,11 @@ def _current_fingerprint(data_dir: Path) -> tuple[str, dict]:
 
 def entry(fp: str) -> Path:
     return root() / fp
+
+
+def table_file(fp: str, name: str) -> Path:
+    """Where the cache entry `fp` keeps table `name`, as Parquet (read by DuckDB, or by Spark)."""
+    return entry(fp) / f"{name}.parquet"
 
 
 def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
@@ -94,11 +99,10 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
         return None, {}, fp
     if meta.get("format") != FORMAT:
         return None, {}, fp
-    folder = entry(fp)
     engine = Engine()
     engine.keep_file_order(False)
     for name in meta["tables"]:
-        engine.load_parquet(name, folder / f"{name}.parquet")
+        engine.load_parquet(name, table_file(fp, name))
     return engine, meta, fp
 
 
@@ -123,6 +127,6 @@ def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]
     index = _index_path(data_dir)
     index.parent.mkdir(parents=True, exist_ok=True)
     tmp = index.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"fingerprint": fp, "stats": stats}))
+    tmp.write_text(json.dumps({"fingerprint": fp, "stats": stats, "format": FORMAT}))
     os.replace(tmp, index)
     return folder

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from attrition.engine import ENGINES
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.schema import COHORTS, READINGS, DataError
 
@@ -23,6 +24,14 @@ def load(data_dir: Path):
     from attrition.dataset import load as load_dataset
 
     return load_dataset(data_dir)
+
+
+def load_on_engine(args: argparse.Namespace):
+    """The checked dataset, its relational core on the engine `--engine` names (else dataset.toml's, else DuckDB)."""
+    from attrition.roster import on_engine
+
+    return on_engine(load(args.data), args.engine)
+
 
 EXIT_OK, EXIT_ERROR = 0, 2
 SUPPRESS = argparse.SUPPRESS
@@ -39,12 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR",
                         help="folder with the data files (default: the repository's data/)")
+    engine = argparse.ArgumentParser(add_help=False)
+    engine.add_argument("--engine", choices=ENGINES, help="where the relational core runs (default: the data's "
+                                                          "dataset.toml [engine] name, else duckdb)")
     parser = argparse.ArgumentParser(prog="attrition", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("validate", parents=[common], help="check every data file and print all problems")
 
-    build = sub.add_parser("build", parents=[common], help="write the tidy tables as CSV (and cache the data)")
+    build = sub.add_parser("build", parents=[common, engine], help="write the tidy tables as CSV (and cache the data)")
     build.add_argument("--as-of", type=_iso_date, help="as-of date (default: the dataset's freeze date)")
     build.add_argument("--out", type=Path, help="output folder (default: build/<data folder name>)")
 
@@ -71,17 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--format", choices=("text", "json"), default="text")
 
-    metric = sub.add_parser("metric", parents=[common, params, output],
+    metric = sub.add_parser("metric", parents=[common, engine, params, output],
                             help="compute one metric, as a range where dates are uncertain")
     metric.add_argument("name", help="metric name, e.g. departed_share ('attrition metric list' lists them)")
 
-    check = sub.add_parser("check", parents=[common, params, output], help="check one claim against the data")
+    check = sub.add_parser("check", parents=[common, engine, params, output], help="check one claim against the data")
     check.add_argument("name", help="metric name, e.g. departed_share")
     check.add_argument("--reported", required=True, help="the value the claim states (a number, or an ISO date)")
     check.add_argument("--reading", required=True, choices=[r for r in READINGS if r != "not_evaluated"])
     check.add_argument("--tolerance", help="allowed difference (needed for --reading about)")
 
-    claims = sub.add_parser("claims", parents=[common], help="print the claims ledger with verdicts")
+    claims = sub.add_parser("claims", parents=[common, engine], help="print the claims ledger with verdicts")
     claims.add_argument("--format", choices=("table", "csv", "json"), default="table")
     claims.add_argument("--claim", metavar="CLAIM_ID", help="only this claim")
 
@@ -131,15 +143,16 @@ def _build(args: argparse.Namespace) -> int:
 
     out = args.out if args.out is not None else Path("build") / args.data.resolve().name
     check_target(out, args.data)
-    ds = load(args.data)
+    ds = load_on_engine(args)
     for path in write_tables(ds, out, args.as_of):
         print(f"wrote {path}")
-    store_in_cache(ds, cached_tables(ds))
+    if ds.engine.dialect == "duckdb":  # on another engine the cache was kept before it read the tables
+        store_in_cache(ds, cached_tables(ds))
     return EXIT_OK
 
 
 def _params(args: argparse.Namespace) -> dict:
-    skip = {"command", "data", "format", "name", "reported", "reading", "tolerance"}
+    skip = {"command", "data", "engine", "format", "name", "reported", "reading", "tolerance"}
     return {k: v for k, v in vars(args).items() if k not in skip}
 
 
@@ -150,7 +163,7 @@ def _metric(args: argparse.Namespace) -> int:
         for m in METRICS.values():
             print(f"{m.usage()}\n    {m.summary}")
         return EXIT_OK
-    result = compute(args.name, load(args.data), **_params(args))
+    result = compute(args.name, load_on_engine(args), **_params(args))
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, sort_keys=True, default=str))
     else:
@@ -174,7 +187,7 @@ def _check(args: argparse.Namespace) -> int:
         raise MetricError("--reading about needs --tolerance")
     params = _params(args)
     as_of = params.pop("as_of", None)
-    result = check(load(args.data), args.name, params, args.reported, args.reading, tolerance, as_of)
+    result = check(load_on_engine(args), args.name, params, args.reported, args.reading, tolerance, as_of)
     if args.format == "json":
         print(json.dumps(result, indent=2, sort_keys=True, default=str))
         return EXIT_OK
@@ -192,12 +205,13 @@ def _check(args: argparse.Namespace) -> int:
 def _claims(args: argparse.Namespace) -> int:
     from attrition.claims import claim_problems, evaluate
     from attrition.outputs import formula_safe
+    from attrition.roster import on_engine
 
     ds = load(args.data)
     problems = claim_problems(ds)
     if problems:
         raise DataError(problems)
-    ledger = evaluate(ds, args.claim)
+    ledger = evaluate(on_engine(ds, args.engine), args.claim)
     if args.format == "csv":
         sys.stdout.write(formula_safe(ledger).to_csv(index=False, lineterminator="\n"))
     elif args.format == "json":
@@ -251,6 +265,7 @@ COMMANDS = {"validate": _validate, "import": _import, "build": _build, "metric":
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    from attrition.engine import EngineUnavailable
     from attrition.outputs import OutputError
     from attrition.report import NotebookError
     from attrition.result import MetricError
@@ -265,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(err.problems)} problem(s) found; nothing was written.", file=sys.stderr)
-    except (MetricError, NotebookError, OutputError) as err:
+    except (MetricError, NotebookError, OutputError, EngineUnavailable) as err:
         print(f"error: {err}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted; nothing was written.", file=sys.stderr)

@@ -120,7 +120,7 @@ def lasting(spells_table: str, cutoff: int) -> str:
                coalesce({pick('end_event')}, '') AS end_event, {pick('end_lo')} AS end_lo, {pick('end_hi')} AS end_hi,
                coalesce({pick('end_conflict')}, false) AS end_conflict, coalesce({pick('end_sources')}, '') AS end_sources,
                coalesce({pick('end_reason')}, '') AS end_reason, max(start_hi) AS last_start,
-               sum(CASE WHEN end_lo IS NOT NULL AND (end_spell IS NULL OR spell < end_spell) THEN 1 ELSE 0 END)
+               count(CASE WHEN end_lo IS NOT NULL AND (end_spell IS NULL OR spell < end_spell) THEN 1 END)
                    AS interruptions
         FROM flagged GROUP BY person_id, company),
     seen AS (

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from attrition import cache, checks, csvfiles
-from attrition.engine import Engine
+from attrition.engine import ENGINES, Engine
 from attrition.locations import DEFAULT_DATA_DIR, REPO_ROOT
 from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec
 
@@ -122,7 +122,18 @@ def read_config(data_dir: Path, problems: list[Problem]) -> tuple[dict, date | N
         problems.append(Problem(CONFIG_FILE, line, "freeze_date", str(value),
                                 f"[dataset] freeze_date must be an ISO date (YYYY-MM-DD) between {FIRST_DAY} and {LAST_DAY}"))
         return config, None
+    engine = config.get("engine", {})
+    if not isinstance(engine, dict) or engine.get("name", ENGINES[0]) not in ENGINES:
+        line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "engine" in text), None)
+        problems.append(Problem(CONFIG_FILE, line, "engine", str(engine.get("name") if isinstance(engine, dict) else engine),
+                                f'the engine must be an [engine] table with name = one of: {", ".join(ENGINES)}'))
     return config, freeze
+
+
+def configured_engine(config: dict) -> str:
+    """The engine dataset.toml's [engine] table names for the relational core (DuckDB unless it says otherwise)."""
+    engine = config.get("engine", {})
+    return engine.get("name", ENGINES[0]) if isinstance(engine, dict) else ENGINES[0]
 
 
 def _iso(value: str) -> date | None:

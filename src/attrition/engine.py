@@ -2,21 +2,30 @@
 
 The relational core (`attrition.core`) is written once, as portable SQL over integer day numbers,
 and run through this small interface, so a distributed engine can stand in for DuckDB without a
-second implementation. pandas only ever receives query results.
+second implementation: `attrition.spark_engine` has the same methods. pandas only ever receives
+query results.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # only annotations: the command line imports ENGINES before it needs pandas
+    import pandas as pd
 
 ORDERED_IDS = {
     "duckdb": "array_to_string(list_sort(list({column})), ';')",
     "spark": "array_join(array_sort(collect_list({column})), ';')",
 }
 """The one construct the engines spell differently: a sorted, ';'-joined list of ids."""
+ENGINES = tuple(ORDERED_IDS)
+"""Where the relational core can run: DuckDB, in this process (the default), or Apache Spark."""
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine a command asks for cannot start here; the message says what is missing."""
 
 
 class Engine:
@@ -30,6 +39,7 @@ class Engine:
         threads = os.environ.get("ATTRITION_THREADS")
         config = {"preserve_insertion_order": True, **({"threads": int(threads)} if threads else {})}
         self.con = duckdb.connect(":memory:", config=config)
+        self._labels: set[str] = set()
         try:
             self.con.execute("SET enable_progress_bar = false")  # never draw on a command's output
         except duckdb.Error:  # in Jupyter DuckDB wants ipywidgets to change it; it draws nothing there anyway
@@ -72,10 +82,27 @@ class Engine:
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{source}')")
         return name
 
+    def columns(self, sql: str) -> list[tuple[str, bool]]:
+        """A query's result columns: each name, and whether it holds text."""
+        return [(name, kind == "VARCHAR") for name, kind, *_ in self.rows(f"DESCRIBE {sql}")]
+
+    def write_csv(self, sql: str, path: Path) -> None:
+        """Write a query's result as one CSV file with a header (missing values as empty cells)."""
+        target = str(path).replace("'", "''")
+        self.con.execute(f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')")
+
     def write_parquet(self, name: str, path: Path) -> None:
         """Write a table to Parquet (zstd), in the table's own row order."""
         target = str(path).replace("'", "''")
         self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+
+    def label(self, column: str, values: list[str]) -> str:
+        """A select expression for a text column that reaches pandas as a Categorical of `values` (an ENUM,
+        made once per column): a million rows carry codes, not strings."""
+        if column not in self._labels:
+            self.run(f"CREATE TYPE {column}_label AS ENUM ({', '.join(literal(v) for v in values)})")
+            self._labels.add(column)
+        return f'CAST("{column}" AS {column}_label) AS "{column}"'
 
     def ordered_ids(self, column: str) -> str:
         return ORDERED_IDS[self.dialect].format(column=column)
@@ -83,3 +110,9 @@ class Engine:
     def has_table(self, name: str) -> bool:
         return bool(self.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0][0]
                     or self.rows("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name])[0][0])
+
+
+def literal(value: str) -> str:
+    """An id or fixed text as an SQL string literal. DuckDB reads a doubled quote as one quote and Spark
+    does not, so text from users goes into queries as a parameter, never through here."""
+    return "'" + value.replace("'", "''") + "'"

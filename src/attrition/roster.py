@@ -9,15 +9,17 @@ dataset's freeze date, so nothing depends on the day the code runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from attrition import core
-from attrition.dataset import Dataset, days_to_timestamps
+from attrition import cache, core
+from attrition.dataset import Dataset, configured_engine, days_to_timestamps, store_in_cache
+from attrition.engine import literal
 from attrition.result import MetricError
-from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY
+from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY, TABLES
 
 EPOCH = pd.Timestamp("1970-01-01")
 EVENT_KEY = ["person_id", "company", "spell", "event"]
@@ -72,16 +74,12 @@ def events_table(ds: Dataset) -> str:
     return _derived(ds, "events", core.events(ds.engine.ordered_ids("source_id")))
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
     events_table(ds)
     if cutoff == as_of_day(ds, None):
         return _derived(ds, f"spells_{cutoff + 100_000}", core.spells(cutoff))
-    source = "events" if company is None else f"(SELECT * FROM events WHERE company = {_literal(company)})"
+    source = "events" if company is None else f"(SELECT * FROM events WHERE company = {literal(company)})"
     return f"({core.spells(cutoff, source)}) AS spells"
 
 
@@ -107,7 +105,7 @@ def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable
     wanted = sorted(set(exclude))
     if not wanted:
         return wanted
-    known = {p for (p,) in ds.engine.rows("SELECT person_id FROM people WHERE company = ? AND list_contains(?, person_id)",
+    known = {p for (p,) in ds.engine.rows("SELECT person_id FROM people WHERE company = ? AND array_contains(?, person_id)",
                                           [company, wanted])}
     unknown = [p for p in wanted if p not in known]
     if unknown:
@@ -129,11 +127,11 @@ def _where(company: str | None = None, cohort: str | None = None, exclude: Itera
         clauses.append("cohort = ?")
         params.append(cohort)
     if cohorts is not None:
-        clauses.append("list_contains(?, cohort)")
+        clauses.append("array_contains(?, cohort)")
         params.append(list(cohorts))
     excluded = list(exclude)
     if excluded:
-        clauses.append("NOT list_contains(?, person_id)")
+        clauses.append("NOT array_contains(?, person_id)")
         params.append(excluded)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -256,26 +254,26 @@ def life_table(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...]
     columns = ", ".join(f'"{c}"' for c in by)
     sql = core.life_table(core.readings(lasting_table(ds, cutoff, company), cutoff, columns, where,
                                         None if origin is None else day_number(origin), censoring=censoring), columns)
-    labels = ", ".join(_categorical(ds, column) for column in by)
-    frame = ds.engine.frame(f"SELECT {labels}, {_categorical(ds, 'reading')}, days_2, CAST(events AS BIGINT) AS events, "
+    labels = {column: _labels(ds, column) for column in (*by, "reading")}
+    columns_out = ", ".join(ds.engine.label(column, values) if values else f'"{column}"' for column, values in labels.items())
+    frame = ds.engine.frame(f"SELECT {columns_out}, days_2, CAST(events AS BIGINT) AS events, "
                             f"CAST(censored AS BIGINT) AS censored FROM ({sql}) AS life ORDER BY {columns}, reading, days_2",
                             params * 3)
+    frame = frame.astype({column: pd.CategoricalDtype(values, ordered=True) for column, values in labels.items() if values})
     frame["days"] = frame.pop("days_2") / 2
     return frame
 
 
-def _categorical(ds: Dataset, column: str) -> str:
-    """A label column cast to an ENUM, which reaches pandas as a Categorical: codes, not a million strings."""
+def _labels(ds: Dataset, column: str) -> list[str]:
+    """The values of a label column (company, cohort, group, reading) in sort order, so that it reaches pandas
+    as a Categorical: codes, not a million strings. Empty for any other column."""
     if column == "reading":
-        values = "(" + ", ".join(f"'{r}'" for r in sorted(core.READINGS)) + ")"
-    elif column in ("company", "cohort", "group"):
-        values = f'(SELECT DISTINCT "{column}" FROM people ORDER BY 1)'
-    else:
-        return f'"{column}"'
-    if ("type", column) not in ds.derived:
-        ds.engine.run(f"CREATE TYPE {column}_label AS ENUM {values}")
-        ds.derived[("type", column)] = f"{column}_label"
-    return f'CAST("{column}" AS {column}_label) AS "{column}"'
+        return sorted(core.READINGS)
+    if column not in ("company", "cohort", "group"):
+        return []
+    if ("labels", column) not in ds.derived:
+        ds.derived[("labels", column)] = [v for (v,) in ds.engine.rows(f'SELECT DISTINCT "{column}" FROM people ORDER BY 1')]
+    return ds.derived[("labels", column)]
 
 
 def interval_bounds(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...] = ("company",),
@@ -349,6 +347,25 @@ def cached_tables(ds: Dataset) -> list[str]:
     cutoff = as_of_day(ds, None)
     milestones(ds)
     return [events_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff), "milestones_resolved"]
+
+
+def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
+    """The dataset with its relational core run by engine `name` (default: dataset.toml's [engine], else DuckDB).
+
+    DuckDB has read and checked the files either way. For Spark, the checked tables are first kept in
+    the cache as `attrition build` keeps them; Spark then reads the canonical tables from that Parquet
+    and computes every derived table itself, so nothing DuckDB derived reaches its results.
+    """
+    name = name or configured_engine(ds.config)
+    if name == ds.engine.dialect:
+        return ds
+    from attrition.spark_engine import SparkEngine
+
+    engine = SparkEngine()
+    store_in_cache(ds, cached_tables(ds))
+    for table in TABLES:
+        engine.load_parquet(table, cache.table_file(ds.fingerprint, table))
+    return replace(ds, engine=engine, derived={})
 
 
 def conflicted_events(ds: Dataset) -> int:

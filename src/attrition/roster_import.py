@@ -323,8 +323,7 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
     start, end = _lit(col["start_column"]), _lit(col["end_column"])
 
     def copy(file: str, sql: str) -> None:
-        target = str(staging / file).replace("'", "''")
-        engine.run(f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')")
+        engine.write_csv(sql, staging / file)
 
     def day(column: str) -> str:
         return f"strftime(DATE '{EPOCH}' + {column}, '%Y-%m-%d')"

@@ -302,8 +302,7 @@ class Site:
                  "milestones.csv": "company milestones, sources resolved"}
         files = []
         for name, sql in tidy_queries(self.ds).items():
-            target = str(folder / name).replace("'", "''")
-            self.ds.engine.run(f"COPY ({export_sql(self.ds, sql)}) TO '{target}' (HEADER, DELIMITER ',')")
+            self.ds.engine.write_csv(export_sql(self.ds, sql), folder / name)
             files.append({"name": name, "about": about.get(name, "")})
         if len(self.ds.claims):
             formula_safe(self.ledger).to_csv(folder / "ledger.csv", index=False, lineterminator="\n")
