@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,19 @@ def test_a_row_with_too_many_fields_is_located(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         load(write_dataset(tmp_path / "data", people_csv=people))
     _problem_matching(caught.value.problems, "people.csv", 8, None, None, "row has 8 fields but the header has 7")
+
+
+@pytest.mark.parametrize("missing", ["java", "pyspark"])
+def test_spark_that_cannot_start_is_one_line_and_exit_2(data_dir: Path, monkeypatch, capsys, missing: str) -> None:
+    from attrition import spark_engine
+
+    monkeypatch.setattr(spark_engine, "_context", spark_engine._context.__wrapped__)  # not the process's started one
+    if missing == "java":
+        monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
+        monkeypatch.delenv("JAVA_HOME", raising=False)
+    else:
+        monkeypatch.setattr(spark_engine.shutil, "which", lambda name: f"/usr/bin/{name}")
+        monkeypatch.setitem(sys.modules, "pyspark", None)
+    assert main(["metric", "departed_share", "--company", "acme", "--data", str(data_dir), "--engine", "spark"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the Spark engine needs ") and missing in err and err.count("\n") == 1

@@ -67,6 +67,9 @@ CASES = {
     "malformed dataset.toml": (
         {"dataset_toml": '[dataset\nfreeze_date = "2025-12-31"\n'},
         ("dataset.toml", 1, None, None, "not valid TOML")),
+    "an engine that does not exist": (
+        {"dataset_toml": '[dataset]\nfreeze_date = "2025-12-31"\n[engine]\nname = "oracle"\n'},
+        ("dataset.toml", 3, "engine", "oracle", "name = one of: duckdb, spark")),
     "dataset.toml without a [dataset] table": (
         {"dataset_toml": 'dataset = "2025-12-31"\n'},
         ("dataset.toml", None, "dataset", None, "needs a [dataset] table")),

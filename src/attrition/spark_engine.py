@@ -41,11 +41,13 @@ def _context():
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise EngineUnavailable("the Spark engine needs Java 17 or later: no `java` on PATH and JAVA_HOME is not set")
     try:
+        import pyarrow  # noqa: F401  (results come back as Arrow columns)
         from pyspark import SparkConf, SparkContext
         from pyspark.java_gateway import launch_gateway
         from pyspark.sql import SparkSession
     except ImportError:
-        raise EngineUnavailable("the Spark engine needs pyspark: run `make setup` (or pip install pyspark)") from None
+        raise EngineUnavailable("the Spark engine needs pyspark and pyarrow: run `make setup` "
+                                "(or pip install pyspark pyarrow)") from None
     active = SparkSession.getActiveSession()
     if active is not None:  # a notebook on a cluster, or spark-submit: use its Spark as it is
         return active

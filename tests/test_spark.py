@@ -1,0 +1,144 @@
+"""Spark runs the relational core to exactly DuckDB's results: tables, life tables, metrics, the ledger, files.
+
+Spark runs in local mode (two cores), once for the whole module; each dataset gets its own Spark
+session. Skipped, with the reason, where Java or pyspark is missing; `.ci/run` installs Java.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed (make setup installs it): Spark is not tested")
+pytest.importorskip("pyarrow", reason="pyarrow is not installed (make setup installs it): Spark is not tested")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("no Java runtime (.ci/run installs one): Spark is not tested", allow_module_level=True)
+
+import pandas as pd  # noqa: E402
+
+from attrition import roster  # noqa: E402
+from attrition.claims import evaluate  # noqa: E402
+from attrition.cli import main  # noqa: E402
+from attrition.dataset import load  # noqa: E402
+from attrition.locations import DEFAULT_DATA_DIR  # noqa: E402
+from attrition.registry import compute  # noqa: E402
+from attrition.synthetic import write_synthetic  # noqa: E402
+from conftest import write_dataset  # noqa: E402
+
+SPELLS = 1_000_000
+
+
+def _both(data_dir: Path) -> tuple:
+    duck = load(data_dir)
+    return duck, roster.on_engine(duck, "spark")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple:
+    return _both(DEFAULT_DATA_DIR)
+
+
+@pytest.fixture(scope="module")
+def million(tmp_path_factory) -> tuple:
+    """A synthetic roster of a million spells at 20 companies, days and months mixed (attrition.synthetic)."""
+    folder = write_synthetic(tmp_path_factory.mktemp("million") / "data", 995_000, 20, "mixed", seed=15)
+    return _both(folder)
+
+
+def _same(duck, spark, table) -> None:
+    pd.testing.assert_frame_equal(table(duck), table(spark), check_exact=True)
+
+
+LIFE_TABLES = {
+    "by company": dict(by=("company",)),
+    "by company and cohort": dict(by=("company", "cohort")),
+    "by company and group": dict(by=("company", "group")),
+    "followed to the as-of day": dict(by=("company",), censoring="freeze"),
+    "one cohort but one person, earlier day": dict(company="xai", cohort="founder", exclude=["elon-musk"],
+                                                   as_of="2026-02-11"),
+    "from a founding day": dict(company="xai", cohort="founder", origin="2023-07-12"),
+}
+
+
+@pytest.mark.parametrize("params", LIFE_TABLES.values(), ids=LIFE_TABLES)
+def test_life_tables_are_identical_on_the_shipped_data(shipped, params) -> None:
+    _same(*shipped, lambda ds: roster.life_table(ds, **params))
+
+
+def test_every_table_of_the_core_is_identical_on_the_shipped_data(shipped) -> None:
+    tables = [roster.events, roster.conflicts, roster.milestones, roster.spells, roster.lasting, roster.readings,
+              lambda ds: roster.spells(ds, "2024-06-30", company="openai"),
+              lambda ds: roster.lasting(ds, "2024-06-30", company="openai"),
+              lambda ds: roster.interval_bounds(ds, by=("company", "cohort")),
+              lambda ds: roster.headcount_table(ds),
+              lambda ds: roster.headcount_table(ds, freq="YS", start="2016-01-01", company="openai")]
+    for table in tables:
+        _same(*shipped, table)
+
+
+METRICS = [  # the ledger below checks the others (departed_share, departure_rank, headcount...) at many days
+    ("median_tenure", dict(company="xai", cohort="founder")),
+    ("share_departed_by_tenure", dict(company="openai", cohort="founder", days="1000")),
+    ("compare_labs", dict(cohort="founder", at_years="1,2,3")),
+    ("hires_between", dict(company="xai", start="2024-02-01", end="2024-03-31")),
+    ("days_per_hire", dict(company="xai", start="2024-02-01", end="2024-03-31")),
+    ("destinations", dict(company="openai", cohort="founder")),
+    ("flow_matrix", dict(cohort="founder")),
+]
+
+
+def test_every_metric_is_identical_on_the_shipped_data(shipped) -> None:
+    duck, spark = shipped
+    for name, params in METRICS:
+        assert compute(name, spark, **params).to_dict() == compute(name, duck, **params).to_dict(), name
+
+
+def test_the_claims_ledger_is_identical_on_the_shipped_data(shipped) -> None:
+    """82 claims at 41 as-of days: departed_share, departed_count, remaining_count, headcount, departures_between,
+    departure_rank, days_per_hire, hiring_rate_ratio, days_before_milestone and the facts, on days before the freeze."""
+    _same(*shipped, evaluate)
+
+
+def test_the_command_line_prints_the_same_and_builds_the_same_files(tmp_path, capsys) -> None:
+    args = ["metric", "departed_share", "--company", "xai", "--cohort", "founder", "--as-of", "2026-02-11",
+            "--format", "json"]
+    assert main(args) == 0
+    duck = capsys.readouterr().out
+    assert main([*args, "--engine", "spark"]) == 0
+    assert capsys.readouterr().out == duck
+    assert main(["build", "--out", str(tmp_path / "duckdb")]) == 0
+    assert main(["build", "--out", str(tmp_path / "spark"), "--engine", "spark"]) == 0
+    files = sorted(p.name for p in (tmp_path / "duckdb").glob("*.csv"))
+    assert files and sorted(p.name for p in (tmp_path / "spark").glob("*.csv")) == files
+    assert filecmp.cmpfiles(tmp_path / "duckdb", tmp_path / "spark", files, shallow=False)[0] == files
+
+
+def test_dataset_toml_can_choose_spark(tmp_path) -> None:
+    folder = write_dataset(tmp_path / "data", dataset_toml='[dataset]\nfreeze_date = "2025-12-31"\n\n'
+                                                         '[engine]\nname = "spark"\n')
+    ds = roster.on_engine(load(folder))
+    assert ds.engine.dialect == "spark"
+    assert roster.spells(ds)["person_id"].tolist() == roster.spells(load(folder))["person_id"].tolist()
+
+
+def test_a_million_spells_give_identical_life_tables(million) -> None:
+    duck, spark = million
+    assert duck.engine.rows(f"SELECT count(*) FROM {roster.spells_table(duck, roster.as_of_day(duck, None))}")[0][0] \
+        >= SPELLS
+    for by in (("company",), ("company", "cohort")):
+        _same(duck, spark, lambda ds: roster.life_table(ds, by=by))
+    _same(duck, spark, lambda ds: roster.interval_bounds(ds, by=("company",)))
+
+
+def test_a_million_spells_give_identical_metrics(million) -> None:
+    duck, spark = million
+    for name, params in [("departed_share", dict(company="co-0001", cohort="hire")),
+                         ("median_tenure", dict(company="co-0002")),
+                         ("hires_between", dict(company="co-0003", start="2020-01-01", end="2020-12-31")),
+                         ("days_per_hire", dict(company="co-0003", start="2020-01-01", end="2020-12-31")),
+                         ("compare_labs", dict(cohort="founder"))]:
+        assert compute(name, spark, **params).to_dict() == compute(name, duck, **params).to_dict(), name
