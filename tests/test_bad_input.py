@@ -157,7 +157,7 @@ def test_a_row_with_too_many_fields_is_located(tmp_path: Path) -> None:
 def test_spark_that_cannot_start_is_one_line_and_exit_2(data_dir: Path, monkeypatch, capsys, missing: str) -> None:
     from attrition import spark_engine
 
-    monkeypatch.setattr(spark_engine, "_context", spark_engine._context.__wrapped__)  # not the process's started one
+    monkeypatch.setattr(spark_engine, "shared_session", spark_engine.shared_session.__wrapped__)  # never a started one
     if missing == "java":
         monkeypatch.setattr(spark_engine.shutil, "which", lambda name: None)
         monkeypatch.delenv("JAVA_HOME", raising=False)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (make setup installs it): Spark is not tested")
-pytest.importorskip("pyarrow", reason="pyarrow is not installed (make setup installs it): Spark is not tested")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime (.ci/run installs one): Spark is not tested", allow_module_level=True)
 

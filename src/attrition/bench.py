@@ -4,7 +4,10 @@ Every measurement runs in a fresh process (`python -m attrition.bench --task ...
 its time after start-up (interpreter and libraries imported) and the driver adds the whole wall
 time and the peak memory (max RSS) of that process. References are timed in the same run on the
 same data: a DuckDB GROUP BY and a numpy bincount that build the same life table, so the ratios
-say what the tool's own layers cost. This is a benchmark, not a test: it prints, it does not assert.
+say what the tool's own layers cost. The Spark columns time the same commands with `--engine spark`
+(local mode, two cores): the whole wall time, and the time after Spark has started; they stay empty
+where a command does not run the relational core, or where Java or pyspark is missing. This is a
+benchmark, not a test: it prints, it does not assert.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ METRICS = (
     "--baseline-end 2020-12-31",
     "compare_labs --cohort founder",
 )
+SPARK_METRICS = ("departed_share", "median_tenure", "hires_between", "compare_labs")
+"""The metrics also timed on Spark: a slice of spells, a life table, hires in a window, life tables of every company."""
 SHIPPED = ("validate", "build", "metric departed_share --company xai --cohort founder",
            "metric median_tenure --company xai --cohort founder", "metric compare_labs --cohort founder",
            "claims", "check departed_share --company xai --cohort founder --as-of 2026-02-11 --reported 0.5 "
@@ -49,6 +54,10 @@ def _task_cli(args: list[str]) -> float:
 
     from attrition.cli import main
 
+    if "spark" in args:  # start-up includes starting Spark
+        from attrition.spark_engine import shared_session
+
+        shared_session()
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(args)
@@ -61,15 +70,20 @@ def _lasting_view(con, folder: Path) -> None:
     con.execute(f"CREATE VIEW lasting AS SELECT * FROM read_parquet('{folder / 'lasting.parquet'}')")
 
 
-def _task_km_tool(folder: Path, cutoff: int) -> float:
+def _task_km_tool(folder: Path, cutoff: int, engine_name: str = "duckdb") -> float:
     """The tool's path for one curve: core SQL life table (midpoint reading) over Parquet, then Kaplan-Meier."""
     from attrition import core, estimators
     from attrition.engine import Engine
 
+    if engine_name == "spark":  # start-up includes starting Spark
+        from attrition.spark_engine import SparkEngine, shared_session
+
+        shared_session()
     started = time.perf_counter()
-    engine = Engine()
-    _lasting_view(engine.con, folder)
-    sql = core.life_table(core.readings("lasting", cutoff, "'all' AS scope", only=("midpoint",)), "scope")
+    engine = SparkEngine() if engine_name == "spark" else Engine()
+    engine.load_parquet("lasting", folder / "lasting.parquet")
+    sql = core.life_table(core.readings("lasting", cutoff, "'all' AS scope", only=("midpoint",), censoring="freeze"),
+                          "scope")
     life = engine.frame(f"SELECT days_2, CAST(events AS BIGINT) AS events, CAST(censored AS BIGINT) AS censored "
                         f"FROM ({sql}) AS life")
     life["days"] = life.pop("days_2") / 2
@@ -143,9 +157,10 @@ def _run_task(spec: dict) -> None:
         elapsed = _task_cli(spec["args"])
     elif kind == "turnbull":
         elapsed = _task_turnbull(Path(spec["data"]))
+    elif kind == "km_tool":
+        elapsed = _task_km_tool(Path(spec["folder"]), spec["cutoff"], spec.get("engine", "duckdb"))
     else:
-        elapsed = {"km_tool": _task_km_tool, "km_duckdb": _task_km_duckdb, "km_numpy": _task_km_numpy}[kind](
-            Path(spec["folder"]), spec["cutoff"])
+        elapsed = {"km_duckdb": _task_km_duckdb, "km_numpy": _task_km_numpy}[kind](Path(spec["folder"]), spec["cutoff"])
     print(json.dumps({"inside": elapsed, "value": value}))
 
 
@@ -167,12 +182,22 @@ def _popen_peak(spec: dict, env: dict) -> dict:
     return {"wall": wall, "inside": report["inside"], "value": report["value"], "peak_mib": usage.ru_maxrss / 1024}
 
 
-def _row(size: str, what: str, m: dict, target: str = "") -> str:
-    return f"| {size} | {what} | {m['wall']:.2f} | {m['inside']:.2f} | {m['peak_mib']:,.0f} | {target} |"
+def _row(size: str, what: str, m: dict, target: str = "", spark: dict | None = None) -> str:
+    on_spark = f"{spark['wall']:.2f} | {spark['inside']:.2f}" if spark else " | "
+    return f"| {size} | {what} | {m['wall']:.2f} | {m['inside']:.2f} | {m['peak_mib']:,.0f} | {on_spark} | {target} |"
+
+
+def _spark_runs() -> bool:
+    """Whether this machine can time Spark: pyspark installed, and a Java runtime."""
+    import importlib.util
+    import shutil
+
+    return importlib.util.find_spec("pyspark") is not None and bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
 
 
 def _lasting_parquet(folder: Path, n_spells: int) -> int:
-    """A Parquet table of first lasting departures with n_spells rows (day and month precision), and its cutoff."""
+    """A Parquet table of first lasting departures with n_spells rows (day and month precision; every company
+    still observed, everyone followed to the cutoff, as the references read it), and its cutoff."""
     import duckdb
 
     cutoff = 20_779  # 2026-11-22
@@ -183,7 +208,8 @@ def _lasting_parquet(folder: Path, n_spells: int) -> int:
                      start_lo + CASE WHEN i % 2 = 0 THEN 0 ELSE 29 END AS start_hi,
                      CASE WHEN i % 5 < 3 THEN least(start_lo + 90 + (hash(i) % 2500), {cutoff}) END AS end_lo,
                      CASE WHEN i % 5 < 3 THEN least(start_lo + 90 + (hash(i) % 2500)
-                          + CASE WHEN i % 3 = 0 THEN 30 ELSE 0 END, {cutoff}) END AS end_hi
+                          + CASE WHEN i % 3 = 0 THEN 30 ELSE 0 END, {cutoff}) END AS end_hi,
+                     CAST(NULL AS INTEGER) AS company_end
               FROM (SELECT i, 14610 + CAST(hash(i * 7) % 6000 AS INTEGER) AS start_lo FROM range({n_spells}) t(i)))
         TO '{folder / 'lasting.parquet'}' (FORMAT parquet)""")
     return cutoff
@@ -198,20 +224,24 @@ def _first_leaver(data: Path) -> str:
         "WHERE company = 'co-0001' AND event = 'leave' AND spell = '1'").fetchone()[0]
 
 
-def drive(work: Path, sizes: tuple = SIZES) -> None:
+def drive(work: Path, sizes: tuple = SIZES, spark: bool = True) -> None:
     """Generate the rosters, run every measurement and print one Markdown table (the driver itself stays small)."""
     env = {**os.environ, "ATTRITION_CACHE": str(work / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}
+    spark = spark and _spark_runs()
+    on_spark = (lambda args: _popen_peak({"kind": "cli", "args": [*args, "--engine", "spark"]}, env)) if spark \
+        else (lambda args: None)
     print(f"machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} "
-          f"GiB; python {sys.version.split()[0]}", flush=True)
-    print("| size | command | wall s | after start-up s | peak MiB | target |")
-    print("|---|---|---|---|---|---|", flush=True)
+          f"GiB; python {sys.version.split()[0]}; Spark {'local[2]' if spark else 'not timed'}", flush=True)
+    print("| size | command | wall s | after start-up s | peak MiB | Spark wall s | Spark after start-up s | target |")
+    print("|---|---|---|---|---|---|---|---|", flush=True)
     data_dir = Path(__file__).resolve().parents[2] / "data"
     for command in SHIPPED:
         args = command.split() + ["--data", str(data_dir)] + (["--out", str(work / "out-shipped")] if command == "build" else [])
         target = "<= 1.0 s wall" if command.split()[0] in ("validate", "build", "claims", "check") or "departed" in command \
             else "<= 2 s wall (fits)"
-        print(_row("shipped data", f"`attrition {command}`", _popen_peak({"kind": "cli", "args": args}, env), target),
-              flush=True)
+        timed = on_spark(args) if command.split()[0] == "metric" else None
+        print(_row("shipped data", f"`attrition {command}`", _popen_peak({"kind": "cli", "args": args}, env), target,
+                   timed), flush=True)
     for n, k, precision in sizes:
         data = work / f"n{n}-k{k}-{precision}"
         _popen_peak({"kind": "generate", "folder": str(data), "n": n, "k": k, "precision": precision}, env)
@@ -227,8 +257,9 @@ def drive(work: Path, sizes: tuple = SIZES) -> None:
                 continue
             target = ("<= 3 s" if "compare_labs" in metric and k == 1_000 else "<= 1 s after start-up") if big else ""
             args = ["metric", *metric.split(), "--data", str(data)]
+            timed = on_spark(args) if metric.split()[0] in SPARK_METRICS and precision == "mixed" else None
             print(_row(size, f"`metric {metric.split()[0]}` (cache)", _popen_peak({"kind": "cli", "args": args}, env),
-                       target), flush=True)
+                       target, timed), flush=True)
         if precision == "month" and big:
             print(_row(size, "interval-censored fit over all 1,000,000 people (cache)",
                        _popen_peak({"kind": "turnbull", "data": str(data)}, env), "<= 10 s"), flush=True)
@@ -243,10 +274,12 @@ def drive(work: Path, sizes: tuple = SIZES) -> None:
     folder.mkdir(exist_ok=True)
     cutoff = int(_popen_peak({"kind": "lasting", "folder": str(folder), "n": 10_000_000}, env)["inside"])
     tool = _popen_peak({"kind": "km_tool", "folder": str(folder), "cutoff": cutoff}, env)
+    on_spark_km = _popen_peak({"kind": "km_tool", "folder": str(folder), "cutoff": cutoff, "engine": "spark"}, env) \
+        if spark else None
     duck = _popen_peak({"kind": "km_duckdb", "folder": str(folder), "cutoff": cutoff}, env)
     numpy = _popen_peak({"kind": "km_numpy", "folder": str(folder), "cutoff": cutoff}, env)
     size = "10,000,000 spells (Parquet)"
-    print(_row(size, "one Kaplan-Meier curve over every spell (tool)", tool, "<= 3 s, <= 3x DuckDB"))
+    print(_row(size, "one Kaplan-Meier curve over every spell (tool)", tool, "<= 3 s, <= 3x DuckDB", on_spark_km))
     print(_row(size, f"reference: DuckDB GROUP BY life table (tool / DuckDB = {tool['inside'] / duck['inside']:.1f}x)",
                duck))
     print(_row(size, f"reference: numpy bincount life table (tool / numpy = {tool['inside'] / numpy['inside']:.1f}x)",
@@ -258,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--task", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help="folder for the generated rosters (default: a temporary folder)")
     parser.add_argument("--quick", action="store_true", help="only the sizes up to 100,000 people")
+    parser.add_argument("--no-spark", action="store_true", help="leave the Spark columns empty (faster)")
     args = parser.parse_args(argv)
     if args.task:
         _run_task(json.loads(args.task))
@@ -265,10 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = tuple(s for s in SIZES if s[0] <= 100_000) if args.quick else SIZES
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)
-        drive(args.work, sizes)
+        drive(args.work, sizes, not args.no_spark)
     else:
         with tempfile.TemporaryDirectory(prefix="attrition-bench-") as work:
-            drive(Path(work), sizes)
+            drive(Path(work), sizes, not args.no_spark)
     return 0
 
 

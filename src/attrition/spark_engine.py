@@ -14,10 +14,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from attrition.engine import ORDERED_IDS, EngineUnavailable
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 MASTER = "local[2]"
 """Where Spark runs unless $ATTRITION_SPARK_MASTER names a cluster: two local cores."""
@@ -29,25 +33,25 @@ SETTINGS = {
     "spark.sql.ansi.enabled": "true",  # SQL-standard semantics, as DuckDB: errors on overflow, not wrapped values
     "spark.sql.ansi.doubleQuotedIdentifiers": "true",  # "group" is a column, as in DuckDB, not a string
     "spark.sql.parser.escapedStringLiterals": "true",  # a backslash in a string literal is a backslash, as in DuckDB
-    "spark.sql.execution.arrow.pyspark.enabled": "true",  # results reach pandas as Arrow columns, not row by row
+    # Results come back row by row: pyarrow would be faster for big ones, but pandas imports it whenever it is
+    # installed, which would slow every command's start-up, on DuckDB too.
+    "spark.sql.execution.arrow.pyspark.enabled": "false",
     "spark.driver.memory": "2g",
 }
 
 
 @functools.cache
-def _context():
+def shared_session() -> SparkSession:
     """The process's one Spark session, started on first use with the JVM's own output kept in a temporary
     file (read back only if Spark fails to start), so a command prints only its result."""
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise EngineUnavailable("the Spark engine needs Java 17 or later: no `java` on PATH and JAVA_HOME is not set")
     try:
-        import pyarrow  # noqa: F401  (results come back as Arrow columns)
         from pyspark import SparkConf, SparkContext
         from pyspark.java_gateway import launch_gateway
         from pyspark.sql import SparkSession
     except ImportError:
-        raise EngineUnavailable("the Spark engine needs pyspark and pyarrow: run `make setup` "
-                                "(or pip install pyspark pyarrow)") from None
+        raise EngineUnavailable("the Spark engine needs pyspark: run `make setup` (or pip install pyspark)") from None
     active = SparkSession.getActiveSession()
     if active is not None:  # a notebook on a cluster, or spark-submit: use its Spark as it is
         return active
@@ -71,7 +75,7 @@ class SparkEngine:
     dialect = "spark"
 
     def __init__(self) -> None:
-        self.spark = _context().newSession()  # its own views: two datasets never see each other's tables
+        self.spark = shared_session().newSession()  # its own views: two datasets never see each other's tables
         for key, value in SETTINGS.items():
             if key.startswith("spark.sql."):
                 self.spark.conf.set(key, value)
