@@ -2,7 +2,8 @@
 
 The raw files are only ever read. Loading either returns a complete, checked `Dataset` or raises
 `DataError` listing all problems found, so no later step works on half-checked data. The tables
-live in the dataset's engine (DuckDB); pandas views of them are made on first use.
+live in the dataset's engine (DuckDB, which reads and checks them; `attrition.roster.on_engine` can
+hand them to Spark); pandas views of them are made on first use.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Dataset:
 
     data_dir: Path
     freeze_date: date
-    engine: Engine
+    engine: Engine  # or an attrition.spark_engine.SparkEngine, which has the same methods
     config: dict
     fingerprint: str
     derived: dict = field(default_factory=dict, repr=False)
