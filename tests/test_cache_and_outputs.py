@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-from attrition import DataError, csvfiles, load
+from attrition import DataError, cache, claims, csvfiles, load
 from attrition.cli import main
+from attrition.locations import DEFAULT_DATA_DIR
 from attrition.outputs import exclusive
 from conftest import FILES, write_dataset
 
@@ -96,3 +99,46 @@ def test_header_only_tables_are_valid(tmp_path, capsys) -> None:
     for command in (["validate"], ["build", "--out", str(tmp_path / "out")], ["claims"],
                     ["metric", "compare_labs"], ["metric", "median_tenure", "--company", "acme"]):
         assert main([*command, "--data", str(folder)]) == 0, capsys.readouterr().err
+
+
+def test_other_code_is_never_answered_from_the_cache(data_dir, tmp_path, monkeypatch) -> None:
+    """A changed rule must not be served tables the old code derived: the code version is in every key."""
+    assert main(["build", "--data", str(data_dir), "--out", str(tmp_path / "out")]) == 0
+    assert "events" in load(data_dir).derived
+    monkeypatch.setattr(cache, "code_version", lambda: "0" * 64)
+    parsed = []
+    monkeypatch.setattr(csvfiles, "read_prefix", lambda *a, real=csvfiles.read_prefix: parsed.append(a) or real(*a))
+    assert "events" not in load(data_dir).derived and parsed
+
+
+@pytest.fixture
+def shipped_copy(tmp_path) -> Path:
+    return Path(shutil.copytree(DEFAULT_DATA_DIR, tmp_path / "data", ignore=shutil.ignore_patterns("aiwatch")))
+
+
+def test_the_ledger_is_kept_once_built_and_read_back(shipped_copy, tmp_path, monkeypatch, capsys) -> None:
+    data = ["--data", str(shipped_copy)]
+    assert main(["claims", "--format", "csv", *data]) == 0
+    computed = capsys.readouterr().out
+    assert cache.read_ledger(load(shipped_copy).fingerprint) is None  # not built: nowhere to keep it
+    assert main(["build", "--out", str(tmp_path / "out"), *data]) == 0
+    assert main(["claims", "--format", "csv", *data]) == 0
+    assert cache.read_ledger(load(shipped_copy).fingerprint) is not None
+    capsys.readouterr()
+    monkeypatch.setattr(claims, "evaluate", lambda *a: pytest.fail("the kept ledger was computed again"))
+    assert main(["claims", "--format", "csv", *data]) == 0
+    assert capsys.readouterr().out == computed
+    assert main(["claims", "--format", "csv", "--claim", "c0-2", *data]) == 0
+    one = capsys.readouterr().out.splitlines()
+    assert len(one) == 2 and one[1].startswith("c0-2,") and one[1] in computed.splitlines()
+    assert main(["claims", "--claim", "c9-9", *data]) == 2
+    assert capsys.readouterr().err == "error: no claim 'c9-9' in claims.csv\n"
+
+
+def test_a_reader_that_stops_early_is_not_an_error(data_dir, monkeypatch, capsys) -> None:
+    """`attrition validate | head -1`: the reader has what it wanted; no error, no traceback."""
+    read, write = os.pipe()
+    os.close(read)
+    monkeypatch.setattr(sys, "stdout", open(write, "w", buffering=1, encoding="utf-8"))
+    assert main(["validate", "--data", str(data_dir)]) == 0
+    assert capsys.readouterr().err == ""

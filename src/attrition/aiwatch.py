@@ -246,7 +246,7 @@ def open_roster(folder: Path):
     """The AI Watch snapshot in `folder` as a checked Dataset, imported once into the cache and reused."""
     from attrition.dataset import load
 
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256(cache.code_version().encode())
     for path in sorted([*folder.glob("*.sql"), folder / SNAPSHOT_FILE]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     target = cache.root() / "imports" / f"aiwatch-{digest.hexdigest()[:24]}"

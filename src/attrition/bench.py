@@ -42,8 +42,10 @@ SPARK_METRICS = ("departed_share", "median_tenure", "hires_between", "compare_la
 """The metrics also timed on Spark: a slice of spells, a life table, hires in a window, life tables of every company."""
 SHIPPED = ("validate", "build", "metric departed_share --company xai --cohort founder",
            "metric median_tenure --company xai --cohort founder", "metric compare_labs --cohort founder",
-           "claims", "check departed_share --company xai --cohort founder --as-of 2026-02-11 --reported 0.5 "
+           "claims", "claims", "check departed_share --company xai --cohort founder --as-of 2026-02-11 --reported 0.5 "
            "--reading exact")
+"""Each command once, on the repository's data, in this order (so the cache is built by `build`); `claims` runs
+twice: first it checks every claim, then it reads the ledger it kept."""
 
 
 # --- tasks, each run in its own process ------------------------------------------------------------
@@ -235,13 +237,14 @@ def drive(work: Path, sizes: tuple = SIZES, spark: bool = True) -> None:
     print("| size | command | wall s | after start-up s | peak MiB | Spark wall s | Spark after start-up s | target |")
     print("|---|---|---|---|---|---|---|---|", flush=True)
     data_dir = Path(__file__).resolve().parents[2] / "data"
-    for command in SHIPPED:
+    for i, command in enumerate(SHIPPED):
         args = command.split() + ["--data", str(data_dir)] + (["--out", str(work / "out-shipped")] if command == "build" else [])
         target = "<= 1.0 s wall" if command.split()[0] in ("validate", "build", "claims", "check") or "departed" in command \
             else "<= 2 s wall (fits)"
         timed = on_spark(args) if command.split()[0] == "metric" else None
-        print(_row("shipped data", f"`attrition {command}`", _popen_peak({"kind": "cli", "args": args}, env), target,
-                   timed), flush=True)
+        again = " (again: the ledger kept in the cache)" if command in SHIPPED[:i] else ""
+        print(_row("shipped data", f"`attrition {command}`{again}", _popen_peak({"kind": "cli", "args": args}, env),
+                   target, timed), flush=True)
     for n, k, precision in sizes:
         data = work / f"n{n}-k{k}-{precision}"
         _popen_peak({"kind": "generate", "folder": str(data), "n": n, "k": k, "precision": precision}, env)

@@ -10,6 +10,7 @@ the data folder: $ATTRITION_CACHE, else $XDG_CACHE_HOME/attrition, else ~/.cache
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from attrition.schema import TABLES
 
 FORMAT = "attrition-cache-2"
 """Bumped whenever the cached tables change shape, so old entries are never read."""
+LEDGER_FILE = "ledger.json"
 CONFIG_FILE = "dataset.toml"
 
 
@@ -49,9 +51,20 @@ def _index_path(data_dir: Path) -> Path:
     return root() / "folders" / f"{key}.json"
 
 
-def fingerprint(data_dir: Path) -> str:
-    """SHA-256 over the names and contents of the dataset's files (absent optional files count as absent)."""
+@functools.cache
+def code_version() -> str:
+    """SHA-256 of this package's Python source. Cached tables and results are made by the code, so an entry
+    made by other code (a changed check, rule or reading) must never answer: the version is in every key."""
     digest = hashlib.sha256(FORMAT.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(data_dir: Path) -> str:
+    """SHA-256 over the code version and the names and contents of the dataset's files (absent optional
+    files count as absent)."""
+    digest = hashlib.sha256(code_version().encode())
     for path in _files(data_dir):
         digest.update(path.name.encode() + b"\0")
         try:
@@ -66,7 +79,7 @@ def _current_fingerprint(data_dir: Path) -> tuple[str, dict]:
     stats = {p.name: _stat(p) for p in _files(data_dir)}
     try:
         record = json.loads(_index_path(data_dir).read_text())
-        if record.get("stats") == stats and record.get("format") == FORMAT:
+        if record.get("stats") == stats and record.get("code") == code_version():
             return record["fingerprint"], stats
     except (OSError, ValueError):
         pass
@@ -127,6 +140,28 @@ def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]
     index = _index_path(data_dir)
     index.parent.mkdir(parents=True, exist_ok=True)
     tmp = index.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"fingerprint": fp, "stats": stats, "format": FORMAT}))
+    tmp.write_text(json.dumps({"fingerprint": fp, "stats": stats, "code": code_version()}))
     os.replace(tmp, index)
     return folder
+
+
+def read_ledger(fp: str) -> dict | None:
+    """The claims ledger kept in entry `fp` (columns and rows), if one was kept."""
+    try:
+        return json.loads((entry(fp) / LEDGER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def keep_ledger(fp: str, ledger: dict) -> None:
+    """Keep the claims ledger in entry `fp`, atomically, if the entry exists (`attrition build` made it);
+    a cache that cannot be written only means the next command computes it again."""
+    folder = entry(fp)
+    if not (folder / "meta.json").exists():
+        return
+    tmp = folder / f".{LEDGER_FILE}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(ledger), encoding="utf-8")
+        os.replace(tmp, folder / LEDGER_FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)

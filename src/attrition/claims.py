@@ -17,6 +17,7 @@ from datetime import date
 
 import pandas as pd
 
+from attrition import cache
 from attrition.dataset import Dataset
 from attrition.registry import check_params, compute, metric
 from attrition.result import MetricError, MetricResult
@@ -229,6 +230,30 @@ def evaluate(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
     columns = ["claim_id", "publisher", "published", "as_of", "claim", "metric", "params", "reported", "measured",
                "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def ledger(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
+    """The ledger as `evaluate` gives it, kept in the dataset's cache entry once computed in full, so that
+    `attrition claims` on unchanged files and code reads it back instead of checking every claim again.
+
+    The entry's key covers the data files and the code (`cache.code_version`), the only inputs of the
+    ledger. On another engine than DuckDB the ledger is always computed: that engine is what is asked for.
+    """
+    kept = ds.engine.dialect == "duckdb"
+    stored = cache.read_ledger(ds.fingerprint) if kept else None
+    if stored is None:
+        if claim_id is not None or not kept:
+            return evaluate(ds, claim_id)
+        full = evaluate(ds)
+        cache.keep_ledger(ds.fingerprint, full.to_dict(orient="split", index=False))
+    else:
+        full = pd.DataFrame(stored["data"], columns=stored["columns"], dtype=object)
+    if claim_id is None:
+        return full
+    chosen = full[full["claim_id"] == claim_id].reset_index(drop=True)
+    if chosen.empty:
+        raise MetricError(f"no claim {claim_id!r} in claims.csv")
+    return chosen
 
 
 def _display(value: object) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -203,7 +204,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _claims(args: argparse.Namespace) -> int:
-    from attrition.claims import claim_problems, evaluate
+    from attrition.claims import claim_problems, ledger
     from attrition.outputs import formula_safe
     from attrition.roster import on_engine
 
@@ -211,20 +212,20 @@ def _claims(args: argparse.Namespace) -> int:
     problems = claim_problems(ds)
     if problems:
         raise DataError(problems)
-    ledger = evaluate(on_engine(ds, args.engine), args.claim)
+    table = ledger(on_engine(ds, args.engine), args.claim)
     if args.format == "csv":
-        sys.stdout.write(formula_safe(ledger).to_csv(index=False, lineterminator="\n"))
+        sys.stdout.write(formula_safe(table).to_csv(index=False, lineterminator="\n"))
     elif args.format == "json":
-        print(json.dumps(ledger.to_dict("records"), indent=2, ensure_ascii=False))
+        print(json.dumps(table.to_dict("records"), indent=2, ensure_ascii=False))
     else:
-        for row in ledger.itertuples():
+        for row in table.itertuples():
             print(f"{row.verdict.upper():<13} {row.claim_id}  ({row.publisher}, as of {row.as_of})")
             print(f"{'':14}{row.claim}")
             if row.verdict != "not_evaluated":
                 print(f"{'':14}claim: {row.reported}; data: {row.measured}")
             else:
                 print(f"{'':14}why not: {row.note}")
-        counts = ledger["verdict"].value_counts()
+        counts = table["verdict"].value_counts()
         print(", ".join(f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "uncertain", "not_evaluated")))
     return EXIT_OK
 
@@ -284,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted; nothing was written.", file=sys.stderr)
+    except BrokenPipeError:  # the reader stopped early (`attrition claims | head`): what it read stands
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the final flush cannot fail
+        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - the promise is "never a traceback"; tests hunt these down
         print(f"error: unexpected {type(err).__name__}: {err} (please report this; nothing was written)",
               file=sys.stderr)
