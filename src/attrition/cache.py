@@ -22,7 +22,7 @@ from attrition.engine import Engine
 from attrition.schema import TABLES
 
 FORMAT = "attrition-cache-2"
-"""Bumped whenever the cached tables change shape, so old entries are never read."""
+"""Part of the code version (see code_version): bumped when the cached tables change shape."""
 LEDGER_FILE = "ledger.json"
 CONFIG_FILE = "dataset.toml"
 
@@ -110,8 +110,6 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
         meta = json.loads((entry(fp) / "meta.json").read_text())
     except (OSError, ValueError):
         return None, {}, fp
-    if meta.get("format") != FORMAT:
-        return None, {}, fp
     engine = Engine()
     engine.keep_file_order(False)
     for name in meta["tables"]:
@@ -128,7 +126,7 @@ def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]
         try:
             for name in tables:
                 engine.write_parquet(name, staging / f"{name}.parquet")
-            (staging / "meta.json").write_text(json.dumps({**meta, "format": FORMAT, "tables": tables}, indent=1))
+            (staging / "meta.json").write_text(json.dumps({**meta, "tables": tables}, indent=1))
             try:
                 os.rename(staging, folder)
             except OSError:

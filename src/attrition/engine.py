@@ -113,6 +113,6 @@ class Engine:
 
 
 def literal(value: str) -> str:
-    """An id or fixed text as an SQL string literal. DuckDB reads a doubled quote as one quote and Spark
-    does not, so text from users goes into queries as a parameter, never through here."""
+    """Text as an SQL string literal. DuckDB reads a doubled quote as one quote and Spark does not, so a query
+    the core may run on Spark takes users' text as a parameter; DuckDB-only queries (the importer) may use this."""
     return "'" + value.replace("'", "''") + "'"

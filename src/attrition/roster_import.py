@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from attrition import checks, csvfiles
-from attrition.engine import Engine
+from attrition.engine import Engine, literal
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.outputs import OutputError, check_target, exclusive, replace_folder
 from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY, TABLES, Column, DataError, Problem, TableSpec
@@ -138,12 +138,8 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _missing(cell: str) -> str:
-    return f"(upper({cell}) IN ({', '.join(map(_lit, MISSING))}))"
+    return f"(upper({cell}) IN ({', '.join(map(literal, MISSING))}))"
 
 
 def _slug(text: str) -> str:
@@ -198,7 +194,7 @@ def _located(export: Path, findings: list[checks.Finding]) -> list[Problem]:
 def _typed(engine: Engine, mapping: Mapping) -> None:
     """Table `rows`: one per export row, values trimmed, missing markers as NULL, dates as day intervals."""
     col = mapping.columns
-    fmt = _lit(mapping.date_format)
+    fmt = literal(mapping.date_format)
     parts = ["rec"]
     cell = lambda column: f"CASE WHEN {_missing(_q(column))} THEN NULL ELSE {_q(column)} END"
     for key, column in col.items():
@@ -209,13 +205,13 @@ def _typed(engine: Engine, mapping: Mapping) -> None:
             lo = f"CAST(datediff('day', DATE '{EPOCH}', {day}) AS INTEGER)"
             parts.append(f"{lo} AS {key}_lo")
             reach = lambda step: f"CAST(datediff('day', DATE '{EPOCH}', CAST({day} + INTERVAL '{step}' AS DATE)) - 1 AS INTEGER)"
-            precision = f"lower(coalesce({cell(col[PRECISION_KEYS[key]])}, {_lit(mapping.precision)}))" \
-                if PRECISION_KEYS.get(key) in col else _lit(mapping.precision)
+            precision = f"lower(coalesce({cell(col[PRECISION_KEYS[key]])}, {literal(mapping.precision)}))" \
+                if PRECISION_KEYS.get(key) in col else literal(mapping.precision)
             hi = "CASE " + " ".join(f"WHEN {precision} = '{name}' THEN {reach(step) if step else lo}"
                                     for name, step in PRECISIONS.items()) + " END"
             parts.append(f"{hi} AS {key}_hi")
     if "company_column" not in col:
-        parts.append(f"{_lit(mapping.company)} AS company_column")
+        parts.append(f"{literal(mapping.company)} AS company_column")
     engine.table("rows", f"SELECT {', '.join(parts)} FROM export")
 
 
@@ -226,45 +222,45 @@ def _row_problems(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str 
     first, last = _days(FIRST_DAY), _days(LAST_DAY)
     fmt = mapping.date_format
     parts = [
-        f"SELECT rec, {_lit(col['person_column'])}, person_column, 'must not be empty: every row needs a person' "
+        f"SELECT rec, {literal(col['person_column'])}, person_column, 'must not be empty: every row needs a person' "
         "FROM rows WHERE person_column IS NULL",
-        f"SELECT rec, {_lit(col['start_column'])}, start_column, 'must not be empty: every spell needs a start date' "
+        f"SELECT rec, {literal(col['start_column'])}, start_column, 'must not be empty: every spell needs a start date' "
         "FROM rows WHERE start_column IS NULL",
     ]
     if "company_column" in col:
-        parts.append(f"SELECT rec, {_lit(col['company_column'])}, company_column, 'must not be empty: every row "
+        parts.append(f"SELECT rec, {literal(col['company_column'])}, company_column, 'must not be empty: every row "
                      "needs a company' FROM rows WHERE company_column IS NULL")
     if "cohort_column" in col:
-        parts.append(f"SELECT rec, {_lit(col['cohort_column'])}, cohort_column, 'must be one of {', '.join(COHORTS)} "
+        parts.append(f"SELECT rec, {literal(col['cohort_column'])}, cohort_column, 'must be one of {', '.join(COHORTS)} "
                      f"(or empty for hire)' FROM rows WHERE cohort_column IS NOT NULL AND lower(cohort_column) NOT IN "
-                     f"({', '.join(map(_lit, COHORTS))})")
+                     f"({', '.join(map(literal, COHORTS))})")
     for key, precision in PRECISION_KEYS.items():
         if precision in col:
-            parts.append(f"SELECT rec, {_lit(col[precision])}, {precision}, 'must be day, month or year (or empty for "
+            parts.append(f"SELECT rec, {literal(col[precision])}, {precision}, 'must be day, month or year (or empty for "
                          f"the precision key, {mapping.precision})' FROM rows WHERE {precision} IS NOT NULL AND "
-                         f"lower({precision}) NOT IN ({', '.join(map(_lit, PRECISIONS))})")
-    future = _lit(f"is after the export date (observed_until {mapping.observed_until}): a roster cannot record the future")
+                         f"lower({precision}) NOT IN ({', '.join(map(literal, PRECISIONS))})")
+    future = literal(f"is after the export date (observed_until {mapping.observed_until}): a roster cannot record the future")
     for key in DATE_KEYS:
         if key not in col:
             continue
-        name = _lit(col[key])
+        name = literal(col[key])
         parts += [
-            f"SELECT rec, {name}, {key}, {_lit(f'is not a date written as {fmt}: set date_format in the mapping')} "
+            f"SELECT rec, {name}, {key}, {literal(f'is not a date written as {fmt}: set date_format in the mapping')} "
             f"FROM rows WHERE {key} IS NOT NULL AND {key}_lo IS NULL",
-            f"SELECT rec, {name}, {key}, {_lit(f'is outside the supported range {FIRST_DAY} to {LAST_DAY}')} "
+            f"SELECT rec, {name}, {key}, {literal(f'is outside the supported range {FIRST_DAY} to {LAST_DAY}')} "
             f"FROM rows WHERE {key}_lo < {first} OR {key}_lo > {last}",
             f"SELECT rec, {name}, {key}, {future} FROM rows WHERE {key}_lo > {until} AND {key}_lo <= {last}",
         ]
     ok_dates = "start_column_lo BETWEEN {0} AND {1} AND end_column_lo BETWEEN {0} AND {1}".format(first, until)
-    parts.append(f"SELECT rec, {_lit(col['end_column'])}, end_column, 'is before the start date (' || start_column "
+    parts.append(f"SELECT rec, {literal(col['end_column'])}, end_column, 'is before the start date (' || start_column "
                  f"|| ')' FROM rows WHERE {ok_dates} AND end_column_hi < start_column_lo")
     if "observed_until_column" in col:
         seen = "observed_until_column_lo"
         parts += [
-            f"SELECT rec, {_lit(col['observed_until_column'])}, observed_until_column, 'is before the start date (' "
+            f"SELECT rec, {literal(col['observed_until_column'])}, observed_until_column, 'is before the start date (' "
             f"|| start_column || ')' FROM rows WHERE {seen} BETWEEN {first} AND {until} AND start_column_lo "
             f"BETWEEN {first} AND {until} AND observed_until_column_hi < start_column_lo",
-            f"SELECT rec, {_lit(col['observed_until_column'])}, observed_until_column, 'is after the end date (' "
+            f"SELECT rec, {literal(col['observed_until_column'])}, observed_until_column, 'is after the end date (' "
             f"|| end_column || '): no one is seen after they left' FROM rows WHERE {seen} BETWEEN {first} AND {until} "
             f"AND {ok_dates} AND observed_until_column_lo > end_column_hi",
         ]
@@ -285,7 +281,7 @@ def _spells(engine: Engine, mapping: Mapping, export: Path) -> list[tuple[int, s
         {_line_join(engine)}""")
     engine.run("DROP TABLE rows_ids")
     overlaps = engine.rows(f"""
-        SELECT s.rec, {_lit(mapping.columns['start_column'])}, s.start_column,
+        SELECT s.rec, {literal(mapping.columns['start_column'])}, s.start_column,
                'this spell starts while the one on line ' || p.line || CASE WHEN p.end_column IS NULL
                THEN ' has no end date (still there)' ELSE ' has not ended' END
                || ': spells of one person at one company may not overlap'
@@ -320,7 +316,7 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
     source_id = (re.sub(r"[^a-z0-9]+", "-", export.stem.lower()).strip("-") or "roster") + "-export"
     line = "line"
     name = export.name.replace("'", "''")
-    start, end = _lit(col["start_column"]), _lit(col["end_column"])
+    start, end = literal(col["start_column"]), literal(col["end_column"])
 
     def copy(file: str, sql: str) -> None:
         engine.write_csv(sql, staging / file)
@@ -329,10 +325,10 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
         return f"strftime(DATE '{EPOCH}' + {column}, '%Y-%m-%d')"
 
     title = mapping.source_title or export.name
-    engine.run(f"""CREATE OR REPLACE TABLE out_sources AS SELECT {_lit(source_id)} AS source_id,
-        'roster export' AS publisher, {_lit(title)} AS title, '' AS url, '' AS read_url, {_lit(until)} AS published,
+    engine.run(f"""CREATE OR REPLACE TABLE out_sources AS SELECT {literal(source_id)} AS source_id,
+        'roster export' AS publisher, {literal(title)} AS title, '' AS url, '' AS read_url, {literal(until)} AS published,
         'und' AS language, 'A' AS grade, 'the roster itself: every row of the export' AS grade_reason,
-        {_lit(f'{export.name} (sha256 {digest}) imported with {mapping.path.name}')} AS note""")
+        {literal(f'{export.name} (sha256 {digest}) imported with {mapping.path.name}')} AS note""")
     copy("sources.csv", "SELECT * FROM out_sources")
     cohort = "coalesce(lower(arg_min(cohort_column, spell)), 'hire')" if "cohort_column" in col else "'hire'"
     display = "arg_max(name_column, spell) FILTER (WHERE name_column IS NOT NULL)" if "name_column" in col else "NULL"
@@ -349,7 +345,7 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
                  if "observed_until_column" in col else f"'{name} line ' || {line} || ': no end date; in the export of {until}'")
     copy("evidence.csv", f"""
         SELECT person_id, company, spell, event, {day('earliest')} AS earliest, {day('latest')} AS latest,
-               {_lit(source_id)} AS source_id, paraphrase, '' AS note, reason FROM (
+               {literal(source_id)} AS source_id, paraphrase, '' AS note, reason FROM (
           SELECT person_id, company, spell, CASE WHEN spell = 1 THEN 'join' ELSE 'return' END AS event,
                  start_column_lo AS earliest, start_hi AS latest,
                  '{name} line ' || {line} || ': ' || {start} || ' ' || start_column AS paraphrase, '' AS reason, 0 AS o
