@@ -7,7 +7,8 @@ import json
 import pytest
 
 from attrition import DataError, load
-from attrition.claims import claim_problems, evaluate, parse_params, verdict
+from attrition.claims import evaluate, verdict
+from attrition.claims_file import claim_problems, parse_params
 from attrition.cli import main
 from conftest import write_dataset
 

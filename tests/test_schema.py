@@ -12,9 +12,9 @@ PACKAGE = REPO_ROOT / "src" / "attrition"
 LAYERS = {
     "ground": {"locations", "schema", "result", "text", "outputs", "synthetic"},
     "data": {"engine", "spark_engine", "csvfiles", "checks", "cache", "dataset", "roster_import", "aiwatch"},
-    "core": {"core", "roster"},
+    "core": {"core", "tables", "roster"},
     "measures": {"estimators", "rates", "metrics", "survival", "hiring", "peers", "overview", "facts", "registry",
-                 "claims", "flows", "open_data"},
+                 "claims_file", "claims", "flows", "open_data"},
     "presentation": {"plots", "presentation", "figures", "site", "report", "build", "cli", "bench"},
 }
 ORDER = list(LAYERS)

@@ -19,7 +19,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 import pandas as pd  # noqa: E402
 
-from attrition import roster  # noqa: E402
+from attrition import roster, tables  # noqa: E402
 from attrition.claims import evaluate  # noqa: E402
 from attrition.cli import main  # noqa: E402
 from attrition.dataset import load  # noqa: E402
@@ -33,7 +33,7 @@ SPELLS = 1_000_000
 
 def _both(data_dir: Path) -> tuple:
     duck = load(data_dir)
-    return duck, roster.on_engine(duck, "spark")
+    return duck, tables.on_engine(duck, "spark")
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +69,15 @@ def test_life_tables_are_identical_on_the_shipped_data(shipped, params) -> None:
 
 
 def test_every_table_of_the_core_is_identical_on_the_shipped_data(shipped) -> None:
-    tables = [roster.events, roster.conflicts, roster.milestones, roster.spells, roster.lasting, roster.readings,
+    queries = [roster.events, roster.conflicts, roster.milestones, roster.spells, roster.lasting, roster.readings,
               roster.moves_between,
               lambda ds: roster.spells(ds, "2024-06-30", company="openai"),
               lambda ds: roster.lasting(ds, "2024-06-30", company="openai"),
               lambda ds: roster.interval_bounds(ds, by=("company", "cohort")),
               lambda ds: roster.headcount_table(ds),
               lambda ds: roster.headcount_table(ds, freq="YS", start="2016-01-01", company="openai")]
-    for table in tables:
-        _same(*shipped, table)
+    for query in queries:
+        _same(*shipped, query)
 
 
 METRICS = [  # the ledger below checks the others (departed_share, departure_rank, headcount...) at many days
@@ -120,14 +120,14 @@ def test_the_command_line_prints_the_same_and_builds_the_same_files(tmp_path, ca
 def test_dataset_toml_can_choose_spark(tmp_path) -> None:
     folder = write_dataset(tmp_path / "data", dataset_toml='[dataset]\nfreeze_date = "2025-12-31"\n\n'
                                                          '[engine]\nname = "spark"\n')
-    ds = roster.on_engine(load(folder))
+    ds = tables.on_engine(load(folder))
     assert ds.engine.dialect == "spark"
     assert roster.spells(ds)["person_id"].tolist() == roster.spells(load(folder))["person_id"].tolist()
 
 
 def test_a_million_spells_give_identical_life_tables(million) -> None:
     duck, spark = million
-    assert duck.engine.rows(f"SELECT count(*) FROM {roster.spells_table(duck, roster.as_of_day(duck, None))}")[0][0] \
+    assert duck.engine.rows(f"SELECT count(*) FROM {tables.spells_table(duck, tables.as_of_day(duck, None))}")[0][0] \
         >= SPELLS
     _same(duck, spark, lambda ds: roster.life_table(ds, by=("company", "cohort")))  # by company is its sum over cohorts
     _same(duck, spark, lambda ds: roster.interval_bounds(ds, by=("company",)))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -10,7 +13,7 @@ import pytest
 from attrition import conflicts, events, hires, spells
 from attrition.cli import main
 from attrition.metrics import departed_share, departures_between, remaining_count
-from attrition.registry import compute
+from attrition.registry import KINDS, METRICS, compute
 from attrition.result import MetricError
 from attrition.roster import headcount, milestones
 
@@ -137,6 +140,23 @@ def test_validate_prints_a_summary(data_dir, capsys) -> None:
     out = capsys.readouterr().out
     assert "clean. 4 sources, 6 people at 1 companies, 18 evidence rows (1 events with conflicting sources)" in out
     assert "0 claims; freeze date 2025-12-31." in out
+
+
+def test_every_metric_declares_exactly_its_functions_parameters() -> None:
+    for m in METRICS.values():
+        params = [p for p in inspect.signature(m.function).parameters.values() if p.name != "ds"]
+        assert m.required == tuple(p.name for p in params if p.default is inspect.Parameter.empty), m.name
+        assert m.optional == tuple(p.name for p in params if p.default is not inspect.Parameter.empty), m.name
+        assert set(m.parameters) <= set(KINDS), f"{m.name}: a parameter without a declared kind"
+
+
+@pytest.mark.parametrize("command", [["validate"], ["build", "--out", "OUT"]])
+def test_checking_and_building_never_load_pandas(data_dir, tmp_path, command) -> None:
+    """Neither needs pandas, and loading it would be a third of the command's time on a small dataset."""
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command] + ["--data", str(data_dir)]
+    script = (f"import sys; from attrition.cli import main; code = main({args!r}); "
+              "sys.exit(code or ('pandas' in sys.modules and 3))")
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True).returncode == 0
 
 
 def test_build_is_byte_identical_on_a_second_run(data_dir, tmp_path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from attrition import roster
+from attrition import tables
 from attrition.dataset import Dataset
 from attrition.engine import literal
 from attrition.outputs import FORMULA_START, exclusive, replace_folder
@@ -18,16 +18,18 @@ from attrition.outputs import FORMULA_START, exclusive, replace_folder
 
 def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]:
     """Every derived table as of one day, as the SQL that produces it, keyed by the file name it is written under."""
-    cutoff = roster.as_of_day(ds, as_of)
-    ds.engine.load_frame("headcount_out", roster.headcount_table(ds, as_of))
-    ds.engine.table("spells_out", roster.spells_sql(ds, cutoff))
+    cutoff = tables.as_of_day(ds, as_of)
+    no_one = ("SELECT '' AS company, 0 AS day, 0 AS lo, 0 AS hi WHERE false", [])
+    ds.engine.table("headcount_out", *(tables.headcount_sql(ds, as_of) or no_one))
+    ds.engine.table("spells_out", tables.spells_sql(ds, cutoff))
     return {
-        "events.csv": roster.events_sql(ds),
-        "conflicts.csv": roster.conflicts_sql(ds),
+        "events.csv": tables.events_sql(ds),
+        "conflicts.csv": tables.conflicts_sql(ds),
         "spells.csv": "SELECT * FROM spells_out",
         "hires.csv": "SELECT * FROM spells_out WHERE cohort <> 'founder' AND spell = 1",
-        "headcount_monthly.csv": "SELECT company, CAST(date AS DATE) AS date, lo, hi FROM headcount_out ORDER BY company, date",
-        "milestones.csv": roster.milestones_sql(ds),
+        "headcount_monthly.csv": "SELECT company, DATE '1970-01-01' + day AS date, lo, hi FROM headcount_out "
+                                 "ORDER BY company, day",
+        "milestones.csv": tables.milestones_sql(ds),
     }
 
 
@@ -38,7 +40,7 @@ def export_sql(ds: Dataset, sql: str) -> str:
     parts = []
     for name, text in ds.engine.columns(sql):
         column = f'"{name}"'
-        if name in roster.DATE_COLUMNS:
+        if name in tables.DATE_COLUMNS:
             parts.append(f"DATE '1970-01-01' + {column} AS {column}")
         elif text:
             parts.append(f"CASE WHEN substr({column}, 1, 1) IN ({formula}) THEN '''' || {column} "

@@ -95,7 +95,9 @@ def _cell_checks(column: Column, freeze: date | None) -> list[tuple[str, str]]:
 
 
 def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Finding]:
-    """Trim every cell, type it, check it against its column's kind: `raw_<name>` becomes table `<name>`."""
+    """Trim every cell, type it, check it against its column's kind: `raw_<name>` becomes table `<name>`.
+
+    `rec` is the raw table's row id: its record number, as the reader stored the records in file order."""
     name = spec.name
     cells = []
     for column in spec.columns:
@@ -109,19 +111,19 @@ def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Fi
     blank = " AND ".join(f"{t} = ''" for t in texts)
     joined = "concat_ws(chr(1), " + ", ".join(f"coalesce({_q(c)}, '')" for c in spec.column_names) + ")"
     padded = f"regexp_matches({joined}, '(^|\x01){SPACE}|{SPACE}($|\x01)') AS padded"
-    engine.run(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM (SELECT rec, {', '.join(cells)} FROM "
-               f"(SELECT *, {padded} FROM raw_{name}) AS r) AS t WHERE NOT ({blank})")
-    engine.run(f"DROP TABLE raw_{name}")
+    control = f"regexp_matches(concat({', '.join(texts)}), '{CONTROL}') AS _control"
+    engine.run(f"CREATE OR REPLACE TABLE {name} AS SELECT *, {control} FROM (SELECT rec, {', '.join(cells)} FROM "
+               f"(SELECT rowid AS rec, *, {padded} FROM raw_{name}) AS r) AS t WHERE NOT ({blank}); "
+               f"DROP TABLE raw_{name}")
     parts = []
     for column, text in zip(spec.columns, texts):
         for condition, message in _cell_checks(column, freeze):
             parts.append(f"SELECT rec, {_lit(column.name)} AS col, {text} AS value, {message} AS message "
                          f"FROM {name} WHERE {condition}")
-    engine.table("flagged", f"SELECT * FROM {name} WHERE regexp_matches(concat({', '.join(texts)}), '{CONTROL}')")
     for column, text in zip(spec.columns, texts):
         parts.append(f"SELECT rec, {_lit(column.name)}, {text}, printf('contains an invisible control character "
-                     f"(U+%04X); remove it', unicode(regexp_extract({text}, '{CONTROL}'))) FROM flagged "
-                     f"WHERE regexp_matches({text}, '{CONTROL}')")
+                     f"(U+%04X); remove it', unicode(regexp_extract({text}, '{CONTROL}'))) FROM {name} "
+                     f"WHERE _control AND regexp_matches({text}, '{CONTROL}')")
     for lo_name, hi_name in spec.intervals:
         lo, hi = _q(lo_name), _q(hi_name)
         parts.append(f"SELECT rec, {_lit(hi_name)}, {_raw(hi_name)}, {_lit(hi_name + ' is before ' + lo_name + ' (')} "
@@ -129,10 +131,8 @@ def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Fi
     findings = [Finding(name, rec, col, _shown(value), message)
                 for rec, col, value, message in engine.rows(" UNION ALL ".join(parts) + " ORDER BY rec")]
     findings += _duplicates(engine, spec)
-    engine.run("DROP TABLE flagged")
-    for column in spec.columns:
-        if column.kind in ("date", "int"):
-            engine.run(f"ALTER TABLE {name} DROP COLUMN {_raw(column.name)}")
+    engine.run("; ".join(f"ALTER TABLE {name} DROP COLUMN {column}" for column in
+                         ["_control", *(_raw(c.name) for c in spec.columns if c.kind in ("date", "int"))]))
     return findings
 
 

@@ -18,91 +18,13 @@ from datetime import date
 import pandas as pd
 
 from attrition import cache
+from attrition.claims_file import parse_params, parse_reported
 from attrition.dataset import Dataset
-from attrition.registry import check_params, compute, metric
+from attrition.registry import compute, metric
 from attrition.result import MetricError, MetricResult
-from attrition.schema import Problem
 
-DATE_METRICS = ("event_date", "milestone_date")
-LIST_PARAMS = ("exclude",)
 EPSILON = 1e-9
 VERDICTS = ("supported", "contradicted", "uncertain", "not_evaluated")
-
-
-def parse_params(text: str) -> dict[str, object]:
-    """`company=xai; cohort=founder; exclude=a|b` -> {"company": "xai", ..., "exclude": ["a", "b"]}."""
-    params: dict[str, object] = {}
-    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
-        key, sep, value = part.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key or not value:
-            raise ValueError(f"{part!r} is not key=value")
-        if key in params:
-            raise ValueError(f"parameter {key!r} is given twice")
-        params[key] = [v.strip() for v in value.split("|") if v.strip()] if key in LIST_PARAMS else value
-    return params
-
-
-def parse_reported(value: str, metric_name: str) -> float | date:
-    """The reported value: an ISO date for date metrics, else a finite number."""
-    if metric_name in DATE_METRICS:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("must be a real calendar date (YYYY-MM-DD) for a date metric") from None
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError("must be a finite number")
-    return number
-
-
-def _tolerance(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number) or number < 0:
-        raise ValueError
-    return number
-
-
-def claim_problems(ds: Dataset) -> list[Problem]:
-    """Every claim checked against the metric registry and the data, without computing anything.
-
-    Metric names, parameters (unknown, missing, or naming nothing in the data), reported values
-    and tolerances; `attrition validate`, `claims` and `report` run these, other commands do not.
-    """
-    found: list[tuple[int, str, str, str]] = []
-    claims = ds.claims
-    for row in claims.to_dict("records"):
-        def report(column: str, message: str) -> None:
-            found.append((int(row["rec"]), column, row[column], message))
-
-        if row["reading"] == "not_evaluated":
-            if not row["note"]:
-                report("note", "a not_evaluated claim needs a note saying why the data cannot speak to it")
-            continue
-        try:
-            params = parse_params(row["params"])
-            if "as_of" in params:
-                raise ValueError("give the date in the as_of column, not as a parameter")
-            if "as_of" in metric(row["metric"]).parameters:
-                params["as_of"] = row["as_of"].date().isoformat()
-            check_params(ds, row["metric"], params, spelled=repr)
-        except (ValueError, MetricError) as err:
-            report("metric" if "unknown metric" in str(err) else "params", str(err))
-            continue
-        try:
-            parse_reported(row["reported"], row["metric"])
-        except ValueError as err:
-            report("reported", str(err) if "date" in str(err) or "finite" in str(err) else "must be a number")
-        if row["tolerance"]:
-            try:
-                _tolerance(row["tolerance"])
-            except ValueError:
-                report("tolerance", "must be a finite number of zero or more")
-        elif row["reading"] == "about":
-            report("tolerance", "an 'about' reading needs a tolerance")
-    lines = ds.lines("claims", [rec for rec, *_ in found])
-    return [Problem("claims.csv", line, column, value, message)
-            for line, (_, column, value, message) in zip(lines, found)]
 
 
 def _as_number(value: object) -> float | None:

@@ -29,7 +29,7 @@ def load(data_dir: Path):
 
 def load_on_engine(args: argparse.Namespace):
     """The checked dataset, its relational core on the engine `--engine` names (else dataset.toml's, else DuckDB)."""
-    from attrition.roster import on_engine
+    from attrition.tables import on_engine
 
     return on_engine(load(args.data), args.engine)
 
@@ -121,8 +121,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from attrition.claims import claim_problems
-    from attrition.roster import conflicted_events
+    from attrition.claims_file import claim_problems
+    from attrition.tables import conflicted_events
 
     ds = load(args.data)
     problems = claim_problems(ds)
@@ -140,7 +140,7 @@ def _build(args: argparse.Namespace) -> int:
     from attrition.build import write_tables
     from attrition.dataset import store_in_cache
     from attrition.outputs import check_target
-    from attrition.roster import cached_tables
+    from attrition.tables import cached_tables
 
     out = args.out if args.out is not None else Path("build") / args.data.resolve().name
     check_target(out, args.data)
@@ -173,7 +173,7 @@ def _metric(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from attrition.claims import check, parse_params
+    from attrition.claims import check
     from attrition.result import MetricError
 
     tolerance = None
@@ -204,9 +204,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _claims(args: argparse.Namespace) -> int:
-    from attrition.claims import claim_problems, ledger
+    from attrition.claims import ledger
+    from attrition.claims_file import claim_problems
     from attrition.outputs import formula_safe
-    from attrition.roster import on_engine
+    from attrition.tables import on_engine
 
     ds = load(args.data)
     problems = claim_problems(ds)
@@ -231,9 +232,9 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from attrition.claims import claim_problems
+    from attrition.claims_file import claim_problems
     from attrition.report import make_report
-    from attrition.roster import check_scope
+    from attrition.tables import check_scope
 
     ds = load(args.data)
     problems = claim_problems(ds)
@@ -267,8 +268,7 @@ COMMANDS = {"validate": _validate, "import": _import, "build": _build, "metric":
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     from attrition.engine import EngineUnavailable
-    from attrition.outputs import OutputError
-    from attrition.report import NotebookError
+    from attrition.outputs import NotebookError, OutputError
     from attrition.result import MetricError
 
     for stream in (sys.stdout, sys.stderr):

@@ -12,14 +12,14 @@ import codecs
 import csv
 import io
 import os
+from array import array
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
 from attrition.engine import Engine
-from attrition.schema import MAX_FIELD_CHARS, Problem, TableSpec
+from attrition.schema import Problem, TableSpec
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """DuckDB's limit on one line; longer fields are read and then refused by the length check."""
@@ -118,7 +118,7 @@ def header(text: str, spec: TableSpec, problems: list[Problem]) -> list[str] | N
 
 
 def load_text_table(engine: Engine, spec: TableSpec, path: Path, names: list[str], problems: list[Problem]) -> bool:
-    """Parse the rows into table `raw_<name>` (all text, `rec` = record number); False if malformed."""
+    """Parse the rows into table `raw_<name>` (all text, in file order); False if malformed."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     rejects = f"rejects_{spec.name}"
     picked = ", ".join(
@@ -205,13 +205,14 @@ def structure_problems(path: Path, name: str, n_columns: int) -> list[Problem]:
 
 
 @lru_cache(maxsize=32)
-def _record_lines(path: str, size: int, mtime_ns: int) -> np.ndarray:
-    lines = [start for start, _ in _records(Path(path))]
-    return np.asarray(lines[1:], dtype=np.int64)
+def _record_lines(path: str, size: int, mtime_ns: int) -> array:
+    lines = array("q", (start for start, _ in _records(Path(path))))
+    return lines[1:]
 
 
-def record_lines(path: Path) -> np.ndarray:
-    """Physical line on which each data record (rec 0, 1, ...) starts; computed only when needed."""
+def record_lines(path: Path) -> array:
+    """Physical line on which each data record (rec 0, 1, ...) starts; computed only when needed.
+    A compact array of integers from the standard library: no numpy for a command that only checks files."""
     stat = os.stat(path)
     return _record_lines(str(path), stat.st_size, stat.st_mtime_ns)
 

@@ -2,8 +2,9 @@
 
 The raw files are only ever read. Loading either returns a complete, checked `Dataset` or raises
 `DataError` listing all problems found, so no later step works on half-checked data. The tables
-live in the dataset's engine (DuckDB, which reads and checks them; `attrition.roster.on_engine` can
-hand them to Spark); pandas views of them are made on first use.
+live in the dataset's engine (DuckDB, which reads and checks them; `attrition.tables.on_engine` can
+hand them to Spark); pandas views of them are made on first use, and pandas is imported only then,
+so the commands that never ask for one (validate, build) do not pay for loading it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from attrition import cache, checks, csvfiles
 from attrition.engine import ENGINES, Engine
-from attrition.locations import DEFAULT_DATA_DIR, REPO_ROOT
+from attrition.locations import DEFAULT_DATA_DIR
 from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONFIG_FILE = "dataset.toml"
 
@@ -39,7 +41,7 @@ class Dataset:
     config: dict
     fingerprint: str
     derived: dict = field(default_factory=dict, repr=False)
-    """Derived tables already computed in the engine, by name (see attrition.roster)."""
+    """Derived tables already computed in the engine, by name (see attrition.tables), and pandas slices of them."""
 
     def frame(self, table: str) -> pd.DataFrame:
         """A canonical table as pandas, in file order, dates as Timestamps (made once, then reused)."""
@@ -90,6 +92,9 @@ class Dataset:
 
 def days_to_timestamps(days: pd.Series) -> pd.Series:
     """Integer day numbers (days since 1970-01-01) as Timestamps; missing stays missing (NaT)."""
+    import numpy as np
+    import pandas as pd
+
     values = days.to_numpy(dtype="float64", na_value=np.nan)
     missing = np.isnan(values)
     stamps = np.where(missing, 0, values).astype("int64").astype("datetime64[D]").astype("datetime64[ns]")
@@ -184,8 +189,6 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
     engine = Engine()
     readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems)]
     findings: list[checks.Finding] = []
-    for spec in readable:
-        engine.run(f"CREATE OR REPLACE TABLE raw_{spec.name} AS SELECT rowid AS rec, * FROM raw_{spec.name}")
     engine.keep_file_order(False)
     for spec in readable:
         findings += checks.check_cells(engine, spec, freeze)

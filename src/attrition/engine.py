@@ -67,6 +67,12 @@ class Engine:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
         return name
 
+    def load_integers(self, name: str, columns: dict[str, list[int]]) -> str:
+        """Store columns of whole numbers (a calendar, say) as a table, with no pandas in between."""
+        cells = ", ".join(f'unnest(CAST(? AS INTEGER[])) AS "{column}"' for column in columns)
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {cells}", list(columns.values()))
+        return name
+
     def load_frame(self, name: str, frame: pd.DataFrame) -> str:
         """Copy a pandas frame into a table."""
         self.con.register("_incoming", frame)
@@ -92,9 +98,10 @@ class Engine:
         self.con.execute(f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')")
 
     def write_parquet(self, name: str, path: Path) -> None:
-        """Write a table to Parquet (zstd), in the table's own row order."""
+        """Write a table to Parquet with snappy, DuckDB's default codec: it writes a fifth faster than zstd,
+        for files about twice as large, and the cache is written on every build."""
         target = str(path).replace("'", "''")
-        self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+        self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
 
     def label(self, column: str, values: list[str]) -> str:
         """A select expression for a text column that reaches pandas as a Categorical of `values` (an ENUM,

@@ -10,8 +10,9 @@ import pandas as pd
 from attrition.dataset import Dataset
 from attrition.metrics import headcount
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_timestamp, check_scope, events, milestones
+from attrition.roster import as_of_timestamp, events, milestones
 from attrition.roster import person as person_row
+from attrition.tables import check_scope
 from attrition.text import PLURAL, format_interval
 
 

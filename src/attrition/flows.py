@@ -17,9 +17,10 @@ import pandas as pd
 from attrition import estimators
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_timestamp, check_scope
+from attrition.roster import as_of_timestamp
 from attrition.schema import MOVE_CATEGORIES
 from attrition.survival import tenures
+from attrition.tables import check_scope
 from attrition.text import PLURAL
 
 CATEGORY_WORDS = {

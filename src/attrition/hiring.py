@@ -15,10 +15,11 @@ import pandas as pd
 from attrition.dataset import Dataset
 from attrition.rates import poisson_ci, rate_ratio_test
 from attrition.result import MetricError, MetricResult
-from attrition.roster import check_scope, headcount, hires, milestones, spells
+from attrition.schema import HIRING_BASES
+from attrition.roster import headcount, hires, milestones, spells
+from attrition.tables import check_scope
 from attrition.text import format_interval, range_text
 
-BASES = ("roster", "reported")
 
 
 def window_days(start: date | str, end: date | str) -> int:
@@ -77,7 +78,7 @@ def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
                             hi=value, unit="hires", text=text, window=window,
                             details={"basis": "reported", "qualifier": row["qualifier"], "count_id": row["count_id"],
                                      "source_id": row["source_id"], "scope_note": row["scope_note"]})
-    raise MetricError(f"unknown basis {basis!r}; choose one of: {', '.join(BASES)}")
+    raise MetricError(f"unknown basis {basis!r}; choose one of: {', '.join(HIRING_BASES)}")
 
 
 def days_per_hire(ds: Dataset, company: str, start: date | str, end: date | str, basis: str = "roster") -> MetricResult:

@@ -15,35 +15,30 @@ import pandas as pd
 
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_timestamp, check_scope, spells
+from attrition.roster import as_of_timestamp, latest_spells, spells
+from attrition.tables import check_scope
 from attrition.text import PLURAL, range_text
 
 
 def cohort_spells(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                   exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
-    """Each person's most recent spell at `company` that had (possibly) started by `as_of`."""
+    """Each person's most recent spell at `company` that had (possibly) started by `as_of`, by person."""
     excluded = check_scope(ds, company, cohort, exclude, group)
-    table = latest_spells(spells(ds, as_of, company, cohort, excluded, group))
-    return table.sort_values(["start_lo", "person_id"], ignore_index=True)
-
-
-def latest_spells(table: pd.DataFrame) -> pd.DataFrame:
-    """Each person's most recent spell at each company in `table` (a slice of roster.spells)."""
-    return table.sort_values(["company", "person_id", "spell"]).drop_duplicates(["company", "person_id"], keep="last")
+    return latest_spells(ds, as_of, company, cohort, excluded, group)
 
 
 def _ids(frame: pd.DataFrame) -> list[str]:
     return sorted(frame["person_id"])
 
 
-def _status_groups(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    sure = table["joined"] == "yes"
-    return {
-        "departed": table[sure & (table["status"] == "departed")],
-        "uncertain": table[sure & (table["status"] == "uncertain")],
-        "active": table[sure & (table["status"] == "active")],
-        "join_uncertain": table[~sure],
-    }
+def _status_masks(table: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, np.ndarray]:
+    """Which rows of a table of latest spells are surely gone, maybe gone, surely there, or not surely
+    joined by `cutoff`; `late`: not surely joined, yet surely or maybe gone by then."""
+    sure = (table["joined"] == "yes").to_numpy()
+    status = table["status"].to_numpy()
+    return {"departed": sure & (status == "departed"), "uncertain": sure & (status == "uncertain"),
+            "active": sure & (status == "active"), "join_uncertain": ~sure,
+            "late": ~sure & (table["end_lo"] <= cutoff).to_numpy()}
 
 
 def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
@@ -66,11 +61,9 @@ def departure_bounds(table: pd.DataFrame, cutoff: pd.Timestamp, by: list[str]) -
     A person whose joining straddles the day but who left for sure by then counts in the upper bound
     and, when they do, in its denominator.
     """
-    sure = (table["joined"] == "yes").to_numpy()
-    status = table["status"].to_numpy()
-    late = ~sure & (table["end_lo"] <= cutoff).to_numpy()
-    flags = table[by].assign(people=1, departed=sure & (status == "departed"),
-                             maybe=(sure & (status == "uncertain")) | late, join_uncertain=~sure, late=late)
+    m = _status_masks(table, cutoff)
+    flags = table[by].assign(people=1, departed=m["departed"], maybe=m["uncertain"] | m["late"],
+                             join_uncertain=m["join_uncertain"], late=m["late"])
     g = flags.groupby(by, sort=True, observed=True)[["people", "departed", "maybe", "join_uncertain", "late"]].sum()
     g = g.astype("int64")
     out = pd.DataFrame({"num_lo": g["departed"], "num_hi": g["departed"] + g["maybe"],
@@ -84,8 +77,7 @@ def departure_bounds(table: pd.DataFrame, cutoff: pd.Timestamp, by: list[str]) -
 def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
     table = cohort_spells(ds, company, cohort, as_of, exclude, group)
     cutoff = as_of_timestamp(ds, as_of)
-    g = _status_groups(table)
-    maybe_gone_late = g["join_uncertain"][g["join_uncertain"]["end_lo"] <= cutoff]
+    ids, m = table["person_id"].to_numpy(), _status_masks(table, cutoff)
     bounds = departure_bounds(table.assign(_all=0), cutoff, ["_all"])
     counts = bounds.iloc[0] if len(bounds) else pd.Series(0, index=["num_lo", "num_hi", "den_lo", "den_hi"])
     num_lo, num_hi, den_lo, den_hi = (int(counts[k]) for k in ("num_lo", "num_hi", "den_lo", "den_hi"))
@@ -107,10 +99,10 @@ def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, gro
         unit="share" if share else "people", text=text,
         numerator={"lo": num_lo, "hi": num_hi}, denominator={"lo": den_lo, "hi": den_hi},
         person_ids={
-            "counted": _ids(table),
-            "departed": _ids(g["departed"]),
-            "uncertain": sorted(_ids(g["uncertain"]) + _ids(maybe_gone_late)),
-            "join_uncertain": _ids(g["join_uncertain"]),
+            "counted": sorted(ids),
+            "departed": sorted(ids[m["departed"]]),
+            "uncertain": sorted(ids[m["uncertain"] | m["late"]]),
+            "join_uncertain": sorted(ids[m["join_uncertain"]]),
         },
         excluded=sorted(set(exclude)),
     )
@@ -121,14 +113,14 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     """Number of a cohort still at the company on `as_of`."""
     table = cohort_spells(ds, company, cohort, as_of, exclude, group)
     cutoff = as_of_timestamp(ds, as_of)
-    g = _status_groups(table)
-    maybe_here = g["join_uncertain"][~(g["join_uncertain"]["end_hi"] <= cutoff)]
-    lo, hi = len(g["active"]), len(g["active"]) + len(g["uncertain"]) + len(maybe_here)
+    ids, m = table["person_id"].to_numpy(), _status_masks(table, cutoff)
+    maybe_here = m["join_uncertain"] & ~(table["end_hi"] <= cutoff).to_numpy()
+    lo, hi = int(m["active"].sum()), int((m["active"] | m["uncertain"] | maybe_here).sum())
     text = f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at {ds.company_names[company]} as of {cutoff.date()}"
     return MetricResult(
         metric="remaining_count", company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
         lo=lo, hi=hi, unit="people", text=text,
-        person_ids={"remaining": _ids(g["active"]), "uncertain": sorted(_ids(g["uncertain"]) + _ids(maybe_here))},
+        person_ids={"remaining": sorted(ids[m["active"]]), "uncertain": sorted(ids[m["uncertain"] | maybe_here])},
         excluded=sorted(set(exclude)),
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from attrition import peers, roster
-from attrition.claims import parse_params
+from attrition.claims_file import parse_params
 from attrition.core import CENSORING
 from attrition.dataset import Dataset
 from attrition.rates import rate_ratio_test

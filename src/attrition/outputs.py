@@ -25,6 +25,10 @@ class OutputError(RuntimeError):
     """An output folder cannot be used; the message says which and why."""
 
 
+class NotebookError(RuntimeError):
+    """A report notebook cell raised; the message names the notebook and the cell."""
+
+
 def check_target(out: Path, data_dir: Path | None) -> Path:
     """Refuse to write into (or over) the data folder or a folder attrition did not make."""
     target = out.resolve()

@@ -238,14 +238,14 @@ def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataF
     """For each lab whose founding team sources define differently: how many of each variant's members had
     left by `as_of`, with the bounds dated ranges allow (metrics.departure_bounds, the rule departed_share
     uses). A variant no source enumerates has no members and no numbers."""
-    from attrition.metrics import departure_bounds, latest_spells
+    from attrition.metrics import departure_bounds
 
     variants = team_variants(ds)
     people = ds.people[ds.people["company"].isin(variants["company"])]
     tags = people.assign(variant=people["team_variants"].fillna("").str.split(";")).explode("variant")
     members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company", "name"]].assign(variant=RULE),
                          tags.loc[tags["variant"] != "", ["person_id", "company", "name", "variant"]]], ignore_index=True)
-    latest = latest_spells(roster.spells(ds, as_of))
+    latest = roster.latest_spells(ds, as_of)
     joined = members.merge(latest.drop(columns=["name"], errors="ignore"), on=["company", "person_id"])
     bounds = departure_bounds(joined, as_of_timestamp(ds, as_of), ["company", "variant"])
     names = joined.sort_values("name").groupby(["company", "variant"])["name"].agg(", ".join).rename("members")

@@ -1,30 +1,30 @@
-"""Every metric as a function object with its declared parameters, and the one way to call it.
+"""Every metric with its declared parameters, and the one way to call it.
 
-A metric's parameters are its function's own keyword parameters; each parameter name has one
-kind, checked against the dataset before the metric runs (a company that exists, a person at it,
-an ISO date no later than the freeze date, a number that is finite...). The command line, the
-notebooks and the claims file all go through `check_params` and `compute`, so an unknown or
-inapplicable parameter is an error everywhere, with the same message.
+A metric's parameters are declared here, equal to its function's own keyword parameters (a test
+holds them equal), so that they can be checked without importing the measures or pandas. Each
+parameter name has one kind, checked against the dataset before the metric runs (a company that
+exists, a person at it, an ISO date no later than the freeze date, a number that is finite...).
+The command line, the notebooks and the claims file all go through `check_params` and `compute`,
+so an unknown or inapplicable parameter is an error everywhere, with the same message.
 """
 
 from __future__ import annotations
 
-import inspect
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from attrition import facts, flows, hiring, metrics, peers, survival
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_day, check_scope
-from attrition.schema import COHORTS
+from attrition.schema import COHORTS, HIRING_BASES
+from attrition.tables import as_of_day, check_scope
 
 KINDS: dict[str, str | tuple[str, ...]] = {
     "company": "company", "cohort": COHORTS, "as_of": "date", "start": "date", "end": "date",
     "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "count",
-    "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": hiring.BASES,
+    "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": HIRING_BASES,
     "event": ("join", "leave", "step_back"), "at_years": "years", "affiliation": "text", "spell": "spell",
     "group": "group",
 }
@@ -39,12 +39,21 @@ def flag(name: str) -> str:
 
 @dataclass(frozen=True)
 class Metric:
-    """A registered metric: its name, the function that computes it, and its parameters."""
+    """A registered metric: its name, the module of the function that computes it, and its parameters.
+
+    The function is imported when first called, so checking parameters (as `attrition validate` does
+    for every claim) needs neither pandas nor the measures; a test holds each declaration equal to
+    its function's signature.
+    """
 
     name: str
-    function: Callable[..., MetricResult]
+    module: str
     required: tuple[str, ...]
-    optional: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def function(self) -> Callable[..., MetricResult]:
+        return getattr(importlib.import_module(f"attrition.{self.module}"), self.name)
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -60,22 +69,30 @@ class Metric:
         return f"{self.name} {needs}".strip() + (f" [optional: {takes}]" if takes else "")
 
 
-def _metric(function: Callable[..., MetricResult]) -> Metric:
-    params = [p for p in inspect.signature(function).parameters.values() if p.name != "ds"]
-    unknown = [p.name for p in params if p.name not in KINDS]
-    assert not unknown, f"{function.__name__}: parameters without a declared kind: {unknown}"
-    required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
-    optional = tuple(p.name for p in params if p.default is not inspect.Parameter.empty)
-    return Metric(function.__name__, function, required, optional)
-
-
-METRICS: dict[str, Metric] = {m.name: m for m in map(_metric, (
-    metrics.departed_count, metrics.departed_share, metrics.remaining_count, metrics.departures_between,
-    metrics.headcount, survival.median_tenure, survival.share_departed_by_tenure, survival.departure_rank,
-    peers.compare_labs, hiring.hires_between, hiring.days_per_hire, hiring.hiring_rate_ratio,
-    hiring.days_before_milestone, facts.event_date, facts.milestone_date, facts.years_since_milestone,
-    facts.count_ratio, facts.weekly_hours_per_day, facts.prior_affiliation, flows.destinations, flows.flow_matrix,
-))}
+SCOPE = ("cohort", "as_of", "exclude", "group")
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("departed_count", "metrics", ("company",), SCOPE),
+    Metric("departed_share", "metrics", ("company",), SCOPE),
+    Metric("remaining_count", "metrics", ("company",), SCOPE),
+    Metric("departures_between", "metrics", ("company", "start", "end"), ("cohort", "exclude", "group")),
+    Metric("headcount", "metrics", ("company",), SCOPE),
+    Metric("median_tenure", "survival", ("company",), SCOPE),
+    Metric("share_departed_by_tenure", "survival", ("company", "days"), SCOPE),
+    Metric("departure_rank", "survival", ("company", "person"), ("cohort", "as_of")),
+    Metric("compare_labs", "peers", (), ("cohort", "at_years", "as_of")),
+    Metric("hires_between", "hiring", ("company", "start", "end"), ("basis",)),
+    Metric("days_per_hire", "hiring", ("company", "start", "end"), ("basis",)),
+    Metric("hiring_rate_ratio", "hiring", ("company", "start", "end", "baseline_start", "baseline_end"), ("basis",)),
+    Metric("days_before_milestone", "hiring", ("company", "person", "milestone_id")),
+    Metric("event_date", "facts", ("company", "person"), ("event", "spell")),
+    Metric("milestone_date", "facts", ("company", "milestone_id")),
+    Metric("years_since_milestone", "facts", ("company", "milestone_id"), ("as_of",)),
+    Metric("count_ratio", "facts", ("company", "count_id"), ("cohort", "as_of")),
+    Metric("weekly_hours_per_day", "facts", ("hours",), ("company",)),
+    Metric("prior_affiliation", "facts", ("company", "person", "affiliation")),
+    Metric("destinations", "flows", ("company",), ("cohort", "as_of", "at_years")),
+    Metric("flow_matrix", "flows", (), ("cohort", "as_of")),
+)}
 
 
 def metric(name: str) -> Metric:
@@ -151,13 +168,15 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
             raise MetricError(f"{flag(key)} must be a number of hours in a week (0 to 168), not {value!r}")
         return number
     elif kind == "years":
-        return peers.parse_years(value if isinstance(value, (str, tuple)) else tuple(value))
+        from attrition.peers import parse_years  # the one parser compare_labs uses itself
+
+        return parse_years(value if isinstance(value, (str, tuple)) else tuple(value))
     elif kind == "milestone":
-        known = ds.milestones[ds.milestones["company"] == company]["milestone_id"]
-        if company is None or value not in set(known):
+        if company is None or not ds.engine.rows("SELECT 1 FROM milestones WHERE company = ? AND milestone_id = ?",
+                                                 [company, value]):
             raise MetricError(f"no milestone {value!r} for {company} in milestones.csv")
     elif kind == "count_id":
-        if value not in set(ds.counts["count_id"]):
+        if not ds.engine.rows("SELECT 1 FROM counts WHERE count_id = ?", [value]):
             raise MetricError(f"no reported count {value!r} in reported_counts.csv")
     return value
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attrition.locations import DEFAULT_DATA_DIR, NOTEBOOK_DIR
-from attrition.outputs import exclusive, replace_folder
+from attrition.outputs import NotebookError, exclusive, replace_folder
 from attrition.schema import DataError, Problem
 from attrition.site import Page, Section, Site
 
@@ -26,10 +26,6 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 GENERIC = "any_roster.ipynb"
 """The standard roster report, run for any dataset and company."""
-
-
-class NotebookError(RuntimeError):
-    """A notebook cell raised; the message names the notebook and the cell."""
 
 
 def notebook_paths(folder: Path) -> list[Path]:

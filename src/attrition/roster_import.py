@@ -178,7 +178,6 @@ def _read_export(engine: Engine, export: Path, mapping: Mapping) -> tuple[TableS
     spec = TableSpec("export", export.name, tuple(Column(n) for n in used), key=())
     if not csvfiles.load_text_table(engine, spec, export, names, problems):
         raise DataError(problems)
-    engine.run("CREATE OR REPLACE TABLE raw_export AS SELECT rowid AS rec, * FROM raw_export")
     findings = checks.check_cells(engine, spec, None)
     return spec, _located(export, findings)
 

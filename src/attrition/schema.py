@@ -7,7 +7,7 @@ documents the same columns, and a test keeps the two in step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -17,6 +17,8 @@ MAX_FIELD_CHARS = 65_536
 """Longer fields are refused: a paraphrase or note is a few sentences, never a whole document."""
 
 COHORTS = ("founder", "hire", "executive")
+HIRING_BASES = ("roster", "reported")
+"""What a hiring metric counts: the named roster's joins, or the counts sources reported."""
 EVENTS = ("join", "leave", "step_back", "return", "observed")
 START_EVENTS = ("join", "return")
 END_EVENTS = ("leave", "step_back")

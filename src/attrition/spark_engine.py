@@ -118,6 +118,11 @@ class SparkEngine:
         part.replace(path)
         shutil.rmtree(staging)
 
+    def load_integers(self, name: str, columns: dict[str, list[int]]) -> str:
+        schema = ", ".join(f"`{column}` INT" for column in columns)
+        self.spark.createDataFrame(list(zip(*columns.values())), schema).createOrReplaceTempView(name)
+        return name
+
     def load_frame(self, name: str, frame: pd.DataFrame) -> str:
         self.spark.createDataFrame(frame).createOrReplaceTempView(name)
         return name

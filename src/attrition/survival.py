@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from attrition import core, estimators, roster
@@ -20,7 +19,8 @@ from attrition.dataset import Dataset
 from attrition.metrics import cohort_spells
 from attrition.rates import poisson_ci
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_timestamp, check_scope
+from attrition.roster import as_of_timestamp
+from attrition.tables import check_scope
 from attrition.text import PLURAL, days_and_years, ordinal
 
 SCENARIOS = core.READINGS
@@ -145,7 +145,7 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     npmle = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded, group))
     freeze = _none(estimators.first_time_below(_reading(
         scope_curves(ds, company, cohort, as_of, excluded, group=group, censoring="freeze"), "midpoint")))
-    people = roster.readings(ds, as_of, company, cohort, excluded, group=group).query("reading == 'midpoint'")
+    people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
     lo, hi = medians["shortest"], medians["longest"]
     cutoff = as_of_timestamp(ds, as_of).date()
     value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
@@ -178,7 +178,7 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str |
     mid = _reading(curves, "midpoint")
     ci = departed_band_at(mid, days)
     npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded, group), days)
-    people = roster.readings(ds, as_of, company, cohort, excluded, group=group).query("reading == 'midpoint'")
+    people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
     lo, hi = share["longest"], share["shortest"]
     cutoff = as_of_timestamp(ds, as_of).date()
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"

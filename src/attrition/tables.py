@@ -1,0 +1,238 @@
+"""The relational core's tables in the dataset's engine, and what a metric may be asked about.
+
+Each derived table (resolved events, spells and first lasting departures as of a day, milestones) is
+made once per dataset by `attrition.core`'s SQL and named here; `attrition.roster` hands slices of
+them to pandas. As-of days, companies, cohorts, groups and people are checked here too. Nothing in
+this module needs pandas, so `attrition validate` and `attrition build` do not load it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from attrition import cache, core
+from attrition.dataset import Dataset, configured_engine, store_in_cache
+from attrition.engine import literal
+from attrition.result import MetricError
+from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY, TABLES
+
+EPOCH = date(1970, 1, 1)
+DATE_COLUMNS = ("earliest", "latest", "start_lo", "start_hi", "end_lo", "end_hi", "resolved_earliest",
+                "resolved_latest", "as_of", "seen_until", "company_end")
+"""Columns of the derived tables that hold day numbers (days since 1970-01-01)."""
+
+
+def calendar_date(value: date | str) -> date:
+    """A date, a datetime (a pandas Timestamp is one) or ISO text as a calendar day; ValueError otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return datetime.fromisoformat(text).date()
+
+
+def day_number(value: date | str) -> int:
+    """Days since 1970-01-01, the engine's representation of a date."""
+    return (calendar_date(value) - EPOCH).days
+
+
+def as_of_day(ds: Dataset, as_of: date | str | None) -> int:
+    """The as-of date as a day number: the freeze date unless the caller names another day on or before it."""
+    try:
+        day = ds.freeze_date if as_of is None else calendar_date(as_of)
+    except (ValueError, TypeError, OverflowError):
+        raise MetricError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise MetricError(f"as-of date {day} is outside the supported range {FIRST_DAY} to {LAST_DAY}")
+    if day > ds.freeze_date:
+        raise MetricError(f"as-of date {day} is after the dataset's freeze date {ds.freeze_date}: "
+                          "the data says nothing about later days")
+    return (day - EPOCH).days
+
+
+def derived(ds: Dataset, name: str, sql: str) -> str:
+    """Compute a derived table in the dataset's engine once; later calls reuse it."""
+    if name not in ds.derived:
+        ds.engine.table(name, sql)
+        ds.derived[name] = name
+    return name
+
+
+def events_table(ds: Dataset) -> str:
+    return derived(ds, "events", core.events(ds.engine.ordered_ids("source_id")))
+
+
+def milestones_table(ds: Dataset) -> str:
+    return derived(ds, "milestones_resolved", core.milestones(ds.engine.ordered_ids("source_id")))
+
+
+def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
+    """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
+    events_table(ds)
+    if cutoff == as_of_day(ds, None):
+        return derived(ds, f"spells_{cutoff + 100_000}", core.spells(cutoff))
+    source = "events" if company is None else f"(SELECT * FROM events WHERE company = {literal(company)})"
+    return f"({core.spells(cutoff, source)}) AS spells"
+
+
+def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
+    """First lasting departures as of `cutoff`, stored at the freeze date, else computed (for one company if given)."""
+    if cutoff == as_of_day(ds, None):
+        return derived(ds, f"lasting_{cutoff + 100_000}", core.lasting(spells_table(ds, cutoff), cutoff))
+    return f"({core.lasting(spells_table(ds, cutoff, company), cutoff)}) AS lasting"
+
+
+def cached_tables(ds: Dataset) -> list[str]:
+    """The derived tables worth keeping in the cache: everything needed as of the freeze date."""
+    cutoff = as_of_day(ds, None)
+    return [events_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff), milestones_table(ds)]
+
+
+def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
+    """The dataset with its relational core run by engine `name` (default: dataset.toml's [engine], else DuckDB).
+
+    DuckDB has read and checked the files either way. For Spark, the checked tables are first kept in
+    the cache as `attrition build` keeps them; Spark then reads the canonical tables from that Parquet
+    and computes every derived table itself, so nothing DuckDB derived reaches its results.
+    """
+    name = name or configured_engine(ds.config)
+    if name == ds.engine.dialect:
+        return ds
+    from attrition.spark_engine import SparkEngine
+
+    engine = SparkEngine()
+    store_in_cache(ds, cached_tables(ds))
+    for table in TABLES:
+        engine.load_parquet(table, cache.table_file(ds.fingerprint, table))
+    return replace(ds, engine=engine, derived={})
+
+
+def conflicted_events(ds: Dataset) -> int:
+    """How many events have sources that disagree."""
+    return int(ds.engine.rows(f"SELECT count(*) FROM {events_table(ds)} WHERE conflict")[0][0])
+
+
+def where_clause(company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = (),
+          cohorts: Iterable[str] | None = None, group: str | None = None) -> tuple[str, list]:
+    """A WHERE clause and its parameters selecting one company, cohort(s), group, minus excluded people."""
+    clauses, params = [], []
+    if group is not None:
+        clauses.append('"group" = ?')
+        params.append(group)
+    if company is not None:
+        clauses.append("company = ?")
+        params.append(company)
+    if cohort is not None:
+        clauses.append("cohort = ?")
+        params.append(cohort)
+    if cohorts is not None:
+        clauses.append("array_contains(?, cohort)")
+        params.append(list(cohorts))
+    excluded = list(exclude)
+    if excluded:
+        clauses.append("NOT array_contains(?, person_id)")
+        params.append(excluded)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def events_sql(ds: Dataset) -> str:
+    return f"SELECT * FROM {events_table(ds)} ORDER BY person_id, company, spell, earliest, event"
+
+
+def conflicts_sql(ds: Dataset) -> str:
+    return f"""
+        SELECT v.person_id, v.company, v.spell, v.event, v.source_id, v.earliest, v.latest, v.paraphrase,
+               e.earliest AS resolved_earliest, e.latest AS resolved_latest
+        FROM evidence AS v JOIN {events_table(ds)} AS e ON e.person_id = v.person_id AND e.company = v.company
+            AND e.spell = v.spell AND e.event = v.event
+        WHERE e.conflict ORDER BY v.person_id, v.company, v.spell, v.event, v.earliest, v.source_id"""
+
+
+def milestones_sql(ds: Dataset) -> str:
+    return f"SELECT * FROM {milestones_table(ds)} ORDER BY company, earliest, milestone_id"
+
+
+def spells_sql(ds: Dataset, cutoff: int, clause: str = "", company: str | None = None) -> str:
+    return (f"SELECT *, {cutoff} AS as_of FROM {spells_table(ds, cutoff, company)} {clause} "
+            "ORDER BY company, cohort, start_lo, person_id, spell")
+
+
+def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = (),
+                group: str | None = None) -> list[str]:
+    """Reject unknown companies, cohorts, groups and excluded people with a message that lists valid choices."""
+    if company not in ds.companies:
+        raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}")
+    if cohort is not None and cohort not in COHORTS:
+        raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
+    if group is not None:
+        groups = [g for (g,) in ds.engine.rows(
+            'SELECT DISTINCT "group" FROM people WHERE company = ? AND "group" <> \'\' ORDER BY 1', [company])]
+        if group not in groups:
+            raise MetricError(f"unknown group {group!r} at {company}; the data has: {', '.join(groups) or 'no groups'}")
+    wanted = sorted(set(exclude))
+    if not wanted:
+        return wanted
+    known = {p for (p,) in ds.engine.rows("SELECT person_id FROM people WHERE company = ? AND array_contains(?, person_id)",
+                                          [company, wanted])}
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        raise MetricError(f"--exclude names no one at {company}: {', '.join(unknown)}")
+    return wanted
+
+
+def _next_period(start: date, months: int) -> date:
+    year, month = divmod(start.month - 1 + months, 12)
+    return date(start.year + year, month + 1, 1)
+
+
+def _calendar(first: int, last: int, freq: str, start: int | None) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Each day in [first, last] mapped to the first grid day (month or year start) on or after it, built a
+    period at a time; and the grid days up to `last`. With `start`, no day maps before the first grid day from it."""
+    months = {"MS": 1, "YS": 12}.get(freq)
+    if months is None:
+        raise MetricError(f"unknown frequency {freq!r}; use MS (month starts) or YS (year starts)")
+    first_date = EPOCH + timedelta(days=first)
+    period = date(first_date.year, first_date.month if months == 1 else 1, 1)
+    days: list[int] = []
+    grid_days: list[int] = []
+    while (period - EPOCH).days <= last:
+        following = _next_period(period, months)
+        begins, ends = (period - EPOCH).days, (following - EPOCH).days
+        lo, hi = max(begins, first), min(ends - 1, last)
+        days.extend(range(lo, hi + 1))
+        grid_days.extend([begins if lo == begins else ends] + [ends] * (hi - lo))
+        period = following
+    if start is not None:
+        floor = min((g for d, g in zip(days, grid_days) if d >= start), default=start)
+        grid_days = [max(g, floor) for g in grid_days]
+    return {"day": days, "grid_day": grid_days}, {"grid_day": sorted({g for g in grid_days if g <= last})}
+
+
+def headcount_sql(ds: Dataset, as_of: date | str | None = None, freq: str = "MS", start: date | str | None = None,
+                  company: str | None = None, cohorts: Iterable[str] | None = None) -> tuple[str, list] | None:
+    """The query (and its parameters) for named people surely (`lo`) and possibly (`hi`) at each company on
+    each grid day up to `as_of`, ordered by company and day; None when no one is in scope.
+
+    The grid is the first day of each month (MS) or year (YS), from each company's first join, or
+    from `start` when given. This counts the named roster only, which for most companies is far
+    from everyone.
+    """
+    cutoff = as_of_day(ds, as_of)
+    table = spells_table(ds, cutoff, company)
+    clause, params = where_clause(company, cohorts=cohorts)
+    first = ds.engine.rows(f"SELECT min(start_lo) FROM {table} {clause}", params)[0][0]
+    if first is None:
+        return None
+    start_day = None if start is None else day_number(start)
+    calendar, grid = _calendar(min(first, start_day if start_day is not None else first), cutoff, freq, start_day)
+    ds.engine.load_integers("calendar", calendar)
+    ds.engine.load_integers("grid", grid)
+    first_grid = None if start_day is None else min(grid["grid_day"], default=start_day)
+    return f"{core.headcount(table, 'calendar', 'grid', clause, first_grid)} ORDER BY company, day", params
+
