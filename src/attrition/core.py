@@ -60,19 +60,24 @@ def milestones(ids: str) -> str:
       ON l.company = m.company AND l.milestone_id = m.milestone_id"""
 
 
-def spells(cutoff: int, events_source: str = "events") -> str:
+def spell_ends(events_source: str = "events") -> str:
+    """Each spell's end: its earliest-dated end event (a leave or a step back). It does not depend on the
+    as-of day, so it is made once per dataset and joined by `spells` for any day."""
+    return f"""
+    SELECT person_id, company, spell, event AS end_event, earliest AS end_lo, latest AS end_hi,
+           conflict AS end_conflict, source_ids AS end_sources, reason AS end_reason
+    FROM (SELECT *, row_number() OVER (PARTITION BY person_id, company, spell ORDER BY earliest, event) AS rn
+          FROM {events_source} WHERE event IN ({_ENDS})) AS ranked
+    WHERE rn = 1"""
+
+
+def spells(cutoff: int, events_source: str = "events", ends_source: str = "spell_ends") -> str:
     """One row per person and spell that had (possibly) started by day `cutoff` (from the resolved events).
 
-    The spell's end is its earliest-dated end event; status and tenure bounds are as of `cutoff`,
+    The spell's end is the one `spell_ends` picked; status and tenure bounds are as of `cutoff`,
     where a spell still open is censored.
     """
     return f"""
-    WITH ends AS (
-        SELECT person_id, company, spell, event AS end_event, earliest AS end_lo, latest AS end_hi,
-               conflict AS end_conflict, source_ids AS end_sources, reason AS end_reason
-        FROM (SELECT *, row_number() OVER (PARTITION BY person_id, company, spell ORDER BY earliest, event) AS rn
-              FROM {events_source} WHERE event IN ({_ENDS})) AS ranked
-        WHERE rn = 1)
     SELECT s.person_id, s.name, s.company, s.cohort, s."group", s.spell, s.earliest AS start_lo, s.latest AS start_hi,
            CASE WHEN s.latest <= {cutoff} THEN 'yes' ELSE 'uncertain' END AS joined,
            coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
@@ -82,7 +87,7 @@ def spells(cutoff: int, events_source: str = "events") -> str:
            s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources,
            coalesce(e.end_reason, '') AS end_reason
     FROM {events_source} AS s
-    LEFT JOIN ends AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
+    LEFT JOIN {ends_source} AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
     WHERE s.event IN ({_STARTS}) AND s.earliest <= {cutoff}"""
 
 

@@ -72,13 +72,17 @@ def milestones_table(ds: Dataset) -> str:
     return derived(ds, "milestones_resolved", core.milestones(ds.engine.ordered_ids("source_id")))
 
 
+def spell_ends_table(ds: Dataset) -> str:
+    return derived(ds, "spell_ends", core.spell_ends(events_table(ds)))
+
+
 def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
-    events_table(ds)
+    ends = spell_ends_table(ds)
     if cutoff == as_of_day(ds, None):
-        return derived(ds, f"spells_{cutoff + 100_000}", core.spells(cutoff))
+        return derived(ds, f"spells_{cutoff + 100_000}", core.spells(cutoff, "events", ends))
     source = "events" if company is None else f"(SELECT * FROM events WHERE company = {literal(company)})"
-    return f"({core.spells(cutoff, source)}) AS spells"
+    return f"({core.spells(cutoff, source, ends)}) AS spells"
 
 
 def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
@@ -89,9 +93,11 @@ def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
 
 
 def cached_tables(ds: Dataset) -> list[str]:
-    """The derived tables worth keeping in the cache: everything needed as of the freeze date."""
+    """The derived tables worth keeping in the cache: everything needed as of the freeze date, and the
+    spells' ends, from which spells as of any other day are made."""
     cutoff = as_of_day(ds, None)
-    return [events_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff), milestones_table(ds)]
+    return [events_table(ds), spell_ends_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff),
+            milestones_table(ds)]
 
 
 def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
@@ -178,9 +184,11 @@ def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable
     wanted = sorted(set(exclude))
     if not wanted:
         return wanted
-    known = {p for (p,) in ds.engine.rows("SELECT person_id FROM people WHERE company = ? AND array_contains(?, person_id)",
-                                          [company, wanted])}
-    unknown = [p for p in wanted if p not in known]
+    key = ("known people", company, tuple(wanted))  # the claims ask about the same few people again and again
+    if key not in ds.derived:
+        ds.derived[key] = {p for (p,) in ds.engine.rows(
+            "SELECT person_id FROM people WHERE company = ? AND array_contains(?, person_id)", [company, wanted])}
+    unknown = [p for p in wanted if p not in ds.derived[key]]
     if unknown:
         raise MetricError(f"--exclude names no one at {company}: {', '.join(unknown)}")
     return wanted
