@@ -35,6 +35,8 @@ def load_on_engine(args: argparse.Namespace):
 
 
 EXIT_OK, EXIT_ERROR = 0, 2
+WITHOUT_PANDAS = ("validate", "build")
+"""Commands that never load pandas (a test holds them to it): on a small dataset it would be a third of their time."""
 SUPPRESS = argparse.SUPPRESS
 
 
