@@ -42,6 +42,13 @@ CASES = {
     "field over the size limit": (
         {"people_csv": PEOPLE.replace("Bob B", "B" * 70_000)},
         ("people.csv", 3, "name", None, "longer than 65,536 characters")),
+    "record over the line limit": (
+        {"people_csv": PEOPLE.replace("Bob B", "B" * 5_000_000)},
+        ("people.csv", 3, None, None, "longer than 4 MiB")),
+    "record over the line limit, each field under it": (
+        {"people_csv": PEOPLE.replace("bob,Bob B,acme,founder,Lab A,CTO,",
+                                      f"bob,{'B' * 1_500_000},acme,founder,{'L' * 1_500_000},{'C' * 1_500_000},")},
+        ("people.csv", 3, None, None, "longer than 4 MiB")),
     "date before 1700": (
         {"evidence_csv": EVIDENCE.replace("2021-01-01,2021-01-01,s1,last day", "1677-09-21,2021-01-01,s1,last day")},
         ("evidence.csv", 6, "earliest", "1677-09-21", "outside the supported range")),

@@ -21,12 +21,11 @@ def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]
     cutoff = tables.as_of_day(ds, as_of)
     no_one = ("SELECT '' AS company, 0 AS day, 0 AS lo, 0 AS hi WHERE false", [])
     ds.engine.table("headcount_out", *(tables.headcount_sql(ds, as_of) or no_one))
-    ds.engine.table("spells_out", tables.spells_sql(ds, cutoff))
     return {
         "events.csv": tables.events_sql(ds),
         "conflicts.csv": tables.conflicts_sql(ds),
-        "spells.csv": "SELECT * FROM spells_out",
-        "hires.csv": "SELECT * FROM spells_out WHERE cohort <> 'founder' AND spell = 1",
+        "spells.csv": tables.spells_sql(ds, cutoff),
+        "hires.csv": tables.spells_sql(ds, cutoff, "WHERE cohort <> 'founder' AND spell = 1"),
         "headcount_monthly.csv": "SELECT company, DATE '1970-01-01' + day AS date, lo, hi FROM headcount_out "
                                  "ORDER BY company, day",
         "milestones.csv": tables.milestones_sql(ds),

@@ -19,10 +19,14 @@ from pathlib import Path
 import duckdb
 
 from attrition.engine import Engine
-from attrition.schema import Problem, TableSpec
+from attrition.schema import MAX_FIELD_CHARS, Problem, TableSpec
 
-MAX_LINE_BYTES = 64 * 1024 * 1024
-"""DuckDB's limit on one line; longer fields are read and then refused by the length check."""
+MAX_LINE_BYTES = 4 * 1024 * 1024
+"""DuckDB's limit on one record, which also sets the blocks it parses in parallel (16 times this): a record
+this long holds every field of any table at its limit (MAX_FIELD_CHARS, four bytes a character), so a
+longer field up to here is read and then refused by the length check, and a longer record is refused here."""
+TOO_LONG = (f"the record is longer than {MAX_LINE_BYTES >> 20} MiB, more than its fields may hold "
+            f"({MAX_FIELD_CHARS:,} characters each)")
 PREFIX_BYTES = 1024 * 1024
 """How much of a file Python decodes up front: enough for the header and to spot an empty file."""
 
@@ -143,7 +147,8 @@ def load_text_table(engine: Engine, spec: TableSpec, path: Path, names: list[str
         decode(path.read_bytes(), spec.file, found)
     else:
         found = structure_problems(path, spec.file, len(names))
-    problems.extend(found or [Problem(spec.file, int(line), None, None, message) for line, _, message in rejected])
+    problems.extend(found or [Problem(spec.file, int(line), None, None, TOO_LONG if kind == "LINE SIZE OVER MAXIMUM"
+                                      else message) for line, kind, message in rejected])
     return False
 
 
@@ -183,6 +188,7 @@ def _records(path: Path):
 
 
 STRUCTURE_WORDS = {
+    f"field larger than field limit ({MAX_LINE_BYTES})": TOO_LONG,
     "unexpected end of data": 'a quoted field that starts in this record is never closed: add the closing "',
     "',' expected after '\"'": 'text follows a closing quote: put the whole field in quotes and double any " inside it',
 }
