@@ -150,24 +150,27 @@ def _npmle(first: np.ndarray, last: np.ndarray, weights: np.ndarray, n: int, tol
         return np.log(p) - np.log(1 - p)
 
     p = np.full(n, 1 / n)
+    p_ll = loglik(p)  # kept from step to step: p only changes to a trial whose log-likelihood is known
     for _ in range(max_iter):
         cum = np.concatenate([[0.0], np.cumsum(p)])
         share = weights / (cum[last + 1] - cum[first])
         marks = np.bincount(first, share, n + 1) - np.bincount(last + 1, share, n + 1)
         new = p * (np.cumsum(marks)[:n] / total)
         new /= new.sum()
-        old_ll, new_ll = loglik(p), loglik(new)
-        converged = 0 <= new_ll - old_ll < tol
+        new_ll = loglik(new)
+        converged = 0 <= new_ll - p_ll < tol
         with np.errstate(divide="ignore", invalid="ignore"):
-            delta = log_odds(new) - log_odds(p)
+            p_odds = log_odds(p)
+            delta = log_odds(new) - p_odds
             best, best_ll = p, -np.inf
             for step in (1.0, 1.25, 1.95):
-                odds = np.exp(log_odds(p) + step * delta)
+                odds = np.exp(p_odds + step * delta)
                 trial = odds / (odds + 1)
                 trial_ll = loglik(trial)
                 if best_ll < trial_ll:
                     best, best_ll = trial, trial_ll
-        p = best
+        if best is not p:
+            p, p_ll = best, best_ll
         if converged:
             break
     return p
