@@ -13,10 +13,9 @@ from datetime import date
 
 from attrition.engine import Engine
 from attrition.schema import (
-    END_EVENTS, FIRST_DAY, LAST_DAY, MAX_FIELD_CHARS, SLUG_PATTERN, START_EVENTS, Column, TableSpec,
+    END_EVENTS, EPOCH, FIRST_DAY, LAST_DAY, MAX_FIELD_CHARS, SLUG_PATTERN, START_EVENTS, Column, TableSpec, day_number,
 )
 
-EPOCH = date(1970, 1, 1)
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 """Control characters: invisible, and a way to smuggle terminal escapes into outputs. Tab and newlines are allowed."""
 SPACE = r"[\s\p{Z}\x0b\x1c-\x1f\x{85}]"
@@ -51,10 +50,6 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _days(day: date) -> int:
-    return day.toordinal() - EPOCH.toordinal()
-
-
 def _parsed(column: Column, text: str) -> str:
     """SQL turning a cell's text into its typed value: a day number for dates, an integer for ints."""
     if column.kind == "date":
@@ -85,11 +80,11 @@ def _cell_checks(column: Column, freeze: date | None) -> list[tuple[str, str]]:
         checks.append((filled + f"NOT regexp_full_match({c}, '(?i)https?://[^\\s]+')",
                        _lit("must be a web address starting with http:// or https://")))
     elif column.kind == "date":
-        first, last = _days(FIRST_DAY), _days(LAST_DAY)
+        first, last = day_number(FIRST_DAY), day_number(LAST_DAY)
         checks.append((filled + f"{c} IS NULL", _lit("is not a valid ISO date (YYYY-MM-DD)")))
         checks.append((f"{c} < {first} OR {c} > {last}", _lit(f"is outside the supported range {FIRST_DAY} to {LAST_DAY}")))
         if freeze is not None:
-            checks.append((f"{c} BETWEEN {first} AND {last} AND {c} > {_days(freeze)}",
+            checks.append((f"{c} BETWEEN {first} AND {last} AND {c} > {day_number(freeze)}",
                            _lit(f"is after the dataset's freeze date {freeze.isoformat()}")))
     return checks
 

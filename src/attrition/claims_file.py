@@ -11,8 +11,7 @@ from datetime import date, timedelta
 from attrition.dataset import Dataset
 from attrition.registry import check_params, metric
 from attrition.result import MetricError
-from attrition.schema import Problem
-from attrition.tables import EPOCH
+from attrition.schema import EPOCH, Problem
 
 DATE_METRICS = ("event_date", "milestone_date")
 LIST_PARAMS = ("exclude",)

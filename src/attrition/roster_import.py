@@ -23,7 +23,9 @@ from attrition import checks, csvfiles
 from attrition.engine import Engine, literal
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.outputs import OutputError, check_target, exclusive, replace_folder
-from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY, TABLES, Column, DataError, Problem, TableSpec
+from attrition.schema import (
+    COHORTS, EPOCH, FIRST_DAY, LAST_DAY, TABLES, Column, DataError, Problem, TableSpec, day_number,
+)
 
 MAPPING_KEYS = {
     "person_column": "the column identifying a person (any text: an employee number, an e-mail, a name)",
@@ -52,7 +54,6 @@ PRECISION_KEYS = {"start_column": "start_precision_column", "end_column": "end_p
 DATE_KEYS = ("start_column", "end_column", "observed_until_column")
 PRECISIONS = {"day": None, "month": "1 month", "year": "1 year"}
 """How far past its written date a value of each precision reaches: its interval ends a day before that."""
-EPOCH = date(1970, 1, 1)
 MISSING = ("", "NA", "N/A", "NULL", "NAN", "NONE", "NAT")
 """Cell values read as empty (compared in upper case), as spreadsheets and pandas write them."""
 
@@ -128,10 +129,6 @@ def _iso(value: str) -> date | None:
         return date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
         return None
-
-
-def _days(day: date) -> int:
-    return (day - EPOCH).days
 
 
 def _q(name: str) -> str:
@@ -217,8 +214,8 @@ def _typed(engine: Engine, mapping: Mapping) -> None:
 def _row_problems(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str | None, str]]:
     """(rec, column, value, message) for every row that cannot become evidence."""
     col = mapping.columns
-    until = _days(mapping.observed_until)
-    first, last = _days(FIRST_DAY), _days(LAST_DAY)
+    until = day_number(mapping.observed_until)
+    first, last = day_number(FIRST_DAY), day_number(LAST_DAY)
     fmt = mapping.date_format
     parts = [
         f"SELECT rec, {literal(col['person_column'])}, person_column, 'must not be empty: every row needs a person' "
@@ -268,7 +265,7 @@ def _row_problems(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str 
 
 def _spells(engine: Engine, mapping: Mapping, export: Path) -> list[tuple[int, str, str | None, str]]:
     """Number each person's spells at each company; return (rec, column, value, message) for overlaps."""
-    until = _days(mapping.observed_until)
+    until = day_number(mapping.observed_until)
     _unique_ids(engine, "rows", "person_column")
     engine.run("ALTER TABLE rows_ids RENAME TO person_ids")
     _unique_ids(engine, "rows", "company_column")
@@ -336,7 +333,7 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
         {cohort} AS cohort, '' AS prior_affiliations, '' AS role, '' AS note, {group} AS "group", '' AS team_variants
         FROM spells GROUP BY person_id, company ORDER BY company, person_id""")
     reason = "coalesce(reason_column, '')" if "reason_column" in col else "''"
-    u = _days(mapping.observed_until)
+    u = day_number(mapping.observed_until)
     seen = (f"coalesce(observed_until_column_lo, {u})", f"coalesce(least(observed_until_column_hi, {u}), {u})") \
         if "observed_until_column" in col else (str(u), str(u))
     seen_note = (f"'{name} line ' || {line} || ': ' || CASE WHEN observed_until_column IS NULL THEN "

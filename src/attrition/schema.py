@@ -13,6 +13,9 @@ from datetime import date
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 FIRST_DAY, LAST_DAY = date(1700, 1, 1), date(2200, 12, 31)
 """Dates outside this range are refused: no roster needs them, and pandas' timestamps stop at 2262."""
+EPOCH = date(1970, 1, 1)
+"""Day 0: the engine holds every date as the number of days since this one."""
+
 MAX_FIELD_CHARS = 65_536
 """Longer fields are refused: a paraphrase or note is a few sentences, never a whole document."""
 
@@ -32,6 +35,11 @@ MOVE_CATEGORIES = ("founded", "returned", "ai_lab", "big_tech", "academia", "inv
 """Where a leaver went, first matching category wins (data/README.md)."""
 CHANGES = ("narrowed", "widened", "added", "removed", "source_added", "source_replaced", "paraphrase_fixed",
            "confirmed_unverifiable", "team_changed")
+
+
+def day_number(day: date) -> int:
+    """A calendar day as the engine holds it: days since EPOCH."""
+    return (day - EPOCH).days
 
 
 @dataclass(frozen=True)

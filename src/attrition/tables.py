@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from attrition import cache, core
+from attrition import cache, core, schema
 from attrition.dataset import Dataset, configured_engine, store_in_cache
 from attrition.engine import literal
 from attrition.result import MetricError
-from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY, TABLES
+from attrition.schema import COHORTS, EPOCH, FIRST_DAY, LAST_DAY, TABLES
 
-EPOCH = date(1970, 1, 1)
 DATE_COLUMNS = ("earliest", "latest", "start_lo", "start_hi", "end_lo", "end_hi", "resolved_earliest",
                 "resolved_latest", "as_of", "seen_until", "company_end")
 """Columns of the derived tables that hold day numbers (days since 1970-01-01)."""
@@ -38,8 +37,8 @@ def calendar_date(value: date | str) -> date:
 
 
 def day_number(value: date | str) -> int:
-    """Days since 1970-01-01, the engine's representation of a date."""
-    return (calendar_date(value) - EPOCH).days
+    """Days since 1970-01-01, the engine's representation of a date, for any value `calendar_date` takes."""
+    return schema.day_number(calendar_date(value))
 
 
 def as_of_day(ds: Dataset, as_of: date | str | None) -> int:
@@ -53,7 +52,7 @@ def as_of_day(ds: Dataset, as_of: date | str | None) -> int:
     if day > ds.freeze_date:
         raise MetricError(f"as-of date {day} is after the dataset's freeze date {ds.freeze_date}: "
                           "the data says nothing about later days")
-    return (day - EPOCH).days
+    return schema.day_number(day)
 
 
 def derived(ds: Dataset, name: str, sql: str) -> str:
