@@ -163,3 +163,21 @@ def test_a_parameter_the_metric_does_not_take_is_an_error(capsys) -> None:
     assert main(["metric", "departed_share", "--company", "xai", "--days", "30"]) == 2
     err = capsys.readouterr().err
     assert "metric departed_share takes no --days; it takes: --company, --cohort, --as-of, --exclude" in err
+
+
+def test_cells_lose_the_white_space_around_them_and_nothing_else(tmp_path: Path) -> None:
+    """Each cell is trimmed of any white space str.isspace knows (a trailing U+001F is white space, not a
+    control character to refuse). Text inside a cell is kept, even a '|', which the loader uses to find
+    the few padded records in one pass; an optional column the file lacks reads as empty, never missing."""
+    people = PEOPLE.replace("Bob B,", "\u3000Bob B\xa0 ,").replace("Lab A;Lab B", "Lab A | Lab B")
+    evidence = EVIDENCE.replace("left in March,", "\u2003left in March\x1f,").replace("came back,", "came | back,")
+    ds = load(write_dataset(tmp_path / "data", people_csv=people, evidence_csv=evidence))
+    people_rows = {p: (name, prior) for p, name, prior in ds.engine.rows(
+        "SELECT person_id, name, prior_affiliations FROM people")}
+    assert people_rows["bob"] == ("Bob B", "Lab A") and people_rows["alice"] == ("Alice A", "Lab A | Lab B")
+    paraphrases = {(p, e, s): text for p, e, s, text in ds.engine.rows(
+        "SELECT person_id, event, spell, paraphrase FROM evidence")}
+    assert paraphrases[("bob", "leave", 1)] == "left in March" and paraphrases[("frank", "return", 2)] == "came | back"
+    assert ds.engine.rows("""SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason <> '')
+                             FROM evidence""") == [(0, 0)]
+    assert ds.engine.rows('SELECT count(*) FROM people WHERE "group" IS NULL OR "group" <> \'\'') == [(0,)]

@@ -21,11 +21,12 @@ def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]
     cutoff = tables.as_of_day(ds, as_of)
     no_one = ("SELECT '' AS company, 0 AS day, 0 AS lo, 0 AS hi WHERE false", [])
     ds.engine.table("headcount_out", *(tables.headcount_sql(ds, as_of) or no_one))
-    return {
+    spells = ds.engine.sorted_table("spells_out", tables.spells_sql(ds, cutoff, ordered=False), tables.SPELL_ORDER)
+    return {  # hires are a subset of the spells: sorted once, read twice
         "events.csv": tables.events_sql(ds),
         "conflicts.csv": tables.conflicts_sql(ds),
-        "spells.csv": tables.spells_sql(ds, cutoff),
-        "hires.csv": tables.spells_sql(ds, cutoff, "WHERE cohort <> 'founder' AND spell = 1"),
+        "spells.csv": ds.engine.in_order(spells, tables.SPELL_ORDER),
+        "hires.csv": ds.engine.in_order(spells, tables.SPELL_ORDER, "WHERE cohort <> 'founder' AND spell = 1"),
         "headcount_monthly.csv": "SELECT company, DATE '1970-01-01' + day AS date, lo, hi FROM headcount_out "
                                  "ORDER BY company, day",
         "milestones.csv": tables.milestones_sql(ds),

@@ -97,19 +97,27 @@ def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Fi
     cells = []
     for column in spec.columns:
         c = _q(column.name)
-        trimmed = f"CASE WHEN padded THEN regexp_replace({c}, '^{SPACE}+|{SPACE}+$', '', 'g') ELSE coalesce({c}, '') END"
+        trimmed = (f"CASE WHEN padded THEN regexp_replace(coalesce({c}, ''), '^{SPACE}+|{SPACE}+$', '', 'g') "
+                   f"ELSE coalesce({c}, '') END")
         if column.kind in ("date", "int"):
             cells += [f"{trimmed} AS {_raw(column.name)}", f"{_parsed(column, _raw(column.name))} AS {_q(column.name)}"]
         else:
             cells.append(f"{trimmed} AS {_q(column.name)}")
     texts = [_raw(c.name) if c.kind in ("date", "int") else _q(c.name) for c in spec.columns]
     blank = " AND ".join(f"{t} = ''" for t in texts)
-    joined = "concat_ws(chr(1), " + ", ".join(f"coalesce({_q(c)}, '')" for c in spec.column_names) + ")"
-    padded = f"regexp_matches({joined}, '(^|\x01){SPACE}|{SPACE}($|\x01)') AS padded"
-    control = f"regexp_matches(concat({', '.join(texts)}), '{CONTROL}') AS _control"
-    engine.run(f"CREATE OR REPLACE TABLE {name} AS SELECT *, {control} FROM (SELECT rec, {', '.join(cells)} FROM "
-               f"(SELECT rowid AS rec, *, {padded} FROM raw_{name}) AS r) AS t WHERE NOT ({blank}); "
-               f"DROP TABLE raw_{name}")
+    joined = "concat_ws('|', " + ", ".join(f"coalesce({_q(c)}, '')" for c in spec.column_names) + ")"
+    padding = f"(^|[|]){SPACE}|{SPACE}($|[|])"  # a cell's first or last character is white space
+    # One pass of the text finds the few records that may need trimming or hold a control character;
+    # only those are looked at again (a '|' inside a cell can only make a record look padded when it is not).
+    engine.run(f"""
+        CREATE OR REPLACE TABLE {name} AS
+        SELECT * EXCLUDE (suspect),
+               CASE WHEN suspect THEN regexp_matches(concat({', '.join(texts)}), '{CONTROL}') ELSE false END AS _control
+        FROM (SELECT rec, suspect, {', '.join(cells)} FROM
+                (SELECT *, CASE WHEN suspect THEN regexp_matches({joined}, '{padding}') ELSE false END AS padded FROM
+                    (SELECT rowid AS rec, *, regexp_matches({joined}, '{padding}|{CONTROL}') AS suspect FROM raw_{name})
+                 AS s) AS r) AS t
+        WHERE NOT ({blank}); DROP TABLE raw_{name}""")
     parts = []
     for column, text in zip(spec.columns, texts):
         for condition, message in _cell_checks(column, freeze):

@@ -108,26 +108,27 @@ def lasting(spells_table: str, cutoff: int) -> str:
 
     A spell's end is lasting unless the person's next spell starts within INTERRUPTION_DAYS of it;
     `interruptions` counts the ends skipped. The start is spell 1's; status and tenure are as of `cutoff`.
+    One GROUP BY does it, no window: the checks number spells 1, 2, 3 and end every spell before the
+    last, so the next spell is spell + 1 and the ends skipped are those before the first lasting one.
     """
-    pick = lambda column: f"max(CASE WHEN spell = end_spell THEN {column} END)"
+    pick = lambda column: f"min_by({column}, CASE WHEN lasting THEN spell END)"
     first = lambda column: f"max(CASE WHEN spell = 1 THEN {column} END)"
+    stored = spells_table.isidentifier()  # a stored table is read twice; a query is named once, as a CTE
+    spells = spells_table if stored else "spells"
     return f"""
-    WITH marked AS (
-        SELECT *, end_lo IS NOT NULL AND (next_start IS NULL OR next_start - end_hi > {INTERRUPTION_DAYS}) AS lasting
-        FROM (SELECT *, lead(start_lo) OVER (PARTITION BY person_id, company ORDER BY spell) AS next_start
-              FROM {spells_table}) AS ordered),
-    flagged AS (
-        SELECT *, min(CASE WHEN lasting THEN spell END) OVER (PARTITION BY person_id, company) AS end_spell
-        FROM marked),
+    WITH {"" if stored else f"spells AS (SELECT * FROM {spells_table}),"}
+    marked AS (
+        SELECT s.*, s.end_lo IS NOT NULL AND (n.start_lo IS NULL OR n.start_lo - s.end_hi > {INTERRUPTION_DAYS}) AS lasting
+        FROM {spells} AS s LEFT JOIN {spells} AS n
+            ON n.person_id = s.person_id AND n.company = s.company AND n.spell = s.spell + 1),
     people AS (
         SELECT person_id, company, {first('name')} AS name, {first('cohort')} AS cohort, {first('"group"')} AS "group",
                {first('start_lo')} AS start_lo, {first('start_hi')} AS start_hi, {first('joined')} AS joined,
                coalesce({pick('end_event')}, '') AS end_event, {pick('end_lo')} AS end_lo, {pick('end_hi')} AS end_hi,
                coalesce({pick('end_conflict')}, false) AS end_conflict, coalesce({pick('end_sources')}, '') AS end_sources,
                coalesce({pick('end_reason')}, '') AS end_reason, max(start_hi) AS last_start,
-               count(CASE WHEN end_lo IS NOT NULL AND (end_spell IS NULL OR spell < end_spell) THEN 1 END)
-                   AS interruptions
-        FROM flagged GROUP BY person_id, company),
+               coalesce(min(CASE WHEN lasting THEN spell END), max(spell)) - 1 AS interruptions
+        FROM marked GROUP BY person_id, company),
     seen AS (
         SELECT person_id, company, max(earliest) AS observed FROM evidence WHERE event = 'observed'
         GROUP BY person_id, company)

@@ -102,6 +102,13 @@ class SparkEngine:
         self._query(sql, params).localCheckpoint(eager=True).createOrReplaceTempView(name)
         return name
 
+    def sorted_table(self, name: str, sql: str, order: str) -> str:
+        return self.table(name, f"{sql} ORDER BY {order}")
+
+    def in_order(self, name: str, order: str, where: str = "") -> str:
+        """Spark keeps no table order: the rows are sorted again."""
+        return f"SELECT * FROM {name} {where} ORDER BY {order}"
+
     def columns(self, sql: str) -> list[tuple[str, bool]]:
         from pyspark.sql.types import StringType
 

@@ -163,9 +163,13 @@ def milestones_sql(ds: Dataset) -> str:
     return f"SELECT * FROM {milestones_table(ds)} ORDER BY company, earliest, milestone_id"
 
 
-def spells_sql(ds: Dataset, cutoff: int, clause: str = "", company: str | None = None) -> str:
-    return (f"SELECT *, {cutoff} AS as_of FROM {spells_table(ds, cutoff, company)} {clause} "
-            "ORDER BY company, cohort, start_lo, person_id, spell")
+SPELL_ORDER = "company, cohort, start_lo, person_id, spell"
+"""The order spells are listed in, in files and in frames."""
+
+
+def spells_sql(ds: Dataset, cutoff: int, clause: str = "", company: str | None = None, ordered: bool = True) -> str:
+    sql = f"SELECT *, {cutoff} AS as_of FROM {spells_table(ds, cutoff, company)} {clause}"
+    return f"{sql} ORDER BY {SPELL_ORDER}" if ordered else sql
 
 
 def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = (),
