@@ -17,8 +17,8 @@ import argparse
 import compileall
 import json
 import os
-import sys
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
