@@ -9,6 +9,8 @@ query results.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +51,16 @@ class Engine:
         """Whether results without ORDER BY keep insertion order. Only reading files needs it (record
         numbers come from it); everything else orders explicitly, and without it DuckDB can use both cores."""
         self.con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+
+    @contextmanager
+    def _in_insertion_order(self) -> Iterator[None]:
+        """Within the block, results without ORDER BY keep insertion order (a sorted table is stored and read
+        in its order); after it, DuckDB is free to use both cores again."""
+        self.keep_file_order(True)
+        try:
+            yield
+        finally:
+            self.keep_file_order(False)
 
     def run(self, sql: str, params: list | None = None) -> None:
         """Execute a statement that returns nothing (CREATE, INSERT, COPY)."""
@@ -95,11 +107,8 @@ class Engine:
     def sorted_table(self, name: str, sql: str, order: str) -> str:
         """Store a query's rows sorted by `order`, so that `in_order` reads them (or a subset) in that order
         without sorting again: a million spells take a second to sort."""
-        self.keep_file_order(True)
-        try:
+        with self._in_insertion_order():
             return self.table(name, f"{sql} ORDER BY {order}")
-        finally:
-            self.keep_file_order(False)
 
     def in_order(self, name: str, order: str, where: str = "") -> str:
         """The rows of a `sorted_table` (those matching `where`) in its order: DuckDB keeps a table's order
@@ -110,11 +119,8 @@ class Engine:
         """Write a query's result as one CSV file with a header (missing values as empty cells), rows in
         the query's order or, without ORDER BY, in the order of the table read (see `in_order`)."""
         target = str(path).replace("'", "''")
-        self.keep_file_order(True)
-        try:
+        with self._in_insertion_order():
             self.con.execute(f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')")
-        finally:
-            self.keep_file_order(False)
 
     def write_parquet(self, name: str, path: Path) -> None:
         """Write a table to Parquet with snappy, DuckDB's default codec: it writes a fifth faster than zstd,
