@@ -8,7 +8,8 @@ import pytest
 
 from attrition import load
 from attrition.cli import main
-from attrition.hiring import days_before_milestone, days_per_hire, hires_between, hires_per_month, hiring_rate_ratio, window_days
+from attrition.hiring import days_before_milestone, days_per_hire, hires_between, hiring_rate_ratio, window_days
+from attrition.roster import hires_per_month
 from attrition.result import MetricError
 
 

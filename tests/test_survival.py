@@ -10,7 +10,7 @@ import pytest
 
 from attrition import load
 from attrition.cli import main
-from attrition.metrics import departed_share_series
+from attrition.survival import departed_share_series
 from attrition.registry import compute
 from attrition.result import MetricError
 from attrition import estimators

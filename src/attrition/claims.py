@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import math
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from attrition import cache
 from attrition.claims_file import parse_params, parse_reported
 from attrition.dataset import Dataset
 from attrition.registry import compute, metric
 from attrition.result import MetricError, MetricResult
+from attrition.tables import as_of_day, calendar_date, day_date, prepare_days
+
+if TYPE_CHECKING:  # the ledger is checked without pandas; only `evaluate` hands it to pandas
+    import pandas as pd
 
 EPSILON = 1e-9
 VERDICTS = ("supported", "contradicted", "uncertain", "not_evaluated")
@@ -98,7 +101,7 @@ def check(ds: Dataset, metric_name: str, params: dict, reported: str, reading: s
         outcome, why = verdict(result.lo, result.hi, value, reading, tolerance), ""
     return {"verdict": outcome, "measured_lo": result.lo, "measured_hi": result.hi, "measured": result.text,
             "reported": str(reported), "reading": reading_text(str(reported), reading, tolerance),
-            "as_of": result.as_of if as_of is None else pd.Timestamp(as_of).date().isoformat(),
+            "as_of": result.as_of if as_of is None else calendar_date(as_of).isoformat(),
             "why": why, "metric_result": result.to_dict()}
 
 
@@ -115,48 +118,75 @@ article's own arithmetic says less than one checked against independent facts.""
 
 def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
     """Which of BASES a claim's check rests on: does the measured value come from the claim's own source?"""
-    counts = ds.counts.set_index("count_id")["source_id"]
     if "count_id" in params:
-        return "own_count" if counts.get(params["count_id"]) == source_id else "other_count"
+        found = ds.engine.rows("SELECT source_id FROM counts WHERE count_id = ?", [params["count_id"]])
+        return "own_count" if found and found[0][0] == source_id else "other_count"
     if params.get("basis") == "reported":
-        window = ds.counts[(ds.counts["company"] == params.get("company")) & (ds.counts["measure"] == "hires")]
-        own = window[window["source_id"] == source_id]
-        return "own_figures" if len(own) else "other_count"
+        (own,), = ds.engine.rows("SELECT count(*) FROM counts WHERE company = ? AND measure = 'hires' AND source_id = ?",
+                                 [params.get("company"), source_id])
+        return "own_figures" if own else "other_count"
     return "independent"
 
 
-def evaluate(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
-    """The ledger: one row per claim with its source, reading, measured range, verdict and the basis
-    the verdict rests on (see BASES)."""
-    claims = ds.claims if claim_id is None else ds.claims[ds.claims["claim_id"] == claim_id]
-    if claim_id is not None and claims.empty:
+COLUMNS = ("claim_id", "publisher", "published", "as_of", "claim", "metric", "params", "reported", "measured",
+           "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis")
+"""The ledger's columns, in order."""
+
+
+def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
+    """The ledger as rows: one per claim (in file order) with its source, reading, measured range, verdict and
+    the basis the verdict rests on (see BASES). The spells of every day the claims ask about are made first,
+    in one query per company (`tables.prepare_days`)."""
+    claims = ds.engine.rows(
+        "SELECT c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
+        "c.tolerance, c.note, c.source_id, s.url FROM claims AS c LEFT JOIN sources AS s ON s.source_id = c.source_id "
+        + ("" if claim_id is None else "WHERE c.claim_id = ? ") + "ORDER BY c.rec", [] if claim_id is None else [claim_id])
+    if claim_id is not None and not claims:
         raise MetricError(f"no claim {claim_id!r} in claims.csv")
-    sources = ds.sources.set_index("source_id")
+    _prepare(ds, [(parse_params(params), as_of) for (_, _, _, as_of, _, _, params, _, reading, *_) in claims
+                  if reading != "not_evaluated"])
     rows = []
-    for c in claims.itertuples():
-        source = sources.loc[c.source_id]
-        row = {"claim_id": c.claim_id, "publisher": source["publisher"],
-               "published": "" if pd.isna(source["published"]) else source["published"].date().isoformat(),
-               "as_of": c.as_of.date().isoformat(), "claim": c.claim, "metric": c.metric, "params": c.params,
-               "reported": reading_text(c.reported, c.reading, c.tolerance), "measured": "", "measured_lo": "",
-               "measured_hi": "", "verdict": "not_evaluated", "note": c.note, "source_id": c.source_id,
-               "url": source["url"], "basis": ""}
-        if c.reading != "not_evaluated":
-            params = parse_params(c.params)
-            result = check(ds, c.metric, params, c.reported, c.reading, c.tolerance or None, c.as_of)
-            row.update(measured=result["measured"], verdict=result["verdict"], basis=basis(ds, c.source_id, c.metric, params),
+    for (cid, publisher, published, as_of, claim, metric_name, params, reported, reading, tolerance, note, source_id,
+         url) in claims:
+        row = {"claim_id": cid, "publisher": publisher, "published": "" if published is None else day_date(published).isoformat(),
+               "as_of": day_date(as_of).isoformat(), "claim": claim, "metric": metric_name, "params": params,
+               "reported": reading_text(reported, reading, tolerance), "measured": "", "measured_lo": "",
+               "measured_hi": "", "verdict": "not_evaluated", "note": note, "source_id": source_id, "url": url, "basis": ""}
+        if reading != "not_evaluated":
+            given = parse_params(params)
+            result = check(ds, metric_name, given, reported, reading, tolerance or None, day_date(as_of))
+            row.update(measured=result["measured"], verdict=result["verdict"], basis=basis(ds, source_id, metric_name, given),
                        measured_lo=_display(result["measured_lo"]), measured_hi=_display(result["measured_hi"]))
             if result["why"]:
-                row["note"] = f"{c.note} ({result['why']})".strip()
+                row["note"] = f"{note} ({result['why']})".strip()
         rows.append(row)
-    columns = ["claim_id", "publisher", "published", "as_of", "claim", "metric", "params", "reported", "measured",
-               "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis"]
-    return pd.DataFrame(rows, columns=columns)
+    return rows
 
 
-def ledger(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
-    """The ledger as `evaluate` gives it, kept in the dataset's cache entry once computed in full, so that
-    `attrition claims` on unchanged files and code reads it back instead of checking every claim again.
+def _prepare(ds: Dataset, asked: list[tuple[dict, int]]) -> None:
+    """Make the spells of every company and day the claims ask about (their as-of day, a window's end) at once."""
+    days: dict[str, set[int]] = {}
+    for params, as_of in asked:
+        for day in (day_date(as_of), params.get("end")):
+            try:
+                days.setdefault(params.get("company"), set()).add(as_of_day(ds, day))
+            except MetricError:  # the claim's own check says what is wrong with it
+                pass
+    for company, wanted in days.items():
+        if company in ds.companies:
+            prepare_days(ds, wanted, company)
+
+
+def evaluate(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
+    """The ledger (`checked`) as a pandas frame, for the notebooks and the site."""
+    import pandas as pd
+
+    return pd.DataFrame(checked(ds, claim_id), columns=list(COLUMNS))
+
+
+def ledger(ds: Dataset, claim_id: str | None = None) -> list[dict]:
+    """The ledger's rows as `checked` gives them, kept in the dataset's cache entry once computed in full, so
+    that `attrition claims` on unchanged files and code reads them back instead of checking every claim again.
 
     The entry's key covers the data files and the code (`cache.code_version`), the only inputs of the
     ledger. On another engine than DuckDB the ledger is always computed: that engine is what is asked for.
@@ -165,15 +195,15 @@ def ledger(ds: Dataset, claim_id: str | None = None) -> pd.DataFrame:
     stored = cache.read_ledger(ds.fingerprint) if kept else None
     if stored is None:
         if claim_id is not None or not kept:
-            return evaluate(ds, claim_id)
-        full = evaluate(ds)
-        cache.keep_ledger(ds.fingerprint, full.to_dict(orient="split", index=False))
+            return checked(ds, claim_id)
+        full = checked(ds)
+        cache.keep_ledger(ds.fingerprint, {"columns": list(COLUMNS), "data": [[row[c] for c in COLUMNS] for row in full]})
     else:
-        full = pd.DataFrame(stored["data"], columns=stored["columns"], dtype=object)
+        full = [dict(zip(stored["columns"], values)) for values in stored["data"]]
     if claim_id is None:
         return full
-    chosen = full[full["claim_id"] == claim_id].reset_index(drop=True)
-    if chosen.empty:
+    chosen = [row for row in full if row["claim_id"] == claim_id]
+    if not chosen:
         raise MetricError(f"no claim {claim_id!r} in claims.csv")
     return chosen
 

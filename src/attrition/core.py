@@ -71,36 +71,80 @@ def spell_ends(events_source: str = "events") -> str:
     WHERE rn = 1"""
 
 
-def spells(cutoff: int, events_source: str = "events", ends_source: str = "spell_ends") -> str:
+def spells(cutoff: int | str, events_source: str = "events", ends_source: str = "spell_ends") -> str:
     """One row per person and spell that had (possibly) started by day `cutoff` (from the resolved events).
 
     The spell's end is the one `spell_ends` picked; status and tenure bounds are as of `cutoff`,
-    where a spell still open is censored.
+    where a spell still open is censored. `cutoff` is a day number, or the name of a column of
+    `events_source` holding each row's day (kept as `as_of`): then one query makes spells as of many days.
     """
+    day = cutoff if isinstance(cutoff, int) else f"s.{cutoff}"
+    as_of = "" if isinstance(cutoff, int) else f"{day} AS as_of, "
     return f"""
-    SELECT s.person_id, s.name, s.company, s.cohort, s."group", s.spell, s.earliest AS start_lo, s.latest AS start_hi,
-           CASE WHEN s.latest <= {cutoff} THEN 'yes' ELSE 'uncertain' END AS joined,
+    SELECT {as_of}s.person_id, s.name, s.company, s.cohort, s."group", s.spell, s.earliest AS start_lo, s.latest AS start_hi,
+           CASE WHEN s.latest <= {day} THEN 'yes' ELSE 'uncertain' END AS joined,
            coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
-           {_status('e.end_lo', 'e.end_hi', cutoff)} AS status,
-           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', cutoff)},
+           {_status('e.end_lo', 'e.end_hi', day)} AS status,
+           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', day)},
            s.conflict AS start_conflict, coalesce(e.end_conflict, false) AS end_conflict,
            s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources,
            coalesce(e.end_reason, '') AS end_reason
     FROM {events_source} AS s
     LEFT JOIN {ends_source} AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
-    WHERE s.event IN ({_STARTS}) AND s.earliest <= {cutoff}"""
+    WHERE s.event IN ({_STARTS}) AND s.earliest <= {day}"""
 
 
-def _status(end_lo: str, end_hi: str, cutoff: int) -> str:
+def _status(end_lo: str, end_hi: str, cutoff: int | str) -> str:
     return (f"CASE WHEN {end_hi} <= {cutoff} THEN 'departed' WHEN {end_lo} <= {cutoff} THEN 'uncertain' "
             f"ELSE 'active' END")
 
 
-def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int) -> str:
+def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int | str) -> str:
     """Tenure bounds in days: an end after `cutoff` (or none) is censored at `cutoff`."""
     lo = f"CASE WHEN {end_lo} <= {cutoff} THEN {end_lo} ELSE {cutoff} END"
     hi = f"CASE WHEN {end_hi} <= {cutoff} THEN {end_hi} ELSE {cutoff} END"
     return f"greatest({lo} - {start_hi}, 0) AS tenure_lo_days, {hi} - {start_lo} AS tenure_hi_days"
+
+
+def standing(cutoff: int) -> dict[str, str]:
+    """Conditions on a person's latest spell as of `cutoff` (see `spells`): surely gone (`departed`), maybe
+    gone (`uncertain`), surely there (`active`), joining not sure by then (`join_uncertain`); `late`: joining
+    not sure, yet surely or maybe gone by then; `maybe_here`: joining not sure and not surely gone."""
+    return {
+        "departed": "joined = 'yes' AND status = 'departed'",
+        "uncertain": "joined = 'yes' AND status = 'uncertain'",
+        "active": "joined = 'yes' AND status = 'active'",
+        "join_uncertain": "joined <> 'yes'",
+        "late": f"joined <> 'yes' AND end_lo <= {cutoff}",
+        "maybe_here": f"joined <> 'yes' AND NOT coalesce(end_hi <= {cutoff}, false)",
+    }
+
+
+def departure_bounds(latest: str, cutoff: int, by: str = "", where: str = "", extra: dict[str, str] | None = None) -> str:
+    """Per group (`by`, columns; none: one row) of latest spells as of `cutoff`: who had left for sure (`num_lo`),
+    who may have (`num_hi`), how many count (`den_lo`, `den_hi`: a person whose joining straddles the day may
+    not count) and the share's bounds (`share_lo`, `share_hi`), in one GROUP BY however many groups; then the
+    `extra` aggregates (name: expression), if any.
+
+    A person whose joining straddles the day but who left for sure by then counts in the upper bound
+    and, when they do, in its denominator.
+    """
+    s = standing(cutoff)
+    count = lambda condition: f"count(CASE WHEN {condition} THEN 1 END)"
+    keys, group = (f"{by}, ", f"GROUP BY {by}") if by else ("", "")
+    extra = extra or {}
+    counts = f"""
+        SELECT {keys}{count(s['departed'])} AS num_lo,
+               {count(f"({s['departed']}) OR ({s['uncertain']}) OR ({s['late']})")} AS num_hi,
+               {count("joined = 'yes'")} AS den_lo, count(*) AS den_hi, {count(s['late'])} AS late
+               {"".join(f", {expression} AS {name}" for name, expression in extra.items())}
+        FROM {latest} {where} {group}"""
+    share_lo = "CAST(num_lo AS DOUBLE) / nullif(den_hi, 0)"
+    return f"""
+    SELECT {keys}num_lo, num_hi, den_lo, den_hi, {share_lo} AS share_lo,
+           CASE WHEN den_lo + late > 0 THEN CAST(num_hi AS DOUBLE) / (den_lo + late) ELSE {share_lo} END AS share_hi
+           {"".join(f", {name}" for name in extra)}
+    FROM ({counts}) AS counted"""
 
 
 def lasting(spells_table: str, cutoff: int) -> str:

@@ -133,10 +133,10 @@ def share_with_claims(ds: Dataset, company: str, claims_table: pd.DataFrame, exc
     `claims_table` is attrition.presentation.founder_claims (columns "#" and "As of"); `exclude`
     leaves people out of the denominator (e.g. a founder some outlets do not count).
     """
-    from attrition import metrics
+    from attrition import survival
     from attrition.presentation import names
 
-    series = metrics.departed_share_series(ds, company, "founder", exclude=list(exclude))
+    series = survival.departed_share_series(ds, company, "founder", exclude=list(exclude))
     crossed = series[series["lo"] >= 0.5]
     marks = pd.DataFrame({"date": pd.to_datetime(claims_table["As of"]), "label": claims_table["#"].astype(str)})
     without = f" (not counting {', '.join(names(ds, company, list(exclude)))})" if exclude else ""
@@ -205,11 +205,10 @@ def founders_vs_hires(ds: Dataset, company: str) -> Chart:
 def hiring_timeline(ds: Dataset, company: str, window: tuple[str, str], milestone_ids: list[str]) -> Chart:
     """Reported staff counts, the named roster and named hires per month on one calendar, the claim's
     window shaded and the chosen milestones marked."""
-    from attrition import hiring
-    from attrition.roster import milestones
+    from attrition.roster import headcount_with_reports, hires_per_month, milestones
 
-    per_month = hiring.hires_per_month(ds, company)
-    roster, reported = hiring.headcount_with_reports(ds, company)
+    per_month = hires_per_month(ds, company)
+    roster, reported = headcount_with_reports(ds, company)
     ms = milestones(ds)
     ms = ms[ms["company"] == company]
     marks = ms[ms["milestone_id"].isin(milestone_ids)].rename(columns={"earliest": "date"})[["date", "label"]]

@@ -3,56 +3,63 @@
 Two bases, always labelled: `roster` counts the named people in data/ (a range, because many join
 dates are only known to a month or longer), and `reported` uses an aggregate a source published
 (data/reported_counts.csv), which covers people no article named. Windows are calendar days,
-both ends included.
+both ends included. Each count is one query in the engine; nothing here needs pandas.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
-
 from attrition.dataset import Dataset
 from attrition.rates import poisson_ci, rate_ratio_test
 from attrition.result import MetricError, MetricResult
 from attrition.schema import HIRING_BASES
-from attrition.roster import headcount, hires, milestones, spells
-from attrition.tables import check_scope
+from attrition.tables import (
+    as_of_day, calendar_date, check_scope, day_date, day_number, day_spells, milestones_table, where_clause,
+)
 from attrition.text import format_interval, range_text
-
 
 
 def window_days(start: date | str, end: date | str) -> int:
     """Length of [start, end] in calendar days, both ends included (Feb 1 to Mar 31 2024 is 60)."""
-    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    first, last = calendar_date(start), calendar_date(end)
     if last < first:
-        raise MetricError(f"the window ends ({last.date()}) before it starts ({first.date()})")
+        raise MetricError(f"the window ends ({last}) before it starts ({first})")
     return (last - first).days + 1
 
 
 def _window(start, end) -> dict[str, object]:
-    return {"start": pd.Timestamp(start).date().isoformat(), "end": pd.Timestamp(end).date().isoformat(),
+    return {"start": calendar_date(start).isoformat(), "end": calendar_date(end).isoformat(),
             "days": window_days(start, end)}
 
 
 def roster_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> tuple[list[str], list[str]]:
-    """Named hires whose join lies certainly inside [start, end], and those whose join only may."""
-    table = hires(ds, company, end)
-    first, last = pd.Timestamp(start), pd.Timestamp(end)
-    inside = table[(table["start_lo"] >= first) & (table["start_hi"] <= last)]
-    overlap = table[(table["start_hi"] >= first) & (table["start_lo"] <= last) & ~table.index.isin(inside.index)]
-    return sorted(inside["person_id"]), sorted(overlap["person_id"])
+    """Named hires (first spells of cohorts hire and executive) whose join lies certainly inside [start, end],
+    and those whose join only may."""
+    cutoff, first = as_of_day(ds, end), day_number(start)
+    where, params = where_clause(company)
+    inside = f"start_lo >= {first} AND start_hi <= {cutoff}"
+    found = ds.engine.rows(
+        f"SELECT {ds.engine.ordered_ids(f'CASE WHEN {inside} THEN person_id END')}, "
+        f"{ds.engine.ordered_ids(f'CASE WHEN start_hi >= {first} AND start_lo <= {cutoff} AND NOT ({inside}) THEN person_id END')} "
+        f"FROM {day_spells(ds, cutoff, company)} {where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
+        [*params, cutoff])[0]
+    sure, maybe = (sorted(ids.split(";")) if ids else [] for ids in found)
+    return sure, maybe
 
 
-def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> pd.Series:
+def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> dict[str, object]:
     """The reported count of hires for exactly this window; the error lists the windows available."""
-    counts = ds.counts[(ds.counts["company"] == company) & (ds.counts["measure"] == "hires")]
-    match = counts[(counts["start"] == pd.Timestamp(start)) & (counts["end"] == pd.Timestamp(end))]
-    if match.empty:
-        available = "; ".join(f"{r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({r.count_id})" for r in counts.itertuples())
-        raise MetricError(f"no reported count of hires at {company} for {pd.Timestamp(start).date()} to "
-                          f"{pd.Timestamp(end).date()}; reported windows: {available or 'none'}")
-    return match.sort_values("count_id").iloc[0]
+    columns = ("count_id", "value", "qualifier", "source_id", "scope_note")
+    match = ds.engine.rows(f"SELECT {', '.join(columns)} FROM counts WHERE company = ? AND measure = 'hires' "
+                           'AND "start" = ? AND "end" = ? ORDER BY count_id', [company, day_number(start), day_number(end)])
+    if not match:
+        windows = ds.engine.rows('SELECT count_id, "start", "end" FROM counts WHERE company = ? AND measure = \'hires\' '
+                                 "ORDER BY rec", [company])
+        available = "; ".join(f"{day_date(first)} to {day_date(last)} ({count_id})" for count_id, first, last in windows)
+        raise MetricError(f"no reported count of hires at {company} for {calendar_date(start)} to "
+                          f"{calendar_date(end)}; reported windows: {available or 'none'}")
+    return dict(zip(columns, match[0]))
 
 
 def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
@@ -145,51 +152,28 @@ def hiring_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | 
 
 def _publisher(ds: Dataset, source_id: str) -> str:
     """How a metric's text names a source: its publisher, not its id."""
-    return str(ds.sources.set_index("source_id").loc[source_id, "publisher"])
-
-
-def hires_per_month(ds: Dataset, company: str) -> pd.DataFrame:
-    """Named hires per calendar month, for those whose join is known to within one month.
-
-    Joins known only to a longer range are counted in `unplaced`, so a chart can say how many it
-    could not place.
-    """
-    table = hires(ds, company)
-    month = table["start_lo"].dt.to_period("M")
-    placed = month == table["start_hi"].dt.to_period("M")
-    counts = month[placed].value_counts().sort_index()
-    if counts.empty:
-        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "hires": pd.Series(dtype=int), "unplaced": []})
-    months = pd.period_range(counts.index.min(), counts.index.max(), freq="M")
-    out = pd.DataFrame({"month": months.to_timestamp(), "hires": counts.reindex(months, fill_value=0).to_numpy()})
-    out["unplaced"] = int((~placed).sum())
-    return out
-
-
-def headcount_with_reports(ds: Dataset, company: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Monthly named-roster headcount (lo, hi) and the staff counts sources reported, for one chart."""
-    roster = headcount(ds, company)
-    reported = ds.counts[(ds.counts["company"] == company) & ds.counts["measure"].isin(["technical_staff", "employees"])]
-    return roster, reported.sort_values(["end", "count_id"]).reset_index(drop=True)
+    return str(ds.engine.rows("SELECT publisher FROM sources WHERE source_id = ?", [source_id])[0][0])
 
 
 def days_before_milestone(ds: Dataset, company: str, person: str, milestone_id: str) -> MetricResult:
     """Days from a person's join to a milestone, as a range where either date is a range."""
     check_scope(ds, company, None)
-    joins = spells(ds, company=company)
-    joins = joins[(joins["person_id"] == person) & (joins["spell"] == 1)]
-    if joins.empty:
+    cutoff = as_of_day(ds, None)
+    where, params = where_clause(company)
+    joins = ds.engine.rows(f"SELECT name, start_lo, start_hi, start_sources FROM {day_spells(ds, cutoff, company)} "
+                           f"{where} AND as_of = ? AND person_id = ? AND spell = 1", [*params, cutoff, person])
+    if not joins:
         raise MetricError(f"no person {person!r} at {company}")
-    ms = milestones(ds)
-    ms = ms[(ms["company"] == company) & (ms["milestone_id"] == milestone_id)]
-    if ms.empty:
+    ms = ds.engine.rows(f"SELECT label, earliest, latest, conflict, source_ids FROM {milestones_table(ds)} "
+                        "WHERE company = ? AND milestone_id = ?", [company, milestone_id])
+    if not ms:
         raise MetricError(f"no milestone {milestone_id!r} for {company}; see milestones.csv")
-    j, m = joins.iloc[0], ms.iloc[0]
-    lo, hi = (m["earliest"] - j["start_hi"]).days, (m["latest"] - j["start_lo"]).days
-    text = (f"{j['name']} joined {range_text(lo, hi)} days before {m['label']} "
-            f"(joined {format_interval(j['start_lo'], j['start_hi'])}; {m['label']} {format_interval(m['earliest'], m['latest'])})")
+    (name, start_lo, start_hi, start_sources), (label, earliest, latest, conflict, source_ids) = joins[0], ms[0]
+    lo, hi = earliest - start_hi, latest - start_lo
+    text = (f"{name} joined {range_text(lo, hi)} days before {label} (joined "
+            f"{format_interval(day_date(start_lo), day_date(start_hi))}; {label} {format_interval(day_date(earliest), day_date(latest))})")
     return MetricResult(metric="days_before_milestone", company=company, cohort=None,
-                        as_of=m["latest"].date().isoformat(), lo=lo, hi=hi, unit="days", text=text,
+                        as_of=day_date(latest).isoformat(), lo=lo, hi=hi, unit="days", text=text,
                         person_ids={"person": [person]},
-                        details={"milestone_id": milestone_id, "milestone_conflict": bool(m["conflict"]),
-                                 "milestone_sources": m["source_ids"], "join_sources": j["start_sources"]})
+                        details={"milestone_id": milestone_id, "milestone_conflict": bool(conflict),
+                                 "milestone_sources": source_ids, "join_sources": start_sources})

@@ -2,7 +2,9 @@
 
 Where a date is only known as an interval that straddles the as-of day, a person may or may not be
 counted, so every metric returns `lo` and `hi` bounds together with the people behind them. The
-CLI, the notebooks and the claims ledger all call these same functions.
+CLI, the notebooks and the claims ledger all call these same functions. Each is one query over the
+spells as of its day (`tables.day_spells`), counted by the engine: only counts and the people counted
+leave it, and nothing here needs pandas, so checking the claims does not load it.
 """
 
 from __future__ import annotations
@@ -10,35 +12,40 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import numpy as np
-import pandas as pd
-
+from attrition import core
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_timestamp, latest_spells, spells
-from attrition.tables import check_scope
-from attrition.text import PLURAL, range_text
+from attrition.tables import (
+    as_of_date, as_of_day, calendar_date, check_scope, day_number, day_spells, where_clause,
+)
+from attrition.text import PLURAL, ordinal, range_text
 
 
-def cohort_spells(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                  exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
-    """Each person's most recent spell at `company` that had (possibly) started by `as_of`, by person."""
+def _ids(ds: Dataset, lists: dict[str, str]) -> dict[str, str]:
+    """For each of `lists` (name: condition on a row), the aggregate listing the people whose rows meet it."""
+    return {name: ds.engine.ordered_ids(f"CASE WHEN {condition} THEN person_id END") for name, condition in lists.items()}
+
+
+def _people(row: tuple, names: Iterable[str]) -> dict[str, list[str]]:
+    """The lists of people at the end of a query's row (as `_ids` made them), by name, each sorted."""
+    names = list(names)
+    return {name: sorted(ids.split(";")) if ids else [] for name, ids in zip(names, row[len(row) - len(names):])}
+
+
+def _listed(ds: Dataset, table: str, where: str, params: list, lists: dict[str, str]) -> dict[str, list[str]]:
+    """The people of `table` meeting each of `lists` (name: condition), in one query."""
+    chosen = ", ".join(f"{expression} AS {name}" for name, expression in _ids(ds, lists).items())
+    return _people(ds.engine.rows(f"SELECT {chosen} FROM {table} {where}", params)[0], lists)
+
+
+def _latest(ds: Dataset, company: str, cohort: str | None, as_of: date | str | None, exclude: Iterable[str],
+            group: str | None) -> tuple[str, str, list, int]:
+    """Where each person's most recent spell at `company` that had (possibly) started by `as_of` is: the
+    table, the condition choosing the cohort's, its parameters, and the day."""
     excluded = check_scope(ds, company, cohort, exclude, group)
-    return latest_spells(ds, as_of, company, cohort, excluded, group)
-
-
-def _ids(frame: pd.DataFrame) -> list[str]:
-    return sorted(frame["person_id"])
-
-
-def _status_masks(table: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, np.ndarray]:
-    """Which rows of a table of latest spells are surely gone, maybe gone, surely there, or not surely
-    joined by `cutoff`; `late`: not surely joined, yet surely or maybe gone by then."""
-    sure = (table["joined"] == "yes").to_numpy()
-    status = table["status"].to_numpy()
-    return {"departed": sure & (status == "departed"), "uncertain": sure & (status == "uncertain"),
-            "active": sure & (status == "active"), "join_uncertain": ~sure,
-            "late": ~sure & (table["end_lo"] <= cutoff).to_numpy()}
+    cutoff = as_of_day(ds, as_of)
+    where, params = where_clause(company, cohort, excluded, group=group)
+    return day_spells(ds, cutoff, company), f"{where} AND latest AND as_of = ?", [*params, cutoff], cutoff
 
 
 def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
@@ -53,75 +60,48 @@ def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: 
     return _departed(ds, company, cohort, as_of, exclude, group, share=False)
 
 
-def departure_bounds(table: pd.DataFrame, cutoff: pd.Timestamp, by: list[str]) -> pd.DataFrame:
-    """Per group of `table` (latest spells as of `cutoff`): who had left for sure (`num_lo`), who may
-    have (`num_hi`), how many count (`den_lo`, `den_hi`: a person whose joining straddles the day may
-    not count) and the share's bounds, all at once, so any number of groups costs one GROUP BY.
-
-    A person whose joining straddles the day but who left for sure by then counts in the upper bound
-    and, when they do, in its denominator.
-    """
-    m = _status_masks(table, cutoff)
-    flags = table[by].assign(people=1, departed=m["departed"], maybe=m["uncertain"] | m["late"],
-                             join_uncertain=m["join_uncertain"], late=m["late"])
-    g = flags.groupby(by, sort=True, observed=True)[["people", "departed", "maybe", "join_uncertain", "late"]].sum()
-    g = g.astype("int64")
-    out = pd.DataFrame({"num_lo": g["departed"], "num_hi": g["departed"] + g["maybe"],
-                        "den_lo": g["people"] - g["join_uncertain"], "den_hi": g["people"]})
-    out["share_lo"] = out["num_lo"] / out["den_hi"].where(out["den_hi"] > 0)
-    widest = out["den_lo"] + g["late"]
-    out["share_hi"] = (out["num_hi"] / widest.where(widest > 0)).fillna(out["share_lo"])
-    return out.reset_index()
-
-
 def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
-    table = cohort_spells(ds, company, cohort, as_of, exclude, group)
-    cutoff = as_of_timestamp(ds, as_of)
-    ids, m = table["person_id"].to_numpy(), _status_masks(table, cutoff)
-    bounds = departure_bounds(table.assign(_all=0), cutoff, ["_all"])
-    counts = bounds.iloc[0] if len(bounds) else pd.Series(0, index=["num_lo", "num_hi", "den_lo", "den_hi"])
-    num_lo, num_hi, den_lo, den_hi = (int(counts[k]) for k in ("num_lo", "num_hi", "den_lo", "den_hi"))
+    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
+    s = core.standing(cutoff)
+    lists = _ids(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
+                      "join_uncertain": s["join_uncertain"]})
+    row = ds.engine.rows(core.departure_bounds(table, cutoff, where=where, extra=lists), params)[0]
+    num_lo, num_hi, den_lo, den_hi, share_lo, share_hi = row[:6]
+    people = _people(row, lists)
+    day = as_of_date(ds, as_of)
     noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
         if den_hi == 0:
-            raise MetricError(f"no {noun} of {company} had joined by {cutoff.date()}: the share is undefined")
-        lo, hi = float(counts["share_lo"]), float(counts["share_hi"])
-        den_text = range_text(den_lo, den_hi)
-        text = (f"{range_text(num_lo, num_hi)} of {den_text} {noun} departed "
-                f"({range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {cutoff.date()}")
+            raise MetricError(f"no {noun} of {company} had joined by {day}: the share is undefined")
+        lo, hi = float(share_lo), float(share_hi)
+        text = (f"{range_text(num_lo, num_hi)} of {range_text(den_lo, den_hi)} {noun} departed "
+                f"({range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {day}")
     else:
-        lo, hi = num_lo, num_hi
-        text = f"{range_text(num_lo, num_hi)} {noun} departed as of {cutoff.date()} (of {range_text(den_lo, den_hi)} counted)"
+        lo, hi = int(num_lo), int(num_hi)
+        text = f"{range_text(num_lo, num_hi)} {noun} departed as of {day} (of {range_text(den_lo, den_hi)} counted)"
     return MetricResult(
         metric="departed_share" if share else "departed_count",
-        company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
-        lo=float(lo) if share else int(lo), hi=float(hi) if share else int(hi),
+        company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
         unit="share" if share else "people", text=text,
-        numerator={"lo": num_lo, "hi": num_hi}, denominator={"lo": den_lo, "hi": den_hi},
-        person_ids={
-            "counted": sorted(ids),
-            "departed": sorted(ids[m["departed"]]),
-            "uncertain": sorted(ids[m["uncertain"] | m["late"]]),
-            "join_uncertain": sorted(ids[m["join_uncertain"]]),
-        },
-        excluded=sorted(set(exclude)),
+        numerator={"lo": int(num_lo), "hi": int(num_hi)}, denominator={"lo": int(den_lo), "hi": int(den_hi)},
+        person_ids=people, excluded=sorted(set(exclude)),
     )
 
 
 def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                     exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Number of a cohort still at the company on `as_of`."""
-    table = cohort_spells(ds, company, cohort, as_of, exclude, group)
-    cutoff = as_of_timestamp(ds, as_of)
-    ids, m = table["person_id"].to_numpy(), _status_masks(table, cutoff)
-    maybe_here = m["join_uncertain"] & ~(table["end_hi"] <= cutoff).to_numpy()
-    lo, hi = int(m["active"].sum()), int((m["active"] | m["uncertain"] | maybe_here).sum())
-    text = f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at {ds.company_names[company]} as of {cutoff.date()}"
+    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
+    s = core.standing(cutoff)
+    people = _listed(ds, table, where, params, {
+        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})"})
+    lo = len(people["remaining"])
+    hi = lo + len(people["uncertain"])
+    day = as_of_date(ds, as_of)
+    text = f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at {ds.company_names[company]} as of {day}"
     return MetricResult(
-        metric="remaining_count", company=company, cohort=cohort, as_of=cutoff.date().isoformat(),
-        lo=lo, hi=hi, unit="people", text=text,
-        person_ids={"remaining": sorted(ids[m["active"]]), "uncertain": sorted(ids[m["uncertain"] | maybe_here])},
-        excluded=sorted(set(exclude)),
+        metric="remaining_count", company=company, cohort=cohort, as_of=day.isoformat(),
+        lo=lo, hi=hi, unit="people", text=text, person_ids=people, excluded=sorted(set(exclude)),
     )
 
 
@@ -140,58 +120,60 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     `lo` counts departures whose whole date interval lies inside the window; `hi` adds those whose
     interval only overlaps it.
     """
-    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    first, last = calendar_date(start), calendar_date(end)
     if last < first:
-        raise MetricError(f"--end {last.date()} is before --start {first.date()}")
+        raise MetricError(f"--end {last} is before --start {first}")
     excluded = check_scope(ds, company, cohort, exclude, group)
-    table = spells(ds, last, company, cohort, excluded, group)
-    gone = table[table["end_lo"].notna()]
-    inside = gone[(gone["end_lo"] >= first) & (gone["end_hi"] <= last)]
-    overlap = gone[(gone["end_hi"] >= first) & (gone["end_lo"] <= last)]
-    partial = overlap[~overlap.index.isin(inside.index)]
-    lo, hi = len(inside), len(overlap)
+    cutoff = as_of_day(ds, last)
+    where, params = where_clause(company, cohort, excluded, group=group)
+    inside = f"end_lo >= {day_number(first)} AND end_hi <= {cutoff}"
+    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {cutoff}"
+    people = _listed(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
+                     {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
+    lo = len(people["departed"])
+    hi = lo + len(people["uncertain"])
     noun = f"{cohort} departure" if cohort else "departure"
     noun = noun if hi == 1 else noun + "s"
-    text = f"{range_text(lo, hi)} {noun} at {ds.company_names[company]} between {first.date()} and {last.date()}"
+    text = f"{range_text(lo, hi)} {noun} at {ds.company_names[company]} between {first} and {last}"
     return MetricResult(
-        metric="departures_between", company=company, cohort=cohort, as_of=last.date().isoformat(),
+        metric="departures_between", company=company, cohort=cohort, as_of=last.isoformat(),
         lo=lo, hi=hi, unit="departures", text=text,
-        window={"start": first.date().isoformat(), "end": last.date().isoformat()},
-        person_ids={"departed": _ids(inside), "uncertain": _ids(partial)},
-        excluded=excluded,
+        window={"start": first.isoformat(), "end": last.isoformat()},
+        person_ids=people, excluded=excluded,
     )
 
 
-def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, exclude: Iterable[str] = (),
-                          start: date | str | None = None, end: date | str | None = None) -> pd.DataFrame:
-    """departed_share lo/hi from `start` (default: first join) to `end` (default: freeze date).
+def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = None,
+                   as_of: date | str | None = None) -> MetricResult:
+    """Where a person's departure falls in the order of their cohort's departures (1 = first to leave).
 
-    One row per day on which the value can change (a date bound of someone in the cohort), to be
-    drawn as a step function; the last row is `end`. Each day's value follows departed_share's
-    rules exactly, computed for all days at once.
+    A range where dates overlap: `lo` counts only those certainly gone earlier, `hi` everyone who
+    may have gone earlier or on the same day.
     """
-    excluded = check_scope(ds, company, cohort, exclude)
-    latest = cohort_spells(ds, company, cohort, end, excluded)
-    first, last = pd.Timestamp(start) if start is not None else latest["start_hi"].min(), as_of_timestamp(ds, end)
-    bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
-    days = np.array(sorted({first, last, *bounds[(bounds > first) & (bounds < last)]}), dtype="datetime64[ns]")
-    every = spells(ds, end, company, cohort, excluded).sort_values(["person_id", "spell"])
-    next_start = every.groupby("person_id")["start_lo"].shift(-1).fillna(pd.Timestamp.max)
-    col = lambda name: every[name].to_numpy("datetime64[ns]")[:, None]
-    d = days[None, :]
-    current = (col("start_lo") <= d) & (d < next_start.to_numpy("datetime64[ns]")[:, None])
-    joined = current & (col("start_hi") <= d)
-    ended = ~np.isnat(col("end_lo"))
-    gone = joined & ended & (col("end_hi") <= d)
-    straddling = joined & ended & (col("end_lo") <= d) & ~(col("end_hi") <= d)
-    late = current & ~joined
-    gone_late = late & ended & (col("end_lo") <= d)
-    num_lo, num_hi = gone.sum(0), gone.sum(0) + straddling.sum(0) + gone_late.sum(0)
-    den_hi = current.sum(0)
-    den_lo = den_hi - late.sum(0)
-    if (den_hi == 0).any():
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {pd.Timestamp(days[den_hi == 0][0]).date()}")
-    lo = num_lo / den_hi
-    widest = den_lo + gone_late.sum(0)
-    hi = np.where(widest > 0, num_hi / np.maximum(widest, 1), lo)
-    return pd.DataFrame({"date": pd.to_datetime(days), "lo": lo, "hi": hi})
+    check_scope(ds, company, cohort, ())
+    if cohort is None:
+        found = ds.engine.rows("SELECT cohort FROM people WHERE company = ? AND person_id = ?", [company, person])
+        if not found:
+            raise MetricError(f"no person {person!r} at {company}")
+        cohort = found[0][0]
+    table, where, params, cutoff = _latest(ds, company, cohort, as_of, (), None)
+    gone = f"{where} AND status <> 'active'"
+    me = ds.engine.rows(f"SELECT name, end_lo, end_hi FROM {table} {gone} AND person_id = ?", [*params, person])
+    day = as_of_date(ds, as_of)
+    if not me:
+        raise MetricError(f"{person} had not left {company} as of {day}, so has no departure rank")
+    name, end_lo, end_hi = me[0]
+    lists = _ids(ds, {"earlier": f"status <> 'active' AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
+                      "maybe_earlier": f"status <> 'active' AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})  # taken out
+    row = ds.engine.rows(f"SELECT count(*), {', '.join(lists.values())} FROM {table} {where}", params)[0]
+    counted, people = row[0], _people(row, lists)
+    people["maybe_earlier"].remove(person)
+    lo = len(people["earlier"]) + 1
+    hi = lo + len(people["maybe_earlier"])
+    rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"
+    text = f"{name} was the {rank} of {counted} {ds.company_names[company]} {PLURAL[cohort]} to leave (as of {day})"
+    return MetricResult(
+        metric="departure_rank", company=company, cohort=cohort, as_of=day.isoformat(),
+        lo=lo, hi=hi, unit="rank", text=text,
+        denominator={"lo": counted, "hi": counted}, person_ids=people, details={"person": person},
+    )

@@ -13,11 +13,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition import estimators, roster
+from attrition import core, estimators, roster
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.roster import as_of_timestamp
 from attrition.survival import tenures
+from attrition.tables import as_of_day, day_spells
 from attrition.text import PLURAL, days_and_years
 
 SMALL_TEAM = 10
@@ -236,19 +237,20 @@ def team_variants(ds: Dataset) -> pd.DataFrame:
 
 def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataFrame:
     """For each lab whose founding team sources define differently: how many of each variant's members had
-    left by `as_of`, with the bounds dated ranges allow (metrics.departure_bounds, the rule departed_share
+    left by `as_of`, with the bounds dated ranges allow (core.departure_bounds, the rule departed_share
     uses). A variant no source enumerates has no members and no numbers."""
-    from attrition.metrics import departure_bounds
-
     variants = team_variants(ds)
     people = ds.people[ds.people["company"].isin(variants["company"])]
     tags = people.assign(variant=people["team_variants"].fillna("").str.split(";")).explode("variant")
-    members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company", "name"]].assign(variant=RULE),
-                         tags.loc[tags["variant"] != "", ["person_id", "company", "name", "variant"]]], ignore_index=True)
-    latest = roster.latest_spells(ds, as_of)
-    joined = members.merge(latest.drop(columns=["name"], errors="ignore"), on=["company", "person_id"])
-    bounds = departure_bounds(joined, as_of_timestamp(ds, as_of), ["company", "variant"])
-    names = joined.sort_values("name").groupby(["company", "variant"])["name"].agg(", ".join).rename("members")
+    members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company"]].assign(variant=RULE),
+                         tags.loc[tags["variant"] != "", ["person_id", "company", "variant"]]], ignore_index=True)
+    cutoff = as_of_day(ds, as_of)
+    ds.engine.load_frame("variant_members", members)
+    joined = (f"(SELECT s.*, m.variant FROM {day_spells(ds, cutoff, None)} AS s JOIN variant_members AS m "
+              f"ON m.company = s.company AND m.person_id = s.person_id WHERE s.latest AND s.as_of = {cutoff}) AS joined")
+    bounds = ds.engine.frame(core.departure_bounds(joined, cutoff, "company, variant"))
+    names = ds.engine.frame(f"SELECT company, variant, name FROM {joined} ORDER BY name").groupby(
+        ["company", "variant"])["name"].agg(", ".join).rename("members")
     table = variants.merge(bounds, on=["company", "variant"], how="left").merge(
         names.reset_index(), on=["company", "variant"], how="left")
     order = table["variant"].where(table["variant"] != RULE, "")  # the rule first, then A, B, C

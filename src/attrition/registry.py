@@ -78,7 +78,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("headcount", "metrics", ("company",), SCOPE),
     Metric("median_tenure", "survival", ("company",), SCOPE),
     Metric("share_departed_by_tenure", "survival", ("company", "days"), SCOPE),
-    Metric("departure_rank", "survival", ("company", "person"), ("cohort", "as_of")),
+    Metric("departure_rank", "metrics", ("company", "person"), ("cohort", "as_of")),
     Metric("compare_labs", "peers", (), ("cohort", "at_years", "as_of")),
     Metric("hires_between", "hiring", ("company", "start", "end"), ("basis",)),
     Metric("days_per_hire", "hiring", ("company", "start", "end"), ("basis",)),

@@ -221,3 +221,27 @@ def person(ds: Dataset, company: str, person_id: str) -> dict[str, object]:
         raise MetricError(f"no person {person_id!r} at {company}")
     return frame.iloc[0].to_dict()
 
+
+def hires_per_month(ds: Dataset, company: str) -> pd.DataFrame:
+    """Named hires per calendar month, for those whose join is known to within one month.
+
+    Joins known only to a longer range are counted in `unplaced`, so a chart can say how many it
+    could not place.
+    """
+    table = hires(ds, company)
+    month = table["start_lo"].dt.to_period("M")
+    placed = month == table["start_hi"].dt.to_period("M")
+    counts = month[placed].value_counts().sort_index()
+    if counts.empty:
+        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "hires": pd.Series(dtype=int), "unplaced": []})
+    months = pd.period_range(counts.index.min(), counts.index.max(), freq="M")
+    out = pd.DataFrame({"month": months.to_timestamp(), "hires": counts.reindex(months, fill_value=0).to_numpy()})
+    out["unplaced"] = int((~placed).sum())
+    return out
+
+
+def headcount_with_reports(ds: Dataset, company: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly named-roster headcount (lo, hi) and the staff counts sources reported, for one chart."""
+    roster = headcount(ds, company)
+    reported = ds.counts[(ds.counts["company"] == company) & ds.counts["measure"].isin(["technical_staff", "employees"])]
+    return roster, reported.sort_values(["end", "count_id"]).reset_index(drop=True)

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from attrition import core, estimators, roster
 from attrition.dataset import Dataset
-from attrition.metrics import cohort_spells
 from attrition.rates import poisson_ci
 from attrition.result import MetricError, MetricResult
 from attrition.roster import as_of_timestamp
 from attrition.tables import check_scope
-from attrition.text import PLURAL, days_and_years, ordinal
+from attrition.text import PLURAL, days_and_years
 
 SCENARIOS = core.READINGS
 INTERRUPTION_DAYS = core.INTERRUPTION_DAYS
@@ -194,37 +194,6 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str |
     )
 
 
-def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = None,
-                   as_of: date | str | None = None) -> MetricResult:
-    """Where a person's departure falls in the order of their cohort's departures (1 = first to leave).
-
-    A range where dates overlap: `lo` counts only those certainly gone earlier, `hi` everyone who
-    may have gone earlier or on the same day.
-    """
-    check_scope(ds, company, cohort, ())
-    cohort = cohort or roster.person(ds, company, person)["cohort"]
-    table = cohort_spells(ds, company, cohort, as_of)
-    gone = table[table["status"] != "active"]
-    me = gone[gone["person_id"] == person]
-    cutoff = as_of_timestamp(ds, as_of).date()
-    if me.empty:
-        raise MetricError(f"{person} had not left {company} as of {cutoff}, so has no departure rank")
-    me = me.iloc[0]
-    others = gone[gone["person_id"] != person]
-    before = others[others["end_hi"] < me["end_lo"]]
-    maybe = others[(others["end_lo"] <= me["end_hi"]) & ~others.index.isin(before.index)]
-    lo, hi = len(before) + 1, len(before) + len(maybe) + 1
-    rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"
-    text = f"{me['name']} was the {rank} of {len(table)} {ds.company_names[company]} {PLURAL[cohort]} to leave (as of {cutoff})"
-    return MetricResult(
-        metric="departure_rank", company=company, cohort=cohort, as_of=cutoff.isoformat(),
-        lo=lo, hi=hi, unit="rank", text=text,
-        denominator={"lo": len(table), "hi": len(table)},
-        person_ids={"earlier": sorted(before["person_id"]), "maybe_earlier": sorted(maybe["person_id"])},
-        details={"person": person},
-    )
-
-
 def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                        exclude: Iterable[str] = (), alpha: float = 0.05, years_per_row: int = 1) -> pd.DataFrame:
     """Departures per calendar year (or per block of `years_per_row` years), per person-year at risk,
@@ -314,3 +283,38 @@ def founding_date_sensitivity(ds: Dataset, company: str, cohort: str = "founder"
         rows.append({"founding_version": v.label, "earliest": v.earliest, "latest": v.latest,
                      "source_id": v.source_id, "median_days_lo": medians[0], "median_days_hi": medians[1]})
     return pd.DataFrame(rows)
+
+
+def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, exclude: Iterable[str] = (),
+                          start: date | str | None = None, end: date | str | None = None) -> pd.DataFrame:
+    """departed_share lo/hi from `start` (default: first join) to `end` (default: freeze date).
+
+    One row per day on which the value can change (a date bound of someone in the cohort), to be
+    drawn as a step function; the last row is `end`. Each day's value follows departed_share's
+    rules exactly, computed for all days at once.
+    """
+    excluded = check_scope(ds, company, cohort, exclude)
+    latest = roster.latest_spells(ds, end, company, cohort, excluded)
+    first, last = pd.Timestamp(start) if start is not None else latest["start_hi"].min(), as_of_timestamp(ds, end)
+    bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
+    days = np.array(sorted({first, last, *bounds[(bounds > first) & (bounds < last)]}), dtype="datetime64[ns]")
+    every = roster.spells(ds, end, company, cohort, excluded).sort_values(["person_id", "spell"])
+    next_start = every.groupby("person_id")["start_lo"].shift(-1).fillna(pd.Timestamp.max)
+    col = lambda name: every[name].to_numpy("datetime64[ns]")[:, None]
+    d = days[None, :]
+    current = (col("start_lo") <= d) & (d < next_start.to_numpy("datetime64[ns]")[:, None])
+    joined = current & (col("start_hi") <= d)
+    ended = ~np.isnat(col("end_lo"))
+    gone = joined & ended & (col("end_hi") <= d)
+    straddling = joined & ended & (col("end_lo") <= d) & ~(col("end_hi") <= d)
+    late = current & ~joined
+    gone_late = late & ended & (col("end_lo") <= d)
+    num_lo, num_hi = gone.sum(0), gone.sum(0) + straddling.sum(0) + gone_late.sum(0)
+    den_hi = current.sum(0)
+    den_lo = den_hi - late.sum(0)
+    if (den_hi == 0).any():
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {pd.Timestamp(days[den_hi == 0][0]).date()}")
+    lo = num_lo / den_hi
+    widest = den_lo + gone_late.sum(0)
+    hi = np.where(widest > 0, num_hi / np.maximum(widest, 1), lo)
+    return pd.DataFrame({"date": pd.to_datetime(days), "lo": lo, "hi": hi})

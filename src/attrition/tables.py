@@ -55,6 +55,16 @@ def as_of_day(ds: Dataset, as_of: date | str | None) -> int:
     return schema.day_number(day)
 
 
+def day_date(day: int) -> date:
+    """A day number (days since 1970-01-01) as a calendar day."""
+    return EPOCH + timedelta(days=day)
+
+
+def as_of_date(ds: Dataset, as_of: date | str | None) -> date:
+    """The as-of date as a calendar day (see `as_of_day`)."""
+    return day_date(as_of_day(ds, as_of))
+
+
 def derived(ds: Dataset, name: str, sql: str) -> str:
     """Compute a derived table in the dataset's engine once; later calls reuse it."""
     if name not in ds.derived:
@@ -89,6 +99,35 @@ def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     if cutoff == as_of_day(ds, None):
         return derived(ds, f"lasting_{cutoff + 100_000}", core.lasting(spells_table(ds, cutoff), cutoff))
     return f"({core.lasting(spells_table(ds, cutoff, company), cutoff)}) AS lasting"
+
+
+def day_spells(ds: Dataset, day: int, company: str | None) -> str:
+    """The stored table that holds the spells at `company` (every company if None) as of `day`, among
+    those as of other days: column `as_of` says the day, `latest` marks each person's most recent spell then."""
+    prepare_days(ds, [day], company)
+    return ds.derived[("day spells", company)][day]
+
+
+def prepare_days(ds: Dataset, days: Iterable[int], company: str | None) -> None:
+    """Store the spells at `company` as of each of `days` not stored yet, all in one query (see `day_spells`).
+
+    The claims ledger asks about fifteen days: made together, the spells query is planned once, not
+    once per claim.
+    """
+    made = ds.derived.setdefault(("day spells", company), {})
+    missing = sorted(set(days) - set(made))
+    if not missing:
+        return
+    ends = spell_ends_table(ds)
+    ds.engine.load_integers("days_asked", {"day": missing})
+    clause, params = where_clause(company)
+    source = f"(SELECT ev.*, d.day FROM {events_table(ds)} AS ev JOIN days_asked AS d ON ev.earliest <= d.day {clause})"
+    made_before = ds.derived.get(("day spells made",), 0)
+    name = f"day_spells_{made_before}"
+    ds.derived[("day spells made",)] = made_before + 1
+    ds.engine.table(name, f"SELECT *, spell = max(spell) OVER (PARTITION BY as_of, person_id, company) AS latest "
+                          f"FROM ({core.spells('day', source, ends)}) AS days", params)
+    made.update(dict.fromkeys(missing, name))
 
 
 def cached_tables(ds: Dataset) -> list[str]:

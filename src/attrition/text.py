@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import calendar
+import math
+from datetime import date
 
 
 def range_text(lo: float, hi: float, fmt: str = "{:.0f}") -> str:
@@ -12,16 +14,20 @@ def range_text(lo: float, hi: float, fmt: str = "{:.0f}") -> str:
 
 def days_and_years(value: float | None) -> str:
     """A tenure: '944 days (2.6 years)', or 'not reached' when the median does not exist yet."""
-    return "not reached" if value is None or pd.isna(value) else f"{value:,.0f} days ({value / 365.25:.1f} years)"
+    try:
+        missing = value is None or math.isnan(value)
+    except TypeError:  # pandas' NA, which is no float
+        missing = True
+    return "not reached" if missing else f"{value:,.0f} days ({value / 365.25:.1f} years)"
 
 
-def format_interval(lo: pd.Timestamp, hi: pd.Timestamp) -> str:
-    """A date interval as a reader says it: one day, one month, one year, or 'from to'."""
+def format_interval(lo: date, hi: date) -> str:
+    """A date interval as a reader says it: one day, one month, one year, or 'from to' (dates or pandas Timestamps)."""
     if lo == hi:
         return lo.strftime("%Y-%m-%d")
     if (lo.month, lo.day, hi.month, hi.day) == (1, 1, 12, 31) and lo.year == hi.year:
         return str(lo.year)
-    if lo.day == 1 and hi == lo + pd.offsets.MonthEnd(0):
+    if lo.day == 1 and (hi.year, hi.month, hi.day) == (lo.year, lo.month, calendar.monthrange(lo.year, lo.month)[1]):
         return lo.strftime("%b %Y")
     return f"{lo:%Y-%m-%d} to {hi:%Y-%m-%d}"
 
