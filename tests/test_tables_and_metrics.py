@@ -10,13 +10,14 @@ import sys
 import pandas as pd
 import pytest
 
-from attrition import conflicts, events, hires, spells
+from attrition import conflicts, events, hires, load, spells
 from attrition.cli import WITHOUT_PANDAS, main
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.metrics import departed_share, departures_between, remaining_count
 from attrition.registry import KINDS, METRICS, compute
 from attrition.result import MetricError
 from attrition.roster import headcount, milestones
+from attrition.tables import day_number, day_spells, prepare_days
 
 D = pd.Timestamp
 
@@ -178,3 +179,18 @@ def test_build_as_of_changes_status(data_dir, tmp_path) -> None:
     main(["build", "--data", str(data_dir), "--out", str(out), "--as-of", "2020-06-01"])
     table = pd.read_csv(out / "spells.csv")
     assert set(table["status"]) == {"active"} and set(table["person_id"]) == {"alice", "bob", "carol", "dan"}
+
+
+def test_spells_made_for_many_days_at_once_equal_those_made_a_day_at_a_time() -> None:
+    """The claims ledger makes the spells of all its as-of days in one query (`prepare_days`); every day's rows
+    must be those a metric asking about that day alone gets, the freeze date included."""
+    together, alone = load(DEFAULT_DATA_DIR), load(DEFAULT_DATA_DIR)
+    days = sorted({day_number(d) for d in ("2023-07-12", "2024-06-28", "2025-08-15", "2026-02-10")}
+                  | {day_number(together.freeze_date)})
+    prepare_days(together, days, "xai")
+    for day in days:
+        rows = [ds.engine.rows(f"SELECT * FROM {day_spells(ds, day, 'xai')} WHERE as_of = ? "
+                               "ORDER BY person_id, spell", [day]) for ds in (together, alone)]
+        assert rows[0] == rows[1] and len(rows[0]) > 10, day
+    assert len({day_spells(together, day, "xai") for day in days}) == 1  # one table for the five days
+    assert len({day_spells(alone, day, "xai") for day in days}) == len(days)

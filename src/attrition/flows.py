@@ -17,10 +17,9 @@ import pandas as pd
 from attrition import estimators
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_timestamp
 from attrition.schema import MOVE_CATEGORIES
 from attrition.survival import tenures
-from attrition.tables import check_scope
+from attrition.tables import as_of_date, check_scope
 from attrition.text import PLURAL
 
 CATEGORY_WORDS = {
@@ -80,7 +79,7 @@ def destinations(ds: Dataset, company: str, cohort: str | None = "founder", as_o
     counts = gone["category"].value_counts()
     curves = estimators.aalen_johansen(table["midpoint_days"], table["category"]) if len(table) else None
     followed = float(table["midpoint_days"].max()) if len(table) else 0.0
-    cutoff = as_of_timestamp(ds, as_of).date()
+    cutoff = as_of_date(ds, as_of)
     noun = PLURAL[cohort]
     lines = [f"{len(gone)} of {len(table)} {noun} of {ds.company_names[company]} had left as of {cutoff} "
              f"(date midpoints); where they went:"]
@@ -118,7 +117,7 @@ def flow_matrix(ds: Dataset, cohort: str | None = None, as_of: date | str | None
     if flows.empty:
         raise MetricError("no one in the data had left, so there are no flows")
     names = ds.company_names
-    cutoff = as_of_timestamp(ds, as_of).date()
+    cutoff = as_of_date(ds, as_of)
     between = flows[flows["to_company"]]
     label = lambda row: names.get(row["to"], row["to"]) if row["to_company"] else CATEGORY_WORDS[row["to"]]
     lines = [f"Departures of {PLURAL[cohort]} as of {cutoff}, from each company to another company in the data "

@@ -16,9 +16,8 @@ import pandas as pd
 from attrition import core, estimators, roster
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.roster import as_of_timestamp
 from attrition.survival import tenures
-from attrition.tables import as_of_day, day_spells
+from attrition.tables import as_of_date, as_of_day, day_spells
 from attrition.text import PLURAL, days_and_years
 
 SMALL_TEAM = 10
@@ -172,7 +171,7 @@ def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[flo
     if table.empty:
         raise MetricError(f"no company has anyone in the cohort {cohort!r} to compare")
     freeze = lab_table(ds, cohort, at_years, as_of, censoring="freeze").set_index("company")
-    cutoff = as_of_timestamp(ds, as_of).date()
+    cutoff = as_of_date(ds, as_of)
     names = ds.company_names
     width = max(len(names[c]) for c in table["company"])
     lines = [f"{PLURAL[cohort].capitalize()} who had left, by years since joining (Kaplan-Meier, date midpoints; "

@@ -214,14 +214,6 @@ def headcount(ds: Dataset, company: str, freq: str = "MS", start: date | str | N
     return table.drop(columns="company").reset_index(drop=True)
 
 
-def person(ds: Dataset, company: str, person_id: str) -> dict[str, object]:
-    """One person's people.csv row at a company, as a dict; MetricError when there is none."""
-    frame = ds.engine.frame("SELECT * FROM people WHERE company = ? AND person_id = ?", [company, person_id])
-    if frame.empty:
-        raise MetricError(f"no person {person_id!r} at {company}")
-    return frame.iloc[0].to_dict()
-
-
 def hires_per_month(ds: Dataset, company: str) -> pd.DataFrame:
     """Named hires per calendar month, for those whose join is known to within one month.
 

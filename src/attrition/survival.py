@@ -20,7 +20,7 @@ from attrition.dataset import Dataset
 from attrition.rates import poisson_ci
 from attrition.result import MetricError, MetricResult
 from attrition.roster import as_of_timestamp
-from attrition.tables import check_scope
+from attrition.tables import as_of_date, check_scope
 from attrition.text import PLURAL, days_and_years
 
 SCENARIOS = core.READINGS
@@ -54,7 +54,7 @@ def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     excluded = check_scope(ds, company, cohort, exclude, group)
     table = tenures(ds, as_of, company, cohort, excluded, origin, group, censoring)
     if table.empty:
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_timestamp(ds, as_of).date()}")
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
     return table
 
 
@@ -100,7 +100,7 @@ def scope_curves(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     excluded = check_scope(ds, company, cohort, exclude, group)
     life = roster.life_table(ds, as_of, ("company",), company, cohort, excluded, origin, group, censoring)
     if life.empty:
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_timestamp(ds, as_of).date()}")
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
     return estimators.kaplan_meier(life, ["reading"])
 
 
@@ -147,7 +147,7 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
         scope_curves(ds, company, cohort, as_of, excluded, group=group, censoring="freeze"), "midpoint")))
     people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
     lo, hi = medians["shortest"], medians["longest"]
-    cutoff = as_of_timestamp(ds, as_of).date()
+    cutoff = as_of_date(ds, as_of)
     value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
     scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
     differs = "" if freeze == medians["midpoint"] else (
@@ -180,7 +180,7 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str |
     npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded, group), days)
     people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
     lo, hi = share["longest"], share["shortest"]
-    cutoff = as_of_timestamp(ds, as_of).date()
+    cutoff = as_of_date(ds, as_of)
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
     scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
     text = (f"{span} of {scope} left within {days:,} days of joining, as of {cutoff} "

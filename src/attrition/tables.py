@@ -118,15 +118,23 @@ def prepare_days(ds: Dataset, days: Iterable[int], company: str | None) -> None:
     missing = sorted(set(days) - set(made))
     if not missing:
         return
-    ends = spell_ends_table(ds)
-    ds.engine.load_integers("days_asked", {"day": missing})
     clause, params = where_clause(company)
-    source = f"(SELECT ev.*, d.day FROM {events_table(ds)} AS ev JOIN days_asked AS d ON ev.earliest <= d.day {clause})"
+    freeze = as_of_day(ds, None)
+    parts, values = [], []
+    if freeze in missing:  # stored already, for every company
+        parts.append(f"SELECT {freeze} AS as_of, * FROM {spells_table(ds, freeze)} {clause}")
+        values += params
+    others = [day for day in missing if day != freeze]
+    if others:
+        ds.engine.load_integers("days_asked", {"day": others})
+        source = f"(SELECT ev.*, d.day FROM {events_table(ds)} AS ev JOIN days_asked AS d ON ev.earliest <= d.day {clause})"
+        parts.append(core.spells("day", source, spell_ends_table(ds)))
+        values += params
     made_before = ds.derived.get(("day spells made",), 0)
     name = f"day_spells_{made_before}"
     ds.derived[("day spells made",)] = made_before + 1
     ds.engine.table(name, f"SELECT *, spell = max(spell) OVER (PARTITION BY as_of, person_id, company) AS latest "
-                          f"FROM ({core.spells('day', source, ends)}) AS days", params)
+                          f"FROM ({' UNION ALL '.join(parts)}) AS days", values)
     made.update(dict.fromkeys(missing, name))
 
 
