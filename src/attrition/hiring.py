@@ -15,7 +15,8 @@ from attrition.rates import poisson_ci, rate_ratio_test
 from attrition.result import MetricError, MetricResult
 from attrition.schema import HIRING_BASES
 from attrition.tables import (
-    as_of_day, calendar_date, check_scope, day_date, day_number, day_spells, milestones_table, where_clause,
+    as_of_day, calendar_date, check_scope, day_date, day_number, day_spells, milestones_table, people_where,
+    where_clause,
 )
 from attrition.text import format_interval, range_text
 
@@ -39,13 +40,10 @@ def roster_hires(ds: Dataset, company: str, start: date | str, end: date | str) 
     cutoff, first = as_of_day(ds, end), day_number(start)
     where, params = where_clause(company)
     inside = f"start_lo >= {first} AND start_hi <= {cutoff}"
-    found = ds.engine.rows(
-        f"SELECT {ds.engine.ordered_ids(f'CASE WHEN {inside} THEN person_id END')}, "
-        f"{ds.engine.ordered_ids(f'CASE WHEN start_hi >= {first} AND start_lo <= {cutoff} AND NOT ({inside}) THEN person_id END')} "
-        f"FROM {day_spells(ds, cutoff, company)} {where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
-        [*params, cutoff])[0]
-    sure, maybe = (sorted(ids.split(";")) if ids else [] for ids in found)
-    return sure, maybe
+    found = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
+                         [*params, cutoff], {"sure": inside,
+                                             "maybe": f"start_hi >= {first} AND start_lo <= {cutoff} AND NOT ({inside})"})
+    return found["sure"], found["maybe"]
 
 
 def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> dict[str, object]:

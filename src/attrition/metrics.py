@@ -16,26 +16,10 @@ from attrition import core
 from attrition.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.tables import (
-    as_of_date, as_of_day, calendar_date, check_scope, day_number, day_spells, where_clause,
+    as_of_date, as_of_day, calendar_date, check_scope, day_number, day_spells, id_lists, listed_people,
+    people_where, where_clause,
 )
 from attrition.text import PLURAL, ordinal, range_text
-
-
-def _ids(ds: Dataset, lists: dict[str, str]) -> dict[str, str]:
-    """For each of `lists` (name: condition on a row), the aggregate listing the people whose rows meet it."""
-    return {name: ds.engine.ordered_ids(f"CASE WHEN {condition} THEN person_id END") for name, condition in lists.items()}
-
-
-def _people(row: tuple, names: Iterable[str]) -> dict[str, list[str]]:
-    """The lists of people at the end of a query's row (as `_ids` made them), by name, each sorted."""
-    names = list(names)
-    return {name: sorted(ids.split(";")) if ids else [] for name, ids in zip(names, row[len(row) - len(names):])}
-
-
-def _listed(ds: Dataset, table: str, where: str, params: list, lists: dict[str, str]) -> dict[str, list[str]]:
-    """The people of `table` meeting each of `lists` (name: condition), in one query."""
-    chosen = ", ".join(f"{expression} AS {name}" for name, expression in _ids(ds, lists).items())
-    return _people(ds.engine.rows(f"SELECT {chosen} FROM {table} {where}", params)[0], lists)
 
 
 def _latest(ds: Dataset, company: str, cohort: str | None, as_of: date | str | None, exclude: Iterable[str],
@@ -63,11 +47,11 @@ def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: 
 def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
     table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
     s = core.standing(cutoff)
-    lists = _ids(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
+    lists = id_lists(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
                       "join_uncertain": s["join_uncertain"]})
     row = ds.engine.rows(core.departure_bounds(table, cutoff, where=where, extra=lists), params)[0]
     num_lo, num_hi, den_lo, den_hi, share_lo, share_hi = row[:6]
-    people = _people(row, lists)
+    people = listed_people(row, lists)
     day = as_of_date(ds, as_of)
     noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
@@ -93,7 +77,7 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     """Number of a cohort still at the company on `as_of`."""
     table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
     s = core.standing(cutoff)
-    people = _listed(ds, table, where, params, {
+    people = people_where(ds, table, where, params, {
         "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})"})
     lo = len(people["remaining"])
     hi = lo + len(people["uncertain"])
@@ -128,7 +112,7 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     where, params = where_clause(company, cohort, excluded, group=group)
     inside = f"end_lo >= {day_number(first)} AND end_hi <= {cutoff}"
     overlap = f"end_hi >= {day_number(first)} AND end_lo <= {cutoff}"
-    people = _listed(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
+    people = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
                      {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
     lo = len(people["departed"])
     hi = lo + len(people["uncertain"])
@@ -163,10 +147,10 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     if not me:
         raise MetricError(f"{person} had not left {company} as of {day}, so has no departure rank")
     name, end_lo, end_hi = me[0]
-    lists = _ids(ds, {"earlier": f"status <> 'active' AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
+    lists = id_lists(ds, {"earlier": f"status <> 'active' AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
                       "maybe_earlier": f"status <> 'active' AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})  # taken out
     row = ds.engine.rows(f"SELECT count(*), {', '.join(lists.values())} FROM {table} {where}", params)[0]
-    counted, people = row[0], _people(row, lists)
+    counted, people = row[0], listed_people(row, lists)
     people["maybe_earlier"].remove(person)
     lo = len(people["earlier"]) + 1
     hi = lo + len(people["maybe_earlier"])

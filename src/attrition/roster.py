@@ -18,8 +18,8 @@ from attrition import core
 from attrition.dataset import Dataset, days_to_timestamps
 from attrition.result import MetricError
 from attrition.tables import (
-    DATE_COLUMNS, as_of_day, conflicts_sql, day_number, events_sql, headcount_sql, lasting_table,
-    milestones_sql, spells_sql, spells_table, where_clause,
+    DATE_COLUMNS, as_of_day, conflicts_sql, day_number, day_spells, events_sql, headcount_sql, lasting_table,
+    milestones_sql, spells_sql, where_clause,
 )
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -89,16 +89,14 @@ def _select(frame: pd.DataFrame, cohort: str | None, exclude: Iterable[str], gro
 def latest_spells(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
                   exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
     """Each person's most recent spell at each company that had (possibly) started by `as_of` (see `spells`),
-    ordered by company and person: chosen and sorted by the engine, once per company and day."""
+    ordered by company and person: chosen (`tables.day_spells`) and sorted by the engine, once per company and day."""
     cutoff = as_of_day(ds, as_of)
     key = ("latest", cutoff, company)
     if key not in ds.derived:
         where, params = where_clause(company)
-        frame = ds.engine.frame(
-            f"SELECT *, {cutoff} AS as_of FROM (SELECT *, max(spell) OVER (PARTITION BY person_id, company) AS last_spell "
-            f"FROM {spells_table(ds, cutoff, company)} {where}) AS s WHERE spell = last_spell "
-            "ORDER BY company, person_id", params)
-        del frame["last_spell"]
+        frame = ds.engine.frame(f"SELECT * FROM {day_spells(ds, cutoff, company)} {where or 'WHERE true'} AND latest "
+                                "AND as_of = ? ORDER BY company, person_id", [*params, cutoff])
+        del frame["latest"]
         ds.derived[key] = _timestamps(frame)
     return _select(ds.derived[key], cohort, exclude, group)
 

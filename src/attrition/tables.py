@@ -138,6 +138,24 @@ def prepare_days(ds: Dataset, days: Iterable[int], company: str | None) -> None:
     made.update(dict.fromkeys(missing, name))
 
 
+def people_where(ds: Dataset, table: str, where: str, params: list, lists: dict[str, str]) -> dict[str, list[str]]:
+    """The people (sorted ids) of `table`'s rows matching `where` that meet each of `lists` (name: condition),
+    in one query."""
+    chosen = ", ".join(f"{expression} AS {name}" for name, expression in id_lists(ds, lists).items())
+    return listed_people(ds.engine.rows(f"SELECT {chosen} FROM {table} {where}", params)[0], lists)
+
+
+def id_lists(ds: Dataset, lists: dict[str, str]) -> dict[str, str]:
+    """For each of `lists` (name: condition on a row), the aggregate listing the people whose rows meet it."""
+    return {name: ds.engine.ordered_ids(f"CASE WHEN {condition} THEN person_id END") for name, condition in lists.items()}
+
+
+def listed_people(row: tuple, names: Iterable[str]) -> dict[str, list[str]]:
+    """The lists of people that end a query's row (each made by `id_lists`), by name, sorted."""
+    names = list(names)
+    return {name: sorted(ids.split(";")) if ids else [] for name, ids in zip(names, row[len(row) - len(names):])}
+
+
 def cached_tables(ds: Dataset) -> list[str]:
     """The derived tables worth keeping in the cache: everything needed as of the freeze date, and the
     spells' ends, from which spells as of any other day are made."""
