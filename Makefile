@@ -41,4 +41,4 @@ clean:  ## remove .venv, built tables and the rendered site (the cache in ~/.cac
 	rm -rf $(VENV) build site
 
 bench: $(STAMP)  ## benchmark on synthetic rosters up to 1e6 people and 1e7 spells (several minutes; prints a table)
-	$(BIN)/python -m attrition.bench
+	$(BIN)/python -m attrition.dev.bench

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FILES, write_dataset
 
 from attrition import DataError, load
 from attrition.cli import main
-from conftest import FILES, write_dataset
 
 EVIDENCE = FILES["evidence.csv"]
 PEOPLE = FILES["people.csv"]
@@ -155,7 +155,7 @@ def test_a_row_with_too_many_fields_is_located(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("missing", ["java", "pyspark"])
 def test_spark_that_cannot_start_is_one_line_and_exit_2(data_dir: Path, monkeypatch, capsys, missing: str) -> None:
-    from attrition import spark_engine
+    from attrition.backends import spark as spark_engine
 
     monkeypatch.setattr(spark_engine, "shared_session", spark_engine.shared_session.__wrapped__)  # never a started one
     if missing == "java":

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from attrition import DataError, cache, claims, csvfiles, load
-from attrition.cli import main
-from attrition.locations import DEFAULT_DATA_DIR
-from attrition.outputs import exclusive
-from attrition.synthetic import write_synthetic
 from conftest import FILES, write_dataset
+
+from attrition import DataError, load
+from attrition.claims import ledger as claims
+from attrition.cli import main
+from attrition.dev.synthetic import write_synthetic
+from attrition.io import cache, csvfiles
+from attrition.io.outputs import exclusive
+from attrition.locations import DEFAULT_DATA_DIR
 
 
 def test_a_second_command_reads_the_cache_not_the_csv(data_dir, tmp_path, monkeypatch, capsys) -> None:
@@ -76,7 +78,7 @@ def test_a_failure_half_way_leaves_the_previous_build_untouched(data_dir, tmp_pa
     out = tmp_path / "out"
     assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    from attrition import build
+    from attrition.core import export as build
 
     real = build.export_sql
     calls = iter(range(100))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import write_dataset
 
 from attrition import DataError, load
-from attrition.claims import evaluate, verdict
-from attrition.claims_file import claim_problems, parse_params
+from attrition.claims.file import claim_problems, parse_params
+from attrition.claims.ledger import evaluate, verdict
 from attrition.cli import main
-from conftest import write_dataset
 
 CLAIMS = """claim_id,source_id,claim,as_of,metric,params,reported,reading,tolerance,note
 half-gone,s3,Half the founders have left,2022-06-01,departed_share,company=acme; cohort=founder,0.5,exact,,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from attrition import load
-from attrition.claims import evaluate
+from attrition.claims.ledger import evaluate
 
 EXPECTED = {
     "c0-1": "not_evaluated",

@@ -13,7 +13,10 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from attrition import aiwatch, claims, figures, load, presentation  # noqa: E402
+from attrition import load  # noqa: E402
+from attrition.claims import ledger as claims
+from attrition.io.importers import aiwatch
+from attrition.site import figures, presentation
 
 
 @pytest.fixture(scope="module")

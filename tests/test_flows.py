@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attrition import estimators, flows, load
+from attrition import load
 from attrition.cli import main
+from attrition.measures import estimators, flows
 
 
 def test_cumulative_incidence_with_tied_days_matches_the_hand_computation() -> None:

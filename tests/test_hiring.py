@@ -8,8 +8,14 @@ import pytest
 
 from attrition import load
 from attrition.cli import main
-from attrition.hiring import days_before_milestone, days_per_hire, hires_between, hiring_rate_ratio, window_days
-from attrition.roster import hires_per_month
+from attrition.core.roster import hires_per_month
+from attrition.measures.hiring import (
+    days_before_milestone,
+    days_per_hire,
+    hires_between,
+    hiring_rate_ratio,
+    window_days,
+)
 from attrition.result import MetricError
 
 

@@ -10,9 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from attrition import aiwatch, figures, load, open_data, roster
-from attrition.roster_import import import_roster
+from attrition import load
+from attrition.claims import open_data
+from attrition.core import roster
+from attrition.io.importers import aiwatch
+from attrition.io.importers.roster import import_roster
 from attrition.schema import DataError
+from attrition.site import figures
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "aiwatch"
 SIGNALFIRE = "fortune-2025-06-03-signalfire"
@@ -208,7 +212,7 @@ def test_hires_per_month_counts_each_first_join_dated_to_its_month(both) -> None
 
 
 def test_the_import_never_writes_into_the_data_folder_or_its_own_input(tmp_path) -> None:
-    from attrition.outputs import OutputError
+    from attrition.io.outputs import OutputError
 
     for out in (SHIPPED.parent / "imported", SHIPPED / "imported", SHIPPED):
         with pytest.raises(OutputError, match="refusing to write here"):

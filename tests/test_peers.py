@@ -6,14 +6,21 @@ import math
 
 import pandas as pd
 import pytest
-
-from attrition import load, peers
-from attrition.cli import main
-from attrition.registry import compute
-from attrition.result import MetricError
-from attrition.peers import cox_by_lab, lab_table, lab_tenures, logrank_across_labs, rank_ranges
-from attrition.survival import tenure_table
 from conftest import FILES, write_dataset
+
+from attrition import load
+from attrition.cli import main
+from attrition.measures import peers
+from attrition.measures.peers import (
+    cox_by_lab,
+    lab_table,
+    lab_tenures,
+    logrank_across_labs,
+    rank_ranges,
+)
+from attrition.measures.registry import compute
+from attrition.measures.survival import tenure_table
+from attrition.result import MetricError
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +129,7 @@ def test_unknown_at_years_value_is_rejected(shipped) -> None:
 def test_team_variants_count_each_definition_as_departed_share_would() -> None:
     """Each founding-team definition gives the numbers departed_share gives for exactly its members,
     the rule row is the founders' own departed_share, and a definition no source enumerates is not computed."""
-    from attrition import metrics
+    from attrition.measures import metrics
 
     ds = load()
     table = peers.team_variant_table(ds).set_index(["company", "variant"])

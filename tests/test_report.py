@@ -10,12 +10,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import write_dataset
 
 from attrition import load
 from attrition.cli import main
 from attrition.locations import REPO_ROOT
-from attrition.report import NOTEBOOK_DIR, build_site, execute_notebook, notebook_paths
-from conftest import write_dataset
+from attrition.site.report import (
+    NOTEBOOK_DIR,
+    build_site,
+    execute_notebook,
+    notebook_paths,
+)
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
@@ -92,7 +97,7 @@ def test_site_fetches_nothing_from_the_network(site) -> None:
 
 
 def test_index_escapes_text_from_the_data(tmp_path) -> None:
-    from attrition.site import Site
+    from attrition.site.pages import Site
 
     folder = write_dataset(tmp_path / "data")
     (folder / "dataset.toml").write_text('[dataset]\nfreeze_date = "2025-12-31"\n[report]\nstory = true\n'
@@ -244,8 +249,8 @@ def test_every_link_inside_the_site_has_a_target(site) -> None:
 
 
 def test_report_on_an_imported_roster_uses_only_that_roster(tmp_path, capsys) -> None:
-    from attrition.roster_import import import_roster
-    from attrition.synthetic import HR_MAPPING, write_hr_export
+    from attrition.dev.synthetic import HR_MAPPING, write_hr_export
+    from attrition.io.importers.roster import import_roster
 
     export = write_hr_export(tmp_path / "in" / "hr.csv", 300, n_companies=2, seed=5)
     (tmp_path / "in" / "mapping.toml").write_text(HR_MAPPING)
@@ -310,7 +315,7 @@ def test_committed_notebooks_carry_the_metadata_jupyterlab_writes() -> None:
 def test_no_one_from_the_open_roster_is_named_on_the_site_unless_the_press_named_them(site) -> None:
     """AI Watch lists staff by name; the site shows them only in counts. Names our own curated files carry
     (people named by the press, authors in a source's note) may appear; no name only AI Watch gives may."""
-    from attrition import aiwatch
+    from attrition.io.importers import aiwatch
 
     ds = load()
     open_ds = aiwatch.open_roster(ds.data_dir / "aiwatch")

@@ -14,12 +14,12 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from attrition.cli import main
-from attrition.dataset import load
-from attrition.outputs import OutputError
-from attrition.registry import compute
-from attrition.roster_import import import_roster
+from attrition.dev.synthetic import HR_MAPPING, write_hr_export
+from attrition.io.dataset import load
+from attrition.io.importers.roster import import_roster
+from attrition.io.outputs import OutputError
+from attrition.measures.registry import compute
 from attrition.schema import DataError
-from attrition.synthetic import HR_MAPPING, write_hr_export
 
 MAPPING = """[roster]
 person_column = "id"
@@ -74,7 +74,7 @@ def test_each_person_is_followed_to_their_own_last_observation(tmp_path) -> None
     # The freeze-date reading (everyone still there counted to the export date) gives 1 of 4 at 300 days.
     table = compute("median_tenure", ds, company="acme-ltd").details
     assert table["midpoint_followed_to_as_of"] == 366
-    from attrition.survival import sensitivity_table
+    from attrition.measures.survival import sensitivity_table
     sens = sensitivity_table(ds, "acme-ltd").set_index("reading")
     assert sens.filter(like="followed to the as-of day", axis=0)["gone_by_1y_lo"].iloc[0] < 0.5
 

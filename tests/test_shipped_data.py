@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from attrition import load, roster
+from attrition import load
+from attrition.core import roster
 
 
 @pytest.fixture(scope="module")

@@ -18,22 +18,23 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime (.ci/run installs one): Spark is not tested", allow_module_level=True)
 
 import pandas as pd  # noqa: E402
-
-from attrition import roster, tables  # noqa: E402
-from attrition.claims import evaluate  # noqa: E402
-from attrition.cli import main  # noqa: E402
-from attrition.dataset import load  # noqa: E402
-from attrition.locations import DEFAULT_DATA_DIR  # noqa: E402
-from attrition.registry import compute  # noqa: E402
-from attrition.synthetic import write_synthetic  # noqa: E402
 from conftest import write_dataset  # noqa: E402
+
+from attrition.claims.ledger import evaluate  # noqa: E402
+from attrition.cli import main  # noqa: E402
+from attrition.core import engines, roster, tables  # noqa: E402
+from attrition.core.scope import as_of_day  # noqa: E402
+from attrition.dev.synthetic import write_synthetic  # noqa: E402
+from attrition.io.dataset import load  # noqa: E402
+from attrition.locations import DEFAULT_DATA_DIR  # noqa: E402
+from attrition.measures.registry import compute  # noqa: E402
 
 SPELLS = 1_000_000
 
 
 def _both(data_dir: Path) -> tuple:
     duck = load(data_dir)
-    return duck, tables.on_engine(duck, "spark")
+    return duck, engines.on_engine(duck, "spark")
 
 
 @pytest.fixture(scope="module")
@@ -120,14 +121,14 @@ def test_the_command_line_prints_the_same_and_builds_the_same_files(tmp_path, ca
 def test_dataset_toml_can_choose_spark(tmp_path) -> None:
     folder = write_dataset(tmp_path / "data", dataset_toml='[dataset]\nfreeze_date = "2025-12-31"\n\n'
                                                          '[engine]\nname = "spark"\n')
-    ds = tables.on_engine(load(folder))
+    ds = engines.on_engine(load(folder))
     assert ds.engine.dialect == "spark"
     assert roster.spells(ds)["person_id"].tolist() == roster.spells(load(folder))["person_id"].tolist()
 
 
 def test_a_million_spells_give_identical_life_tables(million) -> None:
     duck, spark = million
-    assert duck.engine.rows(f"SELECT count(*) FROM {tables.spells_table(duck, tables.as_of_day(duck, None))}")[0][0] \
+    assert duck.engine.rows(f"SELECT count(*) FROM {tables.spells_table(duck, as_of_day(duck, None))}")[0][0] \
         >= SPELLS
     _same(duck, spark, lambda ds: roster.life_table(ds, by=("company", "cohort")))  # by company is its sum over cohorts
     _same(duck, spark, lambda ds: roster.interval_bounds(ds, by=("company",)))

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FILES, write_dataset
 
 from attrition import DataError, load
 from attrition.cli import main
-from conftest import FILES, write_dataset
 
 EVIDENCE, PEOPLE, SOURCES = FILES["evidence.csv"], FILES["people.csv"], FILES["sources.csv"]
 

@@ -10,15 +10,19 @@ import pytest
 
 from attrition import load
 from attrition.cli import main
-from attrition.survival import departed_share_series
-from attrition.registry import compute
-from attrition.result import MetricError
-from attrition import estimators
-from attrition.survival import (
-    compare_groups, departures_by_year, fit_interval, median_tenure, share_departed_by_tenure, tenure_table,
+from attrition.measures import estimators
+from attrition.measures.rates import rate_ratio_test
+from attrition.measures.registry import compute
+from attrition.measures.survival import (
+    compare_groups,
+    departed_share_series,
+    departures_by_year,
+    fit_interval,
+    median_tenure,
+    share_departed_by_tenure,
+    tenure_table,
 )
-from attrition.rates import rate_ratio_test
-
+from attrition.result import MetricError
 
 # --- lifelines' own published numbers (docs "Survival analysis with lifelines", load_dd) ---------------
 

@@ -12,12 +12,17 @@ import pytest
 
 from attrition import conflicts, events, hires, load, spells
 from attrition.cli import WITHOUT_PANDAS, main
+from attrition.core.roster import headcount, milestones
+from attrition.core.tables import day_spells, prepare_days
+from attrition.days import day_number
 from attrition.locations import DEFAULT_DATA_DIR
-from attrition.metrics import departed_share, departures_between, remaining_count
-from attrition.registry import KINDS, METRICS, compute
+from attrition.measures.metrics import (
+    departed_share,
+    departures_between,
+    remaining_count,
+)
+from attrition.measures.registry import KINDS, METRICS, compute
 from attrition.result import MetricError
-from attrition.roster import headcount, milestones
-from attrition.tables import day_number, day_spells, prepare_days
 
 D = pd.Timestamp
 

@@ -2,7 +2,8 @@
 
 Typical use::
 
-    from attrition import load, spells, metrics
+    from attrition import load, spells
+    from attrition.measures import metrics
     ds = load()                      # the repository's data/, checked
     spells(ds)                       # one row per person and spell, as of the freeze date
     metrics.departed_share(ds, "xai", "founder", as_of="2026-02-11").text
@@ -12,8 +13,9 @@ Names are imported on first use, so `attrition --help` and light commands start 
 
 from importlib import import_module
 
-_EXPORTS = {"DataError": "schema", "Dataset": "dataset", "load": "dataset", "conflicts": "roster", "events": "roster",
-            "headcount": "roster", "hires": "roster", "milestones": "roster", "spells": "roster"}
+_EXPORTS = {"DataError": "schema", "Dataset": "io.dataset", "load": "io.dataset", "conflicts": "core.roster",
+            "events": "core.roster", "headcount": "core.roster", "hires": "core.roster", "milestones": "core.roster",
+            "spells": "core.roster"}
 __all__ = sorted(_EXPORTS)
 __version__ = "0.2.0"
 

@@ -15,21 +15,21 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from attrition.engine import ENGINES
+from attrition.backends.duckdb import ENGINES
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.schema import COHORTS, READINGS, DataError
 
 
 def load(data_dir: Path):
     """The checked dataset (imported here so that `attrition --help` needs no pandas)."""
-    from attrition.dataset import load as load_dataset
+    from attrition.io.dataset import load as load_dataset
 
     return load_dataset(data_dir)
 
 
 def load_on_engine(args: argparse.Namespace):
     """The checked dataset, its relational core on the engine `--engine` names (else dataset.toml's, else DuckDB)."""
-    from attrition.tables import on_engine
+    from attrition.core.engines import on_engine
 
     return on_engine(load(args.data), args.engine)
 
@@ -124,8 +124,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from attrition.claims_file import claim_problems
-    from attrition.tables import conflicted_events
+    from attrition.claims.file import claim_problems
+    from attrition.core.tables import conflicted_events
 
     ds = load(args.data)
     problems = claim_problems(ds)
@@ -140,10 +140,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from attrition.build import write_tables
-    from attrition.dataset import store_in_cache
-    from attrition.outputs import check_target
-    from attrition.tables import cached_tables
+    from attrition.core.engines import cached_tables
+    from attrition.core.export import write_tables
+    from attrition.io.dataset import store_in_cache
+    from attrition.io.outputs import check_target
 
     out = args.out if args.out is not None else Path("build") / args.data.resolve().name
     check_target(out, args.data)
@@ -161,7 +161,7 @@ def _params(args: argparse.Namespace) -> dict:
 
 
 def _metric(args: argparse.Namespace) -> int:
-    from attrition.registry import METRICS, compute
+    from attrition.measures.registry import METRICS, compute
 
     if args.name == "list":
         for m in METRICS.values():
@@ -176,7 +176,7 @@ def _metric(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from attrition.claims import check
+    from attrition.claims.ledger import check
     from attrition.result import MetricError
 
     tolerance = None
@@ -207,9 +207,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _claims(args: argparse.Namespace) -> int:
-    from attrition.claims import COLUMNS, ledger
-    from attrition.claims_file import claim_problems
-    from attrition.tables import on_engine
+    from attrition.claims.file import claim_problems
+    from attrition.claims.ledger import COLUMNS, ledger
+    from attrition.core.engines import on_engine
 
     ds = load(args.data)
     problems = claim_problems(ds)
@@ -219,7 +219,7 @@ def _claims(args: argparse.Namespace) -> int:
     if args.format == "csv":
         import pandas as pd
 
-        from attrition.outputs import formula_safe
+        from attrition.io.outputs import formula_safe
 
         sys.stdout.write(formula_safe(pd.DataFrame(rows, columns=list(COLUMNS))).to_csv(index=False, lineterminator="\n"))
     elif args.format == "json":
@@ -238,9 +238,9 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from attrition.claims_file import claim_problems
-    from attrition.report import make_report
-    from attrition.tables import check_scope
+    from attrition.claims.file import claim_problems
+    from attrition.core.scope import check_scope
+    from attrition.site.report import make_report
 
     ds = load(args.data)
     problems = claim_problems(ds)
@@ -255,11 +255,11 @@ def _report(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     if args.kind == "aiwatch":
-        from attrition.aiwatch import import_aiwatch
+        from attrition.io.importers.aiwatch import import_aiwatch
 
         n = import_aiwatch(args.folder, args.out)
     else:
-        from attrition.roster_import import import_roster
+        from attrition.io.importers.roster import import_roster
 
         n = import_roster(args.export, args.mapping, args.out)
     print(f"{args.out}: {n['people']:,} people at {n['companies']:,} companies, {n['spells']:,} spells "
@@ -273,8 +273,8 @@ COMMANDS = {"validate": _validate, "import": _import, "build": _build, "metric":
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    from attrition.engine import EngineUnavailable
-    from attrition.outputs import NotebookError, OutputError
+    from attrition.backends.duckdb import EngineUnavailable
+    from attrition.io.outputs import NotebookError, OutputError
     from attrition.result import MetricError
 
     for stream in (sys.stdout, sys.stderr):

@@ -1,7 +1,7 @@
 """Every canonical table declared once: its file, columns and their kinds, key and references.
 
 The readers (the curated CSV files, the roster importer, the Parquet cache) produce these tables and
-`attrition.checks` enforces them; the measures above only ever see tables that passed. data/README.md
+`attrition.io.checks` enforces them; the measures above only ever see tables that passed. data/README.md
 documents the same columns, and a test keeps the two in step.
 """
 

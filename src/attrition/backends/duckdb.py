@@ -1,0 +1,150 @@
+"""The embedded SQL engine (DuckDB) behind every dataset: tables in, pandas frames out.
+
+The relational core (`attrition.core.relations`) is written once, as portable SQL over integer day numbers,
+and run through this small interface, so a distributed engine can stand in for DuckDB without a
+second implementation: `attrition.backends.spark` has the same methods. pandas only ever receives
+query results.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only annotations: the command line imports ENGINES before it needs pandas
+    import pandas as pd
+
+ORDERED_IDS = {
+    "duckdb": "array_to_string(list_sort(list({column})), ';')",
+    "spark": "array_join(array_sort(collect_list({column})), ';')",
+}
+"""The one construct the engines spell differently: a sorted, ';'-joined list of ids."""
+ENGINES = tuple(ORDERED_IDS)
+"""Where the relational core can run: DuckDB, in this process (the default), or Apache Spark."""
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine a command asks for cannot start here; the message says what is missing."""
+
+
+class Engine:
+    """One in-memory DuckDB database per loaded dataset."""
+
+    dialect = "duckdb"
+
+    def __init__(self) -> None:
+        import duckdb
+
+        threads = os.environ.get("ATTRITION_THREADS")
+        config = {"preserve_insertion_order": True, **({"threads": int(threads)} if threads else {})}
+        self.con = duckdb.connect(":memory:", config=config)
+        self._labels: set[str] = set()
+        try:
+            self.con.execute("SET enable_progress_bar = false")  # never draw on a command's output
+        except duckdb.Error:  # in Jupyter DuckDB wants ipywidgets to change it; it draws nothing there anyway
+            pass
+
+    def keep_file_order(self, keep: bool) -> None:
+        """Whether results without ORDER BY keep insertion order. Only reading files needs it (record
+        numbers come from it); everything else orders explicitly, and without it DuckDB can use both cores."""
+        self.con.execute(f"SET preserve_insertion_order = {str(keep).lower()}")
+
+    @contextmanager
+    def _in_insertion_order(self) -> Iterator[None]:
+        """Within the block, results without ORDER BY keep insertion order (a sorted table is stored and read
+        in its order); after it, DuckDB is free to use both cores again."""
+        self.keep_file_order(True)
+        try:
+            yield
+        finally:
+            self.keep_file_order(False)
+
+    def run(self, sql: str, params: list | None = None) -> None:
+        """Execute a statement that returns nothing (CREATE, INSERT, COPY)."""
+        self.con.execute(sql, params or [])
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a query and return its result as a pandas frame."""
+        return self.con.execute(sql, params or []).df()
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Run a query and return its rows as tuples (for small results)."""
+        return self.con.execute(sql, params or []).fetchall()
+
+    def table(self, name: str, sql: str, params: list | None = None) -> str:
+        """Store a query's result as a table of this database; returns the name."""
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
+        return name
+
+    def load_integers(self, name: str, columns: dict[str, list[int]]) -> str:
+        """Store columns of whole numbers (a calendar, say) as a table, with no pandas in between."""
+        cells = ", ".join(f'unnest(CAST(? AS INTEGER[])) AS "{column}"' for column in columns)
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {cells}", list(columns.values()))
+        return name
+
+    def load_frame(self, name: str, frame: pd.DataFrame) -> str:
+        """Copy a pandas frame into a table."""
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+        return name
+
+    def load_parquet(self, name: str, path: Path) -> str:
+        """Expose a Parquet file as a view: nothing is read until a query needs it."""
+        source = str(path).replace("'", "''")
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{source}')")
+        return name
+
+    def columns(self, sql: str) -> list[tuple[str, bool]]:
+        """A query's result columns: each name, and whether it holds text."""
+        return [(name, kind == "VARCHAR") for name, kind, *_ in self.rows(f"DESCRIBE {sql}")]
+
+    def sorted_table(self, name: str, sql: str, order: str) -> str:
+        """Store a query's rows sorted by `order`, so that `in_order` reads them (or a subset) in that order
+        without sorting again: a million spells take a second to sort."""
+        with self._in_insertion_order():
+            return self.table(name, f"{sql} ORDER BY {order}")
+
+    def in_order(self, name: str, order: str, where: str = "") -> str:
+        """The rows of a `sorted_table` (those matching `where`) in its order: DuckDB keeps a table's order
+        while insertion order is preserved, as `write_csv` does."""
+        return f"SELECT * FROM {name} {where}"
+
+    def write_csv(self, sql: str, path: Path) -> None:
+        """Write a query's result as one CSV file with a header (missing values as empty cells), rows in
+        the query's order or, without ORDER BY, in the order of the table read (see `in_order`)."""
+        target = str(path).replace("'", "''")
+        with self._in_insertion_order():
+            self.con.execute(f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')")
+
+    def write_parquet(self, name: str, path: Path) -> None:
+        """Write a table to Parquet with snappy, DuckDB's default codec: it writes a fifth faster than zstd,
+        for files about twice as large, and the cache is written on every build."""
+        target = str(path).replace("'", "''")
+        self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
+
+    def label(self, column: str, values: list[str]) -> str:
+        """A select expression for a text column that reaches pandas as a Categorical of `values` (an ENUM,
+        made once per column): a million rows carry codes, not strings."""
+        if column not in self._labels:
+            self.run(f"CREATE TYPE {column}_label AS ENUM ({', '.join(literal(v) for v in values)})")
+            self._labels.add(column)
+        return f'CAST("{column}" AS {column}_label) AS "{column}"'
+
+    def ordered_ids(self, column: str) -> str:
+        return ORDERED_IDS[self.dialect].format(column=column)
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0][0]
+                    or self.rows("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name])[0][0])
+
+
+def literal(value: str) -> str:
+    """Text as an SQL string literal. DuckDB reads a doubled quote as one quote and Spark does not, so a query
+    the core may run on Spark takes users' text as a parameter; DuckDB-only queries (the importer) may use this."""
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,163 @@
+"""The relational core on Apache Spark: the same SQL, run by `spark.sql` over the cached Parquet tables.
+
+DuckDB reads and checks a dataset once and caches its canonical tables as Parquet (`attrition.io.cache`);
+this engine exposes those files as Spark views and runs `attrition.core.relations`'s queries on them unchanged,
+so a cluster can stand in for one machine without a second implementation. Only aggregates and
+requested slices come back, as pandas frames typed as DuckDB would type them. pyspark is imported
+here only, and only when a dataset asks for Spark.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from attrition.backends.duckdb import ORDERED_IDS, EngineUnavailable
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+MASTER = "local[2]"
+"""Where Spark runs unless $ATTRITION_SPARK_MASTER names a cluster: two local cores."""
+SETTINGS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",  # never draw on a command's output
+    "spark.sql.shuffle.partitions": "4",  # the core's GROUP BYs and windows shuffle little on one machine
+    "spark.sql.session.timeZone": "UTC",  # day numbers, never local time
+    "spark.sql.ansi.enabled": "true",  # SQL-standard semantics, as DuckDB: errors on overflow, not wrapped values
+    "spark.sql.ansi.doubleQuotedIdentifiers": "true",  # "group" is a column, as in DuckDB, not a string
+    "spark.sql.parser.escapedStringLiterals": "true",  # a backslash in a string literal is a backslash, as in DuckDB
+    # Results come back row by row: pyarrow would be faster for big ones, but pandas imports it whenever it is
+    # installed, which would slow every command's start-up, on DuckDB too.
+    "spark.sql.execution.arrow.pyspark.enabled": "false",
+    "spark.driver.memory": "2g",
+}
+
+
+@functools.cache
+def shared_session() -> SparkSession:
+    """The process's one Spark session, started on first use with the JVM's own output kept in a temporary
+    file (read back only if Spark fails to start), so a command prints only its result."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise EngineUnavailable("the Spark engine needs Java 17 or later: no `java` on PATH and JAVA_HOME is not set")
+    try:
+        from pyspark import SparkConf, SparkContext
+        from pyspark.java_gateway import launch_gateway
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineUnavailable("the Spark engine needs pyspark: run `make setup` (or pip install pyspark)") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:  # a notebook on a cluster, or spark-submit: use its Spark as it is
+        return active
+    conf = SparkConf().setMaster(os.environ.get("ATTRITION_SPARK_MASTER", MASTER)).setAppName("attrition")
+    conf.setAll(SETTINGS.items())
+    jvm_output = tempfile.TemporaryFile()
+    try:
+        gateway = launch_gateway(conf, popen_kwargs={"stdout": jvm_output, "stderr": jvm_output})
+        context = SparkContext(conf=conf, gateway=gateway)
+    except Exception:  # noqa: BLE001 - the JVM fails in many ways; its own last words say which
+        jvm_output.seek(0)
+        said = [line for line in jvm_output.read().decode(errors="replace").splitlines() if line.strip()]
+        raise EngineUnavailable(f"Spark did not start: {said[-1] if said else 'the JVM exited'}") from None
+    context.setLogLevel("ERROR")
+    return SparkSession(context)
+
+
+class SparkEngine:
+    """A Spark session's temporary views standing in for one dataset's DuckDB database."""
+
+    dialect = "spark"
+
+    def __init__(self) -> None:
+        self.spark = shared_session().newSession()  # its own views: two datasets never see each other's tables
+        for key, value in SETTINGS.items():
+            if key.startswith("spark.sql."):
+                self.spark.conf.set(key, value)
+
+    def keep_file_order(self, keep: bool) -> None:
+        """Spark never reads the CSV files (DuckDB does), so record order never matters here."""
+
+    def _query(self, sql: str, params: list | None = None):
+        return self.spark.sql(sql, args=params or None)
+
+    def run(self, sql: str, params: list | None = None) -> None:
+        self._query(sql, params).collect()
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        result = self._query(sql, params)
+        return _as_duckdb_types(result.toPandas(), result.schema)
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        return [tuple(row) for row in self._query(sql, params).collect()]
+
+    def table(self, name: str, sql: str, params: list | None = None) -> str:
+        """A query's result computed now and kept by the executors under a view name, like a DuckDB table: later
+        queries read the rows, not the query that made them (a local checkpoint cuts the lineage)."""
+        self._query(sql, params).localCheckpoint(eager=True).createOrReplaceTempView(name)
+        return name
+
+    def sorted_table(self, name: str, sql: str, order: str) -> str:
+        return self.table(name, f"{sql} ORDER BY {order}")
+
+    def in_order(self, name: str, order: str, where: str = "") -> str:
+        """Spark keeps no table order: the rows are sorted again."""
+        return f"SELECT * FROM {name} {where} ORDER BY {order}"
+
+    def columns(self, sql: str) -> list[tuple[str, bool]]:
+        from pyspark.sql.types import StringType
+
+        return [(field.name, isinstance(field.dataType, StringType)) for field in self._query(sql).schema.fields]
+
+    def write_csv(self, sql: str, path: Path) -> None:
+        """One CSV file, written as DuckDB's COPY writes it (one task writes the ordered rows in turn)."""
+        staging = path.with_name(f".{path.name}.parts")
+        (self._query(sql).coalesce(1).write.mode("overwrite")
+         .options(header=True, sep=",", quote='"', escape='"', nullValue="", emptyValue='""', lineSep="\n",
+                  dateFormat="yyyy-MM-dd", ignoreLeadingWhiteSpace=False, ignoreTrailingWhiteSpace=False)
+         .csv(str(staging)))
+        (part,) = staging.glob("part-*")
+        part.replace(path)
+        shutil.rmtree(staging)
+
+    def load_integers(self, name: str, columns: dict[str, list[int]]) -> str:
+        schema = ", ".join(f"`{column}` INT" for column in columns)
+        self.spark.createDataFrame(list(zip(*columns.values())), schema).createOrReplaceTempView(name)
+        return name
+
+    def load_frame(self, name: str, frame: pd.DataFrame) -> str:
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+        return name
+
+    def load_parquet(self, name: str, path: Path) -> str:
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        return name
+
+    def ordered_ids(self, column: str) -> str:
+        return ORDERED_IDS[self.dialect].format(column=column)
+
+    def has_table(self, name: str) -> bool:
+        return self.spark.catalog.tableExists(name)
+
+    def label(self, column: str, values: list[str]) -> str:
+        """The plain column: Spark has no ENUM, and the caller makes it a Categorical of `values`."""
+        return f'"{column}"'
+
+
+def _as_duckdb_types(frame: pd.DataFrame, schema) -> pd.DataFrame:
+    """Integer and boolean columns with missing values as pandas' nullable types, as DuckDB returns them
+    (Spark's own conversion makes them float and object)."""
+    from pyspark.sql import types
+
+    nullable = {types.IntegerType: "Int32", types.LongType: "Int64", types.ShortType: "Int16", types.ByteType: "Int8",
+                types.BooleanType: "boolean"}
+    for field in schema.fields:
+        kind = nullable.get(type(field.dataType))
+        if kind is not None and frame[field.name].isna().any():
+            frame[field.name] = frame[field.name].astype(kind)
+    return frame

@@ -1,0 +1,1 @@
+"""Published claims checked against the measures: the ledger and its verdicts."""

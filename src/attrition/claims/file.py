@@ -1,0 +1,95 @@
+"""The claims file read and checked, without computing anything: each claim's metric, parameters,
+reported value and tolerance. pandas is not needed here, so `attrition validate` does not load it;
+`attrition.claims.ledger` computes the verdicts.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+from attrition.io.dataset import Dataset
+from attrition.measures.registry import check_params, metric
+from attrition.result import MetricError
+from attrition.schema import EPOCH, Problem
+
+DATE_METRICS = ("event_date", "milestone_date")
+LIST_PARAMS = ("exclude",)
+
+
+def parse_params(text: str) -> dict[str, object]:
+    """`company=xai; cohort=founder; exclude=a|b` -> {"company": "xai", ..., "exclude": ["a", "b"]}."""
+    params: dict[str, object] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise ValueError(f"{part!r} is not key=value")
+        if key in params:
+            raise ValueError(f"parameter {key!r} is given twice")
+        params[key] = [v.strip() for v in value.split("|") if v.strip()] if key in LIST_PARAMS else value
+    return params
+
+
+def parse_reported(value: str, metric_name: str) -> float | date:
+    """The reported value: an ISO date for date metrics, else a finite number."""
+    if metric_name in DATE_METRICS:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a real calendar date (YYYY-MM-DD) for a date metric") from None
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def _tolerance(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError
+    return number
+
+
+def claim_problems(ds: Dataset) -> list[Problem]:
+    """Every claim checked against the metric registry and the data, without computing anything.
+
+    Metric names, parameters (unknown, missing, or naming nothing in the data), reported values
+    and tolerances; `attrition validate`, `claims` and `report` run these, other commands do not.
+    """
+    found: list[tuple[int, str, str, str]] = []
+    columns = ("rec", "reading", "note", "params", "metric", "as_of", "reported", "tolerance")
+    for values in ds.engine.rows(f"SELECT {', '.join(columns)} FROM claims ORDER BY rec"):
+        row = dict(zip(columns, values))
+
+        def report(column: str, message: str) -> None:
+            found.append((int(row["rec"]), column, row[column], message))
+
+        if row["reading"] == "not_evaluated":
+            if not row["note"]:
+                report("note", "a not_evaluated claim needs a note saying why the data cannot speak to it")
+            continue
+        try:
+            params = parse_params(row["params"])
+            if "as_of" in params:
+                raise ValueError("give the date in the as_of column, not as a parameter")
+            if "as_of" in metric(row["metric"]).parameters:
+                params["as_of"] = (EPOCH + timedelta(days=row["as_of"])).isoformat()
+            check_params(ds, row["metric"], params, spelled=repr)
+        except (ValueError, MetricError) as err:
+            report("metric" if "unknown metric" in str(err) else "params", str(err))
+            continue
+        try:
+            parse_reported(row["reported"], row["metric"])
+        except ValueError as err:
+            report("reported", str(err) if "date" in str(err) or "finite" in str(err) else "must be a number")
+        if row["tolerance"]:
+            try:
+                _tolerance(row["tolerance"])
+            except ValueError:
+                report("tolerance", "must be a finite number of zero or more")
+        elif row["reading"] == "about":
+            report("tolerance", "an 'about' reading needs a tolerance")
+    lines = ds.lines("claims", [rec for rec, *_ in found])
+    return [Problem("claims.csv", line, column, value, message)
+            for line, (_, column, value, message) in zip(lines, found)]

@@ -1,0 +1,1 @@
+"""Tools for developers: the benchmark and synthetic rosters (not used by any command)."""

@@ -1,0 +1,224 @@
+"""Load a dataset folder and check it, reporting every problem with file, line and column.
+
+The raw files are only ever read. Loading either returns a complete, checked `Dataset` or raises
+`DataError` listing all problems found, so no later step works on half-checked data. The tables
+live in the dataset's engine (DuckDB, which reads and checks them; `attrition.core.engines.on_engine` can
+hand them to Spark); pandas views of them are made on first use, and pandas is imported only then,
+so the commands that never ask for one (validate, build) do not pay for loading it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from attrition.backends.duckdb import ENGINES, Engine
+from attrition.io import cache, checks, csvfiles
+from attrition.locations import DEFAULT_DATA_DIR
+from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CONFIG_FILE = "dataset.toml"
+
+
+@dataclass(eq=False)
+class Dataset:
+    """The checked canonical tables of one dataset, in its own engine, and its freeze date.
+
+    Compared and hashed by identity, so derived tables can be cached per loaded dataset.
+    """
+
+    data_dir: Path
+    freeze_date: date
+    engine: Engine  # or an attrition.spark_engine.SparkEngine, which has the same methods
+    config: dict
+    fingerprint: str
+    derived: dict = field(default_factory=dict, repr=False)
+    """Derived tables already computed in the engine, by name (see attrition.tables), and pandas slices of them."""
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """A canonical table as pandas, in file order, dates as Timestamps (made once, then reused)."""
+        if table not in self._frames:
+            spec = TABLES[table]
+            frame = self.engine.frame(f"SELECT * FROM {table} ORDER BY rec")
+            for column in spec.of_kind("date"):
+                frame[column.name] = days_to_timestamps(frame[column.name])
+            for column in spec.of_kind("int"):
+                frame[column.name] = frame[column.name].astype("Int64")
+            self._frames[table] = frame
+        return self._frames[table]
+
+    @cached_property
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    sources = property(lambda self: self.frame("sources"))
+    people = property(lambda self: self.frame("people"))
+    evidence = property(lambda self: self.frame("evidence"))
+    milestones = property(lambda self: self.frame("milestones"))
+    counts = property(lambda self: self.frame("counts"))
+    claims = property(lambda self: self.frame("claims"))
+
+    def count(self, table: str) -> int:
+        """Rows in a canonical table, counted by the engine."""
+        return int(self.engine.rows(f"SELECT count(*) FROM {TABLES[table].name}")[0][0])
+
+    @cached_property
+    def companies(self) -> list[str]:
+        return [c for (c,) in self.engine.rows("SELECT DISTINCT company FROM people ORDER BY company")]
+
+    @cached_property
+    def company_names(self) -> dict[str, str]:
+        """Display name of every company ("Safe Superintelligence", not `ssi`): companies.csv, else the id."""
+        named = dict(self.engine.rows("SELECT company, name FROM companies WHERE name IS NOT NULL AND name <> ''"))
+        return {c: named.get(c, c) for c in self.companies}
+
+    def lines(self, table: str, recs: list[int]) -> list[int | None]:
+        """The physical lines of some records of a table's file, for messages."""
+        path = self.data_dir / TABLES[table].file
+        try:
+            lines = csvfiles.record_lines(path)
+        except (OSError, csvfiles.MalformedCSV):
+            return [None for _ in recs]
+        return [int(lines[r]) if 0 <= r < len(lines) else None for r in recs]
+
+
+def days_to_timestamps(days: pd.Series) -> pd.Series:
+    """Integer day numbers (days since 1970-01-01) as Timestamps; missing stays missing (NaT)."""
+    import numpy as np
+    import pandas as pd
+
+    values = days.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    stamps = np.where(missing, 0, values).astype("int64").astype("datetime64[D]").astype("datetime64[ns]")
+    stamps[missing] = np.datetime64("NaT")
+    return pd.Series(stamps, index=days.index, name=days.name)
+
+
+def read_config(data_dir: Path, problems: list[Problem]) -> tuple[dict, date | None]:
+    """dataset.toml: the freeze date (the default as-of date everywhere) and any other settings."""
+    raw = csvfiles.read_bytes(data_dir / CONFIG_FILE, CONFIG_FILE, problems)
+    if raw is None:
+        return {}, None
+    try:
+        config = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.append(Problem(CONFIG_FILE, None, None, None, "not valid UTF-8; save the file as UTF-8"))
+        return {}, None
+    except tomllib.TOMLDecodeError as err:
+        line = re.search(r"at line (\d+)", str(err))
+        problems.append(Problem(CONFIG_FILE, int(line.group(1)) if line else None, None, None, f"is not valid TOML: {err}"))
+        return {}, None
+    section = config.get("dataset")
+    line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "freeze_date" in text), None)
+    if not isinstance(section, dict):
+        problems.append(Problem(CONFIG_FILE, None, "dataset", None,
+                                'needs a [dataset] table with freeze_date = "YYYY-MM-DD"'))
+        return config, None
+    value = section.get("freeze_date", "")
+    freeze = value if isinstance(value, date) else _iso(str(value))
+    if freeze is None or not FIRST_DAY <= freeze <= LAST_DAY:
+        problems.append(Problem(CONFIG_FILE, line, "freeze_date", str(value),
+                                f"[dataset] freeze_date must be an ISO date (YYYY-MM-DD) between {FIRST_DAY} and {LAST_DAY}"))
+        return config, None
+    engine = config.get("engine", {})
+    if not isinstance(engine, dict) or engine.get("name", ENGINES[0]) not in ENGINES:
+        line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "engine" in text), None)
+        problems.append(Problem(CONFIG_FILE, line, "engine", str(engine.get("name") if isinstance(engine, dict) else engine),
+                                f'the engine must be an [engine] table with name = one of: {", ".join(ENGINES)}'))
+    return config, freeze
+
+
+def configured_engine(config: dict) -> str:
+    """The engine dataset.toml's [engine] table names for the relational core (DuckDB unless it says otherwise)."""
+    engine = config.get("engine", {})
+    return engine.get("name", ENGINES[0]) if isinstance(engine, dict) else ENGINES[0]
+
+
+def _iso(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if len(value) == 10 and value[4] == "-" else None
+    except ValueError:
+        return None
+
+
+def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem]) -> bool:
+    path = data_dir / spec.file
+    if spec.optional_file and not path.exists():
+        engine.table(f"raw_{spec.name}", "SELECT " + ", ".join(
+            f'CAST(NULL AS VARCHAR) AS "{c}"' for c in spec.column_names) + " WHERE false")
+        return True
+    text = csvfiles.read_prefix(path, spec.file, problems)
+    names = None if text is None else csvfiles.header(text, spec, problems)
+    return names is not None and csvfiles.load_text_table(engine, spec, path, names, problems)
+
+
+def _located(ds_dir: Path, findings: list[checks.Finding]) -> list[Problem]:
+    """Attach physical line numbers to findings (one strict pass per file that has any)."""
+    problems = []
+    by_table: dict[str, list[checks.Finding]] = {}
+    for f in findings:
+        by_table.setdefault(f.table, []).append(f)
+    for table, found in by_table.items():
+        spec = TABLES[table]
+        try:
+            lines = csvfiles.record_lines(ds_dir / spec.file)
+        except (OSError, csvfiles.MalformedCSV):
+            lines = None
+        line = (lambda rec: int(lines[rec]) if lines is not None and 0 <= rec < len(lines) else None)
+        for f in found:
+            message = f.message if f.first_rec is None else f"{f.message}; first given on line {line(f.first_rec)}"
+            problems.append(Problem(spec.file, line(f.rec), f.column, f.value, message))
+    return problems
+
+
+def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
+    """Read every file of a curated dataset folder into a new engine and check it; raise DataError if any fails."""
+    problems: list[Problem] = []
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, None, None, "data directory not found (or not a folder)")])
+    fingerprint = fingerprint or cache.fingerprint(data_dir)
+    config, freeze = read_config(data_dir, problems)
+    engine = Engine()
+    readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems)]
+    findings: list[checks.Finding] = []
+    engine.keep_file_order(False)
+    for spec in readable:
+        findings += checks.check_cells(engine, spec, freeze)
+    if len(readable) == len(TABLES):
+        for spec in TABLES.values():
+            findings += checks.check_references(engine, spec)
+        findings += checks.check_spells(engine)
+    problems += _located(data_dir, findings)
+    if problems or freeze is None:
+        order = {spec.file: i for i, spec in enumerate(TABLES.values())}
+        problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
+        raise DataError(problems)
+    return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config,
+                   fingerprint=fingerprint)
+
+
+def load(data_dir: Path | str | None = None) -> Dataset:
+    """The checked dataset in `data_dir` (default: the repository's data/), from the cache when it is current."""
+    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    engine, meta, fp = cache.open_cached(data_dir)
+    if engine is not None:
+        config, freeze = read_config(data_dir, [])
+        if freeze is not None:
+            return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint=fp,
+                           derived={name: name for name in meta["derived"]})
+    return check_folder(data_dir, fp)
+
+
+def store_in_cache(ds: Dataset, derived: list[str]) -> Path:
+    """Keep the checked tables and `derived` ones as Parquet, so the next command skips reading and checking."""
+    return cache.store(ds.engine, ds.data_dir, ds.fingerprint, {"freeze_date": ds.freeze_date.isoformat(),
+                                                                "derived": derived},
+                       [*TABLES, *derived])

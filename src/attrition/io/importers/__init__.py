@@ -1,0 +1,1 @@
+"""Turning exports from elsewhere (an HR roster, AI Watch) into dataset folders."""

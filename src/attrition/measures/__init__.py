@@ -1,0 +1,1 @@
+"""Metrics and estimators over the core's tables: each returns numbers with their uncertainty."""

@@ -1,0 +1,101 @@
+"""Single facts as metric results (an event's date, a milestone's date, a prior affiliation) and the
+arithmetic that claims do with them, so that claims are checked through the same machinery. Each fact
+is one row from the engine: nothing here needs pandas."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from attrition.core.scope import as_of_date, check_scope
+from attrition.core.tables import events_table, milestones_table
+from attrition.days import day_date
+from attrition.io.dataset import Dataset
+from attrition.measures.metrics import headcount
+from attrition.result import MetricError, MetricResult
+from attrition.text import PLURAL, format_interval
+
+
+def _date_result(metric: str, company: str, lo: int, hi: int, what: str, details: dict,
+                 person: str | None = None) -> MetricResult:
+    """A fact dated [lo, hi] (day numbers) as a metric result."""
+    first, last = day_date(lo), day_date(hi)
+    return MetricResult(metric=metric, company=company, cohort=None, as_of=last.isoformat(),
+                        lo=first.isoformat(), hi=last.isoformat(), unit="date",
+                        text=f"{what}: {format_interval(first, last)}", person_ids={"person": [person]} if person else {},
+                        details=details)
+
+
+def event_date(ds: Dataset, company: str, person: str, event: str = "leave", spell: int = 1) -> MetricResult:
+    """The resolved date interval of one person's join, leave or step back."""
+    check_scope(ds, company, None, ())
+    found = ds.engine.rows(f"SELECT name, earliest, latest, conflict, source_ids FROM {events_table(ds)} "
+                           "WHERE company = ? AND person_id = ? AND event = ? AND spell = ?", [company, person, event, spell])
+    if not found:
+        raise MetricError(f"no {event} of {person!r} at {company} (spell {spell}) in evidence.csv")
+    name, lo, hi, conflict, source_ids = found[0]
+    return _date_result("event_date", company, lo, hi, f"{name}: {event.replace('_', ' ')}",
+                        {"conflict": bool(conflict), "source_ids": source_ids}, person)
+
+
+def milestone_date(ds: Dataset, company: str, milestone_id: str) -> MetricResult:
+    """The resolved date interval of a company milestone."""
+    found = ds.engine.rows(f"SELECT label, earliest, latest, conflict, source_ids FROM {milestones_table(ds)} "
+                           "WHERE company = ? AND milestone_id = ?", [company, milestone_id])
+    if not found:
+        raise MetricError(f"no milestone {milestone_id!r} for {company} in milestones.csv")
+    label, lo, hi, conflict, source_ids = found[0]
+    return _date_result("milestone_date", company, lo, hi, label, {"conflict": bool(conflict), "source_ids": source_ids})
+
+
+def years_since_milestone(ds: Dataset, company: str, milestone_id: str, as_of: date | str | None = None) -> MetricResult:
+    """Years from a milestone (e.g. the founding) to `as_of`, a range where the milestone's date is."""
+    ms = milestone_date(ds, company, milestone_id)
+    cutoff = as_of_date(ds, as_of)
+    lo = (cutoff - date.fromisoformat(ms.hi)).days / 365.25
+    hi = (cutoff - date.fromisoformat(ms.lo)).days / 365.25
+    span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
+    return MetricResult(metric="years_since_milestone", company=company, cohort=None, as_of=cutoff.isoformat(),
+                        lo=lo, hi=hi, unit="years", text=f"{span} years from {ms.text} to {cutoff}",
+                        details={"milestone_id": milestone_id, **ms.details})
+
+
+def count_ratio(ds: Dataset, company: str, count_id: str, cohort: str | None = None,
+                as_of: date | str | None = None) -> MetricResult:
+    """A reported count divided by the named cohort's headcount on `as_of` ("34 is more than double 12")."""
+    found = ds.engine.rows("SELECT value, source_id FROM counts WHERE count_id = ?", [count_id])
+    if not found:
+        raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")
+    value, source_id = int(found[0][0]), found[0][1]
+    team = headcount(ds, company, cohort, as_of)
+    lo, hi = value / team.hi, value / team.lo if team.lo else float("inf")
+    span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
+    return MetricResult(metric="count_ratio", company=company, cohort=cohort, as_of=team.as_of, lo=lo, hi=hi,
+                        unit="ratio", text=f"{value} ({count_id}) / {team.lo if team.lo == team.hi else f'{team.lo} to {team.hi}'} "
+                        f"named {PLURAL[cohort]} on {team.as_of} = {span}",
+                        numerator={"lo": value, "hi": value}, denominator={"lo": team.lo, "hi": team.hi},
+                        person_ids=team.person_ids, details={"count_id": count_id, "source_id": source_id})
+
+
+def weekly_hours_per_day(ds: Dataset, hours: float, company: str | None = None) -> MetricResult:
+    """Hours per week spread over all seven days: the arithmetic behind "80 hours a week"."""
+    per_day = float(hours) / 7
+    return MetricResult(metric="weekly_hours_per_day", company=company or "", cohort=None,
+                        as_of=ds.freeze_date.isoformat(), lo=per_day, hi=per_day, unit="hours per day",
+                        text=f"{float(hours):g} hours a week / 7 days = {per_day:.2f} hours a day",
+                        numerator={"lo": float(hours), "hi": float(hours)}, denominator={"lo": 7, "hi": 7})
+
+
+def prior_affiliation(ds: Dataset, company: str, person: str, affiliation: str) -> MetricResult:
+    """1 if people.csv lists `affiliation` (case-insensitive, as part of a name) among the person's priors."""
+    found = ds.engine.rows("SELECT name, coalesce(prior_affiliations, '') FROM people WHERE company = ? AND person_id = ?",
+                           [company, person])
+    if not found:
+        raise MetricError(f"no person {person!r} at {company}")
+    name, listed = found[0]
+    priors = [p.strip() for p in listed.split(";") if p.strip()]
+    found_it = int(any(affiliation.lower() in p.lower() for p in priors))
+    text = f"{name}: prior affiliations {', '.join(priors) or 'none recorded'}; " \
+           f"{affiliation!r} {'listed' if found_it else 'not listed'}"
+    return MetricResult(metric="prior_affiliation", company=company, cohort=None, as_of=ds.freeze_date.isoformat(),
+                        lo=found_it, hi=found_it, unit="yes (1) or no (0)", text=text, person_ids={"person": [person]},
+                        details={"prior_affiliations": priors})

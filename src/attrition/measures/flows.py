@@ -1,0 +1,172 @@
+"""Where people went: destinations of departures, competing risks, flows between labs, lineage.
+
+Each lasting departure (the leaving rule of `survival`) takes its destination from moves.csv: the
+category (founded a company, another AI lab, big tech...), the organisation, and its id when that
+organisation is a company in the data. A departure with no moves row is `unknown`, an honest value.
+Cumulative incidence by category uses the same tenures and observation windows as the survival
+curves (`survival.tenures`), fitted by `estimators.aalen_johansen`, which never breaks ties at random.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from attrition.core.scope import as_of_date, check_scope
+from attrition.io.dataset import Dataset
+from attrition.measures import estimators
+from attrition.measures.survival import tenures
+from attrition.result import MetricError, MetricResult
+from attrition.schema import MOVE_CATEGORIES
+from attrition.text import PLURAL
+
+CATEGORY_WORDS = {
+    "founded": "founded or co-founded a company", "returned": "went back to a previous employer",
+    "ai_lab": "joined another AI lab", "big_tech": "joined big tech", "academia": "went into academia",
+    "investing": "went into investing", "personal": "left for personal reasons or retired",
+    "unknown": "destination unknown",
+}
+"""Each destination category in words, in the order of schema.MOVE_CATEGORIES."""
+UNKNOWN = "unknown"
+
+
+def departures(ds: Dataset, company: str | None = None, cohort: str | None = "founder",
+               as_of: date | str | None = None) -> pd.DataFrame:
+    """The tenure table (each person followed to their last observation) with, for everyone who left
+    (date midpoints), where they went: category, destination and destination_company ("" if not in
+    the data). One moves row per departure is taken, the earliest dated, then by source id."""
+    table = tenures(ds, as_of, company, cohort)
+    moves = ds.frame("moves")
+    first = (moves.sort_values(["person_id", "company", "spell", "latest", "source_id"], kind="stable")
+             .drop_duplicates(["person_id", "company"])[["person_id", "company", "category", "destination",
+                                                         "destination_company"]])
+    table = table.merge(first, on=["person_id", "company"], how="left")
+    left = table["midpoint_left"].to_numpy(dtype=bool)
+    table["category"] = np.where(left, table["category"].fillna(UNKNOWN), "")
+    for column in ("destination", "destination_company"):
+        table[column] = np.where(left, table[column].fillna(""), "")
+    return table
+
+
+def cumulative_incidence(ds: Dataset, company: str | None = None, cohort: str | None = "founder",
+                         as_of: date | str | None = None) -> pd.DataFrame:
+    """The share of a cohort that had left for each destination category, by days since joining
+    (Aalen-Johansen on date midpoints, every lab pooled when `company` is None), with 95% bands."""
+    table = departures(ds, company, cohort, as_of)
+    if table.empty:
+        return estimators.aalen_johansen([], [])
+    return estimators.aalen_johansen(table["midpoint_days"], table["category"])
+
+
+def incidence_at(curves: pd.DataFrame, years: float) -> pd.DataFrame:
+    """Each category's cumulative incidence (and band) on the last event day on or before `years`."""
+    days = years * 365.25
+    upto = curves[curves["days"] <= days]
+    return upto.groupby("cause", sort=True).tail(1).set_index("cause")[["incidence", "lower", "upper"]]
+
+
+def destinations(ds: Dataset, company: str, cohort: str | None = "founder", as_of: date | str | None = None,
+                 at_years: tuple[float, ...] | str = (1, 2, 3)) -> MetricResult:
+    """Where a cohort's leavers went: people per destination category, and the share gone to each within N years."""
+    from attrition.measures.peers import parse_years
+
+    check_scope(ds, company, cohort)
+    years = parse_years(at_years)
+    table = departures(ds, company, cohort, as_of)
+    gone = table[table["category"] != ""]
+    counts = gone["category"].value_counts()
+    curves = estimators.aalen_johansen(table["midpoint_days"], table["category"]) if len(table) else None
+    followed = float(table["midpoint_days"].max()) if len(table) else 0.0
+    cutoff = as_of_date(ds, as_of)
+    noun = PLURAL[cohort]
+    lines = [f"{len(gone)} of {len(table)} {noun} of {ds.company_names[company]} had left as of {cutoff} "
+             f"(date midpoints); where they went:"]
+    none = {"incidence": 0.0, "lower": 0.0, "upper": 0.0}
+    observable = {y: incidence_at(curves, y) for y in years if curves is not None and y * 365.25 <= followed}
+    rows = []
+    for category in (c for c in MOVE_CATEGORIES if c in counts.index):
+        people = gone[gone["category"] == category]
+        shares = {y: at.loc[category].to_dict() if category in at.index else none for y, at in observable.items()}
+        share_text = "; ".join(f"{v['incidence']:.0%} within {y:g} year{'s' if y != 1 else ''} "
+                               f"[{v['lower']:.0%}, {v['upper']:.0%}]" for y, v in shares.items())
+        lines.append(f"  {CATEGORY_WORDS[category]}: {len(people)}" + (f" ({share_text})" if share_text else ""))
+        rows.append({"category": category, "people": int(len(people)), "person_ids": sorted(people["person_id"]),
+                     "destinations": sorted(set(people["destination"]) - {""}),
+                     "within_years": {f"{y:g}": v for y, v in shares.items()}})
+    return MetricResult(metric="destinations", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+                        lo=int(len(gone)), hi=int(len(gone)), unit="people", text="\n".join(lines),
+                        person_ids={"departed": sorted(gone["person_id"])}, details={"categories": rows})
+
+
+def flow_table(ds: Dataset, cohort: str | None = None, as_of: date | str | None = None) -> pd.DataFrame:
+    """People who left one company of the data, by where they went: `to` is the destination company
+    when it is in the data, else the category. Columns: company, to, to_company (bool), people, names."""
+    table = departures(ds, None, cohort, as_of)
+    gone = table[table["category"] != ""]
+    inside = gone["destination_company"] != ""
+    gone = gone.assign(to=np.where(inside, gone["destination_company"], gone["category"]), to_company=inside)
+    return (gone.sort_values("name").groupby(["company", "to", "to_company"], sort=True)
+            .agg(people=("person_id", "size"), names=("name", ", ".join)).reset_index())
+
+
+def flow_matrix(ds: Dataset, cohort: str | None = None, as_of: date | str | None = None) -> MetricResult:
+    """Departures from each company of the data to each other company in it, and to the outside by category."""
+    flows = flow_table(ds, cohort, as_of)
+    if flows.empty:
+        raise MetricError("no one in the data had left, so there are no flows")
+    names = ds.company_names
+    cutoff = as_of_date(ds, as_of)
+    between = flows[flows["to_company"]]
+    label = lambda row: names.get(row["to"], row["to"]) if row["to_company"] else CATEGORY_WORDS[row["to"]]
+    lines = [f"Departures of {PLURAL[cohort]} as of {cutoff}, from each company to another company in the data "
+             f"or, outside it, by kind of destination:"]
+    for company, rows in flows.groupby("company", sort=True):
+        parts = [f"{label(r)} {r['people']}" for r in rows.sort_values(["to_company", "people"],
+                                                                        ascending=[False, False]).to_dict("records")]
+        lines.append(f"  {names[company]} ({int(rows['people'].sum())} left): " + "; ".join(parts))
+    return MetricResult(metric="flow_matrix", company="all", cohort=cohort, as_of=cutoff.isoformat(),
+                        lo=int(between["people"].sum()), hi=int(between["people"].sum()), unit="moves between companies",
+                        text="\n".join(lines),
+                        details={"flows": flows.drop(columns="names").to_dict("records")})
+
+
+def _prior(ds: Dataset) -> pd.DataFrame:
+    """One row per founder and former organisation (people.csv prior_affiliations), with `from_company`:
+    the organisation's id when it is a company in the data, by its name or an alias in companies.csv."""
+    founders = ds.people[ds.people["cohort"] == "founder"]
+    prior = founders.assign(origin=founders["prior_affiliations"].fillna("").str.split(";")).explode("origin")
+    prior = prior.assign(origin=prior["origin"].str.strip()).query("origin != ''")
+    companies = ds.frame("companies")
+    names = pd.DataFrame({"company": list(ds.company_names), "alias": list(ds.company_names.values())})
+    aliases = companies.assign(alias=companies["aliases"].fillna("").str.split(";")).explode("alias")
+    names = pd.concat([names, aliases[["company", "alias"]]], ignore_index=True)
+    names = names.assign(key=names["alias"].str.strip().str.lower()).query("key != ''")
+    ids = dict(zip(names["key"], names["company"]))
+    # "OpenAI (co-founder)" is OpenAI: a trailing note in brackets is not part of the name
+    plain = prior["origin"].str.replace(r"\s*\([^)]*\)$", "", regex=True).str.lower()
+    return prior.assign(from_company=plain.map(ids).fillna(""))[["person_id", "name", "company", "origin", "from_company"]]
+
+
+def lineage(ds: Dataset) -> pd.DataFrame:
+    """Which organisations each lab's founders came from: one row per former organisation (as written)
+    and lab, with the founders' names; `from_company` is its id when it is a company in the data."""
+    edges = (_prior(ds).sort_values("name").groupby(["origin", "from_company", "company"], sort=True)
+             .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())
+    return edges.rename(columns={"origin": "from"})
+
+
+def founding_days(ds: Dataset) -> pd.Series:
+    """Per company, in order: the day its first founder joined (date midpoints)."""
+    return tenures(ds, cohort="founder").groupby("company")["start_mid"].min().sort_values(kind="stable")
+
+
+def lab_lineage(ds: Dataset) -> pd.DataFrame:
+    """Labs founded by alumni of other labs in the data: one row per (from_company, company) with the
+    founders who had worked at the first."""
+    prior = _prior(ds)
+    prior = prior[(prior["from_company"] != "") & (prior["from_company"] != prior["company"])]
+    return (prior.drop_duplicates(["from_company", "company", "person_id"]).sort_values("name")
+            .groupby(["from_company", "company"], sort=True)
+            .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())

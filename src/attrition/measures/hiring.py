@@ -1,0 +1,176 @@
+"""Hiring pace: how many joined in a window, days per hire, and whether one window was faster.
+
+Two bases, always labelled: `roster` counts the named people in data/ (a range, because many join
+dates are only known to a month or longer), and `reported` uses an aggregate a source published
+(data/reported_counts.csv), which covers people no article named. Windows are calendar days,
+both ends included. Each count is one query in the engine; nothing here needs pandas.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from attrition.core.scope import as_of_day, check_scope, where_clause
+from attrition.core.tables import day_spells, milestones_table, people_where
+from attrition.days import calendar_date, day_date, day_number
+from attrition.io.dataset import Dataset
+from attrition.measures.rates import poisson_ci, rate_ratio_test
+from attrition.result import MetricError, MetricResult
+from attrition.schema import HIRING_BASES
+from attrition.text import format_interval, range_text
+
+
+def window_days(start: date | str, end: date | str) -> int:
+    """Length of [start, end] in calendar days, both ends included (Feb 1 to Mar 31 2024 is 60)."""
+    first, last = calendar_date(start), calendar_date(end)
+    if last < first:
+        raise MetricError(f"the window ends ({last}) before it starts ({first})")
+    return (last - first).days + 1
+
+
+def _window(start, end) -> dict[str, object]:
+    return {"start": calendar_date(start).isoformat(), "end": calendar_date(end).isoformat(),
+            "days": window_days(start, end)}
+
+
+def roster_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> tuple[list[str], list[str]]:
+    """Named hires (first spells of cohorts hire and executive) whose join lies certainly inside [start, end],
+    and those whose join only may."""
+    cutoff, first = as_of_day(ds, end), day_number(start)
+    where, params = where_clause(company)
+    inside = f"start_lo >= {first} AND start_hi <= {cutoff}"
+    found = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
+                         [*params, cutoff], {"sure": inside,
+                                             "maybe": f"start_hi >= {first} AND start_lo <= {cutoff} AND NOT ({inside})"})
+    return found["sure"], found["maybe"]
+
+
+def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> dict[str, object]:
+    """The reported count of hires for exactly this window; the error lists the windows available."""
+    columns = ("count_id", "value", "qualifier", "source_id", "scope_note")
+    match = ds.engine.rows(f"SELECT {', '.join(columns)} FROM counts WHERE company = ? AND measure = 'hires' "
+                           'AND "start" = ? AND "end" = ? ORDER BY count_id', [company, day_number(start), day_number(end)])
+    if not match:
+        windows = ds.engine.rows('SELECT count_id, "start", "end" FROM counts WHERE company = ? AND measure = \'hires\' '
+                                 "ORDER BY rec", [company])
+        available = "; ".join(f"{day_date(first)} to {day_date(last)} ({count_id})" for count_id, first, last in windows)
+        raise MetricError(f"no reported count of hires at {company} for {calendar_date(start)} to "
+                          f"{calendar_date(end)}; reported windows: {available or 'none'}")
+    return dict(zip(columns, match[0]))
+
+
+def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
+                  basis: str = "roster") -> MetricResult:
+    """How many joined `company` (after its founding team) between start and end, inclusive."""
+    check_scope(ds, company, None, ())
+    window = _window(start, end)
+    if basis == "roster":
+        sure, maybe = roster_hires(ds, company, start, end)
+        lo, hi = len(sure), len(sure) + len(maybe)
+        text = (f"{range_text(lo, hi)} named hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
+                f"({window['days']} days; basis: roster of named people)")
+        return MetricResult(metric="hires_between", company=company, cohort=None, as_of=window["end"], lo=lo, hi=hi,
+                            unit="hires", text=text, window=window, person_ids={"joined": sure, "maybe_joined": maybe},
+                            details={"basis": "roster"})
+    if basis == "reported":
+        row = reported_hires(ds, company, start, end)
+        value = int(row["value"])
+        qualifier = {"exact": "", "at_least": "at least ", "about": "about "}[row["qualifier"]]
+        text = (f"{qualifier}{value} hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
+                f"({window['days']} days; basis: the count {_publisher(ds, row['source_id'])} reported)")
+        return MetricResult(metric="hires_between", company=company, cohort=None, as_of=window["end"], lo=value,
+                            hi=value, unit="hires", text=text, window=window,
+                            details={"basis": "reported", "qualifier": row["qualifier"], "count_id": row["count_id"],
+                                     "source_id": row["source_id"], "scope_note": row["scope_note"]})
+    raise MetricError(f"unknown basis {basis!r}; choose one of: {', '.join(HIRING_BASES)}")
+
+
+def days_per_hire(ds: Dataset, company: str, start: date | str, end: date | str, basis: str = "roster") -> MetricResult:
+    """Average days between hires in the window (window days / hires), with an exact Poisson 95% CI.
+
+    Also gives hires per 30 days. With no hires the average gap is undefined, and the text says so
+    and gives the most hires per 30 days that zero observed hires is consistent with.
+    """
+    count = hires_between(ds, company, start, end, basis)
+    days = count.window["days"]
+    k_lo, k_hi = int(count.lo), int(count.hi)
+    ci_lo, ci_hi = poisson_ci(k_lo)[0], poisson_ci(k_hi)[1]
+    per_30 = {"lo": 30 * k_lo / days, "hi": 30 * k_hi / days, "ci_lower": 30 * ci_lo / days, "ci_upper": 30 * ci_hi / days}
+    basis_text = count.text[count.text.index("basis:"):].rstrip(")")
+    if k_hi == 0:
+        text = (f"no hires at {ds.company_names[company]} between {count.window['start']} and {count.window['end']} "
+                f"({days} days; {basis_text}): days per hire is undefined; at 95% confidence the rate is at most "
+                f"{per_30['ci_upper']:.2f} hires per 30 days")
+        lo = hi = None
+    else:
+        lo, hi = days / k_hi, (days / k_lo if k_lo else None)
+        ci = (days / ci_hi, days / ci_lo if ci_lo else None)
+        span = f"{lo:.1f}" if lo == hi else f"{lo:.1f} to {'(no hire for sure)' if hi is None else f'{hi:.1f}'}"
+        upper = "unbounded" if ci[1] is None else f"{ci[1]:.1f}"
+        text = (f"{span} days per hire at {ds.company_names[company]} between {count.window['start']} and {count.window['end']}: "
+                f"{range_text(k_lo, k_hi)} hires in {days} days (95% CI {ci[0]:.1f} to {upper} days per hire; "
+                f"{per_30['lo']:.1f}{'' if k_lo == k_hi else ' to ' + format(per_30['hi'], '.1f')} hires per 30 days; "
+                f"{basis_text})")
+    return MetricResult(metric="days_per_hire", company=company, cohort=None, as_of=count.as_of, lo=lo, hi=hi,
+                        unit="days per hire", text=text, window=count.window,
+                        numerator={"lo": days, "hi": days}, denominator={"lo": k_lo, "hi": k_hi},
+                        person_ids=count.person_ids,
+                        details={**count.details, "hires_per_30_days": per_30, "count_ci": [ci_lo, ci_hi],
+                                 "days_per_hire_ci": None if k_hi == 0 else [days / ci_hi, days / ci_lo if ci_lo else None]})
+
+
+def hiring_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | str, baseline_start: date | str,
+                      baseline_end: date | str, basis: str = "roster") -> MetricResult:
+    """How many times faster hiring was in [start, end] than in the baseline window (exact test).
+
+    Conditional on the total, the first window's hires are binomial with p = its share of the days
+    when the rates are equal; the p-value and 95% interval come from that binomial.
+    """
+    a = hires_between(ds, company, start, end, basis)
+    b = hires_between(ds, company, baseline_start, baseline_end, basis)
+    da, db = a.window["days"], b.window["days"]
+    scenarios = [rate_ratio_test(int(ka), da, int(kb), db) for ka, kb in ((a.lo, b.hi), (a.hi, b.lo))]
+    low, high = scenarios
+    finite = lambda v: f"{v:.1f}" if v != float("inf") else "unbounded"
+    span = finite(low["rate_ratio"]) if a.lo == a.hi and b.lo == b.hi else f"{finite(low['rate_ratio'])} to {finite(high['rate_ratio'])}"
+    test = low if a.lo == a.hi and b.lo == b.hi else None
+    text = (f"hiring at {ds.company_names[company]} was {span} times as fast from {a.window['start']} to {a.window['end']} "
+            f"({range_text(a.lo, a.hi)} in {da} days) as from {b.window['start']} to {b.window['end']} "
+            f"({range_text(b.lo, b.hi)} in {db} days); basis: {basis} counts")
+    if test is not None:
+        text += (f"; exact test p = {test['p_value']:.3f}, 95% CI {test['ci_lower']:.2f} to "
+                 f"{finite(test['ci_upper'])}")
+    return MetricResult(metric="hiring_rate_ratio", company=company, cohort=None, as_of=a.window["end"],
+                        lo=low["rate_ratio"], hi=high["rate_ratio"], unit="ratio", text=text, window=a.window,
+                        numerator={"lo": int(a.lo), "hi": int(a.hi)}, denominator={"lo": int(b.lo), "hi": int(b.hi)},
+                        details={"basis": basis, "baseline_window": b.window, "test": test,
+                                 "bracketing_tests": scenarios})
+
+
+def _publisher(ds: Dataset, source_id: str) -> str:
+    """How a metric's text names a source: its publisher, not its id."""
+    return str(ds.engine.rows("SELECT publisher FROM sources WHERE source_id = ?", [source_id])[0][0])
+
+
+def days_before_milestone(ds: Dataset, company: str, person: str, milestone_id: str) -> MetricResult:
+    """Days from a person's join to a milestone, as a range where either date is a range."""
+    check_scope(ds, company, None)
+    cutoff = as_of_day(ds, None)
+    where, params = where_clause(company)
+    joins = ds.engine.rows(f"SELECT name, start_lo, start_hi, start_sources FROM {day_spells(ds, cutoff, company)} "
+                           f"{where} AND as_of = ? AND person_id = ? AND spell = 1", [*params, cutoff, person])
+    if not joins:
+        raise MetricError(f"no person {person!r} at {company}")
+    ms = ds.engine.rows(f"SELECT label, earliest, latest, conflict, source_ids FROM {milestones_table(ds)} "
+                        "WHERE company = ? AND milestone_id = ?", [company, milestone_id])
+    if not ms:
+        raise MetricError(f"no milestone {milestone_id!r} for {company}; see milestones.csv")
+    (name, start_lo, start_hi, start_sources), (label, earliest, latest, conflict, source_ids) = joins[0], ms[0]
+    lo, hi = earliest - start_hi, latest - start_lo
+    text = (f"{name} joined {range_text(lo, hi)} days before {label} (joined "
+            f"{format_interval(day_date(start_lo), day_date(start_hi))}; {label} {format_interval(day_date(earliest), day_date(latest))})")
+    return MetricResult(metric="days_before_milestone", company=company, cohort=None,
+                        as_of=day_date(latest).isoformat(), lo=lo, hi=hi, unit="days", text=text,
+                        person_ids={"person": [person]},
+                        details={"milestone_id": milestone_id, "milestone_conflict": bool(conflict),
+                                 "milestone_sources": source_ids, "join_sources": start_sources})

@@ -1,0 +1,162 @@
+"""Roster metrics as ranges: what the sourced data says on a given day, and how sure it can be.
+
+Where a date is only known as an interval that straddles the as-of day, a person may or may not be
+counted, so every metric returns `lo` and `hi` bounds together with the people behind them. The
+CLI, the notebooks and the claims ledger all call these same functions. Each is one query over the
+spells as of its day (`tables.day_spells`), counted by the engine: only counts and the people counted
+leave it, and nothing here needs pandas, so checking the claims does not load it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from attrition.core import relations
+from attrition.core.scope import as_of_date, as_of_day, check_scope, where_clause
+from attrition.core.tables import day_spells, id_lists, listed_people, people_where
+from attrition.days import calendar_date, day_number
+from attrition.io.dataset import Dataset
+from attrition.result import MetricError, MetricResult
+from attrition.text import PLURAL, ordinal, range_text
+
+
+def _latest(ds: Dataset, company: str, cohort: str | None, as_of: date | str | None, exclude: Iterable[str],
+            group: str | None) -> tuple[str, str, list, int]:
+    """Where each person's most recent spell at `company` that had (possibly) started by `as_of` is: the
+    table, the condition choosing the cohort's, its parameters, and the day."""
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    cutoff = as_of_day(ds, as_of)
+    where, params = where_clause(company, cohort, excluded, group=group)
+    return day_spells(ds, cutoff, company), f"{where} AND latest AND as_of = ?", [*params, cutoff], cutoff
+
+
+def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                   exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Share of a cohort that had left by `as_of` (a step back counts as leaving)."""
+    return _departed(ds, company, cohort, as_of, exclude, group, share=True)
+
+
+def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                   exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Number of a cohort who had left by `as_of` (a step back counts as leaving)."""
+    return _departed(ds, company, cohort, as_of, exclude, group, share=False)
+
+
+def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
+    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
+    s = relations.standing(cutoff)
+    lists = id_lists(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
+                      "join_uncertain": s["join_uncertain"]})
+    row = ds.engine.rows(relations.departure_bounds(table, cutoff, where=where, extra=lists), params)[0]
+    num_lo, num_hi, den_lo, den_hi, share_lo, share_hi = row[:6]
+    people = listed_people(row, lists)
+    day = as_of_date(ds, as_of)
+    noun = PLURAL[cohort] + (f" in {group}" if group else "")
+    if share:
+        if den_hi == 0:
+            raise MetricError(f"no {noun} of {company} had joined by {day}: the share is undefined")
+        lo, hi = float(share_lo), float(share_hi)
+        text = (f"{range_text(num_lo, num_hi)} of {range_text(den_lo, den_hi)} {noun} departed "
+                f"({range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {day}")
+    else:
+        lo, hi = int(num_lo), int(num_hi)
+        text = f"{range_text(num_lo, num_hi)} {noun} departed as of {day} (of {range_text(den_lo, den_hi)} counted)"
+    return MetricResult(
+        metric="departed_share" if share else "departed_count",
+        company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
+        unit="share" if share else "people", text=text,
+        numerator={"lo": int(num_lo), "hi": int(num_hi)}, denominator={"lo": int(den_lo), "hi": int(den_hi)},
+        person_ids=people, excluded=sorted(set(exclude)),
+    )
+
+
+def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Number of a cohort still at the company on `as_of`."""
+    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
+    s = relations.standing(cutoff)
+    people = people_where(ds, table, where, params, {
+        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})"})
+    lo = len(people["remaining"])
+    hi = lo + len(people["uncertain"])
+    day = as_of_date(ds, as_of)
+    text = f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at {ds.company_names[company]} as of {day}"
+    return MetricResult(
+        metric="remaining_count", company=company, cohort=cohort, as_of=day.isoformat(),
+        lo=lo, hi=hi, unit="people", text=text, person_ids=people, excluded=sorted(set(exclude)),
+    )
+
+
+def headcount(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+              exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Named people at the company on `as_of`, all cohorts unless one is given (roster only)."""
+    result = remaining_count(ds, company, cohort, as_of, exclude, group)
+    text = result.text.replace("remaining at", "on the named roster of")
+    return MetricResult(**{**result.to_dict(), "metric": "headcount", "text": text})
+
+
+def departures_between(ds: Dataset, company: str, start: date | str, end: date | str, cohort: str | None = None,
+                       exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Departures whose date falls in [start, end], both days included.
+
+    `lo` counts departures whose whole date interval lies inside the window; `hi` adds those whose
+    interval only overlaps it.
+    """
+    first, last = calendar_date(start), calendar_date(end)
+    if last < first:
+        raise MetricError(f"--end {last} is before --start {first}")
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    cutoff = as_of_day(ds, last)
+    where, params = where_clause(company, cohort, excluded, group=group)
+    inside = f"end_lo >= {day_number(first)} AND end_hi <= {cutoff}"
+    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {cutoff}"
+    people = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
+                     {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
+    lo = len(people["departed"])
+    hi = lo + len(people["uncertain"])
+    noun = f"{cohort} departure" if cohort else "departure"
+    noun = noun if hi == 1 else noun + "s"
+    text = f"{range_text(lo, hi)} {noun} at {ds.company_names[company]} between {first} and {last}"
+    return MetricResult(
+        metric="departures_between", company=company, cohort=cohort, as_of=last.isoformat(),
+        lo=lo, hi=hi, unit="departures", text=text,
+        window={"start": first.isoformat(), "end": last.isoformat()},
+        person_ids=people, excluded=excluded,
+    )
+
+
+def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = None,
+                   as_of: date | str | None = None) -> MetricResult:
+    """Where a person's departure falls in the order of their cohort's departures (1 = first to leave).
+
+    A range where dates overlap: `lo` counts only those certainly gone earlier, `hi` everyone who
+    may have gone earlier or on the same day.
+    """
+    check_scope(ds, company, cohort, ())
+    if cohort is None:
+        found = ds.engine.rows("SELECT cohort FROM people WHERE company = ? AND person_id = ?", [company, person])
+        if not found:
+            raise MetricError(f"no person {person!r} at {company}")
+        cohort = found[0][0]
+    table, where, params, cutoff = _latest(ds, company, cohort, as_of, (), None)
+    gone = f"{where} AND status <> 'active'"
+    me = ds.engine.rows(f"SELECT name, end_lo, end_hi FROM {table} {gone} AND person_id = ?", [*params, person])
+    day = as_of_date(ds, as_of)
+    if not me:
+        raise MetricError(f"{person} had not left {company} as of {day}, so has no departure rank")
+    name, end_lo, end_hi = me[0]
+    lists = id_lists(ds, {"earlier": f"status <> 'active' AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
+                      "maybe_earlier": f"status <> 'active' AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})  # taken out
+    row = ds.engine.rows(f"SELECT count(*), {', '.join(lists.values())} FROM {table} {where}", params)[0]
+    counted, people = row[0], listed_people(row, lists)
+    people["maybe_earlier"].remove(person)
+    lo = len(people["earlier"]) + 1
+    hi = lo + len(people["maybe_earlier"])
+    rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"
+    text = f"{name} was the {rank} of {counted} {ds.company_names[company]} {PLURAL[cohort]} to leave (as of {day})"
+    return MetricResult(
+        metric="departure_rank", company=company, cohort=cohort, as_of=day.isoformat(),
+        lo=lo, hi=hi, unit="rank", text=text,
+        denominator={"lo": counted, "hi": counted}, person_ids=people, details={"person": person},
+    )

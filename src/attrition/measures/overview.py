@@ -1,0 +1,145 @@
+"""The standard story of any roster, for one company: who is there, how long people stay, how fast
+they leave and join, how many there are, and how groups compare.
+
+The parameterised report notebook draws every number from here, so an HR export, an open roster
+and the curated AI-lab data all get the same measures, in the dataset's own words.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from attrition.core import roster
+from attrition.io.dataset import Dataset
+from attrition.measures import peers, survival
+from attrition.measures.rates import poisson_ci
+from attrition.result import MetricError
+from attrition.text import PLURAL
+
+DEFAULT_WORDS = {**{k: v for k, v in PLURAL.items() if k}, "people": "people", "company": "companies"}
+LONG_SPAN_YEARS = 10
+"""Beyond this many years, hires are counted per year rather than per month, so a chart stays legible."""
+
+
+def words(ds: Dataset) -> dict[str, str]:
+    """Plural nouns the report uses: per cohort, for everyone ('people') and for companies.
+
+    A dataset can set its own in dataset.toml's [wording] table: the shipped data says "labs", an
+    imported HR export "employees" and "companies".
+    """
+    given = ds.config.get("wording", {})
+    return {key: str(given.get(key, value)) for key, value in DEFAULT_WORDS.items()}
+
+
+def people_word(ds: Dataset, cohort: str | None) -> str:
+    """'founders', 'employees'...: the cohort's word, or the dataset's word for everyone."""
+    table = words(ds)
+    return table[cohort] if cohort else (table["hire"] if set(ds.people["cohort"]) == {"hire"} else table["people"])
+
+
+def default_company(ds: Dataset) -> str:
+    """The company with the most people (the first by id on a tie): the report's subject when none is named."""
+    if not ds.companies:
+        raise MetricError("the dataset has no people, so there is no company to report on")
+    counts = ds.people["company"].value_counts()
+    return sorted(counts[counts == counts.max()].index)[0]
+
+
+def summary(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None) -> dict:
+    """Headline numbers: people, departures, still there, median tenure, and how each was followed.
+
+    `followed_to_freeze` counts the people still there whose last sighting is the as-of day itself
+    (the export date, for an imported roster); the others are followed only to `seen_earliest` ..
+    `seen_latest`, and the survival curve counts them only that far.
+    """
+    tenure = survival.tenure_table(ds, company, cohort, as_of)
+    cutoff = roster.as_of_timestamp(ds, as_of)
+    still = tenure[~tenure["midpoint_left"]]
+    seen = still["seen_until"].clip(upper=cutoff)
+    earlier = seen[seen < cutoff]
+    return {
+        "company": company, "name": ds.company_names[company], "people_word": people_word(ds, cohort),
+        "as_of": cutoff.date(), "people": len(tenure), "left": int(tenure["midpoint_left"].sum()),
+        "still_there": len(still), "first_join": tenure["start_mid"].min().date(),
+        "median": survival.median_tenure(ds, company, cohort, as_of),
+        "followed_to_freeze": int((seen >= cutoff).sum()), "followed_earlier": len(earlier),
+        "seen_earliest": earlier.min().date() if len(earlier) else None,
+        "seen_latest": earlier.max().date() if len(earlier) else None,
+    }
+
+
+def period_unit(span_years: float) -> str:
+    """The period to count in: a month for short rosters, a year, or a decade over long histories."""
+    return "month" if span_years <= LONG_SPAN_YEARS else "year" if span_years <= 5 * LONG_SPAN_YEARS else "decade"
+
+
+def _period_start(days: pd.Series, unit: str) -> pd.Series:
+    if unit == "month":
+        return days.dt.to_period("M").dt.to_timestamp()
+    years = days.dt.year if unit == "year" else days.dt.year // 10 * 10
+    return pd.to_datetime(years.astype(str) + "-01-01")
+
+
+def hires_by_period(ds: Dataset, company: str, cohort: str | None = None,
+                    as_of: date | str | None = None) -> tuple[pd.DataFrame, str]:
+    """People joining per month, year or decade (see period_unit), with exact 95% Poisson intervals
+    on each count, and the unit.
+
+    Everyone's first join counts (founders too, unless `cohort` says otherwise); a join known only
+    to a range wider than the period is left out and counted in `unplaced`.
+    """
+    table = roster.spells(ds, as_of, company, cohort)
+    table = table[table["spell"] == 1]
+    if table.empty:
+        raise MetricError(f"no {people_word(ds, cohort)} joined {company}")
+    cutoff = roster.as_of_timestamp(ds, as_of)
+    unit = period_unit((cutoff - table["start_lo"].min()).days / 365.25)
+    period = _period_start(table["start_lo"], unit)
+    placed = period == _period_start(table["start_hi"], unit)
+    if not placed.any():
+        raise MetricError(f"no join at {company} is dated to within one {unit}")
+    step = {"month": pd.DateOffset(months=1), "year": pd.DateOffset(years=1), "decade": pd.DateOffset(years=10)}[unit]
+    periods = pd.date_range(period[placed].min(), _period_start(pd.Series([cutoff]), unit).iloc[0], freq=step)
+    counts = period[placed].value_counts().reindex(periods, fill_value=0)
+    lower, upper = poisson_ci(counts.to_numpy())
+    frame = pd.DataFrame({"period": periods, "hires": counts.to_numpy(), "ci_lower": lower, "ci_upper": upper,
+                          "unplaced": int((~placed).sum())})
+    return frame, unit
+
+
+def years_per_row(summary_: dict) -> int:
+    """Calendar years per row of the departure-rate table: 1, or 5 or 10 over long histories."""
+    span = (summary_["as_of"] - summary_["first_join"]).days / 365.25
+    return 1 if span <= 15 else 5 if span <= 60 else 10
+
+
+def headcount_series(ds: Dataset, company: str, cohort: str | None = None,
+                     as_of: date | str | None = None) -> pd.DataFrame:
+    """People surely (lo) and possibly (hi) at the company, monthly, or yearly over long spans."""
+    first = roster.spells(ds, as_of, company, cohort)["start_lo"].min()
+    long = (roster.as_of_timestamp(ds, as_of) - first).days / 365.25 > LONG_SPAN_YEARS
+    cohorts = None if cohort is None else (cohort,)
+    return roster.headcount(ds, company, freq="YS" if long else "MS", end=as_of, cohorts=cohorts)
+
+
+def groups_compared(ds: Dataset, company: str, cohort: str | None = None, at_years: tuple[float, ...] = (1, 5),
+                    as_of: date | str | None = None) -> tuple[pd.DataFrame, dict[str, float] | None]:
+    """Survival by group (department, office...) within the company, and a log-rank test across groups.
+
+    Returns an empty table and no test when fewer than two groups have people.
+    """
+    table = peers.survival_table(ds, "group", company=company, cohort=cohort, at_years=at_years, as_of=as_of)
+    table = table[table["group"].astype(str) != ""].reset_index(drop=True)
+    if len(table) < 2:
+        return table.iloc[0:0], None
+    tenure = survival.tenure_table(ds, company, cohort, as_of)
+    tenure = tenure[tenure["group"] != ""]
+    return table, peers.logrank_across_labs(tenure, by="group")
+
+
+def at_years_for(summary_: dict) -> tuple[float, ...]:
+    """Tenure horizons worth reporting for this roster: 1 and 2 years for a young one, up to 5 and 10 for old."""
+    span = (summary_["as_of"] - summary_["first_join"]).days / 365.25
+    return (1, 2) if span < 5 else (1, 5) if span < 20 else (5, 10)

@@ -1,0 +1,259 @@
+"""Founding-team attrition across labs: the same survival measures for every company, side by side.
+
+Every lab's founders go through the same life table (and so the same leaving rule,
+`survival.LEAVING_RULE`), fitted for all labs at once. Shares at N years are reported only where
+the lab's data follows its founders that long; small teams get wide intervals, and the caveats say
+so next to the numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from attrition.core import relations, roster
+from attrition.core.scope import as_of_date, as_of_day
+from attrition.core.tables import day_spells
+from attrition.io.dataset import Dataset
+from attrition.measures import estimators
+from attrition.measures.survival import tenures
+from attrition.result import MetricError, MetricResult
+from attrition.text import PLURAL, days_and_years
+
+SMALL_TEAM = 10
+
+
+def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None = None) -> pd.DataFrame:
+    """tenure_table for every company with someone in `cohort`, stacked, so labs can be tested together."""
+    return tenures(ds, as_of, cohort=cohort)
+
+
+def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] = (1, 2, 3),
+              as_of: date | str | None = None, censoring: str = "observed") -> pd.DataFrame:
+    """One row per lab: survival_table by company (see there)."""
+    return survival_table(ds, "company", cohort=cohort, at_years=at_years, as_of=as_of, censoring=censoring)
+
+
+def survival_table(ds: Dataset, by: str = "company", company: str | None = None, cohort: str | None = "founder",
+                   at_years: tuple[float, ...] = (1, 2, 3), as_of: date | str | None = None,
+                   censoring: str = "observed") -> pd.DataFrame:
+    """One row per value of `by` (company, or group within `company`): size, departures, median tenure
+    and share gone by each year, with CIs.
+
+    A share at N years is left empty (NaN) when no one in the row had been followed N years by
+    `as_of`, because Kaplan-Meier would otherwise repeat its last value; `gone_Ny_at_least` then
+    holds the share gone by the end of follow-up, which the N-year share can only exceed. `caveat`
+    says why a row needs care. `censoring` is relations.CENSORING: each person followed to their last
+    observation, or everyone still there to the as-of day (the sensitivity).
+    """
+    life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
+    curves = estimators.kaplan_meier(life, [by, "reading"])
+    read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
+    mid_life = life[life["reading"] == "midpoint"].groupby(by, observed=True)
+    table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
+    followed, shortest = mid_life["days"].max(), mid_life["days"].min()
+    table["followed_years"] = followed / 365.25
+    for column, reading in (("median_days", "midpoint"), ("median_days_lo", "shortest"), ("median_days_hi", "longest")):
+        table[column] = estimators.first_time_below(read[reading], by=[by])
+    table["median_ci_lower"] = estimators.first_time_below(read["midpoint"], column="lower", by=[by])
+    table["median_ci_upper"] = estimators.first_time_below(read["midpoint"], column="upper", by=[by])
+    at_end = 1 - read["midpoint"].groupby(by, observed=True)["survival"].last()
+    for years in at_years:
+        days, name = years * 365.25, f"gone_{years:g}y"
+        observed = followed >= days
+        table[f"{name}_at_least"] = at_end.where(~observed)
+        gone = lambda reading, column="survival": (1 - estimators.value_at(read[reading], days, column, [by]))
+        table[name] = gone("midpoint").where(observed)
+        table[f"{name}_lo"] = gone("longest").where(observed)
+        table[f"{name}_hi"] = gone("shortest").where(observed)
+        table[f"{name}_ci_lower"] = gone("midpoint", "upper").where(observed)
+        table[f"{name}_ci_upper"] = gone("midpoint", "lower").where(observed)
+        # No one left and everyone was followed this long: KM is the plain proportion 0/n, so the exact
+        # (Clopper-Pearson) interval applies; KM's own band has zero width here.
+        exact = observed & (table[name] == 0) & (shortest >= days)
+        table.loc[exact, f"{name}_ci_lower"] = 0.0
+        table.loc[exact, f"{name}_ci_upper"] = 1 - 0.025 ** (1 / table.loc[exact, "n"])
+    table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[cohort]) for n, left, f in
+                       zip(table["n"], table["left"], followed)]
+    return table.reset_index()
+
+
+def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...], people: str) -> str:
+    caveats = []
+    if n < SMALL_TEAM:
+        caveats.append(f"only {n} {people}: each departure moves the share by {1 / n:.0%}")
+    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25]
+    if short:
+        caveats.append(f"followed {years_down(followed_days)} years, so no full share at {', '.join(short)} years")
+    if left == 0:
+        caveats.append("no departures yet")
+    return "; ".join(caveats)
+
+
+def years_down(days: float) -> str:
+    """Days as years to one decimal, rounded down, so 2.96 years never reads as a full 3.0."""
+    return f"{np.floor(days / 365.25 * 10) / 10:.1f}"
+
+
+def rank_ranges(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Rank labs by a share (1 = most attrition), with the range of ranks its 95% CI allows.
+
+    A lab can be placed above another for sure only when its interval lies wholly above the other's.
+    """
+    scored = table.dropna(subset=[column]).copy()
+    lower = scored[f"{column}_ci_lower"].to_numpy()
+    upper = scored[f"{column}_ci_upper"].to_numpy()
+    scored["rank"] = scored[column].rank(ascending=False, method="min").astype(int)
+    scored["rank_best"] = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+    scored["rank_worst"] = len(scored) - (upper[None, :] < lower[:, None]).sum(axis=1)
+    return scored.sort_values(["rank", "company"], ignore_index=True)
+
+
+def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint", by: str = "company") -> dict[str, float]:
+    """Log-rank test of whether any lab's (or group's, by="group") people leave at a different pace."""
+    from lifelines.statistics import multivariate_logrank_test
+
+    result = multivariate_logrank_test(tenures[f"{scenario}_days"], tenures[by], tenures[f"{scenario}_left"])
+    return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
+            "degrees_of_freedom": int(result.degrees_of_freedom), "labs": int(tenures[by].nunique())}
+
+
+def cox_by_lab(tenures: pd.DataFrame, reference: str, penalizer: float = 0.1) -> pd.DataFrame:
+    """Hazard ratio of leaving for each lab relative to `reference` (Cox model, lab as covariate).
+
+    A small ridge penalty keeps labs with no departures from driving the fit to infinity, at the
+    cost of pulling every ratio towards 1; with teams this small, read them as rough.
+    """
+    from lifelines import CoxPHFitter
+
+    labs = sorted(set(tenures["company"]) - {reference})
+    frame = pd.DataFrame({"duration": tenures["midpoint_days"], "left": tenures["midpoint_left"].astype(int)})
+    for lab in labs:
+        frame[lab] = (tenures["company"] == lab).astype(float)
+    cox = CoxPHFitter(penalizer=penalizer).fit(frame, duration_col="duration", event_col="left")
+    summary = cox.summary
+    return pd.DataFrame({
+        "company": labs,
+        "hazard_ratio": summary.loc[labs, "exp(coef)"].to_numpy(),
+        "ci_lower": summary.loc[labs, "exp(coef) lower 95%"].to_numpy(),
+        "ci_upper": summary.loc[labs, "exp(coef) upper 95%"].to_numpy(),
+        "p_value": summary.loc[labs, "p"].to_numpy(),
+    })
+
+
+def _pct(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.0%}"
+
+
+def parse_years(at_years: str | tuple[float, ...]) -> tuple[float, ...]:
+    """'1,2,3' -> (1.0, 2.0, 3.0): positive, finite numbers of years."""
+    if isinstance(at_years, str):
+        try:
+            at_years = tuple(float(y) for y in at_years.split(",") if y.strip())
+        except ValueError:
+            raise MetricError(f"--at-years must be numbers separated by commas, not {at_years!r}") from None
+    if not at_years:
+        raise MetricError("--at-years needs at least one number of years")
+    if not all(np.isfinite(y) and 0 < y <= 200 for y in at_years):
+        raise MetricError("--at-years must be positive numbers of years (at most 200)")
+    return tuple(at_years)
+
+
+def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[float, ...] = (1, 2, 3),
+                 as_of: date | str | None = None) -> MetricResult:
+    """The cross-lab table as a metric result: text is a readable table, details hold the rows.
+
+    Each person is followed to their last observation; where counting everyone still there up to the
+    as-of day (the freeze-date reading) gives different shares, a second line states them.
+    """
+    at_years = parse_years(at_years)
+    table = lab_table(ds, cohort, at_years, as_of)
+    if table.empty:
+        raise MetricError(f"no company has anyone in the cohort {cohort!r} to compare")
+    freeze = lab_table(ds, cohort, at_years, as_of, censoring="freeze").set_index("company")
+    cutoff = as_of_date(ds, as_of)
+    names = ds.company_names
+    width = max(len(names[c]) for c in table["company"])
+    lines = [f"{PLURAL[cohort].capitalize()} who had left, by years since joining (Kaplan-Meier, date midpoints; "
+             f"95% CI in brackets; each person followed to their last observation), as of {cutoff}:"]
+    for r in table.to_dict("records"):
+        shares, median = _shares(r, at_years), days_and_years(r["median_days"])
+        lines.append(f"  {names[r['company']]:<{width}}  {r['left']:>2,} of {r['n']:<2,} left; "
+                     f"median {median}; {shares}"
+                     + (f"  ({r['caveat']})" if r["caveat"] else ""))
+        alternative = freeze.loc[r["company"]].to_dict()
+        alt_median = days_and_years(alternative["median_days"])
+        if (_shares(alternative, at_years), alt_median) != (shares, median):
+            lines.append(f"  {'':<{width}}  counting everyone still there up to {cutoff}: median {alt_median}; "
+                         f"{_shares(alternative, at_years)}")
+    records = table.astype(object).where(table.notna(), None).to_dict("records")
+    freeze_records = freeze.reset_index().astype(object).where(freeze.reset_index().notna(), None).to_dict("records")
+    return MetricResult(metric="compare_labs", company="all", cohort=cohort, as_of=cutoff.isoformat(),
+                        lo=len(table), hi=len(table), unit="labs", text="\n".join(lines),
+                        details={"at_years": list(at_years), "labs": records, "labs_followed_to_as_of": freeze_records})
+
+
+def _shares(row: dict, at_years: tuple[float, ...]) -> str:
+    return "; ".join(
+        (f"{y:g}y at least {_pct(row[f'gone_{y:g}y_at_least'])}" if row[f"gone_{y:g}y_at_least"] > 0 else
+         f"{y:g}y {_pct(row[f'gone_{y:g}y'])}")
+        + ("" if pd.isna(row[f"gone_{y:g}y"]) else
+           f" [{_pct(row[f'gone_{y:g}y_ci_lower'])}-{_pct(row[f'gone_{y:g}y_ci_upper'])}]")
+        for y in at_years)
+
+
+def lab_curves(ds: Dataset, cohort: str | None = "founder", as_of: date | str | None = None,
+               censoring: str = "observed", by: str = "company", company: str | None = None) -> pd.DataFrame:
+    """The midpoint Kaplan-Meier curve of every lab (or group within `company`, by="group"), with how
+    long it was followed and a 'name (k/n left)' tally."""
+    life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
+    life = life[life["reading"] == "midpoint"]
+    curves = estimators.kaplan_meier(life, [by])
+    groups = life.groupby(by, observed=True)
+    left, n = groups["events"].sum(), groups["events"].sum() + groups["censored"].sum()
+    label = ds.company_names if by == "company" else {}
+    tally = pd.Series([f"{label.get(key, key) or 'no group'} ({k:,}/{m:,} left)" for key, k, m in
+                       zip(left.index, left, n)], index=left.index)
+    return curves.assign(followed=curves[by].map(groups["days"].max()).astype("float64"),
+                         tally=curves[by].map(tally).astype(object))
+
+
+RULE = "rule"
+
+
+def team_variants(ds: Dataset) -> pd.DataFrame:
+    """company, variant, definition: the founding-team definitions sources disagree on, as companies.csv
+    records them ("A: ...; B: ..."), after the team the dataset itself uses (cohort `founder`, variant "rule")."""
+    companies = ds.frame("companies")
+    text = companies.set_index("company")["team_variants"].dropna()
+    parts = text.str.split(r";\s*(?=[A-Z]: )", regex=True).explode().str.strip()
+    parts = parts[parts.str.match(r"[A-Z]: ")]
+    listed = pd.DataFrame({"company": parts.index, "variant": parts.str[0].to_numpy(), "definition": parts.str[3:].to_numpy()})
+    rules = pd.DataFrame({"company": listed["company"].unique(), "variant": RULE,
+                          "definition": "the team this dataset counts as founders (its rule)"})
+    return pd.concat([rules, listed], ignore_index=True)
+
+
+def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataFrame:
+    """For each lab whose founding team sources define differently: how many of each variant's members had
+    left by `as_of`, with the bounds dated ranges allow (relations.departure_bounds, the rule departed_share
+    uses). A variant no source enumerates has no members and no numbers."""
+    variants = team_variants(ds)
+    people = ds.people[ds.people["company"].isin(variants["company"])]
+    tags = people.assign(variant=people["team_variants"].fillna("").str.split(";")).explode("variant")
+    members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company"]].assign(variant=RULE),
+                         tags.loc[tags["variant"] != "", ["person_id", "company", "variant"]]], ignore_index=True)
+    cutoff = as_of_day(ds, as_of)
+    ds.engine.load_frame("variant_members", members)
+    joined = (f"(SELECT s.*, m.variant FROM {day_spells(ds, cutoff, None)} AS s JOIN variant_members AS m "
+              f"ON m.company = s.company AND m.person_id = s.person_id WHERE s.latest AND s.as_of = {cutoff}) AS joined")
+    bounds = ds.engine.frame(relations.departure_bounds(joined, cutoff, "company, variant"))
+    names = ds.engine.frame(f"SELECT company, variant, name FROM {joined} ORDER BY name").groupby(
+        ["company", "variant"])["name"].agg(", ".join).rename("members")
+    table = variants.merge(bounds, on=["company", "variant"], how="left").merge(
+        names.reset_index(), on=["company", "variant"], how="left")
+    order = table["variant"].where(table["variant"] != RULE, "")  # the rule first, then A, B, C
+    return table.assign(members=table["members"].fillna(""), _order=order).sort_values(
+        ["company", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)

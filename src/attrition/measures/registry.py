@@ -1,0 +1,188 @@
+"""Every metric with its declared parameters, and the one way to call it.
+
+A metric's parameters are declared here, equal to its function's own keyword parameters (a test
+holds them equal), so that they can be checked without importing the measures or pandas. Each
+parameter name has one kind, checked against the dataset before the metric runs (a company that
+exists, a person at it, an ISO date no later than the freeze date, a number that is finite...).
+The command line, the notebooks and the claims file all go through `check_params` and `compute`,
+so an unknown or inapplicable parameter is an error everywhere, with the same message.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from attrition.core.scope import as_of_day, check_scope
+from attrition.io.dataset import Dataset
+from attrition.result import MetricError, MetricResult
+from attrition.schema import COHORTS, HIRING_BASES
+
+KINDS: dict[str, str | tuple[str, ...]] = {
+    "company": "company", "cohort": COHORTS, "as_of": "date", "start": "date", "end": "date",
+    "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "count",
+    "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": HIRING_BASES,
+    "event": ("join", "leave", "step_back"), "at_years": "years", "affiliation": "text", "spell": "spell",
+    "group": "group",
+}
+"""The kind of every parameter any metric takes, by name: one name, one meaning."""
+FLAGS = {"milestone_id": "--milestone"}
+
+
+def flag(name: str) -> str:
+    """The command-line spelling of a parameter (`baseline_start` -> `--baseline-start`)."""
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric: its name, the module of the function that computes it, and its parameters.
+
+    The function is imported when first called, so checking parameters (as `attrition validate` does
+    for every claim) needs neither pandas nor the measures; a test holds each declaration equal to
+    its function's signature.
+    """
+
+    name: str
+    module: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def function(self) -> Callable[..., MetricResult]:
+        return getattr(importlib.import_module(f"attrition.{self.module}"), self.name)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    @property
+    def summary(self) -> str:
+        return (self.function.__doc__ or "").strip().splitlines()[0]
+
+    def usage(self) -> str:
+        needs = " ".join(f"{flag(p)} ..." for p in self.required if p != "as_of")
+        takes = ", ".join(flag(p) for p in self.optional)
+        return f"{self.name} {needs}".strip() + (f" [optional: {takes}]" if takes else "")
+
+
+SCOPE = ("cohort", "as_of", "exclude", "group")
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("departed_count", "measures.metrics", ("company",), SCOPE),
+    Metric("departed_share", "measures.metrics", ("company",), SCOPE),
+    Metric("remaining_count", "measures.metrics", ("company",), SCOPE),
+    Metric("departures_between", "measures.metrics", ("company", "start", "end"), ("cohort", "exclude", "group")),
+    Metric("headcount", "measures.metrics", ("company",), SCOPE),
+    Metric("median_tenure", "measures.survival", ("company",), SCOPE),
+    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), SCOPE),
+    Metric("departure_rank", "measures.metrics", ("company", "person"), ("cohort", "as_of")),
+    Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of")),
+    Metric("hires_between", "measures.hiring", ("company", "start", "end"), ("basis",)),
+    Metric("days_per_hire", "measures.hiring", ("company", "start", "end"), ("basis",)),
+    Metric("hiring_rate_ratio", "measures.hiring", ("company", "start", "end", "baseline_start", "baseline_end"), ("basis",)),
+    Metric("days_before_milestone", "measures.hiring", ("company", "person", "milestone_id")),
+    Metric("event_date", "measures.facts", ("company", "person"), ("event", "spell")),
+    Metric("milestone_date", "measures.facts", ("company", "milestone_id")),
+    Metric("years_since_milestone", "measures.facts", ("company", "milestone_id"), ("as_of",)),
+    Metric("count_ratio", "measures.facts", ("company", "count_id"), ("cohort", "as_of")),
+    Metric("weekly_hours_per_day", "measures.facts", ("hours",), ("company",)),
+    Metric("prior_affiliation", "measures.facts", ("company", "person", "affiliation")),
+    Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years")),
+    Metric("flow_matrix", "measures.flows", (), ("cohort", "as_of")),
+)}
+
+
+def metric(name: str) -> Metric:
+    if name not in METRICS:
+        raise MetricError(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
+    return METRICS[name]
+
+
+def check_params(ds: Dataset, name: str, params: dict[str, object], spelled=flag) -> dict[str, object]:
+    """The parameters, checked against the metric's declaration and the dataset; raises MetricError.
+
+    `spelled` writes a parameter's name in messages: as a command-line flag, or as the claims file's key.
+    """
+    m = metric(name)
+    given = {k: v for k, v in params.items() if v is not None and v != []}
+    extra = sorted(set(given) - set(m.parameters))
+    if extra:
+        takes = ", ".join(spelled(p) for p in m.parameters) or "no parameters"
+        word = "" if spelled is flag else "parameter "
+        raise MetricError(f"metric {name} takes no {word}{', '.join(spelled(p) for p in extra)}; it takes: {takes}")
+    missing = [p for p in m.required if p not in given]
+    if missing:
+        word = "" if spelled is flag else "parameter "
+        raise MetricError(f"metric {name} needs {word}" + " and ".join(spelled(p) for p in missing))
+    checked = {key: _check(ds, key, value, given) for key, value in given.items()}
+    for first, last in (("start", "end"), ("baseline_start", "baseline_end")):
+        if first in checked and last in checked and str(checked[last]) < str(checked[first]):
+            raise MetricError(f"{flag(last)} {checked[last]} is before {flag(first)} {checked[first]}")
+    return checked
+
+
+def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
+    kind = KINDS[key]
+    company = given.get("company")
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise MetricError(f"{flag(key)} must be one of {', '.join(kind)}, not {value!r}")
+        return value
+    if kind == "company":
+        check_scope(ds, str(value), None)
+    elif kind == "date":
+        text = value.strftime("%Y-%m-%d") if isinstance(value, date) else str(value)
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise MetricError(f"{flag(key)} {text!r} is not a date (YYYY-MM-DD)") from None
+        try:
+            as_of_day(ds, text)
+        except MetricError as err:
+            raise MetricError(f"{flag(key)}: {err}") from None
+        return text
+    elif kind == "group":
+        if company is None:
+            raise MetricError(f"{flag(key)} needs --company")
+        check_scope(ds, str(company), None, (), str(value))
+    elif kind in ("people", "person"):
+        people = value if kind == "people" else [value]
+        if company is None:
+            raise MetricError(f"{flag(key)} needs --company")
+        check_scope(ds, str(company), None, [str(p) for p in people])
+    elif kind in ("count", "spell"):
+        number = int(value) if isinstance(value, (int, str)) and str(value).isascii() and str(value).isdigit() else None
+        if number is None or (kind == "spell" and number < 1):
+            raise MetricError(f"{flag(key)} must be a whole number{' of at least 1' if kind == 'spell' else ''}, "
+                              f"not {value!r}")
+        return number
+    elif kind == "hours":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or not 0 < number <= 168:
+            raise MetricError(f"{flag(key)} must be a number of hours in a week (0 to 168), not {value!r}")
+        return number
+    elif kind == "years":
+        from attrition.measures.peers import (
+            parse_years,  # the one parser compare_labs uses itself
+        )
+
+        return parse_years(value if isinstance(value, (str, tuple)) else tuple(value))
+    elif kind == "milestone":
+        if company is None or not ds.engine.rows("SELECT 1 FROM milestones WHERE company = ? AND milestone_id = ?",
+                                                 [company, value]):
+            raise MetricError(f"no milestone {value!r} for {company} in milestones.csv")
+    elif kind == "count_id":
+        if not ds.engine.rows("SELECT 1 FROM counts WHERE count_id = ?", [value]):
+            raise MetricError(f"no reported count {value!r} in reported_counts.csv")
+    return value
+
+
+def compute(name: str, ds: Dataset, **params) -> MetricResult:
+    """Check the parameters against the metric's declaration and the data, then compute it."""
+    return metric(name).function(ds, **check_params(ds, name, params))

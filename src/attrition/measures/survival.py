@@ -1,0 +1,321 @@
+"""Survival analysis of tenure: who is still there, how long people stay, how sure we are.
+
+A person still at the company on the as-of date is a censored observation, not a missing one. Date
+uncertainty is carried three ways: an exact fit on the midpoints of every date interval; two bracket
+fits that read every date so as to make tenures as short, or as long, as the sources allow; and an
+interval-censored fit (Turnbull NPMLE) on [lower, upper] tenure bounds. Fits run on life tables
+(`attrition.measures.estimators`), so their cost does not grow with the number of people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from attrition.core import relations, roster
+from attrition.core.roster import as_of_timestamp
+from attrition.core.scope import as_of_date, check_scope
+from attrition.io.dataset import Dataset
+from attrition.measures import estimators
+from attrition.measures.rates import poisson_ci
+from attrition.result import MetricError, MetricResult
+from attrition.text import PLURAL, days_and_years
+
+SCENARIOS = relations.READINGS
+INTERRUPTION_DAYS = relations.INTERRUPTION_DAYS
+LEAVING_RULE = (
+    "A person has left on their last day where a source gives it, otherwise on the day their leaving was "
+    "announced; stepping back to an adviser or board-only role counts as leaving an operating role, and a "
+    "founder who only ever sat on the board leaves when they leave the board; a whole "
+    "team moving in an acquisition or acqui-hire counts as leaving for each person who moved. In survival "
+    f"curves a departure followed by a return within {INTERRUPTION_DAYS} days (a firing reversed, a "
+    "sabbatical) is an interruption, not leaving; a longer absence is leaving, at its first day."
+)
+"""The rule, applied the same way to every company, for what ends a tenure."""
+
+
+def _midpoint(lo: pd.Series, hi: pd.Series) -> pd.Series:
+    return lo + (hi - lo) / 2
+
+
+def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                 exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
+                 censoring: str = "observed") -> pd.DataFrame:
+    """Time from joining to first lasting departure (days), per person, censored at `as_of`, in every reading.
+
+    For each scenario in SCENARIOS there is a `<scenario>_days` duration and a `<scenario>_left`
+    flag; `lower` and `upper` bound the tenure for the interval-censored fit (upper is inf while
+    the person may still be there). `origin`, if given, replaces every join date: use it to
+    measure time since a founding date instead of since each person's own join. `censoring` says
+    where someone still there stops counting (relations.CENSORING): their last observation, or `freeze`.
+    """
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    table = tenures(ds, as_of, company, cohort, excluded, origin, group, censoring)
+    if table.empty:
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
+    return table
+
+
+def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
+            exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
+            censoring: str = "observed") -> pd.DataFrame:
+    """tenure_table for whatever the filters select (every company when `company` is None), unchecked."""
+    cutoff = as_of_timestamp(ds, as_of)
+    table = roster.lasting(ds, as_of, company, cohort, exclude, group)
+    long = roster.readings(ds, as_of, company, cohort, exclude, origin, group, censoring)
+    wide = long.pivot(index=["company", "person_id"], columns="reading", values=["days", "left", "lower", "upper"])
+    key = pd.MultiIndex.from_frame(table[["company", "person_id"]])
+    for scenario in SCENARIOS:
+        table[f"{scenario}_days"] = wide["days"][scenario].reindex(key).to_numpy(dtype=float)
+        table[f"{scenario}_left"] = wide["left"][scenario].reindex(key).to_numpy(dtype=bool)
+    for bound in ("lower", "upper"):
+        table[bound] = wide[bound]["midpoint"].reindex(key).to_numpy(dtype=float)
+    if origin is not None:
+        table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
+    table["start_mid"] = _midpoint(table["start_lo"], table["start_hi"])
+    table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
+    table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
+    columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
+               "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
+               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
+    return table[columns].sort_values(["company", "midpoint_days", "person_id"], ignore_index=True)
+
+
+def fit_scenario(tenure: pd.DataFrame, scenario: str = "midpoint") -> pd.DataFrame:
+    """Kaplan-Meier curve of one reading of the dates (see SCENARIOS) from a tenure table."""
+    return estimators.curve(tenure[f"{scenario}_days"], tenure[f"{scenario}_left"])
+
+
+def fit_interval(tenure: pd.DataFrame) -> pd.DataFrame:
+    """Turnbull NPMLE on a tenure table's [lower, upper] bounds (lifelines gives no confidence band for it)."""
+    return estimators.turnbull(tenure["lower"], tenure["upper"])
+
+
+def scope_curves(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                 exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
+                 censoring: str = "observed") -> pd.DataFrame:
+    """Kaplan-Meier curves of one company's cohort in every reading (column `reading`), from its life table."""
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    life = roster.life_table(ds, as_of, ("company",), company, cohort, excluded, origin, group, censoring)
+    if life.empty:
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
+    return estimators.kaplan_meier(life, ["reading"])
+
+
+def scope_turnbull(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                   exclude: Iterable[str] = (), group: str | None = None, censoring: str = "observed") -> pd.DataFrame:
+    """The interval-censored fit of one company's cohort, on its unique [lower, upper] bounds with counts."""
+    bounds = roster.interval_bounds(ds, as_of, ("company",), company, cohort, exclude, group, censoring)
+    return estimators.turnbull(bounds["lower"], bounds["upper"], bounds["n"])
+
+
+def _reading(curves: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    return curves[curves["reading"] == scenario]
+
+
+def _none(value: float | None) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def departed_band_at(curve: pd.DataFrame, days: float) -> tuple[float, float]:
+    """95% band of the share gone by `days`, from a Kaplan-Meier curve's survival band."""
+    return 1 - estimators.value_at(curve, days, "upper"), 1 - estimators.value_at(curve, days, "lower")
+
+
+def median_ci(curve: pd.DataFrame) -> tuple[float | None, float | None]:
+    """95% CI of the Kaplan-Meier median: where each edge of the band crosses one half."""
+    return (_none(estimators.first_time_below(curve, column="lower")),
+            _none(estimators.first_time_below(curve, column="upper")))
+
+
+def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                  exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left.
+
+    Everyone still there is followed to their last observation; the median with everyone followed
+    to the as-of day is given too, and named in the text where it differs.
+    """
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group)
+    medians = {s: _none(estimators.first_time_below(_reading(curves, s))) for s in SCENARIOS}
+    mid = _reading(curves, "midpoint")
+    ci = median_ci(mid)
+    npmle = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded, group))
+    freeze = _none(estimators.first_time_below(_reading(
+        scope_curves(ds, company, cohort, as_of, excluded, group=group, censoring="freeze"), "midpoint")))
+    people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
+    lo, hi = medians["shortest"], medians["longest"]
+    cutoff = as_of_date(ds, as_of)
+    value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
+    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
+    differs = "" if freeze == medians["midpoint"] else (
+        f"; counting everyone still there up to {cutoff} instead of to their last observation: {days_and_years(freeze)}")
+    text = (f"median tenure of {scope}: {value_text} as of {cutoff} "
+            f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
+            f"{days_and_years(ci[1])}; n={len(people)}, {int(people['left'].sum())} left{differs})")
+    return MetricResult(
+        metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+        lo=lo, hi=hi, unit="days", text=text,
+        person_ids={"counted": sorted(people["person_id"]), "left": sorted(people.loc[people["left"], "person_id"])},
+        excluded=excluded,
+        details={"midpoint": medians["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
+                 "midpoint_followed_to_as_of": freeze,
+                 "not_reached_means": "fewer than half had left in that reading of the dates"},
+    )
+
+
+def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str | None = None,
+                             as_of: date | str | None = None, exclude: Iterable[str] = (),
+                             group: str | None = None) -> MetricResult:
+    """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier."""
+    if days < 0:
+        raise MetricError("--days must be zero or more")
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group)
+    share = {s: 1 - estimators.value_at(_reading(curves, s), days) for s in SCENARIOS}
+    mid = _reading(curves, "midpoint")
+    ci = departed_band_at(mid, days)
+    npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded, group), days)
+    people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
+    lo, hi = share["longest"], share["shortest"]
+    cutoff = as_of_date(ds, as_of)
+    span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
+    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
+    text = (f"{span} of {scope} left within {days:,} days of joining, as of {cutoff} "
+            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people)})")
+    return MetricResult(
+        metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+        lo=lo, hi=hi, unit="share", text=text,
+        person_ids={"counted": sorted(people["person_id"])}, excluded=excluded,
+        details={"days": days, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
+                 "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
+    )
+
+
+def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                       exclude: Iterable[str] = (), alpha: float = 0.05, years_per_row: int = 1) -> pd.DataFrame:
+    """Departures per calendar year (or per block of `years_per_row` years), per person-year at risk,
+    with an exact Poisson CI.
+
+    `departures_lo`/`_hi` count departures certainly / possibly in the period; the rate uses the
+    midpoint reading, as do person-years. The last period is cut at `as_of` (`partial_year`).
+    """
+    tenure = tenure_table(ds, company, cohort, as_of, exclude)
+    cutoff = as_of_timestamp(ds, as_of)
+    start = tenure["start_mid"]
+    stop = start + pd.to_timedelta(tenure["midpoint_days"], unit="D")
+    first = start.min().year // years_per_row * years_per_row
+    rows = []
+    for year in range(first, cutoff.year + 1, years_per_row):
+        end_year = year + years_per_row
+        y0, y1 = pd.Timestamp(year, 1, 1), min(pd.Timestamp(end_year, 1, 1), cutoff + pd.Timedelta(days=1))
+        overlap_days = (stop.clip(upper=y1) - start.clip(lower=y0)).dt.total_seconds().clip(lower=0) / 86400
+        exposure = float(overlap_days.sum()) / 365.25
+        k = int((tenure["midpoint_left"] & (tenure["end_mid"] >= y0) & (tenure["end_mid"] < y1)).sum())
+        lo_ci, hi_ci = poisson_ci(k, alpha)
+        rows.append({
+            "year": year,
+            "departures_lo": int(((tenure["end_lo"] >= y0) & (tenure["end_hi"] < y1)).sum()),
+            "departures_hi": int(((tenure["end_hi"] >= y0) & (tenure["end_lo"] < y1)).sum()),
+            "departures_mid": k,
+            "person_years": exposure,
+            "rate": k / exposure if exposure else float("nan"),
+            "rate_ci_lower": lo_ci / exposure if exposure else float("nan"),
+            "rate_ci_upper": hi_ci / exposure if exposure else float("nan"),
+            "partial_year": bool(y1 < pd.Timestamp(end_year, 1, 1)),
+            "years": years_per_row,
+        })
+    return pd.DataFrame(rows)
+
+
+def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint") -> dict[str, float]:
+    """Log-rank test of two tenure tables (e.g. founders vs hires); small groups give little power."""
+    from lifelines.statistics import logrank_test
+
+    result = logrank_test(a[f"{scenario}_days"], b[f"{scenario}_days"], a[f"{scenario}_left"], b[f"{scenario}_left"])
+    return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
+            "n_a": len(a), "n_b": len(b), "left_a": int(a[f"{scenario}_left"].sum()), "left_b": int(b[f"{scenario}_left"].sum())}
+
+
+def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                      exclude: Iterable[str] = (), years: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
+    """Median tenure and share gone by N years under every reading of the dates, side by side."""
+    excluded = check_scope(ds, company, cohort, exclude)
+    curves = scope_curves(ds, company, cohort, as_of, excluded)
+    rows = []
+    for scenario in SCENARIOS:
+        curve = _reading(curves, scenario)
+        median = _none(estimators.first_time_below(curve))
+        row = {"reading": scenario, "median_days_lo": median, "median_days_hi": median}
+        for y in years:
+            row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
+        rows.append(row)
+    curve = _reading(scope_curves(ds, company, cohort, as_of, excluded, censoring="freeze"), "midpoint")
+    median = _none(estimators.first_time_below(curve))
+    row = {"reading": "midpoint, everyone still there followed to the as-of day", "median_days_lo": median,
+           "median_days_hi": median}
+    for y in years:
+        row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
+    rows.append(row)
+    npmle = scope_turnbull(ds, company, cohort, as_of, excluded)
+    lo, hi = estimators.turnbull_median(npmle)
+    row = {"reading": "interval-censored", "median_days_lo": lo, "median_days_hi": hi}
+    for y in years:
+        s_lo, s_hi = estimators.turnbull_value_at(npmle, y * 365.25)
+        row[f"gone_by_{y}y_lo"], row[f"gone_by_{y}y_hi"] = 1 - s_hi, 1 - s_lo
+    rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def founding_date_sensitivity(ds: Dataset, company: str, cohort: str = "founder", as_of: date | str | None = None,
+                              exclude: Iterable[str] = (), milestone: str = "founded") -> pd.DataFrame:
+    """Median time from each sourced founding date to leaving; a founding month gives a range."""
+    versions = ds.milestones[(ds.milestones["company"] == company) & (ds.milestones["milestone_id"] == milestone)]
+    if versions.empty:
+        raise MetricError(f"no {milestone!r} milestone for {company} in milestones.csv")
+    rows = []
+    for v in versions.sort_values(["earliest", "source_id"]).itertuples():
+        medians = [_none(estimators.first_time_below(_reading(scope_curves(ds, company, cohort, as_of, exclude, o),
+                                                              "midpoint")))
+                   for o in (v.latest, v.earliest)]
+        rows.append({"founding_version": v.label, "earliest": v.earliest, "latest": v.latest,
+                     "source_id": v.source_id, "median_days_lo": medians[0], "median_days_hi": medians[1]})
+    return pd.DataFrame(rows)
+
+
+def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, exclude: Iterable[str] = (),
+                          start: date | str | None = None, end: date | str | None = None) -> pd.DataFrame:
+    """departed_share lo/hi from `start` (default: first join) to `end` (default: freeze date).
+
+    One row per day on which the value can change (a date bound of someone in the cohort), to be
+    drawn as a step function; the last row is `end`. Each day's value follows departed_share's
+    rules exactly, computed for all days at once.
+    """
+    excluded = check_scope(ds, company, cohort, exclude)
+    latest = roster.latest_spells(ds, end, company, cohort, excluded)
+    first, last = pd.Timestamp(start) if start is not None else latest["start_hi"].min(), as_of_timestamp(ds, end)
+    bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
+    days = np.array(sorted({first, last, *bounds[(bounds > first) & (bounds < last)]}), dtype="datetime64[ns]")
+    every = roster.spells(ds, end, company, cohort, excluded).sort_values(["person_id", "spell"])
+    next_start = every.groupby("person_id")["start_lo"].shift(-1).fillna(pd.Timestamp.max)
+    col = lambda name: every[name].to_numpy("datetime64[ns]")[:, None]
+    d = days[None, :]
+    current = (col("start_lo") <= d) & (d < next_start.to_numpy("datetime64[ns]")[:, None])
+    joined = current & (col("start_hi") <= d)
+    ended = ~np.isnat(col("end_lo"))
+    gone = joined & ended & (col("end_hi") <= d)
+    straddling = joined & ended & (col("end_lo") <= d) & ~(col("end_hi") <= d)
+    late = current & ~joined
+    gone_late = late & ended & (col("end_lo") <= d)
+    num_lo, num_hi = gone.sum(0), gone.sum(0) + straddling.sum(0) + gone_late.sum(0)
+    den_hi = current.sum(0)
+    den_lo = den_hi - late.sum(0)
+    if (den_hi == 0).any():
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {pd.Timestamp(days[den_hi == 0][0]).date()}")
+    lo = num_lo / den_hi
+    widest = den_lo + gone_late.sum(0)
+    hi = np.where(widest > 0, num_hi / np.maximum(widest, 1), lo)
+    return pd.DataFrame({"date": pd.to_datetime(days), "lo": lo, "hi": hi})

@@ -1,0 +1,1 @@
+"""Charts, tables, notebooks and the static site that readers see."""

@@ -1,0 +1,354 @@
+"""The static site: notebook pages through an nbconvert template, and the pages around them.
+
+Why nbconvert templates and Jinja rather than a site generator (Sphinx with MyST-NB, Jupyter Book):
+the notebooks are already executed and checked by nbval, so rendering them is one template away;
+a generator would execute or re-parse them again, pull in a theme with its own scripts and fonts,
+and add a build tree. Here every page shares one header (links to every page, "data as of", "built
+on"), one footer (cite this), one stylesheet that turns tables into cards on a phone, and charts
+that swap to a redrawn narrow version. Text from the data goes through Jinja's autoescape or the
+escaping in attrition.presentation; nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+from dataclasses import dataclass, field, replace
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+
+from attrition.io.dataset import Dataset
+from attrition.locations import REPO_ROOT
+
+TEMPLATES = Path(__file__).parent / "templates"
+SITE_PAGES = [("sources.html", "Sources"), ("methodology.html", "Methodology"), ("changes.html", "Corrections"),
+              ("downloads.html", "Downloads")]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One rendered notebook: its HTML (relative to the site root), title, label in the menu, answer."""
+
+    href: str
+    title: str
+    nav: str
+    answer: str
+    image: str = ""
+
+
+@dataclass
+class Section:
+    """A group of pages on the index: the dataset's own, or an imported example roster's."""
+
+    heading: str
+    intro: str
+    pages: list[Page] = field(default_factory=list)
+
+
+def build_info() -> tuple[str, str]:
+    """(date, short commit) of the checkout the site is built from, or empty strings outside git:
+    the "built on" date is the code's, not today's, so rebuilding the same commit gives the same pages."""
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "log", "-1", "--format=%cs %h"], capture_output=True,
+                             text=True, timeout=10, check=True).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return "", ""
+    return (out[0], out[1]) if len(out) == 2 else ("", "")
+
+
+def markdown_text(markdown: str) -> str:
+    """Markdown as one line of plain text (for the index and page descriptions): markup dropped, escapes undone."""
+    import mistune
+
+    rendered = mistune.html(markdown)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", rendered)).split()).replace(" .", ".").replace(" ,", ",")
+
+
+def _headline(nb) -> str:
+    """The answer a notebook opens with: the Markdown its cell tagged `headline` displayed, as text."""
+    for cell in nb.cells:
+        if "headline" in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                if "text/markdown" in output.get("data", {}):
+                    text = markdown_text(output["data"]["text/markdown"])
+                    return re.sub(r"^(Answer|In one line)[.:]\s*", "", text)
+    return ""
+
+
+def _web(url: object) -> str:
+    """A link only if it is http(s) (validate refuses others; this keeps the page safe on unchecked data)."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+def _page_of(nb, path: Path, href: str) -> Page:
+    title = notebook_title(nb, path.stem)
+    return Page(href, title, nb.metadata.get("attrition", {}).get("nav", title), _headline(nb))
+
+
+def notebook_title(nb, fallback: str) -> str:
+    """The notebook's first heading, as plain text."""
+    first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
+    heading = next((line for line in first.splitlines() if line.startswith("# ")), "")
+    return markdown_text(heading.lstrip("# ")) or fallback
+
+
+class Site:
+    """What every page shares: the menu, the dates, the templates."""
+
+    def __init__(self, ds: Dataset, pages: list[Page] | None = None) -> None:
+        import jinja2
+
+        self.ds = ds
+        self.freeze = ds.freeze_date.isoformat()
+        self.built, self.commit = build_info()
+        self.pages = pages or []
+        self._ledger: pd.DataFrame | None = None
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "site"), autoescape=True,
+                                      keep_trailing_newline=True)
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """The claims ledger, evaluated once per site."""
+        from attrition.claims.ledger import evaluate
+
+        if self._ledger is None:
+            self._ledger = evaluate(self.ds)
+        return self._ledger
+
+    def nav(self) -> list[dict]:
+        return [{"href": p.href, "label": p.nav} for p in self.pages] + [{"href": h, "label": t} for h, t in SITE_PAGES]
+
+    def header(self, root: str, current: str) -> str:
+        return self.env.get_template("header.html").render(root=root, nav=self.nav(), current=current,
+                                                           freeze=self.freeze, built=self.built)
+
+    def footer(self, root: str, title: str) -> str:
+        return self.env.get_template("footer.html").render(root=root, title=title, freeze=self.freeze,
+                                                           commit=self.commit)
+
+    def page(self, href: str, title: str, body: str, answer: str = "", description: str = "", image: str = "") -> str:
+        """A whole site page; `body` is markup built from escaped parts (a template or a presentation Table)."""
+        from markupsafe import Markup
+
+        root = "../" * href.count("/")
+        return self.env.get_template("page.html").render(
+            root=root, title=title, answer=answer, description=description or answer or title,
+            image=self.image_url(root, image),
+            header=Markup(self.header(root, href)), footer=Markup(self.footer(root, title)), body=Markup(body))
+
+    def body(self, template: str, **values) -> str:
+        return self.env.get_template(template).render(freeze=self.freeze, **values)
+
+    def describe(self, path: Path, href: str) -> Page:
+        """A notebook's entry in the menu and on the index: title, short label, the answer it opens with."""
+        import nbformat
+
+        return _page_of(nbformat.read(path, as_version=4), path, href)
+
+    def render_notebook(self, path: Path, site_dir: Path, href: str) -> Page:
+        """One executed notebook as a page at `href`: outputs only, the site's header, charts with alt text,
+        a narrow drawing for phones and their data written under downloads/charts/."""
+        import nbformat
+        from nbconvert import HTMLExporter
+
+        nb = nbformat.read(path, as_version=4)
+        page = _page_of(nb, path, href)
+        root = "../" * href.count("/")
+        title = page.title
+        nb.metadata["title"] = f"{title} · attrition"
+        stem = href.removesuffix(".html").replace("/", "-")
+        charts, image = 0, ""
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if "text/csv" in output.get("data", {}) and "image/png" in output.get("data", {}):
+                    charts += 1
+                    if charts == 1:
+                        image = self._share_card(site_dir, stem, output["data"]["image/png"])
+                    name = f"{stem}-chart-{charts}.csv"
+                    target = site_dir / "downloads" / "charts" / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(output["data"]["text/csv"], encoding="utf-8")
+                    output.setdefault("metadata", {}).setdefault("image/png", {})["csv_href"] = \
+                        f"{root}downloads/charts/{name}"
+        answer = page.answer
+        exporter = HTMLExporter(template_name="attrition", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                                mathjax_url="", require_js_url="", embed_images=True)
+        resources = {"attrition": {"root": root, "description": answer or title, "title": title,
+                                   "image": self.image_url(root, image), "header": self.header(root, href), "footer": self.footer(root, title)}}
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
+        body = body.replace('<script src=""></script>', "")
+        target = site_dir / href
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body, encoding="utf-8")
+        return replace(page, image=image)
+
+    @staticmethod
+    def _share_card(site_dir: Path, stem: str, png: str) -> str:
+        """The page's first chart as a file, for the preview a shared link shows (og:image)."""
+        target = site_dir / "share" / f"{stem}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(png))
+        return f"share/{stem}.png"
+
+    def image_url(self, root: str, image: str) -> str:
+        """A share card's address: absolute under dataset.toml's [report] site_url when the site's home is
+        known (link previews need it), else relative to the page."""
+        if not image:
+            return ""
+        home = str(self.ds.config.get("report", {}).get("site_url", "")).rstrip("/")
+        return f"{home}/{image}" if home else f"{root}{image}"
+
+    # -- the pages around the notebooks -------------------------------------------------------------
+
+    def write_pages(self, site_dir: Path, sections: list[Section], story: bool) -> None:
+        """The index, sources, methodology, corrections and downloads pages, and a page per person
+        (for the story dataset, whose people are all named in the press)."""
+        from markupsafe import Markup
+
+        from attrition.site import presentation
+
+        ds = self.ds
+        (site_dir / "site.css").write_text((TEMPLATES / "site" / "site.css").read_text(encoding="utf-8"), encoding="utf-8")
+        chosen = str(ds.config.get("report", {}).get("answer_page", ""))
+        first = next((p for p in self.pages if p.href == chosen), self.pages[0] if self.pages else None)
+        claims, total, tally = self._headline_claims() if story else ([], 0, "")
+        index = self.body("index_body.html", pages=self.pages if story else [], sections=sections[1:] if story else sections,
+                          claims=claims, total=total, tally=tally)
+        intro = (f"How founding teams and early hires come and go, and whether the press gets it right, from "
+                 f"{len(ds.sources):,} sources and {len(ds.evidence):,} dated statements about {len(ds.people):,} people.")
+        (site_dir / "index.html").write_text(self.page(
+            "index.html", "attrition: who leaves founding teams, and what the press gets right", index,
+            answer=first.answer if first else "", description=intro, image=first.image if first else ""),
+            encoding="utf-8")
+        (site_dir / "sources.html").write_text(self.page(
+            "sources.html", "Sources", self.body("sources_body.html", sources=self._sources(story)),
+            description="Every source the data cites, with its link and reliability grade."), encoding="utf-8")
+        from attrition.measures.survival import LEAVING_RULE
+
+        (site_dir / "methodology.html").write_text(self.page(
+            "methodology.html", "How the numbers are made", self.body("methodology_body.html", leaving_rule=LEAVING_RULE, story=story),
+            description="The rules behind every number, in plain words."), encoding="utf-8")
+        (site_dir / "changes.html").write_text(self.page(
+            "changes.html", "Corrections to the data", self.body(
+                "changes_body.html", table=Markup(presentation.corrections_table(ds)._repr_html_())),
+            description="Every change made to the data after it was first published, with the reason."), encoding="utf-8")
+        tables = self._downloads(site_dir / "downloads")
+        charts = sorted((site_dir / "downloads" / "charts").glob("*.csv")) if (site_dir / "downloads" / "charts").exists() else []
+        (site_dir / "downloads.html").write_text(self.page(
+            "downloads.html", "Downloads", self.body(
+                "downloads_body.html", tables=tables,
+                charts=[{"name": c.name, "about": f"the data of chart {c.stem.rsplit('-', 1)[-1]} on "
+                                                   f"{c.stem.rsplit('-chart-', 1)[0]}.html"} for c in charts]),
+            description="The tidy tables, the claims ledger, the sources and every chart's data, as CSV."),
+            encoding="utf-8")
+        if story:
+            for person_id in sorted(ds.people["person_id"].unique()):
+                self._person_page(site_dir, person_id)
+
+    def _headline_claims(self) -> tuple[list[dict], int, str]:
+        """The claims dataset.toml lists as headlines ([report] headline_claims), as the ledger checks them."""
+        from markupsafe import Markup
+
+        from attrition.claims.ledger import BASES, VERDICTS
+        from attrition.site.presentation import verdict_badge
+
+        ledger = self.ledger
+        chosen = [str(c) for c in self.ds.config.get("report", {}).get("headline_claims", [])]
+        rows = ledger.set_index("claim_id").reindex([c for c in chosen if c in set(ledger["claim_id"])])
+        claims = [{"claim_id": cid, "claim": r.claim, "source": f"{r.publisher}" + (f", {r.published}" if r.published else ""),
+                   "as_of": r.as_of, "reported": r.reported or "not checkable", "badge": Markup(verdict_badge(r.verdict)),
+                   "measured": r.measured if r.verdict != "not_evaluated" else r.note,
+                   "basis": BASES.get(r.basis, "") or "not checked"}
+                  for cid, r in rows.iterrows()]
+        counts = ledger["verdict"].value_counts()
+        tally = ", ".join(f"{counts.get(v, 0)} {v.replace('_', ' ')}" for v in VERDICTS)
+        return claims, len(ledger), tally
+
+    def _sources(self, story: bool) -> list[dict]:
+        from markupsafe import Markup
+
+        from attrition.site.presentation import linked_text
+
+        ds = self.ds
+        cited = (ds.evidence[["source_id", "person_id"]].drop_duplicates()
+                 .merge(ds.people[["person_id", "name"]].drop_duplicates("person_id"), on="person_id"))
+        by_source = {s: [{"id": p, "name": n} for p, n in sorted(zip(g["person_id"], g["name"]), key=lambda x: x[1])]
+                     for s, g in cited.groupby("source_id")} if story else {}
+        rows = []
+        for s in ds.sources.sort_values(["publisher", "source_id"], kind="stable").itertuples():
+            rows.append({"source_id": s.source_id, "publisher": s.publisher, "title": s.title, "url": _web(s.url),
+                         "read_url": _web(getattr(s, "read_url", "")), "language": s.language,
+                         "published": f"{s.published:%Y-%m-%d}" if pd.notna(s.published) else "",
+                         "grade": s.grade or "?", "grade_reason": Markup(linked_text(ds, s.grade_reason or "")),
+                         "note": Markup(linked_text(ds, s.note or "")),
+                         "people": by_source.get(s.source_id, [])})
+        return rows
+
+    def _downloads(self, folder: Path) -> list[dict]:
+        """The tidy tables, the ledger and the source list, formula-safe, under downloads/."""
+        from attrition.core.export import export_sql, tidy_queries
+        from attrition.io.outputs import formula_safe
+
+        folder.mkdir(parents=True, exist_ok=True)
+        about = {"events.csv": "one row per person and event, sources resolved into one date range",
+                 "conflicts.csv": "events whose sources disagree, each version",
+                 "spells.csv": "one row per person and spell, as of the freeze date",
+                 "hires.csv": "first spells of everyone who is not a founder",
+                 "headcount_monthly.csv": "people surely and possibly at each company, month by month",
+                 "milestones.csv": "company milestones, sources resolved"}
+        files = []
+        for name, sql in tidy_queries(self.ds).items():
+            self.ds.engine.write_csv(export_sql(self.ds, sql), folder / name)
+            files.append({"name": name, "about": about.get(name, "")})
+        if len(self.ds.claims):
+            formula_safe(self.ledger).to_csv(folder / "ledger.csv", index=False, lineterminator="\n")
+            files.append({"name": "ledger.csv", "about": "every claim, its reading, what the data says, the verdict"})
+        formula_safe(self.ds.sources.drop(columns="rec")).to_csv(folder / "sources.csv", index=False, lineterminator="\n",
+                                                                date_format="%Y-%m-%d")
+        files.append({"name": "sources.csv", "about": "every source, with its link and grade"})
+        return files
+
+    def _person_page(self, site_dir: Path, person_id: str) -> None:
+        from markupsafe import Markup
+
+        from attrition.core.roster import spells
+        from attrition.site import presentation
+        from attrition.text import END_WORDS, format_interval
+
+        ds = self.ds
+        root = "../"
+        rows = ds.people[ds.people["person_id"] == person_id]
+        name = rows["name"].iloc[0]
+        table = spells(ds)
+        mine = table[table["person_id"] == person_id].sort_values(["start_lo", "company"])
+        parts = []
+        for r in mine.itertuples():
+            person = rows[rows["company"] == r.company].iloc[0]
+            joined = f"Joined {ds.company_names[r.company]} ({r.cohort}) {format_interval(r.start_lo, r.start_hi)}"
+            if pd.notna(r.end_lo):
+                ended = f"{END_WORDS[r.end_event]} {format_interval(r.end_lo, r.end_hi)}"
+            else:
+                ended = f"still there on {self.freeze}" if r.status == "active" else "leaving date straddles the as-of day"
+            sources = presentation.source_links(ds, presentation._ids(f"{r.start_sources};{r.end_sources}"), root)
+            parts.append({"company": ds.company_names[r.company], "role": person["role"], "said": f"{joined}; {ended}",
+                          "came_from": str(person["prior_affiliations"]).replace(";", ", "),
+                          "summary": Markup(f"{presentation.cell_html(joined)}; {presentation.cell_html(ended)}. "
+                                            f"Sources: {sources}")})
+        conflicts = presentation.conflict_table(ds, person_id=person_id, root=root)
+        moves = presentation.moves_table(ds, person_id, root)
+        ledger = self.ledger
+        about = ledger[ledger["params"].str.contains(f"person={person_id}", regex=False)]
+        claims = [{"claim_id": c.claim_id, "claim": c.claim, "source": c.publisher, "as_of": c.as_of,
+                   "badge": Markup(presentation.verdict_badge(c.verdict))} for c in about.itertuples()]
+        body = self.body("person_body.html", name=name, spells=parts,
+                         evidence=Markup(presentation.evidence(ds, person_id=person_id, root=root)._repr_html_()),
+                         conflicts=Markup(conflicts._repr_html_()) if len(conflicts.frame) else "",
+                         moves=Markup(moves._repr_html_()) if len(moves.frame) else "", claims=claims)
+        summary = "; ".join(f"{p['company']}: {p['said']}" for p in parts)
+        (site_dir / "people").mkdir(exist_ok=True)
+        (site_dir / "people" / f"{person_id}.html").write_text(
+            self.page(f"people/{person_id}.html", name, body, answer=summary), encoding="utf-8")

@@ -1,0 +1,485 @@
+"""Reader-facing tables: plain headers, no index, dates that never break, every source a link.
+
+The tidy tables stay machine-friendly (one value per cell, bounds in two columns); these functions
+turn them into what a reader scans. A `Table` renders its own HTML: text from the data is escaped,
+only markup built here (`Html`) passes as is, and on a phone each row becomes a card whose cells
+carry their column name. Links are relative to the site's root (`root`), where the notebook pages
+live: `sources.html#<id>` for a source, `people/<id>.html` for a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from typing import Iterable
+
+import pandas as pd
+
+from attrition.core.roster import conflicts, spells
+from attrition.io.dataset import Dataset
+from attrition.text import END_WORDS, format_interval, range_text
+
+STATUS_WORDS = {"departed": "gone", "active": "still there", "uncertain": "leaving date straddles the as-of day"}
+
+
+class Html(str):
+    """Markup built by this module from escaped parts; a Table cell holding one is not escaped again."""
+
+
+def cell_html(value: object) -> str:
+    """One cell: Html as is, missing values blank, everything else escaped text."""
+    if isinstance(value, Html):
+        return str(value)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return escape(f"{value:,.6g}")
+    if isinstance(value, int):
+        return escape(f"{value:,}")
+    return escape(str(value))
+
+
+def plain_text(value: object) -> str:
+    """A cell as plain text (for the text view of a table): tags of Html cells dropped."""
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", cell_html(value)))
+
+
+@dataclass
+class Table:
+    """A table for readers. `nowrap` columns never break (dates); `filters` get a drop-down above the
+    table (the ledger); `row_ids` give each row an anchor another page can link to."""
+
+    frame: pd.DataFrame
+    nowrap: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    row_ids: list[str] | None = None
+    name: str = "table"
+    numeric: tuple[str, ...] = ()
+
+    def _repr_html_(self) -> str:
+        columns = list(self.frame.columns)
+        head = "".join(f"<th scope='col'>{escape(str(c))}</th>" for c in columns)
+        rows = []
+        for i, values in enumerate(self.frame.itertuples(index=False)):
+            row_id = f" id='{escape(self.row_ids[i])}'" if self.row_ids else ""
+            data = "".join(f" data-{k}='{escape(plain_text(values[columns.index(c)]))}'"
+                           for k, c in enumerate(columns) if c in self.filters)
+            cells = "".join(
+                f"<td data-label='{escape(str(c))}'{self._class(c)}>{cell_html(v)}</td>" for c, v in zip(columns, values))
+            rows.append(f"<tr{row_id}{data}>{cells}</tr>")
+        table = (f"<table class='readable' data-name='{escape(self.name)}'><thead><tr>{head}</tr></thead>"
+                 f"<tbody>{''.join(rows)}</tbody></table>")
+        return self._filter_controls(columns) + f"<div class='table-wrap'>{table}</div>"
+
+    def _class(self, column: str) -> str:
+        classes = [c for c, on in (("nowrap", column in self.nowrap), ("num", column in self.numeric)) if on]
+        return f" class='{' '.join(classes)}'" if classes else ""
+
+    def _filter_controls(self, columns: list[str]) -> str:
+        """Drop-downs that hide rows not matching, with a few lines of inline script (no library, no network)."""
+        if not self.filters:
+            return ""
+        selects = []
+        for column in self.filters:
+            k = columns.index(column)
+            options = sorted({plain_text(v) for v in self.frame[column]})
+            choices = "".join(f"<option>{escape(o)}</option>" for o in options)
+            selects.append(f"<label>{escape(column)} <select data-filter='{k}'><option value=''>all</option>"
+                           f"{choices}</select></label>")
+        script = ("<script>(function(){var box=document.currentScript.parentElement;function setup(){"
+                  "var rows=box.nextElementSibling.querySelectorAll('tbody tr');"
+                  "var sel=box.querySelectorAll('select');function apply(){var shown=0;"
+                  "rows.forEach(function(r){var ok=true;sel.forEach(function(s){"
+                  "if(s.value&&r.getAttribute('data-'+s.dataset.filter)!==s.value){ok=false;}});"
+                  "r.style.display=ok?'':'none';if(ok){shown++;}});"
+                  "box.querySelector('output').textContent=shown+' of '+rows.length+' rows';}"
+                  "sel.forEach(function(s){s.addEventListener('change',apply);});apply();}"
+                  "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',setup);}"
+                  "else{setup();}})();</script>")
+        return (f"<div class='filters'>Show only: {' '.join(selects)} <output>{len(self.frame)} rows</output>"
+                f"{script}</div>")
+
+    def __repr__(self) -> str:
+        shown = self.frame.map(plain_text)
+        return shown.to_string(index=False)
+
+
+# -- links -----------------------------------------------------------------------------------------
+
+def source_label(source: pd.Series) -> str:
+    """'Fortune, 2024-06-28' (publisher and date), how a source is named in tables."""
+    published = source["published"]
+    return str(source["publisher"]) + (f", {published:%Y-%m-%d}" if pd.notna(published) else "")
+
+
+def source_links(ds: Dataset, ids: Iterable[str], root: str = "") -> Html:
+    """Links to the sources page, one per id, labelled by publisher and date; a source graded C
+    (aggregator, AI-written, known errors) is marked so."""
+    table = ds.sources.set_index("source_id")
+    links = []
+    for source_id in sorted(set(filter(None, ids))):
+        source = table.loc[source_id]
+        weak = " <span class='grade-c' title='grade C: aggregator, AI-written or known-error page'>(C)</span>" \
+            if source.get("grade") == "C" else ""
+        links.append(f"<a class='src' href='{escape(root)}sources.html#{escape(source_id)}' "
+                     f"title='{escape(str(source['title']))}'>{escape(source_label(source))}</a>{weak}")
+    return Html("; ".join(links))
+
+
+def linked_text(ds: Dataset, text: str, root: str = "") -> Html:
+    """Escaped text in which every source id it mentions (a note citing a source) becomes a link."""
+    import re
+
+    ids = set(ds.sources["source_id"])
+    parts = re.split(r"([a-z0-9][a-z0-9.-]*[a-z0-9])", escape(str(text or "")))
+    return Html("".join(f"<a class='src' href='{escape(root)}sources.html#{p}'>{p}</a>" if p in ids else p for p in parts))
+
+
+def only_weak(ds: Dataset, ids: Iterable[str]) -> bool:
+    """Whether every source behind a fact is graded C (such facts are flagged on every page)."""
+    grades = ds.sources.set_index("source_id")["grade"]
+    ids = [i for i in ids if i]
+    return bool(ids) and all(grades.get(i) == "C" for i in ids)
+
+
+WEAK_FLAG = " (rests only on grade C sources)"
+
+
+def person_link(person_id: str, name: str, root: str = "") -> Html:
+    """A person's name linking to their page."""
+    return Html(f"<a href='{escape(root)}people/{escape(person_id)}.html'>{escape(name)}</a>")
+
+
+def claim_link(claim_id: str, text: str, root: str = "") -> Html:
+    """Text linking to a claim's row in the ledger page."""
+    return Html(f"<a href='{escape(root)}04_claims_ledger.html#claim-{escape(claim_id)}'>{escape(text)}</a>")
+
+
+# -- the roster (01) -------------------------------------------------------------------------------
+
+def _ids(text: str) -> list[str]:
+    return [i for i in str(text).split(";") if i]
+
+
+def _date_cell(ds: Dataset, lo, hi, sources: str, conflict: bool, prefix: str = "") -> str:
+    text = prefix + format_interval(lo, hi) + (" (sources disagree)" if conflict else "")
+    return text + (WEAK_FLAG if only_weak(ds, _ids(sources)) else "")
+
+
+def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | str | None = None,
+           root: str = "") -> Table:
+    """Who joined and left, with each date's precision and the sources behind it, in the order people left."""
+    table = spells(ds, as_of, company)
+    table = table[table["cohort"].isin(cohorts)]
+    people = ds.people.set_index(["person_id", "company"])
+    ended = table["end_lo"].notna()
+    frame = pd.DataFrame({
+        "Name": [person_link(p, n, root) for p, n in zip(table["person_id"], table["name"])],
+        "Cohort": table["cohort"].to_numpy(),
+        "Role": [people.loc[(p, c), "role"] for p, c in zip(table["person_id"], table["company"])],
+        "Came from": [people.loc[(p, c), "prior_affiliations"].replace(";", ", ")
+                      for p, c in zip(table["person_id"], table["company"])],
+        "Joined": [_date_cell(ds, r.start_lo, r.start_hi, r.start_sources, r.start_conflict)
+                   for r in table.itertuples()],
+        "Left": [_date_cell(ds, r.end_lo, r.end_hi, r.end_sources, r.end_conflict, f"{END_WORDS[r.end_event]} ")
+                 if e else "" for r, e in zip(table.itertuples(), ended)],
+        "Status": table["status"].map(STATUS_WORDS).to_numpy(),
+        "Days at the company": [range_text(lo, hi, "{:,}") for lo, hi in zip(table["tenure_lo_days"], table["tenure_hi_days"])],
+        "Sources": [source_links(ds, _ids(f"{a};{b}"), root) for a, b in zip(table["start_sources"], table["end_sources"])],
+    })
+    order = pd.DataFrame({"end": table["end_lo"].where(ended, pd.Timestamp.max).to_numpy(),
+                          "start": table["start_lo"].to_numpy(), "name": table["name"].to_numpy()})
+    frame = frame.iloc[order.sort_values(["end", "start", "name"]).index.to_numpy()].reset_index(drop=True) \
+        if len(frame) else frame
+    return Table(frame, nowrap=("Joined", "Left", "Days at the company"), name="roster")
+
+
+def evidence(ds: Dataset, company: str | None = None, person_id: str | None = None, root: str = "") -> Table:
+    """Every dated statement (all of them, never cut short): the range it allows, what it says in our
+    words, and the source as a link."""
+    ev = ds.evidence
+    if company is not None:
+        ev = ev[ev["company"] == company]
+    if person_id is not None:
+        ev = ev[ev["person_id"] == person_id]
+    ev = ev.merge(ds.people[["person_id", "company", "name", "cohort"]], on=["person_id", "company"])
+    ev = ev.sort_values(["cohort", "name", "spell", "earliest", "source_id"], kind="stable")
+    frame = pd.DataFrame({
+        "Name": [person_link(p, n, root) for p, n in zip(ev["person_id"], ev["name"])],
+        "Company": ev["company"].map(ds.company_names).to_numpy(),
+        "Event": ev["event"].str.replace("_", " ").to_numpy(),
+        "Date given": [format_interval(lo, hi) for lo, hi in zip(ev["earliest"], ev["latest"])],
+        "What the source says": [linked_text(ds, t, root) for t in ev["paraphrase"]],
+        "Source": [source_links(ds, [s], root) for s in ev["source_id"]],
+    })
+    if company is not None:
+        frame = frame.drop(columns="Company")
+    if person_id is not None:
+        frame = frame.drop(columns="Name")
+    return Table(frame, nowrap=("Date given",), name="evidence")
+
+
+def conflict_table(ds: Dataset, company: str | None = None, person_id: str | None = None, root: str = "") -> Table:
+    """Events whose sources give non-overlapping dates, each version side by side with the range we use."""
+    table = conflicts(ds)
+    if company is not None:
+        table = table[table["company"] == company]
+    if person_id is not None:
+        table = table[table["person_id"] == person_id]
+    names = ds.people.set_index(["person_id", "company"])["name"]
+    frame = pd.DataFrame({
+        "Name": [person_link(p, names[(p, c)], root) for p, c in zip(table["person_id"], table["company"])],
+        "Event": table["event"].str.replace("_", " ").to_numpy(),
+        "Source": [source_links(ds, [s], root) for s in table["source_id"]],
+        "Date given": [format_interval(lo, hi) for lo, hi in zip(table["earliest"], table["latest"])],
+        "Range we use": [format_interval(lo, hi) for lo, hi in zip(table["resolved_earliest"], table["resolved_latest"])],
+        "What the source says": [linked_text(ds, t, root) for t in table["paraphrase"]],
+    })
+    if person_id is not None:
+        frame = frame.drop(columns="Name")
+    return Table(frame, nowrap=("Date given", "Range we use"), name="conflicts")
+
+
+def conflict_count(ds: Dataset, company: str) -> int:
+    """How many events (person, spell, event) have sources that disagree."""
+    table = conflicts(ds)
+    return len(table[table["company"] == company][["person_id", "spell", "event"]].drop_duplicates())
+
+
+def names(ds: Dataset, company: str, person_ids: list[str]) -> list[str]:
+    """Display names of people at `company`, in the order given."""
+    people = ds.people[ds.people["company"] == company].set_index("person_id")["name"]
+    return [people[p] for p in person_ids]
+
+
+# -- claims (02, 04, index) ------------------------------------------------------------------------
+
+VERDICT_STYLE = {
+    "supported": ("#1e8449", "supported"),
+    "contradicted": ("#c0392b", "contradicted"),
+    "uncertain": ("#b9770e", "uncertain"),
+    "not_evaluated": ("#6c7a7b", "not evaluated"),
+}
+
+
+def verdict_badge(verdict: str) -> Html:
+    """A coloured label for a verdict that also carries the word (no meaning by colour alone)."""
+    color, word = VERDICT_STYLE[verdict]
+    return Html(f"<span class='verdict' style='background:{color}'>{word}</span>")
+
+
+def founder_claims(ds: Dataset, ledger: pd.DataFrame, company: str, root: str = "") -> Table:
+    """The dated claims about how many of `company`'s founders had left, numbered in date order, each
+    with what the source reported and what the ledger's check found. Notebooks 02 and 04 both show
+    this one table (and mark its numbers on their charts). Claims before dataset.toml's
+    `[report] founder_claims_since` are left out (earlier claims are about single departures)."""
+    since = str(ds.config.get("report", {}).get("founder_claims_since", "1700-01-01"))
+    rows = ledger[ledger["metric"].isin(["departed_share", "departed_count"])
+                  & ledger["params"].str.contains(f"company={company}", regex=False) & (ledger["as_of"] >= since)]
+    rows = rows.sort_values(["as_of", "claim_id"], kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame({
+        "#": range(1, len(rows) + 1),
+        "As of": rows["as_of"].to_numpy(),
+        "Outlet": [claim_link(c, p, root) for c, p in zip(rows["claim_id"], rows["publisher"])],
+        "Claim": rows["claim"].to_numpy(),
+        "Source reported": rows["reported"].to_numpy(),
+        "Data says": rows["measured"].to_numpy(),
+        "Verdict": [verdict_badge(v) for v in rows["verdict"]],
+    })
+    return Table(frame, nowrap=("As of", "Verdict"), name="founder-claims")
+
+
+def ledger_table(ds: Dataset, ledger: pd.DataFrame, root: str = "", filters: bool = True) -> Table:
+    """The claims ledger as one table (one row per claim, one set of columns), filterable by verdict,
+    outlet and year; each row has the anchor `claim-<id>` the index and other pages link to."""
+    from attrition.claims.ledger import BASES
+
+    rows = ledger.sort_values(["as_of", "publisher", "claim_id"], kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame({
+        "Verdict": [verdict_badge(v) for v in rows["verdict"]],
+        "As of": rows["as_of"].to_numpy(),
+        "Year": rows["as_of"].str[:4].to_numpy(),
+        "Outlet": [source_links(ds, [s], root) for s in rows["source_id"]],
+        "Claim": rows["claim"].to_numpy(),
+        "Claim says": rows["reported"].to_numpy(),
+        "Data says": [m if v != "not_evaluated" else "" for m, v in zip(rows["measured"], rows["verdict"])],
+        "What the verdict rests on": rows["basis"].map(BASES).to_numpy(),
+        "Reading": [linked_text(ds, n, root) for n in rows["note"]],
+    })
+    return Table(frame, nowrap=("As of", "Verdict"),
+                 filters=("Verdict", "Year", "Outlet") if filters else (),
+                 row_ids=[f"claim-{c}" for c in rows["claim_id"]], name="ledger")
+
+
+def outlet_summary(ds: Dataset, ledger: pd.DataFrame, root: str = "") -> Table:
+    """One row per source (publisher and date, so two pieces by one outlet stay apart): its verdicts."""
+    from attrition.claims.ledger import VERDICTS
+
+    counts = ledger.pivot_table(index="source_id", columns="verdict", values="claim_id", aggfunc="count",
+                                fill_value=0).reindex(columns=list(VERDICTS), fill_value=0)
+    first = ledger.groupby("source_id")["as_of"].min()
+    order = first.reset_index().sort_values(["as_of", "source_id"])["source_id"]
+    frame = pd.DataFrame({
+        "Source": [source_links(ds, [s], root) for s in order],
+        "First claim as of": first[order].to_numpy(),
+        **{VERDICT_STYLE[v][1].capitalize(): counts.loc[order, v].to_numpy() for v in VERDICTS},
+    })
+    return Table(frame, nowrap=("First claim as of",), numeric=tuple(VERDICT_STYLE[v][1].capitalize() for v in VERDICTS),
+                 name="outlets")
+
+
+# -- peers (05, the standard report) -----------------------------------------------------------------
+
+def share_gone(row: dict | pd.Series, years: float) -> str:
+    """'92% (95% interval 62% to 99%)', or 'at least 83%' where follow-up stops short, or 'not yet observable'."""
+    value, floor = row[f"gone_{years:g}y"], row[f"gone_{years:g}y_at_least"]
+    if pd.isna(value):
+        return f"at least {floor:.0%}" if floor > 0 else "not yet observable"
+    lo, hi = row[f"gone_{years:g}y_ci_lower"], row[f"gone_{years:g}y_ci_upper"]
+    return f"{value:.0%}" + ("" if round(lo, 2) == round(hi, 2) else f" (95% interval {lo:.0%} to {hi:.0%})")
+
+
+def survival_summary(table: pd.DataFrame, key: str, label: str, names: dict | pd.Series,
+                     at_years: tuple[float, ...]) -> Table:
+    """peers.survival_table (rows keyed by column `key`) for readers: one row per lab or group, named
+    by `names`, with the shares gone and their intervals."""
+    from attrition.text import days_and_years
+
+    frame = pd.DataFrame({
+        label: table[key].astype(str).map(lambda k: names.get(k, k)).to_numpy(),
+        "People": table["n"].to_numpy(),
+        "Left": table["left"].to_numpy(),
+        "Median tenure": [days_and_years(v) for v in table["median_days"]],
+        **{f"Gone within {y:g} year{'s' if y != 1 else ''}": [share_gone(r, y) for r in table.to_dict("records")]
+           for y in at_years},
+    })
+    if "caveat" in table:
+        frame["Caveat"] = table["caveat"].to_numpy()
+    return Table(frame.sort_values(label, kind="stable").reset_index(drop=True), numeric=("People", "Left"),
+                 name="survival")
+
+
+def team_variant_table(ds: Dataset, table: pd.DataFrame) -> Table:
+    """peers.team_variant_table for readers: each definition of a lab's founding team and how many of
+    its members had left, with the range dated intervals allow."""
+    counted = table["den_hi"].notna()
+    left = [range_text(int(lo), int(hi)) + f" of {range_text(int(dl), int(dh))}" if ok else "not computed"
+            for ok, lo, hi, dl, dh in zip(counted, table["num_lo"].fillna(0), table["num_hi"].fillna(0),
+                                          table["den_lo"].fillna(0), table["den_hi"].fillna(0))]
+    share = [range_text(lo * 100, hi * 100, "{:.0f}%") if ok else "" for ok, lo, hi in
+             zip(counted, table["share_lo"].fillna(0), table["share_hi"].fillna(0))]
+    frame = pd.DataFrame({
+        "Lab": table["company"].map(ds.company_names).to_numpy(),
+        "Team": ["Our rule" if v == "rule" else f"Variant {v}" for v in table["variant"]],
+        "Who counts": table["definition"].to_numpy(),
+        f"Left by {ds.freeze_date}": left,
+        "Share left": share,
+        "Members in the data": table["members"].replace("", "none named").to_numpy(),
+    })
+    return Table(frame, nowrap=("Team", "Share left"), name="team-variants")
+
+
+def destination_table(ds: Dataset, cohort: str | None = "founder") -> Table:
+    """Per lab: how many of a cohort had left, and how many went to each kind of destination (moves.csv)."""
+    from attrition.measures import flows
+
+    table = flows.departures(ds, cohort=cohort)
+    gone = table[table["category"] != ""]
+    counts = pd.crosstab(gone["company"], gone["category"]).reindex(columns=[c for c in flows.CATEGORY_WORDS
+                                                                              if c in set(gone["category"])])
+    size = table.groupby("company").size()
+    frame = pd.DataFrame({"Lab": size.index.map(ds.company_names), "People": size.to_numpy(),
+                          "Left": gone.groupby("company").size().reindex(size.index, fill_value=0).to_numpy()})
+    for category in counts.columns:
+        words = flows.CATEGORY_WORDS[category]
+        frame[words[0].upper() + words[1:]] = counts[category].reindex(size.index, fill_value=0).to_numpy()
+    return Table(frame, numeric=tuple(frame.columns[1:]), name="destinations")
+
+
+# -- people's pages and the corrections log --------------------------------------------------------
+
+MOVE_WORDS = {"founded": "founded or co-founded a company", "returned": "returned to a previous employer",
+              "ai_lab": "joined another AI lab", "big_tech": "joined big tech", "academia": "academia",
+              "investing": "investing", "personal": "health, retirement or personal", "unknown": "unknown"}
+
+
+def moves_table(ds: Dataset, person_id: str, root: str = "") -> Table:
+    """Where a person went after each departure, with the source's words and the source linked."""
+    moves = ds.frame("moves")
+    moves = moves[moves["person_id"] == person_id]
+    frame = pd.DataFrame({
+        "Left": moves["company"].map(ds.company_names).to_numpy(),
+        "Went to": moves["destination"].fillna("").to_numpy(),
+        "Kind of move": moves["category"].map(MOVE_WORDS).to_numpy(),
+        "When": [format_interval(lo, hi) if pd.notna(lo) else "" for lo, hi in zip(moves["earliest"], moves["latest"])],
+        "What the source says": [linked_text(ds, t, root) for t in moves["paraphrase"]],
+        "Source": [source_links(ds, [s], root) for s in moves["source_id"]],
+    })
+    return Table(frame, nowrap=("When",), name="moves")
+
+
+def corrections_table(ds: Dataset, root: str = "") -> Table:
+    """The corrections log, newest edition first: what changed, from what to what, why, on which sources."""
+    log = ds.frame("corrections").sort_values(["edition", "person_id", "spell", "event"], ascending=[False, True, True, True],
+                                              kind="stable")
+    names = ds.people.drop_duplicates("person_id").set_index("person_id")["name"]
+    frame = pd.DataFrame({
+        "Edition": log["edition"].astype(str).str[:10].to_numpy(),
+        "Person": [person_link(p, names.get(p, p), root) for p in log["person_id"]],
+        "Company": log["company"].map(ds.company_names).to_numpy(),
+        "Event": log["event"].str.replace("_", " ").to_numpy(),
+        "Change": log["change"].str.replace("_", " ").to_numpy(),
+        "Before": log["before"].fillna("").to_numpy(),
+        "After": log["after"].fillna("").to_numpy(),
+        "Why": [linked_text(ds, t, root) for t in log["reason"]],
+        "Sources": [source_links(ds, _ids(s), root) for s in log["source_ids"].fillna("")],
+    })
+    return Table(frame, nowrap=("Edition", "Before", "After"), name="corrections")
+
+
+# -- an open roster against published figures (06) ------------------------------------------------
+
+def open_coverage_table(open_ds: Dataset, folder) -> Table:
+    """Per lab: what the open roster holds, how much of it is usable, and how much of it was re-checked."""
+    from attrition.io.importers import aiwatch
+
+    cov = aiwatch.coverage(folder)
+    frame = pd.DataFrame({"Lab": cov["organization"], "Positions": cov["positions"],
+                          "Left out (no usable date)": cov["left_out"], "People": cov["people"],
+                          "Spells (positions merged)": cov["spells"], "Still listed": cov["open_spells"],
+                          "Of those, ever reviewed": cov["open_reviewed"]})
+    return Table(frame, numeric=tuple(frame.columns[1:]), name="open-roster-coverage")
+
+
+def _ratio_text(row: pd.Series) -> str:
+    if row["there"] + row["back"] == 0:
+        return "no moves either way: the open roster cannot say"
+    if row["back"] == 0:
+        return f"{row['there']:.0f} moves there, none back: at least {row['ci_lower']:.1f} to 1 (95%)"
+    upper = "no upper limit" if row["ci_upper"] == float("inf") else f"{row['ci_upper']:.1f}"
+    return f"{row['ratio']:.1f} to 1 ({row['there']:.0f} there, {row['back']:.0f} back; 95%: {row['ci_lower']:.1f} to {upper})"
+
+
+def published_comparison_table(ds: Dataset, open_ds: Dataset, source_id: str) -> Table:
+    """Each published figure of `source_id` beside what the open roster shows, with what that rests on."""
+    from attrition.claims import open_data
+
+    table = open_data.published_against_open(ds, open_ds, source_id)
+    pct = lambda v: f"{v:.0%}"
+    rows = []
+    for row in table.to_dict("records"):  # a handful of claims, each worded differently
+        if row["measure"] == "retention":
+            measured = (f"{pct(row['retained_observed'])} ({pct(row['ci_lower_observed'])} to "
+                        f"{pct(row['ci_upper_observed'])}) followed to last review; {pct(row['retained_freeze'])} "
+                        f"({pct(row['ci_lower_freeze'])} to {pct(row['ci_upper_freeze'])}) if still listed means still there")
+            rows.append((row["claim"], pct(row["published"]), measured, f"{int(row['people']):,} people, {int(row['left']):,} left"))
+        else:
+            listed = f"; {row['still_listed']:.0f} more joined the other lab while still listed" if row["still_listed"] else ""
+            rows.append((row["claim"], f"{row['published']:g} to 1", _ratio_text(pd.Series(row)),
+                         f"people the roster shows leaving one lab and joining the other{listed}"))
+    frame = pd.DataFrame(rows, columns=["Published claim", "Published", "Open roster (95% interval)", "Based on"])
+    return Table(frame, name="published-against-open")
