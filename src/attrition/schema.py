@@ -27,7 +27,7 @@ START_EVENTS = ("join", "return")
 END_EVENTS = ("leave", "step_back")
 MEASURES = ("technical_staff", "hires", "departures", "employees")
 QUALIFIERS = ("exact", "at_least", "about")
-READINGS = ("exact", "about", "at_least", "more_than", "less_than", "not_evaluated")
+READINGS = ("exact", "about", "at_least", "more_than", "less_than", "between", "includes", "excludes", "not_evaluated")
 """How a claim's reported value is read: see attrition.claims.verdict."""
 GRADES = ("A", "B", "C")
 """Source reliability: A primary or first-tier, B secondary or regional, C aggregator or known errors (data/README.md)."""

@@ -13,7 +13,7 @@ from attrition.measures.registry import check_params, metric
 from attrition.result import MetricError
 from attrition.schema import EPOCH, Problem
 
-DATE_METRICS = ("event_date", "milestone_date")
+DATE_METRICS = ("event_date", "milestone_date", "last_seen")
 LIST_PARAMS = ("exclude",)
 
 
@@ -31,8 +31,17 @@ def parse_params(text: str) -> dict[str, object]:
     return params
 
 
-def parse_reported(value: str, metric_name: str) -> float | date:
-    """The reported value: an ISO date for date metrics, else a finite number."""
+def parse_reported(value: str, metric_name: str, reading: str = "exact") -> float | date | tuple:
+    """The reported value: an ISO date for date metrics, else a finite number; for a `between` reading, two
+    of them written `low..high` (low no more than high), as a pair."""
+    if reading == "between":
+        low, sep, high = str(value).partition("..")
+        if not sep:
+            raise ValueError("a 'between' reading needs two values written low..high")
+        pair = parse_reported(low, metric_name), parse_reported(high, metric_name)
+        if pair[1] < pair[0]:
+            raise ValueError("a 'between' reading needs low..high with low no more than high")
+        return pair
     if metric_name in DATE_METRICS:
         try:
             return date.fromisoformat(value)
@@ -80,9 +89,9 @@ def claim_problems(ds: Dataset) -> list[Problem]:
             report("metric" if "unknown metric" in str(err) else "params", str(err))
             continue
         try:
-            parse_reported(row["reported"], row["metric"])
+            parse_reported(row["reported"], row["metric"], row["reading"])
         except ValueError as err:
-            report("reported", str(err) if "date" in str(err) or "finite" in str(err) else "must be a number")
+            report("reported", str(err) if any(w in str(err) for w in ("date", "finite", "between")) else "must be a number")
         if row["tolerance"]:
             try:
                 _tolerance(row["tolerance"])

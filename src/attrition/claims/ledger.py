@@ -42,8 +42,11 @@ def _as_number(value: object) -> float | None:
     return float(value)
 
 
-def allowed_interval(reported: float, reading: str, tolerance: float = 0.0) -> tuple[float, float, bool, bool]:
+def allowed_interval(reported: float | tuple[float, float], reading: str,
+                     tolerance: float = 0.0) -> tuple[float, float, bool, bool]:
     """The values a claim allows: (low, high, low is open, high is open)."""
+    if reading == "between":
+        return reported[0] - tolerance, reported[1] + tolerance, False, False
     if reading in ("exact", "about"):
         return reported - tolerance, reported + tolerance, False, False
     if reading == "at_least":
@@ -59,14 +62,20 @@ def verdict(lo: object, hi: object, reported: object, reading: str, tolerance: f
     """supported / contradicted / uncertain for a measured range against a claim's reading.
 
     `lo` or `hi` of None means unbounded on that side (e.g. "median not reached"); ISO dates are
-    compared as days.
+    compared as days. Two readings are about the range itself, not a value in it: `includes` (the
+    range contains the reported value: "no clear difference" when it is a ratio's 95% interval and the
+    value 1) and `excludes` (it does not); either is supported or contradicted, never uncertain.
     """
     if reading == "not_evaluated":
         return "not_evaluated"
     m_lo, m_hi = _as_number(lo), _as_number(hi)
     m_lo = -math.inf if m_lo is None else m_lo
     m_hi = math.inf if m_hi is None else m_hi
-    a_lo, a_hi, open_lo, open_hi = allowed_interval(_as_number(reported), reading, float(tolerance or 0))
+    if reading in ("includes", "excludes"):
+        inside = m_lo - EPSILON <= _as_number(reported) <= m_hi + EPSILON
+        return "supported" if inside == (reading == "includes") else "contradicted"
+    value = tuple(_as_number(v) for v in reported) if reading == "between" else _as_number(reported)
+    a_lo, a_hi, open_lo, open_hi = allowed_interval(value, reading, float(tolerance or 0))
     above_floor = (lambda v: v > a_lo + EPSILON) if open_lo else (lambda v: v >= a_lo - EPSILON)
     below_ceiling = (lambda v: v < a_hi - EPSILON) if open_hi else (lambda v: v <= a_hi + EPSILON)
     if above_floor(m_lo) and below_ceiling(m_hi):
@@ -77,12 +86,15 @@ def verdict(lo: object, hi: object, reported: object, reading: str, tolerance: f
 
 
 def reading_text(reported: str, reading: str, tolerance: str | float | None) -> str:
-    """'about 0.5 (plus or minus 0.05)', 'at least 5', ..."""
+    """'about 0.5 (plus or minus 0.05)', 'at least 5', 'between 11 and 12', 'a range that includes 1'..."""
     if reading == "not_evaluated":
         return ""
-    words = {"exact": "exactly", "about": "about", "at_least": "at least", "more_than": "more than",
-             "less_than": "less than"}[reading]
     tol = f" (plus or minus {float(tolerance):g})" if tolerance not in (None, "") and float(tolerance) else ""
+    if reading == "between":
+        low, _, high = str(reported).partition("..")
+        return f"between {low} and {high}{tol}"
+    words = {"exact": "exactly", "about": "about", "at_least": "at least", "more_than": "more than",
+             "less_than": "less than", "includes": "a range that includes", "excludes": "a range that excludes"}[reading]
     return f"{words} {reported}{tol}"
 
 
@@ -90,7 +102,7 @@ def check(ds: Dataset, metric_name: str, params: dict, reported: str, reading: s
           as_of: date | str | None = None) -> dict:
     """Check one claim: compute the metric as of `as_of` and give the verdict with both values."""
     try:
-        value = parse_reported(str(reported), metric_name)
+        value = parse_reported(str(reported), metric_name, reading)
     except ValueError as err:
         raise MetricError(f"--reported {reported!r} {err}") from None
     call = dict(params)

@@ -9,6 +9,7 @@ from attrition.core.tables import (
     events_table,
     lasting_table,
     milestones_table,
+    sightings_table,
     spell_ends_table,
     spells_table,
 )
@@ -21,7 +22,7 @@ def cached_tables(ds: Dataset) -> list[str]:
     """The derived tables worth keeping in the cache: everything needed as of the freeze date, and the
     spells' ends, from which spells as of any other day are made."""
     cutoff = as_of_day(ds, None)
-    return [events_table(ds), spell_ends_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff),
+    return [events_table(ds), spell_ends_table(ds), sightings_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff),
             milestones_table(ds)]
 
 

@@ -71,49 +71,72 @@ def spell_ends(events_source: str = "events") -> str:
     WHERE rn = 1"""
 
 
-def spells(cutoff: int | str, events_source: str = "events", ends_source: str = "spell_ends") -> str:
+def sightings() -> str:
+    """Each spell's last dated sighting: the latest day an `observed` row's source shows the person there.
+    It does not depend on the as-of day, so it is made once per dataset, like `spell_ends`."""
+    return """
+    SELECT person_id, company, spell, max(earliest) AS seen
+    FROM evidence WHERE event = 'observed' GROUP BY person_id, company, spell"""
+
+
+def spells(cutoff: int | str, events_source: str = "events", ends_source: str = "spell_ends",
+           seen_source: str = "spell_sightings") -> str:
     """One row per person and spell that had (possibly) started by day `cutoff` (from the resolved events).
 
     The spell's end is the one `spell_ends` picked; status and tenure bounds are as of `cutoff`,
-    where a spell still open is censored. `cutoff` is a day number, or the name of a column of
+    where a spell still open is censored. `seen_until` is the last day a source shows the person there
+    (their join, a sighting, or a later end). `cutoff` is a day number, or the name of a column of
     `events_source` holding each row's day (kept as `as_of`): then one query makes spells as of many days.
     """
     day = cutoff if isinstance(cutoff, int) else f"s.{cutoff}"
     as_of = "" if isinstance(cutoff, int) else f"{day} AS as_of, "
+    seen = "greatest(s.latest, coalesce(w.seen, s.latest), coalesce(e.end_lo, s.latest))"
     return f"""
     SELECT {as_of}s.person_id, s.name, s.company, s.cohort, s."group", s.spell, s.earliest AS start_lo, s.latest AS start_hi,
            CASE WHEN s.latest <= {day} THEN 'yes' ELSE 'uncertain' END AS joined,
            coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
-           {_status('e.end_lo', 'e.end_hi', day)} AS status,
-           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', day)},
+           {_status('e.end_lo', 'e.end_hi', day, seen)} AS status, {seen} AS seen_until,
+           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', day, seen)},
            s.conflict AS start_conflict, coalesce(e.end_conflict, false) AS end_conflict,
            s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources,
            coalesce(e.end_reason, '') AS end_reason
     FROM {events_source} AS s
     LEFT JOIN {ends_source} AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
+    LEFT JOIN {seen_source} AS w ON w.person_id = s.person_id AND w.company = s.company AND w.spell = s.spell
     WHERE s.event IN ({_STARTS}) AND s.earliest <= {day}"""
 
 
-def _status(end_lo: str, end_hi: str, cutoff: int | str) -> str:
+STATUSES = ("departed", "uncertain", "active", "unseen")
+"""A spell's status on a day: surely ended (`departed`), maybe ended (`uncertain`), surely there (`active`: a
+source shows the person there on or after the day, or a later end does), or not observed since an earlier
+sighting and with no end recorded (`unseen`: "last seen D, not observed since"). Still there holds only up
+to the last dated sighting."""
+
+
+def _status(end_lo: str, end_hi: str, cutoff: int | str, seen_until: str) -> str:
     return (f"CASE WHEN {end_hi} <= {cutoff} THEN 'departed' WHEN {end_lo} <= {cutoff} THEN 'uncertain' "
-            f"ELSE 'active' END")
+            f"WHEN {end_lo} IS NULL AND {seen_until} < {cutoff} THEN 'unseen' ELSE 'active' END")
 
 
-def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int | str) -> str:
-    """Tenure bounds in days: an end after `cutoff` (or none) is censored at `cutoff`."""
-    lo = f"CASE WHEN {end_lo} <= {cutoff} THEN {end_lo} ELSE {cutoff} END"
+def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int | str, seen_until: str) -> str:
+    """Tenure bounds in days: an end after `cutoff` is censored at `cutoff`; with no end, the lower bound
+    stops at the last sighting (still there holds only up to it) and the upper at `cutoff`."""
+    lo = (f"CASE WHEN {end_lo} <= {cutoff} THEN {end_lo} WHEN {end_lo} IS NULL THEN least({seen_until}, {cutoff}) "
+          f"ELSE {cutoff} END")
     hi = f"CASE WHEN {end_hi} <= {cutoff} THEN {end_hi} ELSE {cutoff} END"
     return f"greatest({lo} - {start_hi}, 0) AS tenure_lo_days, {hi} - {start_lo} AS tenure_hi_days"
 
 
 def standing(cutoff: int) -> dict[str, str]:
     """Conditions on a person's latest spell as of `cutoff` (see `spells`): surely gone (`departed`), maybe
-    gone (`uncertain`), surely there (`active`), joining not sure by then (`join_uncertain`); `late`: joining
-    not sure, yet surely or maybe gone by then; `maybe_here`: joining not sure and not surely gone."""
+    gone (`uncertain`), surely there (`active`), not observed since an earlier sighting (`unseen`), joining not
+    sure by then (`join_uncertain`); `late`: joining not sure, yet surely or maybe gone by then; `maybe_here`:
+    joining not sure and not surely gone."""
     return {
         "departed": "joined = 'yes' AND status = 'departed'",
         "uncertain": "joined = 'yes' AND status = 'uncertain'",
         "active": "joined = 'yes' AND status = 'active'",
+        "unseen": "joined = 'yes' AND status = 'unseen'",
         "join_uncertain": "joined <> 'yes'",
         "late": f"joined <> 'yes' AND end_lo <= {cutoff}",
         "maybe_here": f"joined <> 'yes' AND NOT coalesce(end_hi <= {cutoff}, false)",
@@ -159,6 +182,7 @@ def lasting(spells_table: str, cutoff: int) -> str:
     first = lambda column: f"max(CASE WHEN spell = 1 THEN {column} END)"
     stored = spells_table.isidentifier()  # a stored table is read twice; a query is named once, as a CTE
     spells = spells_table if stored else "spells"
+    seen = "greatest(p.last_start, coalesce(s.observed, p.last_start), coalesce(p.end_lo, p.last_start))"
     return f"""
     WITH {"" if stored else f"spells AS (SELECT * FROM {spells_table}),"}
     marked AS (
@@ -177,9 +201,10 @@ def lasting(spells_table: str, cutoff: int) -> str:
         SELECT person_id, company, max(earliest) AS observed FROM evidence WHERE event = 'observed'
         GROUP BY person_id, company)
     SELECT p.person_id, p.name, p.company, p.cohort, p."group", p.start_lo, p.start_hi, p.end_event, p.end_lo, p.end_hi,
-           p.end_conflict, p.end_sources, p.end_reason, p.interruptions, {_status('p.end_lo', 'p.end_hi', cutoff)} AS status,
-           {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', cutoff)},
-           greatest(p.last_start, coalesce(s.observed, p.last_start)) AS seen_until, c.observed_until AS company_end
+           p.end_conflict, p.end_sources, p.end_reason, p.interruptions,
+           {_status('p.end_lo', 'p.end_hi', cutoff, seen)} AS status,
+           {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', cutoff, seen)},
+           {seen} AS seen_until, c.observed_until AS company_end
     FROM people AS p
     LEFT JOIN seen AS s ON s.person_id = p.person_id AND s.company = p.company
     LEFT JOIN companies AS c ON c.company = p.company
@@ -256,7 +281,8 @@ def interval_table(bounds_sql: str, by: str) -> str:
 def headcount(spells_table: str, calendar: str, grid: str, where: str = "", first_grid: int | None = None) -> str:
     """People surely (`lo`) and possibly (`hi`) at each company on each grid day, by running sums.
 
-    Surely there on day d: start_hi <= d and not end_lo <= d; possibly: start_lo <= d and not end_hi <= d.
+    Surely there on day d: start_hi <= d and not end_lo <= d, and, with no end recorded, d no later than the
+    last sighting (`seen_until`: still there holds only up to it); possibly: start_lo <= d and not end_hi <= d.
     Each is a count of spells whose one date is <= d minus those whose other date is, so each spell
     adds +1/-1 at the first grid day on or after those dates (`calendar` maps a day to it). Each
     company's grid starts at its first join, or at `first_grid` for every company when given.
@@ -269,6 +295,7 @@ def headcount(spells_table: str, calendar: str, grid: str, where: str = "", firs
     marks AS (
         SELECT company, start_hi AS day, 1 AS d_lo, 0 AS d_hi FROM s
         UNION ALL SELECT company, greatest(start_hi, end_lo), -1, 0 FROM s WHERE end_lo IS NOT NULL
+        UNION ALL SELECT company, seen_until + 1, -1, 0 FROM s WHERE end_lo IS NULL
         UNION ALL SELECT company, start_lo, 0, 1 FROM s
         UNION ALL SELECT company, greatest(start_lo, end_hi), 0, -1 FROM s WHERE end_hi IS NOT NULL),
     steps AS (

@@ -44,13 +44,17 @@ def spell_ends_table(ds: Dataset) -> str:
     return derived(ds, "spell_ends", relations.spell_ends(events_table(ds)))
 
 
+def sightings_table(ds: Dataset) -> str:
+    return derived(ds, "spell_sightings", relations.sightings())
+
+
 def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
-    ends = spell_ends_table(ds)
+    ends, seen = spell_ends_table(ds), sightings_table(ds)
     if cutoff == as_of_day(ds, None):
-        return derived(ds, f"spells_{cutoff + 100_000}", relations.spells(cutoff, "events", ends))
+        return derived(ds, f"spells_{cutoff + 100_000}", relations.spells(cutoff, "events", ends, seen))
     source = "events" if company is None else f"(SELECT * FROM events WHERE company = {literal(company)})"
-    return f"({relations.spells(cutoff, source, ends)}) AS spells"
+    return f"({relations.spells(cutoff, source, ends, seen)}) AS spells"
 
 
 def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
@@ -87,7 +91,7 @@ def prepare_days(ds: Dataset, days: Iterable[int], company: str | None) -> None:
     if others:
         ds.engine.load_integers("days_asked", {"day": others})
         source = f"(SELECT ev.*, d.day FROM {events_table(ds)} AS ev JOIN days_asked AS d ON ev.earliest <= d.day {clause})"
-        parts.append(relations.spells("day", source, spell_ends_table(ds)))
+        parts.append(relations.spells("day", source, spell_ends_table(ds), sightings_table(ds)))
         values += params
     made_before = ds.derived.get(("day spells made",), 0)
     name = f"day_spells_{made_before}"

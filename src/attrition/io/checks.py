@@ -195,7 +195,7 @@ def check_spells(engine: Engine) -> list[Finding]:
     """
     starts, ends = ", ".join(map(_lit, START_EVENTS)), ", ".join(map(_lit, END_EVENTS))
     queries = {
-        "people": [f"""
+        "people": ["""
             SELECT p.rec, 'person_id', p.person_id,
                    'no join row in evidence.csv for spell 1; every person needs a sourced join'
             FROM people AS p WHERE NOT EXISTS (SELECT 1 FROM evidence AS e WHERE e.person_id = p.person_id
@@ -207,7 +207,7 @@ def check_spells(engine: Engine) -> list[Finding]:
             WHERE v.letter <> '' AND NOT EXISTS (SELECT 1 FROM companies AS c WHERE c.company = p.company
                 AND regexp_matches(coalesce(c.team_variants, ''), '(^|;) *' || v.letter || ': '))"""],
         "moves": [
-            f"""SELECT m.rec, 'spell', CAST(m.spell AS VARCHAR),
+            """SELECT m.rec, 'spell', CAST(m.spell AS VARCHAR),
                    printf('a move follows a departure, but spell %d of %s has no leave or step_back row',
                           m.spell, m.person_id)
                 FROM moves AS m WHERE m.spell IS NOT NULL AND NOT EXISTS (SELECT 1 FROM spell_ends AS x
@@ -227,7 +227,7 @@ def check_spells(engine: Engine) -> list[Finding]:
                    CASE WHEN spell = 1 THEN 'spell 1 starts with a join'
                         ELSE printf('spell %d starts with a return', spell) END
                 FROM ev WHERE event IN ({starts}) AND event <> CASE WHEN spell = 1 THEN 'join' ELSE 'return' END""",
-            f"""SELECT min(rec), 'spell', CAST(spell AS VARCHAR),
+            """SELECT min(rec), 'spell', CAST(spell AS VARCHAR),
                    printf('spell %d of %s has no return row to start it', spell, person_id)
                 FROM ev GROUP BY person_id, company, spell
                 HAVING spell > 1 AND sum(CASE WHEN event = 'return' THEN 1 ELSE 0 END) = 0""",
@@ -245,13 +245,13 @@ def check_spells(engine: Engine) -> list[Finding]:
                    printf('observed after the spell ended (%s)', strftime(DATE '{EPOCH}' + x.end_hi, '%Y-%m-%d'))
                 FROM ev AS e JOIN spell_ends AS x USING (person_id, company, spell)
                 WHERE e.event = 'observed' AND e.earliest > x.end_hi""",
-            f"""SELECT min(e.rec), 'spell', CAST(e.spell AS VARCHAR),
+            """SELECT min(e.rec), 'spell', CAST(e.spell AS VARCHAR),
                    printf('spell %d of %s follows no spell %d: number spells 1, 2, 3 in order', e.spell, e.person_id,
                           e.spell - 1)
                 FROM ev AS e WHERE e.spell > 1 AND NOT EXISTS (SELECT 1 FROM ev AS p WHERE p.person_id = e.person_id
                     AND p.company = e.company AND p.spell = e.spell - 1)
                 GROUP BY e.person_id, e.company, e.spell""",
-            f"""SELECT e.rec, 'event', e.event,
+            """SELECT e.rec, 'event', e.event,
                    printf('a return needs spell %d to have ended first: add its leave or step_back row', e.spell - 1)
                 FROM ev AS e WHERE e.event = 'return'
                   AND EXISTS (SELECT 1 FROM ev AS p WHERE p.person_id = e.person_id AND p.company = e.company

@@ -67,7 +67,7 @@ def incidence_at(curves: pd.DataFrame, years: float) -> pd.DataFrame:
     return upto.groupby("cause", sort=True).tail(1).set_index("cause")[["incidence", "lower", "upper"]]
 
 
-def destinations(ds: Dataset, company: str, cohort: str | None = "founder", as_of: date | str | None = None,
+def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                  at_years: tuple[float, ...] | str = (1, 2, 3)) -> MetricResult:
     """Where a cohort's leavers went: people per destination category, and the share gone to each within N years."""
     from attrition.measures.peers import parse_years
@@ -170,3 +170,71 @@ def lab_lineage(ds: Dataset) -> pd.DataFrame:
     return (prior.drop_duplicates(["from_company", "company", "person_id"]).sort_values("name")
             .groupby(["from_company", "company"], sort=True)
             .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())
+
+
+def _scoped_departures(ds: Dataset, company: str | None, cohort: str | None, as_of) -> pd.DataFrame:
+    if company is not None:
+        check_scope(ds, company, cohort)
+    return departures(ds, company, cohort, as_of)
+
+
+def destination_count(ds: Dataset, cohort: str | None = None, company: str | None = None,
+                      category: str | None = None, to_company: str | None = None,
+                      as_of: date | str | None = None) -> MetricResult:
+    """How many of a cohort (at one company, or every company in the data) had left by `as_of` (first lasting
+    departures, date midpoints): for one destination category if given (`unknown`: no source says where),
+    or to one company of the data (`to_company`)."""
+    table = _scoped_departures(ds, company, cohort, as_of)
+    gone = table[table["category"] != ""]
+    chosen = gone if category is None else gone[gone["category"] == category]
+    chosen = chosen if to_company is None else chosen[chosen["destination_company"] == to_company]
+    where = ds.company_names[company] if company else f"the {table['company'].nunique()} companies in the data"
+    what = ("" if category is None else f" and {CATEGORY_WORDS[category]}") + \
+        ("" if to_company is None else f" for {ds.company_names[to_company]}")
+    cutoff = as_of_date(ds, as_of)
+    return MetricResult(metric="destination_count", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
+                        lo=len(chosen), hi=len(chosen), unit="people",
+                        text=f"{len(chosen)} of {len(table)} {PLURAL[cohort]} of {where} had left{what} as of {cutoff}",
+                        denominator={"lo": len(table), "hi": len(table)},
+                        person_ids={"counted": sorted(chosen["person_id"])},
+                        details={"companies": int(table["company"].nunique()), "left": len(gone)})
+
+
+def destination_share(ds: Dataset, category: str, cohort: str | None = None, company: str | None = None,
+                      at_years: tuple[float, ...] | str = (3,), as_of: date | str | None = None) -> MetricResult:
+    """The share of a cohort that had left for one destination category within N years of joining
+    (Aalen-Johansen cumulative incidence, date midpoints, every company pooled when none is named); the 95%
+    interval is in details. Undefined when no one was followed that long."""
+    from attrition.measures.peers import parse_years
+
+    (years,) = parse_years(at_years)[:1]
+    table = _scoped_departures(ds, company, cohort, as_of)
+    cutoff = as_of_date(ds, as_of)
+    curves = estimators.aalen_johansen(table["midpoint_days"], table["category"]) if len(table) else None
+    followed = float(table["midpoint_days"].max()) if len(table) else 0.0
+    if curves is None or years * 365.25 > followed:
+        return MetricResult(metric="destination_share", company=company or "all", cohort=cohort,
+                            as_of=cutoff.isoformat(), lo=None, hi=None, unit="share",
+                            text=f"no one followed {years:g} years by {cutoff}")
+    at = incidence_at(curves, years)
+    value = at.loc[category].to_dict() if category in at.index else {"incidence": 0.0, "lower": 0.0, "upper": 0.0}
+    share = float(value["incidence"])
+    return MetricResult(metric="destination_share", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
+                        lo=share, hi=share, unit="share",
+                        text=(f"{share:.0%} of {PLURAL[cohort]} {CATEGORY_WORDS[category]} within {years:g} years of "
+                              f"joining (95% interval {value['lower']:.0%} to {value['upper']:.0%}), as of {cutoff}"),
+                        details={"years": years, "category": category, "ci_lower": float(value["lower"]),
+                                 "ci_upper": float(value["upper"]), "n": len(table)})
+
+
+def alumni_founded(ds: Dataset, company: str) -> MetricResult:
+    """How many other labs in the data had a founder who had worked at `company` (people.csv prior affiliations)."""
+    check_scope(ds, company, None)
+    edges = lab_lineage(ds)
+    labs = sorted(edges.loc[edges["from_company"] == company, "company"])
+    others = len(ds.companies) - 1
+    return MetricResult(metric="alumni_founded", company=company, cohort="founder", as_of=ds.freeze_date.isoformat(),
+                        lo=len(labs), hi=len(labs), unit="labs",
+                        text=f"alumni of {ds.company_names[company]} founded or co-founded {len(labs)} of the other "
+                             f"{others} companies in the data",
+                        denominator={"lo": others, "hi": others}, person_ids={"labs": labs})

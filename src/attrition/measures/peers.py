@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from attrition.core import relations, roster
-from attrition.core.scope import as_of_date, as_of_day
+from attrition.core.scope import as_of_date, as_of_day, check_scope
 from attrition.core.tables import day_spells
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.survival import tenures
+from attrition.precision import snap, snap_significant
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, days_and_years
 
@@ -77,7 +78,7 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
         table.loc[exact, f"{name}_ci_upper"] = 1 - 0.025 ** (1 / table.loc[exact, "n"])
     table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[cohort]) for n, left, f in
                        zip(table["n"], table["left"], followed)]
-    return table.reset_index()
+    return snap(table.reset_index())
 
 
 def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...], people: str) -> str:
@@ -116,7 +117,7 @@ def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint", by: s
     from lifelines.statistics import multivariate_logrank_test
 
     result = multivariate_logrank_test(tenures[f"{scenario}_days"], tenures[by], tenures[f"{scenario}_left"])
-    return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
+    return {"test_statistic": snap_significant(result.test_statistic), "p_value": snap_significant(result.p_value),
             "degrees_of_freedom": int(result.degrees_of_freedom), "labs": int(tenures[by].nunique())}
 
 
@@ -134,13 +135,13 @@ def cox_by_lab(tenures: pd.DataFrame, reference: str, penalizer: float = 0.1) ->
         frame[lab] = (tenures["company"] == lab).astype(float)
     cox = CoxPHFitter(penalizer=penalizer).fit(frame, duration_col="duration", event_col="left")
     summary = cox.summary
-    return pd.DataFrame({
+    return snap(pd.DataFrame({
         "company": labs,
         "hazard_ratio": summary.loc[labs, "exp(coef)"].to_numpy(),
         "ci_lower": summary.loc[labs, "exp(coef) lower 95%"].to_numpy(),
         "ci_upper": summary.loc[labs, "exp(coef) upper 95%"].to_numpy(),
         "p_value": summary.loc[labs, "p"].to_numpy(),
-    })
+    }))
 
 
 def _pct(value: float) -> str:
@@ -257,3 +258,107 @@ def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataF
     order = table["variant"].where(table["variant"] != RULE, "")  # the rule first, then A, B, C
     return table.assign(members=table["members"].fillna(""), _order=order).sort_values(
         ["company", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def _row(ds: Dataset, company: str, cohort: str, years: float, censoring: str, as_of) -> dict:
+    """One lab's survival_table row (the 05 table's row) for `years` since joining."""
+    check_scope(ds, company, cohort)
+    table = survival_table(ds, "company", company=company, cohort=cohort, at_years=(years,), as_of=as_of,
+                           censoring=censoring)
+    if table.empty:
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
+    return table.iloc[0].to_dict()
+
+
+def share_gone_within(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,), cohort: str | None = None,
+                      censoring: str = "observed", as_of: date | str | None = None) -> MetricResult:
+    """The share of a lab's cohort gone within N years of joining, as the peer table gives it (Kaplan-Meier,
+    date midpoints), with the 95% interval and the range over the readings of dates in details. While no
+    one was followed that long, it is the share gone by the end of follow-up, which the N-year share can
+    only exceed (`followed` is then false)."""
+    (years,) = parse_years(at_years)[:1]
+    row = _row(ds, company, cohort, years, censoring, as_of)
+    key = f"gone_{years:g}y"
+    day = as_of_date(ds, as_of)
+    scope = f"{ds.company_names[company]}'s {PLURAL[cohort]}"
+    followed = not pd.isna(row[key])
+    if not followed:
+        lo = hi = float(row[f"{key}_at_least"])
+        text = f"{scope} were not followed {years:g} years by {day}; at least {_pct(lo)} had left by then"
+    else:
+        lo = hi = float(row[key])
+        text = (f"{_pct(row[key])} of {scope} left within {years:g} years of joining (95% interval "
+                f"{_pct(row[f'{key}_ci_lower'])} to {_pct(row[f'{key}_ci_upper'])}; {censoring} reading), as of {day}")
+    return MetricResult(metric="share_gone_within", company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
+                        unit="share", text=text, numerator={"lo": int(row["left"]), "hi": int(row["left"])},
+                        denominator={"lo": int(row["n"]), "hi": int(row["n"])},
+                        details={"years": years, "censoring": censoring, "followed": followed,
+                                 "readings": [_none(row[f"{key}_lo"]), _none(row[f"{key}_hi"])],
+                                 "ci_lower": _none(row[f"{key}_ci_lower"]), "ci_upper": _none(row[f"{key}_ci_upper"]),
+                                 "followed_years": float(row["followed_years"])})
+
+
+def lab_rank(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,), cohort: str | None = None,
+             censoring: str = "freeze", as_of: date | str | None = None) -> MetricResult:
+    """Where a lab ranks by the share of its cohort gone within N years (1 = the most), among the labs
+    followed that long: the range of ranks its 95% interval allows (`rank_ranges`), the rank itself in details."""
+    (years,) = parse_years(at_years)[:1]
+    check_scope(ds, company, cohort)
+    ranked = rank_ranges(lab_table(ds, cohort, (years,), as_of, censoring), f"gone_{years:g}y").set_index("company")
+    day = as_of_date(ds, as_of)
+    if company not in ranked.index:
+        raise MetricError(f"{company}'s {PLURAL[cohort]} were not followed {years:g} years by {day}, so it has no rank")
+    row = ranked.loc[company]
+    best, worst = int(row["rank_best"]), int(row["rank_worst"])
+    text = (f"{ds.company_names[company]} ranks {int(row['rank'])} of {len(ranked)} labs by the share of {PLURAL[cohort]} "
+            f"gone within {years:g} years; its interval allows ranks {best} to {worst} (as of {day})")
+    return MetricResult(metric="lab_rank", company=company, cohort=cohort, as_of=day.isoformat(), lo=best, hi=worst,
+                        unit="rank", text=text, denominator={"lo": len(ranked), "hi": len(ranked)},
+                        details={"rank": int(row["rank"]), "labs": len(ranked), "years": years, "censoring": censoring})
+
+
+def variant_share(ds: Dataset, company: str, variant: str, as_of: date | str | None = None) -> MetricResult:
+    """The share of one founding-team definition (companies.csv team_variants; `rule` is the dataset's own
+    team) that had left by `as_of`, by the rule departed_share uses (`team_variant_table`)."""
+    check_scope(ds, company, None)
+    table = team_variant_table(ds, as_of)
+    rows = table[(table["company"] == company) & (table["variant"] == variant)]
+    if rows.empty:
+        raise MetricError(f"{company} has no founding-team variant {variant!r} in companies.csv")
+    row = rows.iloc[0]
+    day = as_of_date(ds, as_of)
+    if pd.isna(row["den_hi"]):
+        return MetricResult(metric="variant_share", company=company, cohort="founder", as_of=day.isoformat(), lo=None,
+                            hi=None, unit="share", text=f"variant {variant} of {company} names no one: no share")
+    lo, hi = float(row["share_lo"]), float(row["share_hi"])
+    span = _pct(lo) if lo == hi else f"{_pct(lo)} to {_pct(hi)}"
+    return MetricResult(metric="variant_share", company=company, cohort="founder", as_of=day.isoformat(), lo=lo, hi=hi,
+                        unit="share", text=f"{span} of {ds.company_names[company]}'s founding team ({variant}) had left "
+                                           f"as of {day}",
+                        numerator={"lo": int(row["num_lo"]), "hi": int(row["num_hi"])},
+                        denominator={"lo": int(row["den_lo"]), "hi": int(row["den_hi"])},
+                        details={"variant": variant, "definition": row["definition"]})
+
+
+def retention_interval(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (2,), cohort: str | None = None,
+                       censoring: str = "observed", as_of: date | str | None = None) -> MetricResult:
+    """The 95% interval of the share of a company's people still there N years after joining (Kaplan-Meier,
+    date midpoints) as the range, the estimate in details: what a published retention figure is set beside."""
+    (years,) = parse_years(at_years)[:1]
+    row = _row(ds, company, cohort, years, censoring, as_of)
+    key = f"gone_{years:g}y"
+    day = as_of_date(ds, as_of)
+    if pd.isna(row[key]):
+        lo = hi = estimate = None
+        text = f"{ds.company_names[company]}: no one followed {years:g} years by {day}"
+    else:
+        lo, hi, estimate = 1 - float(row[f"{key}_ci_upper"]), 1 - float(row[f"{key}_ci_lower"]), 1 - float(row[key])
+        text = (f"{_pct(estimate)} of {ds.company_names[company]}'s {PLURAL[cohort]} still there {years:g} years after "
+                f"joining (95% interval {_pct(lo)} to {_pct(hi)}; {censoring} reading), as of {day}")
+    return MetricResult(metric="retention_interval", company=company, cohort=cohort, as_of=day.isoformat(), lo=lo,
+                        hi=hi, unit="share", text=text, denominator={"lo": int(row["n"]), "hi": int(row["n"])},
+                        details={"years": years, "censoring": censoring, "estimate": estimate})
+
+
+def _none(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

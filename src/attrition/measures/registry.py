@@ -19,14 +19,15 @@ from datetime import date
 from attrition.core.scope import as_of_day, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.schema import COHORTS, HIRING_BASES
+from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
 
 KINDS: dict[str, str | tuple[str, ...]] = {
     "company": "company", "cohort": COHORTS, "as_of": "date", "start": "date", "end": "date",
-    "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "count",
+    "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "days",
     "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": HIRING_BASES,
-    "event": ("join", "leave", "step_back"), "at_years": "years", "affiliation": "text", "spell": "spell",
-    "group": "group",
+    "event": ("join", "leave", "step_back", "return"), "at_years": "years", "affiliation": "text", "spell": "spell",
+    "group": "group", "versus_company": "company", "to_company": "company", "versus_cohort": COHORTS, "table": ("people", "evidence", "sources",
+    "conflicts"), "censoring": ("observed", "freeze"), "category": MOVE_CATEGORIES, "variant": "text",
 }
 """The kind of every parameter any metric takes, by name: one name, one meaning."""
 FLAGS = {"milestone_id": "--milestone"}
@@ -77,7 +78,9 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("departures_between", "measures.metrics", ("company", "start", "end"), ("cohort", "exclude", "group")),
     Metric("headcount", "measures.metrics", ("company",), SCOPE),
     Metric("median_tenure", "measures.survival", ("company",), SCOPE),
-    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), SCOPE),
+    Metric("interval_median", "measures.survival", ("company",), SCOPE),
+    Metric("interruptions", "measures.survival", ("company", "person")),
+    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), (*SCOPE, "censoring")),
     Metric("departure_rank", "measures.metrics", ("company", "person"), ("cohort", "as_of")),
     Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of")),
     Metric("hires_between", "measures.hiring", ("company", "start", "end"), ("basis",)),
@@ -92,6 +95,19 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("prior_affiliation", "measures.facts", ("company", "person", "affiliation")),
     Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years")),
     Metric("flow_matrix", "measures.flows", (), ("cohort", "as_of")),
+    Metric("hazard_ratio", "measures.compare", ("company",), ("cohort", "group", "versus_company", "versus_cohort", "as_of")),
+    Metric("event_rate_ratio", "measures.compare", ("company", "start", "end", "baseline_start", "baseline_end"),
+           ("event", "cohort", "group")),
+    Metric("record_count", "measures.facts", ("company", "table"), ("cohort",)),
+    Metric("last_seen", "measures.facts", ("company", "person"), ("spell",)),
+    Metric("reported_count", "measures.facts", ("count_id",)),
+    Metric("share_gone_within", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of")),
+    Metric("lab_rank", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of")),
+    Metric("variant_share", "measures.peers", ("company", "variant"), ("as_of",)),
+    Metric("retention_interval", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of")),
+    Metric("destination_count", "measures.flows", (), ("cohort", "company", "category", "to_company", "as_of")),
+    Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of")),
+    Metric("alumni_founded", "measures.flows", ("company",)),
 )}
 
 
@@ -153,12 +169,19 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
         check_scope(ds, str(company), None, [str(p) for p in people])
-    elif kind in ("count", "spell"):
+    elif kind == "spell":
         number = int(value) if isinstance(value, (int, str)) and str(value).isascii() and str(value).isdigit() else None
-        if number is None or (kind == "spell" and number < 1):
-            raise MetricError(f"{flag(key)} must be a whole number{' of at least 1' if kind == 'spell' else ''}, "
-                              f"not {value!r}")
+        if number is None or number < 1:
+            raise MetricError(f"{flag(key)} must be a whole number of at least 1, not {value!r}")
         return number
+    elif kind == "days":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or not 0 <= number <= 200 * 365.25:
+            raise MetricError(f"{flag(key)} must be a number of days from 0 to 73,050 (200 years), not {value!r}")
+        return int(number) if number.is_integer() else number
     elif kind == "hours":
         try:
             number = float(value)

@@ -25,7 +25,7 @@ from attrition.locations import REPO_ROOT
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_PAGES = [("sources.html", "Sources"), ("methodology.html", "Methodology"), ("changes.html", "Corrections"),
-              ("downloads.html", "Downloads")]
+              ("findings.html", "Checked"), ("downloads.html", "Downloads")]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Page:
     nav: str
     answer: str
     image: str = ""
+    findings: tuple[dict, ...] = ()
 
 
 @dataclass
@@ -84,8 +85,11 @@ def _web(url: object) -> str:
 
 
 def _page_of(nb, path: Path, href: str) -> Page:
+    from attrition.site.selfcheck import notebook_findings
+
     title = notebook_title(nb, path.stem)
-    return Page(href, title, nb.metadata.get("attrition", {}).get("nav", title), _headline(nb))
+    return Page(href, title, nb.metadata.get("attrition", {}).get("nav", title), _headline(nb),
+                findings=tuple(notebook_findings(nb)))
 
 
 def notebook_title(nb, fallback: str) -> str:
@@ -105,6 +109,8 @@ class Site:
         self.freeze = ds.freeze_date.isoformat()
         self.built, self.commit = build_info()
         self.pages = pages or []
+        self.findings: list[tuple[str, list[dict]]] = []
+        """(page, findings) of the pages written here rather than from a notebook (the person pages)."""
         self._ledger: pd.DataFrame | None = None
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "site"), autoescape=True,
                                       keep_trailing_newline=True)
@@ -249,6 +255,29 @@ class Site:
             for person_id in sorted(ds.people["person_id"].unique()):
                 self._person_page(site_dir, person_id)
 
+    def write_self_ledger(self, site_dir: Path, rows: list) -> None:
+        """The page that lists every finding the site states, with its check (attrition.site.selfcheck)."""
+        from collections import Counter
+
+        from markupsafe import Markup
+
+        from attrition.site import presentation
+
+        frame = pd.DataFrame({
+            "Page": [presentation.Html(f"<a href='{row.page}'>{presentation.cell_html(row.page)}</a>") for row in rows],
+            "The page says": [row.sentence for row in rows],
+            "Checked as": [f"{row.metric} ({row.params}) {row.reading.replace('_', ' ')}" for row in rows],
+            "The data say": [row.measured for row in rows],
+            "Verdict": [presentation.verdict_badge(row.verdict) for row in rows],
+        })
+        tally = Counter(row.verdict for row in rows)
+        body = self.body("findings_body.html", total=f"{len(rows):,}", pages=len({row.page for row in rows}),
+                         tally=", ".join(f"{n:,} {v.replace('_', ' ')}" for v, n in sorted(tally.items())),
+                         table=Markup(presentation.Table(frame, filters=("Verdict",), name="self-ledger")._repr_html_()))
+        (site_dir / "findings.html").write_text(self.page(
+            "findings.html", "What these pages state, checked", body,
+            description="Every finding the site states, checked against the data like a press claim."), encoding="utf-8")
+
     def _headline_claims(self) -> tuple[list[dict], int, str]:
         """The claims dataset.toml lists as headlines ([report] headline_claims), as the ledger checks them."""
         from markupsafe import Markup
@@ -313,11 +342,13 @@ class Site:
         return files
 
     def _person_page(self, site_dir: Path, person_id: str) -> None:
+        """A person's page: each spell's dates as findings (checked by the report), every source's words,
+        conflicts side by side, where they went, and the claims about them."""
         from markupsafe import Markup
 
         from attrition.core.roster import spells
+        from attrition.findings.people import spell_dates
         from attrition.site import presentation
-        from attrition.text import END_WORDS, format_interval
 
         ds = self.ds
         root = "../"
@@ -325,23 +356,19 @@ class Site:
         name = rows["name"].iloc[0]
         table = spells(ds)
         mine = table[table["person_id"] == person_id].sort_values(["start_lo", "company"])
-        parts = []
+        parts, found = [], []
         for r in mine.itertuples():
             person = rows[rows["company"] == r.company].iloc[0]
-            joined = f"Joined {ds.company_names[r.company]} ({r.cohort}) {format_interval(r.start_lo, r.start_hi)}"
-            if pd.notna(r.end_lo):
-                ended = f"{END_WORDS[r.end_event]} {format_interval(r.end_lo, r.end_hi)}"
-            else:
-                ended = f"still there on {self.freeze}" if r.status == "active" else "leaving date straddles the as-of day"
+            finding = spell_dates(ds, person_id, r.company, int(r.spell), r.cohort, r.end_event, r.status)
+            found.append(finding.to_dict())
             sources = presentation.source_links(ds, presentation._ids(f"{r.start_sources};{r.end_sources}"), root)
-            parts.append({"company": ds.company_names[r.company], "role": person["role"], "said": f"{joined}; {ended}",
+            parts.append({"company": ds.company_names[r.company], "role": person["role"], "said": finding.sentence,
                           "came_from": str(person["prior_affiliations"]).replace(";", ", "),
-                          "summary": Markup(f"{presentation.cell_html(joined)}; {presentation.cell_html(ended)}. "
-                                            f"Sources: {sources}")})
+                          "summary": Markup(f"{presentation.cell_html(finding.sentence)}. Sources: {sources}")})
+        self.findings.append((f"people/{person_id}.html", found))
         conflicts = presentation.conflict_table(ds, person_id=person_id, root=root)
         moves = presentation.moves_table(ds, person_id, root)
-        ledger = self.ledger
-        about = ledger[ledger["params"].str.contains(f"person={person_id}", regex=False)]
+        about = presentation.select_claims(self.ledger, person=person_id)
         claims = [{"claim_id": c.claim_id, "claim": c.claim, "source": c.publisher, "as_of": c.as_of,
                    "badge": Markup(presentation.verdict_badge(c.verdict))} for c in about.itertuples()]
         body = self.body("person_body.html", name=name, spells=parts,

@@ -23,6 +23,7 @@ COLORS = {
     "leave": "#c0392b",
     "step_back": "#e67e22",
     "active": "#2e86c1",
+    "unseen": "#85b8dd",
     "uncertain": "#bbbbbb",
     "window": "#f5d76e",
 }
@@ -68,16 +69,20 @@ def date_axis(axis, narrow: bool, months: tuple[int, ...] = (1, 7), fmt: str = "
 def swimlane(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narrow: bool = False) -> Axes:
     """One bar per spell from join to leave; grey ends where the date is only known as a range.
 
-    `table` is a slice of `attrition.spells()`; spells still open at its as-of date end in an arrow.
+    `table` is a slice of `attrition.spells()`; a spell a source shows open on its as-of date ends in an arrow;
+    one with no end and an earlier last sighting stops there, marked "last seen", with a dotted line on to the
+    as-of date (still there holds only up to the sighting).
     """
     ax = axes_for(ax, narrow, (10, 0.45 * len(table) + 1.6), 0.42 * len(table) + 2.2)
     as_of = table["as_of"].iloc[0]
-    order = table.assign(_end=table["end_lo"].where(table["status"] != "active", pd.Timestamp.max))
+    open_ = table["status"].isin(["active", "unseen"])
+    order = table.assign(_end=table["end_lo"].where(~open_, pd.Timestamp.max))
     order = order.sort_values(["_end", "start_lo", "name"], ascending=[False, True, True], ignore_index=True)
     for y, row in order.iterrows():
-        gone = row["status"] != "active"
-        color = COLORS[row["end_event"]] if gone else COLORS["active"]
-        solid_end = row["end_lo"] if gone else as_of
+        gone = row["status"] in ("departed", "uncertain")
+        unseen = row["status"] == "unseen"
+        color = COLORS[row["end_event"]] if gone else COLORS[row["status"]]
+        solid_end = row["end_lo"] if gone else row["seen_until"] if unseen else as_of
         ax.barh(y, solid_end - row["start_hi"], left=row["start_hi"], color=color, height=0.6)
         if row["start_hi"] > row["start_lo"]:
             ax.barh(y, row["start_hi"] - row["start_lo"], left=row["start_lo"], color=COLORS["uncertain"], height=0.6)
@@ -89,6 +94,11 @@ def swimlane(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narr
             label = when if narrow else f"{END_WORDS[row['end_event']]} {when}"
             ax.annotate(label, (min(row["end_hi"], as_of), y), xytext=(3, 0), textcoords="offset points",
                         va="center", fontsize=7 if narrow else 8)
+        elif unseen:
+            ax.plot([row["seen_until"], as_of], [y, y], linestyle=":", color=color, linewidth=1.5)
+            label = f"last seen {row['seen_until']:%Y-%m-%d}"
+            ax.annotate(label if not narrow else f"{row['seen_until']:%Y-%m-%d}", (row["seen_until"], y), xytext=(3, 5),
+                        textcoords="offset points", va="bottom", fontsize=7 if narrow else 8)
         else:
             ax.plot([as_of], [y], marker=">", color=color, markersize=7)
     ax.set_yticks(range(len(order)), order["name"], fontsize=8 if narrow else None)
@@ -100,11 +110,12 @@ def swimlane(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narr
     title(ax, chart_title, narrow)
     left = order["start_lo"].min() - pd.Timedelta(days=30)
     ax.set_xlim(left, as_of + pd.Timedelta(days=300 if narrow else 150))
-    shown = set(order.loc[order["status"] != "active", "end_event"]) | ({"active"} if (order["status"] == "active").any()
-                                                                        else set())
+    gone = order["status"].isin(["departed", "uncertain"])
+    shown = set(order.loc[gone, "end_event"]) | set(order.loc[~gone, "status"])
     handles = [Patch(color=COLORS[key], label=text) for key, text in (
         ("leave", "at the company, then left"), ("step_back", "at the company, then stepped back"),
-        ("active", "still there (arrow: as-of date)")) if key in shown]
+        ("active", "seen there on the as-of date (arrow)"),
+        ("unseen", "there until the last sighting (dotted: not observed since)")) if key in shown]
     handles.append(Patch(color=COLORS["uncertain"], label="date known only as a range"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1 if narrow else 2,
               frameon=False, fontsize=8 if narrow else 9)

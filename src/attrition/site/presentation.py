@@ -20,7 +20,14 @@ from attrition.core.roster import conflicts, spells
 from attrition.io.dataset import Dataset
 from attrition.text import END_WORDS, format_interval, range_text
 
-STATUS_WORDS = {"departed": "gone", "active": "still there", "uncertain": "leaving date straddles the as-of day"}
+STATUS_WORDS = {"departed": "gone", "active": "still there", "uncertain": "leaving date straddles the as-of day",
+                "unseen": "last seen {seen:%Y-%m-%d}, not observed since"}
+"""How a spell's status (attrition.core.relations.STATUSES) reads; `unseen` names the last sighting."""
+
+
+def status_text(status: str, seen_until) -> str:
+    """A spell's status in words: 'still there' only up to the last dated sighting, then 'last seen D'."""
+    return STATUS_WORDS[status].format(seen=seen_until)
 
 
 class Html(str):
@@ -187,7 +194,7 @@ def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | st
                    for r in table.itertuples()],
         "Left": [_date_cell(ds, r.end_lo, r.end_hi, r.end_sources, r.end_conflict, f"{END_WORDS[r.end_event]} ")
                  if e else "" for r, e in zip(table.itertuples(), ended)],
-        "Status": table["status"].map(STATUS_WORDS).to_numpy(),
+        "Status": [status_text(s, seen) for s, seen in zip(table["status"], table["seen_until"])],
         "Days at the company": [range_text(lo, hi, "{:,}") for lo, hi in zip(table["tenure_lo_days"], table["tenure_hi_days"])],
         "Sources": [source_links(ds, _ids(f"{a};{b}"), root) for a, b in zip(table["start_sources"], table["end_sources"])],
     })
@@ -272,14 +279,26 @@ def verdict_badge(verdict: str) -> Html:
     return Html(f"<span class='verdict' style='background:{color}'>{word}</span>")
 
 
+def select_claims(ledger: pd.DataFrame, metrics: Iterable[str] | None = None, **params: str) -> pd.DataFrame:
+    """The ledger rows (of `metrics`, if given) whose parameters, parsed, hold every `params` value: a claim
+    about `p-1` is never taken for one about `p-10`, as a search in the parameters' text would."""
+    from attrition.claims.file import parse_params
+
+    parsed = ledger["params"].fillna("").map(parse_params)
+    keep = parsed.map(lambda given: all(given.get(k) == v for k, v in params.items()))
+    if metrics is not None:
+        keep &= ledger["metric"].isin(list(metrics))
+    return ledger[keep.to_numpy(dtype=bool)]
+
+
 def founder_claims(ds: Dataset, ledger: pd.DataFrame, company: str, root: str = "") -> Table:
     """The dated claims about how many of `company`'s founders had left, numbered in date order, each
     with what the source reported and what the ledger's check found. Notebooks 02 and 04 both show
     this one table (and mark its numbers on their charts). Claims before dataset.toml's
     `[report] founder_claims_since` are left out (earlier claims are about single departures)."""
     since = str(ds.config.get("report", {}).get("founder_claims_since", "1700-01-01"))
-    rows = ledger[ledger["metric"].isin(["departed_share", "departed_count"])
-                  & ledger["params"].str.contains(f"company={company}", regex=False) & (ledger["as_of"] >= since)]
+    rows = select_claims(ledger, ("departed_share", "departed_count"), company=company)
+    rows = rows[rows["as_of"] >= since]
     rows = rows.sort_values(["as_of", "claim_id"], kind="stable").reset_index(drop=True)
     frame = pd.DataFrame({
         "#": range(1, len(rows) + 1),
@@ -483,3 +502,37 @@ def published_comparison_table(ds: Dataset, open_ds: Dataset, source_id: str) ->
                          f"people the roster shows leaving one lab and joining the other{listed}"))
     frame = pd.DataFrame(rows, columns=["Published claim", "Published", "Open roster (95% interval)", "Based on"])
     return Table(frame, name="published-against-open")
+
+
+def hazard_table(ds: Dataset, comparisons) -> Table:
+    """Labs (or groups) against a reference, one row per finding of attrition.findings.survival.comparison:
+    the hazard ratio, its interval, the log-rank p-value and the direction the interval gives."""
+    from attrition.text import p_value_text
+
+    rows = [(f, r) for f in comparisons for r in f.results if r.metric == "hazard_ratio" and r.lo is not None]
+    frame = pd.DataFrame({
+        "Compared": [r.details["group_words"] for _, r in rows],
+        "With": [r.details["versus_words"] for _, r in rows],
+        "Hazard ratio": [f"{r.details['estimate']:.2f}" for _, r in rows],
+        "95% interval": [f"{r.lo:.2f} to {r.hi:.2f}" for _, r in rows],
+        "p-value": [p_value_text(r.details["p_value"]) for _, r in rows],
+        "Reading": [{"higher": "left more often", "lower": "left less often",
+                     "no clear difference": "no clear difference"}[f.direction] for f, _ in rows],
+    })
+    return Table(frame, nowrap=("95% interval", "p-value"), name="hazard-ratios")
+
+
+def who_is_there(ds: Dataset, company: str, cohort: str | None = None) -> Table:
+    """Everyone the roster names at a company, by cohort and group where there are groups: how many had left,
+    how many a source shows there on the as-of day, and how many were last seen earlier. Each person counts
+    once, by their latest spell, as the headcount does (someone who came back is there)."""
+    from attrition.core.roster import latest_spells
+
+    table = latest_spells(ds, None, company, cohort)
+    keys = ["cohort"] + (["group"] if (table["group"] != "").any() else [])
+    counted = table.assign(left=table["status"].isin(["departed", "uncertain"]), there=table["status"] == "active",
+                           unseen=table["status"] == "unseen")
+    grouped = counted.groupby(keys).agg(People=("person_id", "size"), Left=("left", "sum"),
+                                        **{"Still there": ("there", "sum"), "Last seen earlier": ("unseen", "sum")})
+    frame = grouped.reset_index().rename(columns={k: k.capitalize() for k in keys})
+    return Table(frame, numeric=("People", "Left", "Still there", "Last seen earlier"), name="who-is-there")

@@ -17,6 +17,7 @@ from attrition.io.outputs import NotebookError, exclusive, replace_folder
 from attrition.locations import DEFAULT_DATA_DIR, NOTEBOOK_DIR
 from attrition.schema import DataError, Problem
 from attrition.site.pages import Page, Section, Site
+from attrition.site.selfcheck import check_pages, refuse_unsupported
 
 if TYPE_CHECKING:
     from attrition.io.dataset import Dataset
@@ -152,9 +153,16 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
-        for example in ds.config.get("report", {}).get("examples", []) if execute else []:
-            sections.append(_example(example, data_dir, generic, staging, scratch, site.pages))
+        checked = []
+        for example in ds.config.get("report", {}).get("examples", []) if execute and generic.exists() else []:
+            section, example_ds = _example(example, data_dir, generic, staging, scratch, site.pages)
+            sections.append(section)
+            checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         site.write_pages(staging, sections, story)
+        checked = check_pages(ds, [*((p.href, p.findings) for p in site.pages), *site.findings]) + checked
+        print(f"checked {len(checked):,} claims behind the findings on {len({c.page for c in checked})} pages", flush=True)
+        refuse_unsupported(checked)
+        site.write_self_ledger(staging, checked)
     return out / "index.html"
 
 
@@ -165,8 +173,10 @@ def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step
     print(f"{step} {path.name} done in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _example(example: dict, data_dir: Path, generic: Path, staging: Path, scratch: Path, menu: list[Page]) -> Section:
-    """Import one example roster named in dataset.toml and run the standard report for each of its companies."""
+def _example(example: dict, data_dir: Path, generic: Path, staging: Path, scratch: Path,
+             menu: list[Page]) -> tuple[Section, Dataset]:
+    """Import one example roster named in dataset.toml and run the standard report for each of its companies;
+    returns its section of the index and the dataset its findings are checked on."""
     from attrition.io.dataset import load
     from attrition.io.importers.roster import import_roster
 
@@ -183,4 +193,4 @@ def _example(example: dict, data_dir: Path, generic: Path, staging: Path, scratc
         target = scratch / f"{name}-{company}.ipynb"
         _execute(generic, imported, {"DATA_DIR": str(imported), "COMPANY": company}, target, f"[{name}]")
         runs.append((target, f"{name}/{company}.html"))
-    return Section(str(example["title"]), str(example.get("intro", "")), _render(site, staging, runs))
+    return Section(str(example["title"]), str(example.get("intro", "")), _render(site, staging, runs)), site.ds
