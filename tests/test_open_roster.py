@@ -194,7 +194,9 @@ def test_the_hires_chart_draws_every_month_counted(both) -> None:
         drawn = [sum(patch.get_data().values.sum() for patch in ax.patches) for ax in fig.axes]
         expected = chart.data.groupby("company", sort=False)["hires"].sum().tolist()
         assert drawn == expected
-        assert f"{sum(expected):,} hires" in chart.title
+        listed = open_ds.people.groupby("company")["person_id"].nunique()
+        assert f"lists {listed.sum():,} people at {len(listed)} labs" in chart.title
+        assert f"{open_ds.company_names[listed.idxmax()]} ({listed.max():,})" in chart.title
     finally:
         fig.clf()
 

@@ -14,11 +14,11 @@ from conftest import write_dataset
 
 from attrition import load
 from attrition.cli import main
-from attrition.locations import REPO_ROOT
+from attrition.locations import DEFAULT_DATA_DIR, REPO_ROOT
 from attrition.site.report import (
     NOTEBOOK_DIR,
-    build_site,
     execute_notebook,
+    make_report,
     notebook_paths,
 )
 
@@ -50,16 +50,16 @@ def test_notebooks_declare_the_standard_kernel() -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    build_site(load(), notebook_paths(NOTEBOOK_DIR), out)
+    out = tmp_path_factory.mktemp("site") / "site"
+    make_report(load(), DEFAULT_DATA_DIR, out, execute=False)
     return out
 
 
-SITE_PAGES = ["sources.html", "methodology.html", "changes.html", "downloads.html"]
+SITE_PAGES = ["sources.html", "methodology.html", "changes.html", "findings.html", "downloads.html"]
 
 
 def test_site_has_an_index_one_page_per_notebook_and_the_pages_around_them(site) -> None:
-    notebook_pages = [f"{p.stem}.html" for p in notebook_paths(NOTEBOOK_DIR)]
+    notebook_pages = [f"{p.stem}.html" for p in notebook_paths(NOTEBOOK_DIR)] + ["any_roster.html"]
     assert sorted(p.name for p in site.glob("*.html")) == sorted(["index.html", *notebook_pages, *SITE_PAGES])
     for page in ["index.html", *notebook_pages, *SITE_PAGES]:
         text = (site / page).read_text()
@@ -123,9 +123,7 @@ def test_notebook_pages_escape_names_from_the_data(tmp_path, monkeypatch) -> Non
     notebook = tmp_path / "nb" / "01_roster.ipynb"
     notebook.parent.mkdir()
     shutil.copy(NOTEBOOK_DIR / "01_roster.ipynb", notebook)
-    monkeypatch.setenv("ATTRITION_DATA", str(data))
-    execute_notebook(notebook)
-    html = build_site(load(data), [notebook], tmp_path / "site").with_name("01_roster.html").read_text()
+    html = make_report(load(data), data, tmp_path / "site", notebooks=notebook.parent).with_name("01_roster.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)</script>" not in html
     assert "javascript:" in html and not re.search(r"""href=["']javascript:""", html), "a link in a name stays text"

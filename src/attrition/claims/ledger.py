@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from attrition.claims.file import parse_params, parse_reported
 from attrition.core.scope import as_of_day
-from attrition.core.tables import prepare_days
+from attrition.core.tables import events_table, prepare_days
 from attrition.days import calendar_date, day_date
 from attrition.io import cache
 from attrition.io.dataset import Dataset
@@ -123,6 +123,7 @@ BASES = {
     "independent": "checked against dated facts from other sources",
     "own_figures": "checks only the article's own arithmetic on its own figures",
     "own_count": "the article's own count set against our sourced roster",
+    "own_dates": "the person's date comes only from the same article, so this checks the article against itself",
     "other_count": "checked against a count another source reported",
     "": "",
 }
@@ -135,6 +136,13 @@ def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
     if "count_id" in params:
         found = ds.engine.rows("SELECT source_id FROM counts WHERE count_id = ?", [params["count_id"]])
         return "own_count" if found and found[0][0] == source_id else "other_count"
+    event = {"days_before_milestone": "join", "event_date": params.get("event", "leave"),
+             "departure_rank": "leave"}.get(metric_name)
+    if event and "person" in params:
+        found = ds.engine.rows(f"SELECT source_ids FROM {events_table(ds)} WHERE company = ? AND person_id = ? AND event = ? "
+                               "ORDER BY spell LIMIT 1", [params.get("company"), params["person"], event])
+        if found and set(str(found[0][0]).split(";")) == {source_id}:
+            return "own_dates"
     if params.get("basis") == "reported":
         (own,), = ds.engine.rows("SELECT count(*) FROM counts WHERE company = ? AND measure = 'hires' AND source_id = ?",
                                  [params.get("company"), source_id])

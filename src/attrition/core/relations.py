@@ -21,20 +21,40 @@ _STARTS = ", ".join(f"'{e}'" for e in START_EVENTS)
 _ENDS = ", ".join(f"'{e}'" for e in END_EVENTS)
 
 
-def resolved(ids: str, table: str, key: str, where: str = "", extra: tuple[str, str] | None = None) -> str:
-    """Many sources -> one interval per key: intersect overlapping intervals, hull on conflict.
+SOURCE_RULE = ("An event's date comes from its best-graded sources (A before B before C): the part all of them allow "
+               "where their ranges overlap, the whole span between them where they cannot all be true. A lower-graded "
+               "source never narrows that date; one that contradicts it is kept, shown as a conflict, and the date "
+               "then spans both.")
+"""How sources of different grades combine into one date, in words (the methodology page quotes it)."""
 
-    `extra` adds one aggregate column, as (expression, name): e.g. the reason sources give for a departure.
+
+def resolved(ids: str, table: str, key: str, where: str = "", extra: tuple[str, str] | None = None) -> str:
+    """Many sources -> one interval per key, by SOURCE_RULE: the best-graded sources' intersection where they
+    overlap (their hull where they conflict), widened to any lower-graded source that contradicts it;
+    `conflict` flags both kinds of disagreement.
+
+    `extra` adds one aggregate column over every source, as (expression, name): e.g. the reason sources
+    give for a departure.
     """
-    inner, outer = (f", {extra[0]} AS {extra[1]}", f", {extra[1]}") if extra else ("", "")
+    inner = f", {extra[0]} AS {extra[1]}" if extra else ""
+    keys = [k.strip() for k in key.split(",")]
+    g_key = ", ".join(f"g.{k}" for k in keys)
     return f"""
-    SELECT {key},
-           CASE WHEN lo_max > hi_min THEN lo_min ELSE lo_max END AS earliest,
-           CASE WHEN lo_max > hi_min THEN hi_max ELSE hi_min END AS latest,
-           lo_max > hi_min AS conflict, n_sources, source_ids{outer}
-    FROM (SELECT {key}, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
-                 min(latest) AS hi_min, count(*) AS n_sources, {ids} AS source_ids{inner}
-          FROM {table} {where} GROUP BY {key}) AS grouped"""
+    WITH graded AS (
+        SELECT t.*, min(t.grade) OVER (PARTITION BY {key}) AS best_grade
+        FROM (SELECT r.*, coalesce(nullif(s.grade, ''), 'C') AS grade
+              FROM (SELECT * FROM {table} {where}) AS r LEFT JOIN sources AS s ON s.source_id = r.source_id) AS t),
+    best AS (
+        SELECT {key}, max(earliest) > min(latest) AS split,
+               CASE WHEN max(earliest) > min(latest) THEN min(earliest) ELSE max(earliest) END AS lo,
+               CASE WHEN max(earliest) > min(latest) THEN max(latest) ELSE min(latest) END AS hi
+        FROM graded WHERE grade = best_grade GROUP BY {key})
+    SELECT {g_key}, least(b.lo, coalesce(min(CASE WHEN g.latest < b.lo THEN g.earliest END), b.lo)) AS earliest,
+           greatest(b.hi, coalesce(max(CASE WHEN g.earliest > b.hi THEN g.latest END), b.hi)) AS latest,
+           b.split OR bool_or(g.earliest > b.hi OR g.latest < b.lo) AS conflict,
+           count(*) AS n_sources, {ids} AS source_ids{inner}
+    FROM graded AS g JOIN best AS b ON {' AND '.join(f'g.{k} = b.{k}' for k in keys)}
+    GROUP BY {g_key}, b.lo, b.hi, b.split"""
 
 
 def events(ids: str) -> str:

@@ -213,9 +213,7 @@ class Site:
     def write_pages(self, site_dir: Path, sections: list[Section], story: bool) -> None:
         """The index, sources, methodology, corrections and downloads pages, and a page per person
         (for the story dataset, whose people are all named in the press)."""
-        from markupsafe import Markup
 
-        from attrition.site import presentation
 
         ds = self.ds
         (site_dir / "site.css").write_text((TEMPLATES / "site" / "site.css").read_text(encoding="utf-8"), encoding="utf-8")
@@ -233,15 +231,14 @@ class Site:
         (site_dir / "sources.html").write_text(self.page(
             "sources.html", "Sources", self.body("sources_body.html", sources=self._sources(story)),
             description="Every source the data cites, with its link and reliability grade."), encoding="utf-8")
+        from attrition.core.relations import SOURCE_RULE
         from attrition.measures.survival import LEAVING_RULE
+        from attrition.precision import DECIMALS
 
         (site_dir / "methodology.html").write_text(self.page(
-            "methodology.html", "How the numbers are made", self.body("methodology_body.html", leaving_rule=LEAVING_RULE, story=story),
+            "methodology.html", "How the numbers are made", self.body("methodology_body.html", leaving_rule=LEAVING_RULE,
+                                                                      source_rule=SOURCE_RULE, decimals=DECIMALS, story=story),
             description="The rules behind every number, in plain words."), encoding="utf-8")
-        (site_dir / "changes.html").write_text(self.page(
-            "changes.html", "Corrections to the data", self.body(
-                "changes_body.html", table=Markup(presentation.corrections_table(ds)._repr_html_())),
-            description="Every change made to the data after it was first published, with the reason."), encoding="utf-8")
         tables = self._downloads(site_dir / "downloads")
         charts = sorted((site_dir / "downloads" / "charts").glob("*.csv")) if (site_dir / "downloads" / "charts").exists() else []
         (site_dir / "downloads.html").write_text(self.page(
@@ -255,18 +252,37 @@ class Site:
             for person_id in sorted(ds.people["person_id"].unique()):
                 self._person_page(site_dir, person_id)
 
+    def write_corrections(self, site_dir: Path, checked: list) -> None:
+        """The corrections page: every logged change in plain words, and every published number or verdict the
+        current edition moved (attrition.site.editions), from what to what."""
+        from markupsafe import Markup
+
+        from attrition.site import presentation
+        from attrition.site.editions import moved
+
+        changes = moved(self.ds, checked, self.ledger) if len(self.ds.frame("corrections")) else []
+        body = self.body("changes_body.html", table=Markup(presentation.corrections_table(self.ds, changes)._repr_html_()),
+                         moved=Markup(presentation.moved_table(changes)._repr_html_()) if changes else "",
+                         rebuilt=changes is not None, edition=self.freeze)
+        (site_dir / "changes.html").write_text(self.page(
+            "changes.html", "Corrections to the data", body,
+            description="Every change made to the data, and every published number or verdict it moved."),
+            encoding="utf-8")
+
     def write_self_ledger(self, site_dir: Path, rows: list) -> None:
         """The page that lists every finding the site states, with its check (attrition.site.selfcheck)."""
         from collections import Counter
 
         from markupsafe import Markup
 
+        from attrition.claims.ledger import reading_text
         from attrition.site import presentation
 
         frame = pd.DataFrame({
             "Page": [presentation.Html(f"<a href='{row.page}'>{presentation.cell_html(row.page)}</a>") for row in rows],
             "The page says": [row.sentence for row in rows],
-            "Checked as": [f"{row.metric} ({row.params}) {row.reading.replace('_', ' ')}" for row in rows],
+            "Checked as": [f"{row.metric} ({row.params}): " + reading_text(*reversed(row.reading.split(" ", 1)), row.tolerance)
+                           for row in rows],
             "The data say": [row.measured for row in rows],
             "Verdict": [presentation.verdict_badge(row.verdict) for row in rows],
         })
@@ -313,7 +329,6 @@ class Site:
                          "read_url": _web(getattr(s, "read_url", "")), "language": s.language,
                          "published": f"{s.published:%Y-%m-%d}" if pd.notna(s.published) else "",
                          "grade": s.grade or "?", "grade_reason": Markup(linked_text(ds, s.grade_reason or "")),
-                         "note": Markup(linked_text(ds, s.note or "")),
                          "people": by_source.get(s.source_id, [])})
         return rows
 

@@ -441,23 +441,56 @@ def moves_table(ds: Dataset, person_id: str, root: str = "") -> Table:
     return Table(frame, nowrap=("When",), name="moves")
 
 
-def corrections_table(ds: Dataset, root: str = "") -> Table:
-    """The corrections log, newest edition first: what changed, from what to what, why, on which sources."""
-    log = ds.frame("corrections").sort_values(["edition", "person_id", "spell", "event"], ascending=[False, True, True, True],
-                                              kind="stable")
+def _range_words(text: str) -> str:
+    """A logged interval (`first..last`) as a reader says it; a value that is not one (a team variant) as is."""
+    low, sep, high = str(text).partition("..")
+    if not sep:
+        return str(text) or "none"
+    return format_interval(date.fromisoformat(low), date.fromisoformat(high))
+
+
+def corrections_table(ds: Dataset, moved: list | None = None, root: str = "") -> Table:
+    """The corrections log for readers, newest edition first: what changed, from what to what, why (in plain
+    words: research notes stay in the data files), on which sources, and which pages it moved (`moved`, from
+    attrition.site.editions; None when the previous edition could not be rebuilt)."""
+    from attrition.site.editions import WORDS
+
+    log = ds.frame("corrections").fillna("").sort_values(["edition", "person_id", "spell", "event"],
+                                                           ascending=[False, True, True, True], kind="stable")
     names = ds.people.drop_duplicates("person_id").set_index("person_id")["name"]
+
+    def pages(person: str, company: str) -> Html | str:
+        if moved is None:
+            return "not known"
+        hits = sorted({m.page for m in moved if m.person == person or (m.company == company and not m.person)})
+        return Html(", ".join(f"<a href='{escape(root + p)}'>{escape(p)}</a>" for p in hits)) if hits else "nothing shown"
+
     frame = pd.DataFrame({
         "Edition": log["edition"].astype(str).str[:10].to_numpy(),
-        "Person": [person_link(p, names.get(p, p), root) for p in log["person_id"]],
+        "Who": [person_link(p, names.get(p, p), root) for p in log["person_id"]],
         "Company": log["company"].map(ds.company_names).to_numpy(),
-        "Event": log["event"].str.replace("_", " ").to_numpy(),
-        "Change": log["change"].str.replace("_", " ").to_numpy(),
-        "Before": log["before"].fillna("").to_numpy(),
-        "After": log["after"].fillna("").to_numpy(),
-        "Why": [linked_text(ds, t, root) for t in log["reason"]],
-        "Sources": [source_links(ds, _ids(s), root) for s in log["source_ids"].fillna("")],
+        "What changed": [f"{e.replace('_', ' ') or 'team'}: {WORDS[c][0]}" + (
+            "" if c == "paraphrase_fixed" else
+            f", from {_range_words(b)} to {_range_words(a)}" if b and a and b != a else
+            f", {_range_words(a)}" if a else "")
+            for e, c, b, a in zip(log["event"], log["change"], log["before"], log["after"])],
+        "Why": [WORDS[c][1] for c in log["change"]],
+        "Sources": [source_links(ds, _ids(s), root) for s in log["source_ids"]],
+        "Pages it moved": [pages(p, c) for p, c in zip(log["person_id"], log["company"])],
     })
-    return Table(frame, nowrap=("Edition", "Before", "After"), name="corrections")
+    return Table(frame, nowrap=("Edition",), filters=("Company",), name="corrections")
+
+
+def moved_table(moved: list, root: str = "") -> Table:
+    """Every published number or verdict this edition moved, page by page: what the page says, before and now."""
+    rows = sorted(moved, key=lambda m: (m.page, m.what))
+    frame = pd.DataFrame({
+        "Page": [Html(f"<a href='{escape(root + m.page)}'>{escape(m.page)}</a>") for m in rows],
+        "Number or verdict": [m.what for m in rows],
+        "Before this edition": [m.before for m in rows],
+        "Now": [m.after for m in rows],
+    })
+    return Table(frame, name="moved")
 
 
 # -- an open roster against published figures (06) ------------------------------------------------

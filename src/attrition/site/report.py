@@ -99,17 +99,6 @@ def _render(site: Site, staging: Path, notebooks: list[tuple[Path, str]]) -> lis
     return pages
 
 
-def build_site(ds: Dataset, notebooks: list[Path], out_dir: Path) -> Path:
-    """Render `notebooks` as they are, with the pages around them, into `out_dir` (replaced whole); returns the index."""
-    site = Site(ds)
-    with exclusive(out_dir), replace_folder(out_dir) as staging:
-        runs = [(path, f"{path.stem}.html") for path in notebooks]
-        site.pages = [site.describe(path, href) for path, href in runs]
-        site.pages = _render(site, staging, runs)  # now with their share cards
-        site.write_pages(staging, [Section("Notebooks", "The story, chart by chart.", site.pages)], _story(ds))
-    return out_dir / "index.html"
-
-
 def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = None,
                 notebooks: Path | None = None, execute: bool = True) -> Path:
     """Execute and render the report for the dataset in `data_dir` into the site folder `out`.
@@ -163,6 +152,7 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
         print(f"checked {len(checked):,} claims behind the findings on {len({c.page for c in checked})} pages", flush=True)
         refuse_unsupported(checked)
         site.write_self_ledger(staging, checked)
+        site.write_corrections(staging, checked)
     return out / "index.html"
 
 

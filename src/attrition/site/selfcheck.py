@@ -33,6 +33,8 @@ class Checked:
     reading: str
     measured: str
     verdict: str
+    dataset: str = ""
+    tolerance: float | None = None
 
 
 def notebook_findings(nb) -> list[dict]:
@@ -45,9 +47,10 @@ def notebook_findings(nb) -> list[dict]:
 
 
 def check_findings(page: str, findings: Iterable[dict], dataset: Callable[[str], Dataset]) -> list[Checked]:
-    """Every claim of every finding on `page`, checked on the dataset it names (`dataset(name)`, "" for the page's)."""
+    """Every claim of every finding on `page` (each finding once, however often the page shows it), checked on
+    the dataset it names (`dataset(name)`, "" for the page's)."""
     rows = []
-    for finding in findings:
+    for finding in {f["id"]: f for f in findings}.values():
         for claim in finding["claims"]:
             try:
                 params = parse_params(claim["params"])
@@ -57,7 +60,8 @@ def check_findings(page: str, findings: Iterable[dict], dataset: Callable[[str],
             except (MetricError, ValueError) as err:
                 verdict, measured = "not_evaluated", f"the check could not run: {err}"
             rows.append(Checked(page, finding["id"], finding["sentence"], claim["metric"], claim["params"],
-                                f"{claim['reading']} {claim['reported']}", measured, verdict))
+                                f"{claim['reading']} {claim['reported']}", measured, verdict, claim["dataset"],
+                                claim["tolerance"]))
     return rows
 
 
