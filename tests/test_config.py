@@ -130,6 +130,7 @@ MAPPING_CASES = {
     "a table where a column is named": ('group_column = {a = 1}', "group_column", "text in quotes"),
     "a title with a control character": ('source_title = "HR\\u001b[2J"', "source_title", "control characters"),
     "an unknown key": ('colour = "red"', "colour", "unknown key"),
+    "a blank title": ('source_title = " "', "source_title", "must not be empty"),
 }
 
 

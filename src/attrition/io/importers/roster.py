@@ -118,8 +118,9 @@ def read_mapping(path: Path) -> Mapping:
     if ("company" in section) == ("company_column" in section):
         problems.append(Problem(path.name, where("company") or where("company_column"), "company", None,
                                 "give exactly one of company (one company for every row) or company_column"))
-    if "company" in section and not str(section["company"]).strip():
-        problems.append(Problem(path.name, where("company"), "company", "", "must name the company"))
+    for key, what in (("company", "must name the company"), ("source_title", "must not be empty (or leave it out)")):
+        if key in section and not str(section[key]).strip():
+            problems.append(Problem(path.name, where(key), key, str(section[key]), what))
     precision = str(section.get("precision", "day"))
     if precision not in PRECISIONS:
         problems.append(Problem(path.name, where("precision"), "precision", precision, "must be day, month or year"))
