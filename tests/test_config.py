@@ -147,3 +147,12 @@ def test_every_bad_mapping_setting_is_located(tmp_path, capsys, case) -> None:
     err = capsys.readouterr().err
     assert f"error: mapping.toml:{len(mapping.splitlines())}: column {key!r}" in err and words in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_example_company_the_roster_lacks_stops_report_before_any_notebook_runs(tmp_path, capsys) -> None:
+    folder = _data(tmp_path, BASE + EXAMPLE.format(name="x", export="roster/export.csv", companies='["nobody"]'))
+    assert main(["report", "--data", str(folder), "--out", str(tmp_path / "site")]) == 2
+    captured = capsys.readouterr()
+    assert "error: dataset.toml:9: column 'report.examples[1].companies': value 'nobody': no such company in the " \
+           "imported roster; it has: acme-ltd" in captured.err
+    assert "executing" not in captured.out and not (tmp_path / "site").exists()

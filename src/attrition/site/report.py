@@ -140,8 +140,8 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
     with exclusive(out), (exclusive(folder) if in_place and execute else nullcontext()), \
             replace_folder(out) as staging:
         work = scratch(out, "notebooks-")
-        examples = [_import_example(example, data_dir, work)
-                    for example in (ds.config.get("report", {}).get("examples", []) if execute else [])]
+        examples = [_import_example(i, example, data_dir, work)
+                    for i, example in enumerate(ds.config.get("report", {}).get("examples", []) if execute else [])]
         chosen = company or default_company(ds)
         rendered = []
         for i, path in enumerate(runs, 1):
@@ -170,12 +170,24 @@ def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step
     print(f"{step} {path.name} done in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _import_example(example: dict, data_dir: Path, work: Path) -> tuple[dict, Path]:
-    """Import one example roster named in dataset.toml (checked by attrition.io.config) into the work folder."""
+def _import_example(index: int, example: dict, data_dir: Path, work: Path) -> tuple[dict, Path]:
+    """Import one example roster named in dataset.toml (checked by attrition.io.config) into the work folder;
+    a company it names that the roster lacks is refused here, before any notebook runs."""
+    from attrition.io.config import CONFIG_FILE, locate
+    from attrition.io.dataset import load
     from attrition.io.importers.roster import import_roster
+    from attrition.schema import DataError, Problem
 
     imported = inside(work, f"examples/{example['name']}")
     import_roster(data_dir / example["export"], data_dir / example["mapping"], imported)
+    companies = load(imported).companies
+    missing = [c for c in example["companies"] if c not in companies]
+    if missing:
+        lines = (data_dir / CONFIG_FILE).read_text(encoding="utf-8-sig").splitlines()
+        raise DataError([Problem(CONFIG_FILE, locate(lines, ("report", "examples", index, "companies")),
+                                 f"report.examples[{index + 1}].companies", company,
+                                 f"no such company in the imported roster; it has: {', '.join(companies)}")
+                         for company in missing])
     return example, imported
 
 
