@@ -171,8 +171,14 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Replace one file atomically: write a temporary file in its folder's work folder, then rename it over.
     Under `exclusive(path.parent)` the next run clears what a killed one left there."""
     work = work_folder(path.parent)
-    work.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f"{path.name}.", dir=work)
+    for attempt in (1, 2):  # another writer may remove the (empty) work folder between these two steps
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            handle, tmp = tempfile.mkstemp(prefix=f"{path.name}.", dir=work)
+            break
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
     try:
         with os.fdopen(handle, "wb") as f:
             f.write(data)
