@@ -268,6 +268,10 @@ def test_report_on_an_imported_roster_uses_only_that_roster(tmp_path, capsys) ->
         for name in [*shipped.company_names.values(), "Musk", "founders who"]:
             assert name not in text, f"{page.name} shows {name!r} from the shipped data"
     assert "Company 0002" in (site / "index.html").read_text()
+    again = tmp_path / "again"
+    assert main(["report", "--data", str(tmp_path / "hr"), "--company", "company-0002", "--out", str(again)]) == 0
+    files = lambda folder: {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert files(again) == files(site), "a second run writes the same bytes"
     assert main(["report", "--data", str(tmp_path / "hr"), "--no-execute", "--out", str(tmp_path / "s2")]) == 2
     assert "--no-execute renders the committed notebooks" in capsys.readouterr().err
     assert main(["report", "--data", str(tmp_path / "hr"), "--company", "nobody", "--out", str(tmp_path / "s3")]) == 2
@@ -280,6 +284,18 @@ def test_the_standard_report_notebook_is_committed_executed_on_the_shipped_data(
     assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])], "a cell tagged parameters"
     headline = next(c for c in nb.cells if "headline" in c.metadata.get("tags", []))
     assert headline.outputs and "## xAI" in headline.outputs[0]["data"]["text/markdown"]
+
+
+def test_injected_parameters_have_a_fixed_cell_id() -> None:
+    """nbformat gives a new cell a random id, which reached every page the report rendered from it."""
+    from attrition.site.report import inject_parameters
+
+    ids = []
+    for _ in range(2):
+        nb = nbformat.read(NOTEBOOK_DIR / "any_roster.ipynb", as_version=4)
+        inject_parameters(nb, {"COMPANY": "xai"})
+        ids.append([cell.id for cell in nb.cells])
+    assert ids[0] == ids[1] and "injected-parameters" in ids[0]
 
 
 def test_a_failing_cell_is_named(tmp_path, capsys) -> None:

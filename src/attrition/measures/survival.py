@@ -79,7 +79,8 @@ def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = 
         table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
     table["start_mid"] = _midpoint(table["start_lo"], table["start_hi"])
     table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
-    table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
+    horizon = table["company_end"].where(table["company_end"] < cutoff, cutoff)  # relations.horizon, as a column
+    table.loc[table["end_lo"] > horizon, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
     columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
                "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
                *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from attrition.io.dataset import Dataset
+from attrition.io.outputs import inside
 from attrition.locations import REPO_ROOT
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -187,7 +188,7 @@ class Site:
                                    "image": self.image_url(root, image), "header": self.header(root, href), "footer": self.footer(root, title)}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         body = body.replace('<script src=""></script>', "")
-        target = site_dir / href
+        target = inside(site_dir, href)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(body, encoding="utf-8")
         return replace(page, image=image)

@@ -34,12 +34,13 @@ TITLE_CHARS = {False: 95, True: 42}
 
 
 def use_style() -> None:
-    """One look for every chart: white grid, readable font sizes, PNG at the default resolution."""
+    """One look for every chart: white grid, readable font sizes, PNG at the default resolution. Text is drawn
+    as written: a name or label from the data with dollar signs (`$\\foo$`) is not read as mathtext."""
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
     plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "axes.titlesize": 13,
-                         "savefig.dpi": 100})
+                         "savefig.dpi": 100, "text.parse_math": False})
 
 
 def axes_for(ax: Axes | None, narrow: bool, wide: tuple[float, float], narrow_height: float | None = None) -> Axes:
