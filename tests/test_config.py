@@ -120,7 +120,9 @@ def test_mathtext_in_a_name_is_drawn_as_written(tmp_path) -> None:
 
     people = FILES["people.csv"].replace("Alice A", r"Alice $\foo$ A").replace("Bob B", "Bob $5 and $6")
     ds = load(write_dataset(tmp_path / "data", people_csv=people))
-    chart = figures.tenure_bars(ds, "acme", ("founder",), "Founders")
+    from attrition.findings import people as people_findings
+
+    chart = figures.tenure_bars(ds, "acme", ("founder",), people_findings.departed(ds, "acme", "founder"))
     assert chart.png()[:8] == b"\x89PNG\r\n\x1a\n" and chart.png(narrow=True)
 
 

@@ -443,10 +443,12 @@ def moves_table(ds: Dataset, person_id: str, root: str = "") -> Table:
 
 def _range_words(text: str) -> str:
     """A logged interval (`first..last`) as a reader says it; a value that is not one (a team variant) as is."""
-    low, sep, high = str(text).partition("..")
-    if not sep:
+    from attrition.site.editions import INTERVAL
+
+    found = INTERVAL.fullmatch(str(text).strip())
+    if not found:
         return str(text) or "none"
-    return format_interval(date.fromisoformat(low), date.fromisoformat(high))
+    return format_interval(date.fromisoformat(found[1]), date.fromisoformat(found[2]))
 
 
 def corrections_table(ds: Dataset, moved: list | None = None, root: str = "") -> Table:
