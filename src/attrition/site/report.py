@@ -104,21 +104,21 @@ def build_site(ds: Dataset, notebooks: list[Path], out_dir: Path) -> Path:
     with exclusive(out_dir), replace_folder(out_dir) as staging:
         runs = [(path, f"{path.stem}.html") for path in notebooks]
         site.pages = [site.describe(path, href) for path, href in runs]
-        site.pages = _render(site, staging, runs)  # now with their share cards
+        site.pages = _render(site, staging, runs)  # now with their charts
         site.write_pages(staging, [Section("Notebooks", "The story, chart by chart.", site.pages)], _story(ds))
     return out_dir / "index.html"
 
 
 def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = None,
-                notebooks: Path | None = None, execute: bool = True) -> Path:
+                notebooks: Path | None = None, execute: bool = True, examples: bool | None = None) -> Path:
     """Execute and render the report for the dataset in `data_dir` into the site folder `out`.
 
     The story notebooks (numbered) run only for the dataset they tell, and the standard roster report
     (any_roster.ipynb) for `company` (default: the one with the most people). On the repository's own
     data with the default company, the committed notebooks are executed in place; on any other data
     they run as temporary copies, so the committed ones never show another dataset. Examples listed in
-    dataset.toml ([[report.examples]]) are imported and get their own section. The site appears whole
-    or not at all.
+    dataset.toml ([[report.examples]]) are imported and get their own section, always run (nothing of
+    theirs is committed), so by default only when `execute` is. The site appears whole or not at all.
     """
     from attrition.io.outputs import check_target
     from attrition.measures.overview import default_company
@@ -147,12 +147,13 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
             rendered.append((target, f"{path.stem}.html"))
         site = Site(ds)
         site.pages = [site.describe(path, href) for path, href in rendered]
-        site.pages = _render(site, staging, rendered)  # now with their share cards
+        site.pages = _render(site, staging, rendered)  # now with their charts
         sections = [Section("Notebooks" if story else f"The report on {data_dir.name}",
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
-        for example in ds.config.get("report", {}).get("examples", []) if execute else []:
+        run_examples = execute if examples is None else examples
+        for example in ds.config.get("report", {}).get("examples", []) if run_examples else []:
             sections.append(_example(example, data_dir, generic, staging, scratch, site.pages))
         site.write_pages(staging, sections, story)
     return out / "index.html"
