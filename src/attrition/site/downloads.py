@@ -1,5 +1,6 @@
 """What a reader can take away: each chart as files named by its title (data as CSV, the picture as
-PNG and SVG), what every column means and in which unit, and one zip of everything.
+PNG and SVG), what every column means and in which unit, and one zip of everything (the charts in it
+as SVG only: PNGs do not compress and would double it).
 
 The notebooks' chart outputs carry their drawings (attrition.site.figures); the site writes them
 here once, and the pages show the SVG files, so a page never embeds a picture. The zip is
@@ -147,11 +148,11 @@ def readme(tables: list[dict], charts: list[ChartFiles], freeze: str) -> str:
              "Dates are ISO days; a range is two columns (earliest, latest). Text a spreadsheet would run as a",
              "formula (starting with = + - or @) is prefixed with an apostrophe.", "", "## Tables", ""]
     lines += [f"- `{t['name']}`: {t['about']}" for t in tables]
-    lines += ["", "## Charts", "", "Each chart comes as its data (.csv), a picture (.png) and a drawing (.svg; "
-              "point at a mark to read its values).", ""]
+    lines += ["", "## Charts", "", "Each chart comes as its data (.csv) and its drawing (.svg, which any size of "
+              "picture can be made from); the downloads page also has each as a PNG picture.", ""]
     for chart in charts:
         lines += [f"### {chart.title}", "", f"On {chart.page_title} ({chart.page}). Files: `charts/{chart.name}.csv`, "
-                  f"`charts/{chart.name}.png`, `charts/{chart.name}.svg`.", ""]
+                  f"`charts/{chart.name}.svg`.", ""]
         lines += [f"- `{column}`: {note}" for column, note in chart.notes()]
         lines.append("")
     return "\n".join(lines)

@@ -268,7 +268,8 @@ class Site:
                 self._person_page(site_dir, person_id)
 
     def _write_downloads(self, site_dir: Path, charts: list[ChartFiles]) -> None:
-        """The downloads page and the one zip of everything on it."""
+        """The downloads page and the one zip of everything on it but the PNG pictures: the same charts
+        are in it as SVG, and the PNGs, which do not compress, would double its weight."""
         from attrition.site.downloads import readme, write_zip
 
         tables = self._downloads(site_dir / "downloads")
@@ -276,7 +277,7 @@ class Site:
         files = {"README.md": readme(tables, charts, self.freeze).encode("utf-8")}
         files.update({t["name"]: (folder / t["name"]).read_bytes() for t in tables})
         for chart in charts:
-            for kind in (".csv", ".png", ".svg"):
+            for kind in (".csv", ".svg"):
                 files[f"charts/{chart.name}{kind}"] = (site_dir / chart.href("", kind)).read_bytes()
         write_zip(folder / ZIP_NAME, files)
         pages = list(dict.fromkeys((c.page, c.page_title) for c in charts))

@@ -68,7 +68,7 @@ class Spot:
 
 
 _SPOTS: WeakKeyDictionary = WeakKeyDictionary()
-SPOTS_PER_SERIES = 60
+SPOTS_PER_SERIES = 40
 """A longer series is thinned to this many evenly spread spots (a curve with thousands of steps)."""
 
 

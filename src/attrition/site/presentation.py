@@ -133,7 +133,8 @@ class Table:
 
     def _filter_controls(self) -> str:
         """Drop-downs that hide rows not matching (the site's script runs them and keeps the choice in the
-        page's address); hidden where no script runs, so the table then simply shows every row."""
+        page's address); hidden where no script runs, so the table then simply shows every row. The
+        attribute has a value because JupyterLab's sanitiser drops empty ones."""
         if not self.filters:
             return ""
         selects = []
@@ -142,7 +143,7 @@ class Table:
             choices = "".join(f"<option>{escape(o)}</option>" for o in options)
             selects.append(f"<label>{escape(column)} <select name='{filter_key(column)}'><option value=''>all</option>"
                            f"{choices}</select></label>")
-        return (f"<div class='filters' hidden>Show only: {' '.join(selects)} "
+        return (f"<div class='filters' hidden='hidden'>Show only: {' '.join(selects)} "
                 f"<output>{len(self.frame)} rows</output></div>")
 
     def __repr__(self) -> str:

@@ -10,16 +10,21 @@ from __future__ import annotations
 import json
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
 
 from attrition.io.dataset import Dataset
 
-if TYPE_CHECKING:
-    from attrition.site.pages import Page
-
 INDEX = "search-index.js"
+
+
+class Page(Protocol):
+    """A rendered page as the index lists it (attrition.site.pages.Page)."""
+
+    href: str
+    title: str
+    answer: str
 
 
 def entries(ds: Dataset, pages: list[Page], texts: dict[str, str], ledger: pd.DataFrame | None,
