@@ -107,7 +107,7 @@ def _render(site: Site, staging: Path, notebooks: list[tuple[Path, str]]) -> lis
 
 
 def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = None,
-                notebooks: Path | None = None, execute: bool = True) -> Path:
+                notebooks: Path | None = None, execute: bool = True, examples: bool | None = None) -> Path:
     """Execute and render the report for the dataset in `data_dir` into the site folder `out`.
 
     The story notebooks (numbered) run only for the dataset they tell, and the standard roster report
@@ -116,7 +116,8 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
     folder's lock); on any other data they run as copies in the site's work folder, so the committed
     ones never show another dataset. Examples listed in dataset.toml ([[report.examples]]) are imported
     first, so that a bad example stops the run before any notebook is written, and get their own
-    section. The site appears whole or not at all, and what a killed run left is cleared by the next.
+    section; they always run (nothing of theirs is committed), so by default only when `execute` does. The site appears
+    whole or not at all, and what a killed run left is cleared by the next.
     """
     from attrition.io.outputs import check_target
     from attrition.measures.overview import default_company
@@ -136,9 +137,9 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
     with exclusive(out), (exclusive(folder) if in_place and execute else nullcontext()), \
             replace_folder(out) as staging:
         work = scratch(out, "notebooks-")
-        examples = [_import_example(i, example, data_dir, work)
-                    for i, example in enumerate(ds.config.get("report", {}).get("examples", [])
-                                                if execute and generic.exists() else [])]
+        run_examples = (execute if examples is None else examples) and generic.exists()
+        imported = [_import_example(i, example, data_dir, work)
+                    for i, example in enumerate(ds.config.get("report", {}).get("examples", []) if run_examples else [])]
         chosen = company or default_company(ds)
         rendered = []
         for i, path in enumerate(runs, 1):
@@ -149,14 +150,14 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
             rendered.append((target, f"{path.stem}.html"))
         site = Site(ds)
         site.pages = [site.describe(path, href) for path, href in rendered]
-        site.pages = _render(site, staging, rendered)  # now with their share cards
+        site.pages = _render(site, staging, rendered)  # now with their charts
         sections = [Section("Notebooks" if story else f"The report on {data_dir.name}",
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
         checked = []
-        for example, imported in examples:
-            section, example_ds = _example(example, imported, generic, staging, work, site.pages)
+        for example, folder_of in imported:
+            section, example_ds = _example(example, folder_of, generic, staging, work, site.pages)
             sections.append(section)
             checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         site.write_pages(staging, sections, story)
