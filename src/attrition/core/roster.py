@@ -31,8 +31,6 @@ from attrition.io.dataset import Dataset, days_to_timestamps
 from attrition.result import MetricError
 
 EPOCH = pd.Timestamp("1970-01-01")
-EVENT_KEY = ["person_id", "company", "spell", "event"]
-SPELL_KEY = ["person_id", "company", "spell"]
 
 
 def as_of_timestamp(ds: Dataset, as_of: date | str | pd.Timestamp | None) -> pd.Timestamp:
