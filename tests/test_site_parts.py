@@ -80,7 +80,7 @@ def test_the_roster_says_where_each_person_went_with_the_source(ds) -> None:
     frame = presentation.roster(ds, "xai", ("founder",)).frame.set_index(
         presentation.roster(ds, "xai", ("founder",)).frame["Name"].map(presentation.plain_text))
     assert presentation.plain_text(frame.loc["Kyle Kosic", "Went to"]) == \
-        "returned to a previous employer: OpenAI (Fortune, 2024-06-28)"
+        "went back to a previous employer: OpenAI (Fortune, 2024-06-28)"
     assert "sources.html#fortune-2024-06-28-kosic" in frame.loc["Kyle Kosic", "Went to"]
     assert frame.loc["Elon Musk", "Went to"] == "", "no destination for someone who has not left"
 
@@ -117,7 +117,7 @@ def test_each_bar_of_the_founders_chart_tells_who_when_and_where_they_went(found
     for x0, y0, x1, y1, _ in spots:
         assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
     texts = [s[4] for s in spots]
-    assert "Igor Babuschkin (founder): joined 2023-03-01 to 2023-07-12; left 2025-08-13; then: investing: " \
+    assert "Igor Babuschkin (founder): joined 2023-03-01 to 2023-07-12; left 2025-08-13; then: went into investing: " \
            "Babuschkin Ventures" in texts
     assert "Elon Musk (founder): joined 2023-07-12; last seen 2026-06-27, not observed since" in texts
     rows = sorted(spots, key=lambda s: s[1])
