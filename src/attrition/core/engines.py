@@ -42,4 +42,4 @@ def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
     store_in_cache(ds, cached_tables(ds))
     for table in TABLES:
         engine.load_parquet(table, cache.table_file(ds.fingerprint, table))
-    return replace(ds, engine=engine, derived={})
+    return replace(ds, engine=engine, derived={}, origin=None)

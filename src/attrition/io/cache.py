@@ -118,8 +118,9 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
     return engine, meta, fp
 
 
-def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]) -> Path:
-    """Write `tables` as Parquet under the fingerprint, atomically, and record the folder's file stats."""
+def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str], index: bool = True) -> Path:
+    """Write `tables` as Parquet under the fingerprint, atomically, and (with `index`) record the folder's file
+    stats, so that the folder's files open this entry next time."""
     folder = entry(fp)
     if not (folder / "meta.json").exists():
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -135,6 +136,8 @@ def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    if not index:
+        return folder
     stats = {p.name: _stat(p) for p in _files(data_dir)}
     index = _index_path(data_dir)
     index.parent.mkdir(parents=True, exist_ok=True)

@@ -230,8 +230,9 @@ source_title = "AI Watch positions (riceissa/aiwatch at {commit}, CC0; {url}), o
 """
 
 
-def import_aiwatch(folder: Path, out: Path) -> dict[str, int]:
-    """Read the snapshot in `folder`, merge positions into spells and write the dataset folder `out`."""
+def import_aiwatch(folder: Path, out: Path, known_as_of: str | None = None) -> dict[str, int]:
+    """Read the snapshot in `folder`, merge positions into spells and write the dataset folder `out` (as known on
+    `known_as_of`: see `import_roster`)."""
     check_target(out, folder)
     snapshot = read_snapshot(folder)
     table = spells(read_positions(folder, snapshot["date"]))
@@ -239,7 +240,7 @@ def import_aiwatch(folder: Path, out: Path) -> dict[str, int]:
         export, mapping = Path(scratch) / f"aiwatch-{snapshot['commit'][:7]}.csv", Path(scratch) / "aiwatch.toml"
         table.drop(columns=["reviewed", "positions", "lines"]).to_csv(export, index=False)
         mapping.write_text(MAPPING.format(**snapshot), encoding="utf-8")
-        return import_roster(export, mapping, out)
+        return import_roster(export, mapping, out, known_as_of)
 
 
 def open_roster(folder: Path):
