@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from attrition.findings.finding import Claim, Finding, about, between, measured
 from attrition.io.dataset import Dataset
-from attrition.measures.base_rates import MEASURE_NOUNS, MEASURE_WORDS, odds, rate_ids, rate_row
+from attrition.measures.base_rates import MEASURE_NOUNS, MEASURE_WORDS, busiest_window, odds, rate_ids, rate_row
 from attrition.text import listing, possessive
 
 
@@ -54,14 +54,16 @@ def clocks(ds: Dataset) -> Finding:
     return Finding("base-rate-clocks", sentence, claims, tuple(result for result, _ in results))
 
 
-def together(ds: Dataset, company: str, start: str, end: str, cohort: str = "founder") -> Finding:
-    """Departures bunched in a short window: why a team's departures are not independent, as the tail
-    probabilities assume."""
-    result, params = measured("departures_between", ds, company=company, start=start, end=end, cohort=cohort)
+def together(ds: Dataset, company: str | None = None, cohort: str = "founder", days: int = 61) -> Finding:
+    """Departures bunched in a short window (the busiest `days` days at `company`, or at any lab): why a team's
+    departures are not independent, as the tail probabilities assume."""
+    chosen, start, end = busiest_window(ds, company, cohort, days)
+    result, params = measured("departures_between", ds, company=chosen, start=start.isoformat(), end=end.isoformat(),
+                              cohort=cohort)
     count = str(result.lo) if result.lo == result.hi else f"{result.lo} to {result.hi}"
     sentence = (f"Departures in one team are not independent, as those probabilities assume: {count} of "
-                f"{possessive(ds.company_names[company])} {cohort}s left between {start} and {end}, so a small "
-                "probability says how far a team is from a typical one, not that chance alone is ruled out")
+                f"{possessive(ds.company_names[chosen])} {cohort}s left within {days} days, between {start} and {end}, "
+                "so a small probability says how far a team is from a typical one, not that chance alone is ruled out")
     reading = ("exact", str(result.lo)) if result.lo == result.hi else ("between", between(result.lo, result.hi))
-    return Finding(f"{company}-{cohort}s-left-together", sentence, (Claim("departures_between", params, *reading),),
+    return Finding(f"{chosen}-{cohort}s-left-together", sentence, (Claim("departures_between", params, *reading),),
                    (result,))

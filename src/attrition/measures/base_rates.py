@@ -66,7 +66,7 @@ def tail_probability(k, n, p):
     import numpy as np
     from scipy.special import bdtrc
 
-    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    k, n = np.asarray(k, dtype=np.int64), np.asarray(n, dtype=np.int64)
     value = np.where(k <= 0, 1.0, bdtrc(np.maximum(k - 1, 0), n, p))
     return float(value) if value.ndim == 0 else value
 
@@ -125,6 +125,25 @@ def base_rate_tail(ds: Dataset, company: str, rate_id: str, cohort: str | None =
                         unit="probability", text=text, numerator={"lo": team["gone_lo"], "hi": team["gone_hi"]},
                         denominator={"lo": team["n"], "hi": team["n"]},
                         details={**row, "followed": followed})
+
+
+def busiest_window(ds: Dataset, company: str | None = None, cohort: str = "founder", days: int = 61) -> tuple[str, date, date]:
+    """The `days`-day window in which most of a cohort's departures surely fell, at any company (or one): where
+    departures bunch, they are not independent. Ties go to the earliest window, then the company first by id."""
+    from attrition.core.tables import spells_table
+    from attrition.days import day_date
+
+    where, params = where_clause(company, cohort)
+    found = ds.engine.rows(f"""
+        WITH ends AS (SELECT company, end_lo, end_hi FROM {spells_table(ds, as_of_day(ds, None), company)} {where}
+                      AND end_lo IS NOT NULL)
+        SELECT a.company, a.end_lo, count(*) AS n FROM ends AS a JOIN ends AS b
+            ON b.company = a.company AND b.end_lo >= a.end_lo AND b.end_hi <= a.end_lo + {days - 1}
+        GROUP BY a.company, a.end_lo ORDER BY n DESC, a.end_lo, a.company LIMIT 1""", params)
+    if not found:
+        raise MetricError(f"no {PLURAL[cohort]} had left{'' if company is None else f' {company}'}")
+    chosen, start, _ = found[0]
+    return chosen, day_date(start), day_date(start + days - 1)
 
 
 def odds(lo: float, hi: float) -> str:

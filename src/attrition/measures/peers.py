@@ -91,7 +91,7 @@ def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...]
     caveats = []
     if n < SMALL_TEAM:
         caveats.append(f"only {n} {people}: each departure moves the share by {1 / n:.0%}")
-    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25]
+    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25 and left < n]  # all gone: every share known
     if short:
         caveats.append(f"followed {years_down(followed_days)} years, so no full share at {', '.join(short)} years")
     if left == 0:
