@@ -320,23 +320,29 @@ def ledger_table(ds: Dataset, ledger: pd.DataFrame, root: str = "", filters: boo
     rows = ledger.sort_values(["as_of", "publisher", "claim_id"], kind="stable").reset_index(drop=True)
     frame = pd.DataFrame({
         "Verdict": [verdict_badge(v) for v in rows["verdict"]],
-        "When written": [verdict_badge(v) if label != "not checkable" else "" for v, label in
-                         zip(rows["verdict_then"], rows["label"])],
         "Then and now": rows["label"].to_numpy(),
         "As of": rows["as_of"].to_numpy(),
         "Year": rows["as_of"].str[:4].to_numpy(),
         "Outlet": [source_links(ds, [s], root) for s in rows["source_id"]],
         "Claim": rows["claim"].to_numpy(),
         "Claim says": rows["reported"].to_numpy(),
-        "Data says": [m if v != "not_evaluated" else "" for m, v in zip(rows["measured"], rows["verdict"])],
-        "Data said then": [f"{m} (sources published by {d})" if label != "not checkable" and m else "" for m, d, label in
-                           zip(rows["measured_then"], rows["known_then"], rows["label"])],
+        "Data says": [_now_and_then(r) for r in rows.itertuples()],
         "What the verdict rests on": rows["basis"].map(BASES).to_numpy(),
         "Reading": [linked_text(ds, n, root) for n in rows["note"]],
     })
-    return Table(frame, nowrap=("As of", "Verdict", "When written"),
+    return Table(frame, nowrap=("As of", "Verdict"),
                  filters=("Verdict", "Then and now", "Year", "Outlet") if filters else (),
                  row_ids=[f"claim-{c}" for c in rows["claim_id"]], name="ledger")
+
+
+def _now_and_then(row) -> Html | str:
+    """What the data says now and, below it, what it said on the sources published when the claim was written."""
+    now = row.measured if row.verdict != "not_evaluated" else ""
+    if row.label == "not checkable" or not row.measured_then:
+        return now
+    then = f"when written ({row.verdict_then.replace('_', ' ')}, sources published by {row.known_then}): {row.measured_then}"
+    return Html(f"{escape(now)}<br><span class='meta'>{escape(then)}</span>" if now else
+                f"<span class='meta'>{escape(then)}</span>")
 
 
 def flips_table(ds: Dataset, ledger: pd.DataFrame, flips: list, root: str = "") -> Table:
