@@ -151,14 +151,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate(args: argparse.Namespace) -> int:
+def checked_claims(ds) -> None:
+    """Refuse (DataError, located) what would stop `claims` or `report`: claims the registry or the data cannot
+    check, and a story dataset without the ids the story notebooks name. The ledger is computed (and kept in the
+    cache), so a claim whose metric fails on the data is found here, not half-way through a later command."""
     from attrition.claims.file import claim_problems
+    from attrition.claims.ledger import ledger
+    from attrition.io.config import report_problems
+
+    problems = claim_problems(ds) + report_problems(ds.engine, ds.config, ds.data_dir)
+    if problems:
+        raise DataError(problems)
+    ledger(ds)
+
+
+def _validate(args: argparse.Namespace) -> int:
     from attrition.core.tables import conflicted_events
 
     ds = load(args.data)
-    problems = claim_problems(ds)
-    if problems:
-        raise DataError(problems)
+    checked_claims(ds)
     ds = known(args, ds)
     n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
     print(f"{args.data}: clean. {n['sources']} sources, {n['people']} people at {len(ds.companies)} companies, "
@@ -180,7 +191,11 @@ def _build(args: argparse.Namespace) -> int:
     for path in write_tables(ds, out, args.as_of):
         print(f"wrote {path}")
     if ds.engine.dialect == "duckdb" and ds.known_as_of is None:  # on another engine the cache was kept before
-        store_in_cache(ds, cached_tables(ds))
+        try:                                                        # it read the tables; a replay is not kept
+            store_in_cache(ds, cached_tables(ds))
+        except OSError as err:  # the tables are written; only the next command will read the CSV files again
+            print(f"note: the checked tables could not be kept in the cache ({err}); the next command reads the "
+                  "data files again", file=sys.stderr)
     return EXIT_OK
 
 
@@ -277,14 +292,11 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from attrition.claims.file import claim_problems
     from attrition.core.scope import check_scope
     from attrition.site.report import make_report
 
     ds = load(args.data)
-    problems = claim_problems(ds)
-    if problems:
-        raise DataError(problems)
+    checked_claims(ds)
     if args.company is not None:
         check_scope(ds, args.company, None)
     index = make_report(known(args, ds), args.data, args.out or Path("site"), args.company, args.notebooks,
@@ -301,7 +313,7 @@ def _import(args: argparse.Namespace) -> int:
     else:
         from attrition.io.importers.roster import import_roster
 
-        n = import_roster(args.export, args.mapping, args.out, args.known_as_of)
+        n = import_roster(args.export, args.mapping, args.out, known_as_of=args.known_as_of)
     print(f"{args.out}: {n['people']:,} people at {n['companies']:,} companies, {n['spells']:,} spells "
           f"({n['still_there']:,} still there); check it with: attrition validate --data {args.out}")
     return EXIT_OK

@@ -38,7 +38,7 @@ class Flip:
 def flips(ds: Dataset, ledger: list[dict]) -> list[Flip]:
     """Every claim of the ledger (rows as `ledger.checked` gives them) whose two verdicts differ, with the sources
     that changed it, in the ledger's order."""
-    claims = {claim[0]: claim for claim in claim_rows(ds)}
+    claims = {claim[1]: claim for claim in claim_rows(ds)}
     return [_flip(ds, claims[row["claim_id"]], row) for row in ledger
             if row["verdict_then"] != row["verdict"] and row["label"] != "not checkable"]
 
@@ -71,7 +71,7 @@ def _decisive(ds: Dataset, claim: tuple, company: str | None, day: int | None, v
     publication date, for `day` None) that speak of the people the claim's check counts, or of the count or
     milestone it names (of its company, when none of these), each one without which the verdict on `ds` would
     differ; all of them when no single one decides it (several sources say the same)."""
-    (_, _, _, as_of, _, metric, params, reported, reading, tolerance, *_) = claim
+    (_, _, _, _, as_of, _, metric, params, reported, reading, tolerance, *_) = claim
     given = parse_params(params)
     named = [given["person"]] if "person" in given else []
     try:

@@ -24,6 +24,7 @@ from attrition.io import cache
 from attrition.io.dataset import Dataset
 from attrition.measures.registry import compute, metric
 from attrition.result import MetricError, MetricResult
+from attrition.schema import DataError, Problem
 
 if TYPE_CHECKING:  # the ledger is checked without pandas; only `evaluate` hands it to pandas
     import pandas as pd
@@ -184,28 +185,29 @@ def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
     """The ledger as rows: one per claim (in file order) with its source, reading, measured range, verdict, the
     basis the verdict rests on (see BASES), and the same check on the data as it was known on the day the claim
     was written (`known_then`, `verdict_then`, `measured_then`) with the two verdicts in words (`label`). The
-    spells of every day the claims ask about are made first, in one query per company (`tables.prepare_days`)."""
+    spells of every day the claims ask about are made first, in one query per company (`tables.prepare_days`).
+    A claim its metric cannot check on the data itself (a person who had not left, no count for its window...)
+    is a DataError naming its line, with every other such claim."""
     claims = claim_rows(ds, claim_id)
     rows = verdicts(ds, claims)
     by_day: dict[int, list[tuple]] = {}
     for claim in claims:
-        by_day.setdefault(written_on(claim[3], claim[2]), []).append(claim)
+        by_day.setdefault(written_on(claim[4], claim[3]), []).append(claim)
     then = {}
     for day, written in sorted(by_day.items()):
         then.update({row["claim_id"]: row for row in verdicts(ds.as_known_on(day_date(day)), written)})
     for row, claim in zip(rows, claims):
         earlier = then[row["claim_id"]]
-        reading = claim[8]
-        row.update(known_then=day_date(written_on(claim[3], claim[2])).isoformat(), verdict_then=earlier["verdict"],
-                   measured_then=earlier["measured"], label=label(earlier["verdict"], row["verdict"], reading))
+        row.update(known_then=day_date(written_on(claim[4], claim[3])).isoformat(), verdict_then=earlier["verdict"],
+                   measured_then=earlier["measured"], label=label(earlier["verdict"], row["verdict"], claim[9]))
     return rows
 
 
 def claim_rows(ds: Dataset, claim_id: str | None = None) -> list[tuple]:
-    """The claims (or one), in file order, as `verdicts` takes them: id, publisher, published, as_of, claim,
-    metric, params, reported, reading, tolerance, note, source_id, url."""
+    """The claims (or one), in file order, as `verdicts` takes them: record, id, publisher, published, as_of,
+    claim, metric, params, reported, reading, tolerance, note, source_id, url."""
     claims = ds.engine.rows(
-        "SELECT c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
+        "SELECT c.rec, c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
         "c.tolerance, c.note, c.source_id, s.url FROM claims AS c LEFT JOIN sources AS s ON s.source_id = c.source_id "
         + ("" if claim_id is None else "WHERE c.claim_id = ? ") + "ORDER BY c.rec", [] if claim_id is None else [claim_id])
     if claim_id is not None and not claims:
@@ -214,12 +216,13 @@ def claim_rows(ds: Dataset, claim_id: str | None = None) -> list[tuple]:
 
 
 def verdicts(ds: Dataset, claims: list[tuple]) -> list[dict]:
-    """Each claim (from `claim_rows`, of this dataset or another) checked on `ds`. A claim that asks about someone
-    or something the data does not know (as known on an earlier day) is not evaluated, and says why."""
-    _prepare(ds, [(parse_params(params), as_of) for (_, _, _, as_of, _, _, params, _, reading, *_) in claims
+    """Each claim (from `claim_rows`, of this dataset or another) checked on `ds`. On data restricted to some
+    sources (as known on an earlier day), a claim that asks about someone or something the data does not know
+    is not evaluated, and says why; on the data itself that is a DataError naming the claim's line."""
+    _prepare(ds, [(parse_params(params), as_of) for (_, _, _, _, as_of, _, _, params, _, reading, *_) in claims
                   if reading != "not_evaluated"])
-    rows = []
-    for (cid, publisher, published, as_of, claim, metric_name, params, reported, reading, tolerance, note, source_id,
+    rows, failed = [], []
+    for (rec, cid, publisher, published, as_of, claim, metric_name, params, reported, reading, tolerance, note, source_id,
          url) in claims:
         row = {"claim_id": cid, "publisher": publisher, "published": "" if published is None else day_date(published).isoformat(),
                "as_of": day_date(as_of).isoformat(), "claim": claim, "metric": metric_name, "params": params,
@@ -230,8 +233,9 @@ def verdicts(ds: Dataset, claims: list[tuple]) -> list[dict]:
             try:
                 result = check(ds, metric_name, given, reported, reading, tolerance or None, day_date(as_of))
             except MetricError as err:
-                if not ds.sources_rule:  # on the data itself every claim checks (validate holds it)
-                    raise
+                if not ds.sources_rule:
+                    failed.append((rec, params, str(err)))
+                    continue
                 row["measured"] = f"not known by {ds.known_as_of}: {err}" if ds.known_as_of else f"not known: {err}"
                 rows.append(row)
                 continue
@@ -240,6 +244,10 @@ def verdicts(ds: Dataset, claims: list[tuple]) -> list[dict]:
             if result["why"]:
                 row["note"] = f"{note} ({result['why']})".strip()
         rows.append(row)
+    if failed:
+        lines = ds.lines("claims", [rec for rec, _, _ in failed])
+        raise DataError([Problem("claims.csv", line, "params", params, f"cannot be checked: {message}")
+                         for line, (_, params, message) in zip(lines, failed)])
     return rows
 
 
