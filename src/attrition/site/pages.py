@@ -443,8 +443,8 @@ class Site:
             files.append({"name": "ledger.csv", "about": "every claim, its reading, what the data says, the verdict"})
             feed = {"edition": self.freeze, "known_as_of": self.ds.known_as_of.isoformat() if self.ds.known_as_of else None,
                     "claims": self.ledger.to_dict("records")}
-            (folder / "claims.json").write_text(json.dumps(feed, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                                encoding="utf-8")
+            (folder / "claims.json").write_text(json.dumps(feed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                                                + "\n", encoding="utf-8")
             files.append({"name": "claims.json", "about": "the claims feed, for machines: every claim with both verdicts "
                                                           "(on what was published when it was written, and now) and "
                                                           "their label; each is also on the ledger page as schema.org "

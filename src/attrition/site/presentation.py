@@ -450,11 +450,12 @@ def claim_reviews(ds: Dataset, ledger: pd.DataFrame, page: str = "04_claims_ledg
                   + ("" if row.label == "not checkable" else f" ({row.label})")}
         if row.verdict in RATINGS:
             rating.update(ratingValue=RATINGS[row.verdict], worstRating=1, bestRating=3)
-        reviews.append({"@context": "https://schema.org", "@type": "ClaimReview", "url": f"{base}#claim-{row.claim_id}",
-                        "claimReviewed": row.claim, "datePublished": ds.freeze_date.isoformat(),
-                        "author": {"@type": "Organization", "name": "attrition"}, "itemReviewed": claim,
-                        "reviewRating": rating, "reviewBody": (row.measured or row.note or "")})
-    text = json.dumps(reviews, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")  # no tag, no comment
+        reviews.append({"@type": "ClaimReview", "url": f"{base}#claim-{row.claim_id}", "claimReviewed": row.claim,
+                        "datePublished": ds.freeze_date.isoformat(), "author": {"@id": "#attrition"},
+                        "itemReviewed": claim, "reviewRating": rating})
+    graph = {"@context": "https://schema.org",
+             "@graph": [{"@type": "Organization", "@id": "#attrition", "name": "attrition"}, *reviews]}
+    text = json.dumps(graph, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("<", "\\u003c")
     return Script(f"<script type='application/ld+json'>{text}</script>",
                   f"schema.org ClaimReview (JSON-LD) for {len(reviews)} claims")
 
