@@ -124,6 +124,9 @@ def test_dataset_toml_can_choose_spark(tmp_path) -> None:
     ds = engines.on_engine(load(folder))
     assert ds.engine.dialect == "spark"
     assert roster.spells(ds)["person_id"].tolist() == roster.spells(load(folder))["person_id"].tolist()
+    import attrition
+
+    assert attrition.load(folder).engine.dialect == "spark", "the package's own load honours [engine] too"
 
 
 def test_a_million_spells_give_identical_life_tables(million) -> None:

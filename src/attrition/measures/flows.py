@@ -28,7 +28,11 @@ CATEGORY_WORDS = {
     "investing": "went into investing", "personal": "left for personal reasons or retired",
     "unknown": "destination unknown",
 }
-"""Each destination category in words, in the order of schema.MOVE_CATEGORIES."""
+"""Each destination category in words, in the order of schema.MOVE_CATEGORIES: what a sentence or a table says."""
+CATEGORY_LABELS = {"founded": "founded a company", "returned": "went back", "ai_lab": "other AI lab",
+                   "big_tech": "big tech", "academia": "academia", "investing": "investing",
+                   "personal": "personal, retired", "unknown": "unknown"}
+"""The same categories as short labels, where a chart has little room (column heads)."""
 UNKNOWN = "unknown"
 
 

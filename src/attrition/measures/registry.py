@@ -114,9 +114,13 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 )}
 
 
+class UnknownMetric(MetricError):
+    """A metric name the registry does not know (the claims file reports it against its metric column)."""
+
+
 def metric(name: str) -> Metric:
     if name not in METRICS:
-        raise MetricError(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
+        raise UnknownMetric(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
     return METRICS[name]
 
 

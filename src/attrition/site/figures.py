@@ -405,23 +405,17 @@ def destination_incidence(ds: Dataset, company: str | None = None, cohort: str =
                  lambda title, narrow: plots.incidence_curves(curves, labels, title, longest, narrow=narrow))
 
 
-SHORT_CATEGORY = {"founded": "founded a company", "returned": "went back", "ai_lab": "other AI lab",
-                  "big_tech": "big tech", "academia": "academia", "investing": "investing",
-                  "personal": "personal, retired", "unknown": "unknown"}
-"""Destination categories as a chart's column labels."""
-
-
 def flow_chart(ds: Dataset, cohort: str | None = None) -> Chart:
     """Departures from each lab to each other lab in the data, and outside it by kind of destination."""
     from attrition.measures import flows
 
     table = flows.flow_table(ds, cohort)
     names = ds.company_names
-    label = [names[t] if inside else f"outside: {SHORT_CATEGORY[t]}" for t, inside in zip(table["to"], table["to_company"])]
+    label = [names[t] if inside else f"outside: {flows.CATEGORY_LABELS[t]}" for t, inside in zip(table["to"], table["to_company"])]
     table = table.assign(From=table["company"].map(names), To=label)
     inside = table[table["to_company"]]
     order = ([names[c] for c in sorted(set(inside["to"]))]
-             + [f"outside: {SHORT_CATEGORY[c]}" for c in flows.CATEGORY_WORDS if c in set(table.loc[~table["to_company"], "to"])])
+             + [f"outside: {flows.CATEGORY_LABELS[c]}" for c in flows.CATEGORY_WORDS if c in set(table.loc[~table["to_company"], "to"])])
     matrix = table.pivot_table(index="From", columns="To", values="people", aggfunc="sum", fill_value=0)
     matrix = matrix.reindex(columns=order, fill_value=0)
     data = table[["From", "To", "people"]].rename(columns={"From": "from", "To": "to"})

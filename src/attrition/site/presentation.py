@@ -615,11 +615,6 @@ def destination_table(ds: Dataset, cohort: str | None = "founder") -> Table:
 
 # -- people's pages and the corrections log --------------------------------------------------------
 
-MOVE_WORDS = {"founded": "founded or co-founded a company", "returned": "returned to a previous employer",
-              "ai_lab": "joined another AI lab", "big_tech": "joined big tech", "academia": "academia",
-              "investing": "investing", "personal": "health, retirement or personal", "unknown": "unknown"}
-
-
 def went_to(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
     """Where each spell of a spells table (person_id, company, spell) led, from moves.csv: `went_to` in
     words ("joined another AI lab: Morph Labs"; "" where no destination is recorded or the spell has
@@ -630,7 +625,9 @@ def went_to(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
         ["person_id", "company", "spell"]).drop(columns="_unknown")
     rows = table[["person_id", "company", "spell"]].merge(moves, on=["person_id", "company", "spell"], how="left")
     known = rows["category"].notna() & (rows["category"] != "unknown") & table["end_lo"].notna().to_numpy()
-    kind = rows["category"].map(MOVE_WORDS).fillna("")
+    from attrition.measures.flows import CATEGORY_WORDS
+
+    kind = rows["category"].map(CATEGORY_WORDS).fillna("")
     words = kind.where(rows["destination"].fillna("") == "", kind + ": " + rows["destination"].fillna(""))
     return pd.DataFrame({"went_to": words.where(known, "").to_numpy(),
                          "went_to_source": rows["source_id"].where(known, "").to_numpy()}, index=table.index)
@@ -638,12 +635,14 @@ def went_to(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
 
 def moves_table(ds: Dataset, person_id: str) -> Table:
     """Where a person went after each departure, with the source's words and the source linked."""
+    from attrition.measures.flows import CATEGORY_WORDS
+
     moves = ds.frame("moves")
     moves = moves[moves["person_id"] == person_id]
     frame = pd.DataFrame({
         "Left": moves["company"].map(ds.company_names).to_numpy(),
         "Went to": moves["destination"].fillna("").to_numpy(),
-        "Kind of move": moves["category"].map(MOVE_WORDS).to_numpy(),
+        "Kind of move": moves["category"].map(CATEGORY_WORDS).to_numpy(),
         "When": [format_interval(lo, hi) if pd.notna(lo) else "" for lo, hi in zip(moves["earliest"], moves["latest"])],
         "What the source says": [linked_text(ds, t) for t in moves["paraphrase"]],
         "Source": [source_links(ds, [s]) for s in moves["source_id"]],
