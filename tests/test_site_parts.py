@@ -92,7 +92,9 @@ def test_a_move_several_sources_give_is_said_once(ds) -> None:
     table = spells(ds)
     founders = table[table["company"] == "character-ai"]
     moved = presentation.went_to(ds, founders)
-    assert len(moved) == len(founders) and set(moved["went_to"]) == {"returned to a previous employer: Google DeepMind"}
+    from attrition.measures.flows import CATEGORY_WORDS
+
+    assert len(moved) == len(founders) and set(moved["went_to"]) == {f"{CATEGORY_WORDS['returned']}: Google DeepMind"}
 
 
 def test_latest_departures_come_newest_first(ds) -> None:
