@@ -2,11 +2,12 @@
 its verdict on everything the data holds now, the sources after which it changed.
 
 The data is replayed as it was known on later days (attrition.io.dataset.known_as_of), the days on which a source
-about the claim's company was published. The first of those days on which the verdict differs from the verdict
-when written names the sources published that day. The days are searched by halving (a claim costs a few checks,
-not one per day); where a verdict moved more than once, the day found is one on which it moved. A verdict that
-no dated replay changes was changed by sources without a publication date, which no replay holds: those about
-the people the claim counts (or, if it counts none, about its company) are named.
+about the claim's company was published; the first of those days on which the verdict differs from the verdict
+when written is searched by halving (a claim costs a few checks, not one per day; where a verdict moved more than
+once, the day found is one on which it moved). A verdict that no dated replay changes was changed by sources
+without a publication date, which no replay holds. Among that day's sources (or the undated ones) that speak of
+what the claim counts, those without which the verdict would differ are named, found by leaving them out by
+halves (attrition.io.dataset.without_sources); where several say the same and none decides alone, all are named.
 """
 
 from __future__ import annotations
