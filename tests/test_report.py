@@ -68,6 +68,54 @@ def test_site_has_an_index_one_page_per_notebook_and_the_pages_around_them(site)
     assert sorted(p.stem for p in (site / "people").glob("*.html")) == sorted(people)
 
 
+def _claim_reviews(page: Path) -> list[dict]:
+    """The ClaimReviews of a page's JSON-LD, each with the context and the reviewer its graph gives it."""
+    scripts = re.findall(r"<script type=['\"]application/ld\+json['\"]>(.*?)</script>", page.read_text(), re.S)
+    reviews = []
+    for script in scripts:
+        data = json.loads(script)
+        named = {node["@id"]: node for node in data["@graph"] if "@id" in node}
+        reviews += [{**node, "@context": data["@context"], "author": named[node["author"]["@id"]]}
+                    for node in data["@graph"] if node["@type"] == "ClaimReview"]
+    return reviews
+
+
+def test_every_ledger_row_carries_a_claim_review_others_can_read(site) -> None:
+    """schema.org ClaimReview JSON-LD: it parses, and names the claim, the date and the verdict of every ledger row."""
+    from attrition.claims.ledger import evaluate
+
+    ledger = evaluate(load()).set_index("claim_id")
+    reviews = _claim_reviews(site / "04_claims_ledger.html")
+    assert sorted(r["url"].rsplit("#claim-", 1)[1] for r in reviews) == sorted(ledger.index)
+    for review in reviews:
+        row = ledger.loc[review["url"].rsplit("#claim-", 1)[1]]
+        assert review["@context"] == "https://schema.org" and review["author"]["name"] == "attrition"
+        assert review["claimReviewed"] == row["claim"] and review["datePublished"] == "2026-11-22"
+        assert review["itemReviewed"]["datePublished"] == (row["published"] or row["as_of"])
+        assert review["reviewRating"]["alternateName"].lower().startswith(row["verdict"].replace("_", " "))
+        if row["label"] != "not checkable":
+            assert row["label"] in review["reviewRating"]["alternateName"]
+    index = {r["claimReviewed"] for r in _claim_reviews(site / "index.html")}
+    assert index and index <= set(ledger["claim"])
+
+
+def test_the_downloads_carry_the_claims_feed_and_the_edition(site) -> None:
+    feed = json.loads((site / "downloads" / "claims.json").read_text())
+    assert feed["edition"] == "2026-11-22" and feed["known_as_of"] is None
+    assert all({"verdict", "verdict_then", "known_then", "label"} <= set(row) for row in feed["claims"])
+    edition = json.loads((site / "downloads" / "edition.json").read_text())
+    assert edition["edition"] == "2026-11-22" and edition["counts"]["companies"] == len(load().companies)
+    changes = edition["against_previous_edition"]
+    assert changes["statements_added"] > 0, "this edition's logged sources were added since the previous one"
+    assert "claims.json" in (site / "downloads.html").read_text() and "This edition" in (site / "changes.html").read_text()
+
+
+def test_the_index_sets_every_founding_team_beside_the_base_rates(site) -> None:
+    text = (site / "index.html").read_text()
+    assert "Compared with what?" in text and "Carta" in text and "Departures in one team are not independent" in text
+    assert all(name.replace("&", "&amp;") in text for name in load().company_names.values())
+
+
 def _meta(page: Path) -> dict[str, str]:
     meta = {}
     for tag in re.findall(r"<meta [^>]*>", page.read_text()):

@@ -27,7 +27,9 @@ needs_chromium = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exis
 WIDTHS = (1280, 390)
 PAGE_BUDGET = 400 * 1024
 """Bytes a page may weigh with the pictures it shows, beside the files every page shares."""
-SITE_BUDGET = 5 * 1024 * 1024
+SITE_BUDGET = 6 * 1024 * 1024
+"""Bytes the whole site may weigh: 5 MB held eight labs; fourteen labs (their people's pages and charts), the
+ledger's second verdict, its ClaimReview JSON-LD and the claims feed weigh about 0.6 MB more."""
 SHARED = {*ASSETS, INDEX}
 
 

@@ -85,6 +85,18 @@ def test_the_roster_says_where_each_person_went_with_the_source(ds) -> None:
     assert frame.loc["Elon Musk", "Went to"] == "", "no destination for someone who has not left"
 
 
+def test_a_move_several_sources_give_is_said_once(ds) -> None:
+    """Character.AI's founders' move to Google DeepMind has two sources: each spell still gets one line."""
+    from attrition.core.roster import spells
+
+    table = spells(ds)
+    founders = table[table["company"] == "character-ai"]
+    moved = presentation.went_to(ds, founders)
+    from attrition.measures.flows import CATEGORY_WORDS
+
+    assert len(moved) == len(founders) and set(moved["went_to"]) == {f"{CATEGORY_WORDS['returned']}: Google DeepMind"}
+
+
 def test_latest_departures_come_newest_first(ds) -> None:
     table = presentation.latest_departures(ds, count=5).frame
     assert len(table) == 5

@@ -152,21 +152,73 @@ def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
 
 
 COLUMNS = ("claim_id", "publisher", "published", "as_of", "claim", "metric", "params", "reported", "measured",
-           "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis")
-"""The ledger's columns, in order."""
+           "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis", "known_then", "verdict_then",
+           "measured_then", "label")
+"""The ledger's columns, in order: `verdict` and `measured` on everything the data holds now; the `_then` ones on
+what sources published by `known_then` (the day the claim was written) said."""
+
+THEN = {"supported": "fair when written", "contradicted": "not supported when written",
+        "uncertain": "unsettled when written", "not_evaluated": "no evidence when written"}
+STILL = {"supported": "still true", "contradicted": "still contradicted", "uncertain": "still unsettled",
+         "not_evaluated": "still no evidence"}
+SINCE = {"supported": "borne out since", "contradicted": "contradicted since", "uncertain": "unsettled since",
+         "not_evaluated": "no longer checkable"}
+"""The two verdicts in words: as written (THEN), and what became of it (STILL when the verdict held, else SINCE)."""
+
+
+def label(then: str, now: str, reading: str) -> str:
+    """The pair of verdicts in words: 'fair when written, still true'; 'fair when written, overtaken'..."""
+    if reading == "not_evaluated":
+        return "not checkable"
+    if then == now:
+        return f"{THEN[then]}, {STILL[now]}"
+    return f"{THEN[then]}, {'overtaken' if then == 'supported' and now == 'contradicted' else SINCE[now]}"
+
+
+def written_on(as_of: int, published: int | None) -> int:
+    """The day a claim was written, as a day number: its source's publication day, or the claim's own as-of day
+    when that is later or the source is undated (a claim cannot be checked before the day it speaks of)."""
+    return as_of if published is None else max(as_of, published)
 
 
 def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
-    """The ledger as rows: one per claim (in file order) with its source, reading, measured range, verdict and
-    the basis the verdict rests on (see BASES). The spells of every day the claims ask about are made first,
-    in one query per company (`tables.prepare_days`). A claim its metric cannot check (a person who had not
-    left, no count for its window...) is a DataError naming its line, with every other such claim."""
+    """The ledger as rows: one per claim (in file order) with its source, reading, measured range, verdict, the
+    basis the verdict rests on (see BASES), and the same check on the data as it was known on the day the claim
+    was written (`known_then`, `verdict_then`, `measured_then`) with the two verdicts in words (`label`). The
+    spells of every day the claims ask about are made first, in one query per company (`tables.prepare_days`).
+    A claim its metric cannot check on the data itself (a person who had not left, no count for its window...)
+    is a DataError naming its line, with every other such claim."""
+    claims = claim_rows(ds, claim_id)
+    rows = verdicts(ds, claims)
+    by_day: dict[int, list[tuple]] = {}
+    for claim in claims:
+        by_day.setdefault(written_on(claim[4], claim[3]), []).append(claim)
+    then = {}
+    for day, written in sorted(by_day.items()):
+        then.update({row["claim_id"]: row for row in verdicts(ds.as_known_on(day_date(day)), written)})
+    for row, claim in zip(rows, claims):
+        earlier = then[row["claim_id"]]
+        row.update(known_then=day_date(written_on(claim[4], claim[3])).isoformat(), verdict_then=earlier["verdict"],
+                   measured_then=earlier["measured"], label=label(earlier["verdict"], row["verdict"], claim[9]))
+    return rows
+
+
+def claim_rows(ds: Dataset, claim_id: str | None = None) -> list[tuple]:
+    """The claims (or one), in file order, as `verdicts` takes them: record, id, publisher, published, as_of,
+    claim, metric, params, reported, reading, tolerance, note, source_id, url."""
     claims = ds.engine.rows(
         "SELECT c.rec, c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
         "c.tolerance, c.note, c.source_id, s.url FROM claims AS c LEFT JOIN sources AS s ON s.source_id = c.source_id "
         + ("" if claim_id is None else "WHERE c.claim_id = ? ") + "ORDER BY c.rec", [] if claim_id is None else [claim_id])
     if claim_id is not None and not claims:
         raise MetricError(f"no claim {claim_id!r} in claims.csv")
+    return claims
+
+
+def verdicts(ds: Dataset, claims: list[tuple]) -> list[dict]:
+    """Each claim (from `claim_rows`, of this dataset or another) checked on `ds`. On data restricted to some
+    sources (as known on an earlier day), a claim that asks about someone or something the data does not know
+    is not evaluated, and says why; on the data itself that is a DataError naming the claim's line."""
     _prepare(ds, [(parse_params(params), as_of) for (_, _, _, _, as_of, _, _, params, _, reading, *_) in claims
                   if reading != "not_evaluated"])
     rows, failed = [], []
@@ -181,7 +233,11 @@ def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
             try:
                 result = check(ds, metric_name, given, reported, reading, tolerance or None, day_date(as_of))
             except MetricError as err:
-                failed.append((rec, params, str(err)))
+                if not ds.sources_rule:
+                    failed.append((rec, params, str(err)))
+                    continue
+                row["measured"] = f"not known by {ds.known_as_of}: {err}" if ds.known_as_of else f"not known: {err}"
+                rows.append(row)
                 continue
             row.update(measured=result["measured"], verdict=result["verdict"], basis=basis(ds, source_id, metric_name, given),
                        measured_lo=_display(result["measured_lo"]), measured_hi=_display(result["measured_hi"]))

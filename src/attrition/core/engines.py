@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from attrition.backends.duckdb import EngineUnavailable
@@ -48,12 +49,13 @@ def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
             from None
     for table in TABLES:
         engine.load_parquet(table, cache.table_file(ds.fingerprint, table))
-    return replace(ds, engine=engine, derived={})
+    return replace(ds, engine=engine, derived={}, origin=None)
 
 
-def load(data_dir: Path | str | None = None) -> Dataset:
-    """The checked dataset in `data_dir` (default: the repository's data/), its relational core on the engine
-    its dataset.toml names ([engine] name; DuckDB unless it says otherwise), as every command runs it."""
+def load(data_dir: Path | str | None = None, known_as_of: date | str | None = None) -> Dataset:
+    """The checked dataset in `data_dir` (default: the repository's data/), as it was known on `known_as_of` when
+    given (attrition.io.dataset.known_as_of), its relational core on the engine its dataset.toml names ([engine]
+    name; DuckDB unless it says otherwise), as every command runs it."""
     from attrition.io.dataset import load as read
 
-    return on_engine(read(data_dir))
+    return on_engine(read(data_dir, known_as_of))

@@ -19,16 +19,18 @@ from attrition.text import listing, possessive
 
 
 def rank(ds: Dataset, company: str, years: float = 3, cohort: str = "founder", censoring: str = "freeze") -> Finding:
-    """Where a lab ranks by the share of its cohort gone within `years`, as the range its interval allows."""
+    """Where a lab ranks by the share of its cohort gone within `years`, as its simultaneous confidence set of ranks."""
     result, params = measured("lab_rank", ds, company=company, at_years=(years,), cohort=cohort, censoring=censoring)
     claim = Claim("lab_rank", params, "between", between(result.lo, result.hi))
     best, worst = (int(v) for v in span(claim))
     labs, name = result.denominator["lo"], ds.company_names[company]
     if best == worst:
-        sentence = f"By the share gone within {years:g} years, {name} ranks {best} of the {labs} labs followed that long, whatever the uncertainty"
+        sentence = (f"By the share gone within {years:g} years, {name} ranks {best} of the {labs} labs followed that "
+                    "long, and the simultaneous 95% confidence set for every lab's rank holds only that rank")
     else:
-        sentence = (f"By the share gone within {years:g} years, {name} could rank anywhere from {best} to {worst} of the "
-                    f"{labs} labs followed that long (1 = the most gone): with teams this small the intervals overlap")
+        sentence = (f"By the share gone within {years:g} years, {name} ranks somewhere from {best} to {worst} of the "
+                    f"{labs} labs followed that long (1 = the most gone; a simultaneous 95% confidence set for every "
+                    "lab's rank)")
     return Finding(f"{company}-rank-{years:g}y", sentence, (claim,), (result,))
 
 

@@ -181,10 +181,11 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
     return engine, meta, fp
 
 
-def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]) -> Path:
-    """Write `tables` as Parquet under the fingerprint, sealed with their checksums and atomically, and record the
-    folder's file stats. An entry already there is kept if it verifies, and replaced if it does not. Raises
-    OSError (OutputError) when the cache cannot be written."""
+def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str], remember: bool = True) -> Path:
+    """Write `tables` as Parquet under the fingerprint, sealed with their checksums and atomically, and (with
+    `remember`) record the folder's file stats, so that the folder's files open this entry next time. An entry
+    already there is kept if it verifies, and replaced if it does not. Raises OSError (OutputError) when the
+    cache cannot be written."""
     folder = entry(fp)
     why = damaged(folder) if folder.exists() else "absent"
     if why:
@@ -199,6 +200,8 @@ def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]
         except OutputError as err:
             if damaged(folder):  # not another build that won the race with the same content
                 raise OSError(str(err)) from None
+    if not remember:
+        return folder
     stats = {p.name: _stat(p) for p in _files(data_dir)}
     index = _index_path(data_dir)
     index.parent.mkdir(parents=True, exist_ok=True)

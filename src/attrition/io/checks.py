@@ -30,6 +30,9 @@ CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 SPACE = r"[\s\p{Z}\x0b\x1c-\x1f\x{85}]"
 """Every character Python counts as white space (str.isspace), trimmed from both ends of each cell."""
 DATE_TEXT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+NUMBER_TEXT = r"[0-9]{1,9}([.][0-9]{1,9})?"
+TYPED = ("date", "int", "number")
+"""Kinds whose text is parsed into another type; the text is kept beside it for messages until the checks are done."""
 
 
 @dataclass(frozen=True)
@@ -60,16 +63,19 @@ def _lit(value: str) -> str:
 
 
 def _parsed(column: Column, text: str) -> str:
-    """SQL turning a cell's text into its typed value: a day number for dates, an integer for ints."""
+    """SQL turning a cell's text into its typed value: a day number for dates, an integer for ints, a double for
+    numbers."""
     if column.kind == "date":
         return (f"CASE WHEN regexp_full_match({text}, '{DATE_TEXT}') THEN CAST(datediff('day', DATE '{EPOCH}', "
                 f"CAST(try_strptime({text}, '%Y-%m-%d') AS DATE)) AS INTEGER) END")
+    if column.kind == "number":
+        return f"CASE WHEN regexp_full_match({text}, '{NUMBER_TEXT}') THEN CAST({text} AS DOUBLE) END"
     return f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,9}}') THEN CAST({text} AS BIGINT) END"
 
 
 def _cell_checks(column: Column, freeze: date | None) -> list[tuple[str, str]]:
     """(condition, message SQL) pairs for one column of the typed table; the condition selects failing records."""
-    typed = column.kind in ("date", "int")
+    typed = column.kind in TYPED
     c, text = _q(column.name), _raw(column.name) if typed else _q(column.name)
     checks = [(f"length({text}) > {MAX_FIELD_CHARS}", _lit(f"is longer than {MAX_FIELD_CHARS:,} characters"))]
     if column.required:
@@ -85,6 +91,12 @@ def _cell_checks(column: Column, freeze: date | None) -> list[tuple[str, str]]:
         at_least = f" of at least {column.minimum}" if column.minimum else ""
         checks.append((filled + f"({c} IS NULL OR {c} < {column.minimum})",
                        _lit(f"must be a whole number{at_least}, written with the digits 0-9 (at most 9 of them)")))
+    elif column.kind == "number":
+        most = "" if column.maximum is None else f" to {column.maximum:g}"
+        too_big = "" if column.maximum is None else f" OR {c} > {column.maximum}"
+        checks.append((filled + f"({c} IS NULL OR {c} < {column.minimum}{too_big})",
+                       _lit(f"must be a number from {column.minimum}{most}, written with the digits 0-9 and at most one "
+                            "decimal point (e.g. 0.171)")))
     elif column.kind == "url":
         checks.append((filled + f"NOT regexp_full_match({c}, '(?i)https?://[^\\s]+')",
                        _lit("must be a web address starting with http:// or https://")))
@@ -108,11 +120,11 @@ def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Fi
         c = _q(column.name)
         trimmed = (f"CASE WHEN padded THEN regexp_replace(coalesce({c}, ''), '^{SPACE}+|{SPACE}+$', '', 'g') "
                    f"ELSE coalesce({c}, '') END")
-        if column.kind in ("date", "int"):
+        if column.kind in TYPED:
             cells += [f"{trimmed} AS {_raw(column.name)}", f"{_parsed(column, _raw(column.name))} AS {_q(column.name)}"]
         else:
             cells.append(f"{trimmed} AS {_q(column.name)}")
-    texts = [_raw(c.name) if c.kind in ("date", "int") else _q(c.name) for c in spec.columns]
+    texts = [_raw(c.name) if c.kind in TYPED else _q(c.name) for c in spec.columns]
     blank = " AND ".join(f"{t} = ''" for t in texts)
     joined = "concat_ws('|', " + ", ".join(f"coalesce({_q(c)}, '')" for c in spec.column_names) + ")"
     padding = f"(^|[|]){SPACE}|{SPACE}($|[|])"  # a cell's first or last character is white space
@@ -144,7 +156,7 @@ def check_cells(engine: Engine, spec: TableSpec, freeze: date | None) -> list[Fi
                 for rec, col, value, message in engine.rows(" UNION ALL ".join(parts) + " ORDER BY rec")]
     findings += _duplicates(engine, spec)
     engine.run("; ".join(f"ALTER TABLE {name} DROP COLUMN {column}" for column in
-                         ["_control", *(_raw(c.name) for c in spec.columns if c.kind in ("date", "int"))]))
+                         ["_control", *(_raw(c.name) for c in spec.columns if c.kind in TYPED)]))
     return findings
 
 

@@ -32,25 +32,27 @@ def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None =
 
 
 def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] = (1, 2, 3),
-              as_of: date | str | None = None, censoring: str = "observed") -> pd.DataFrame:
+              as_of: date | str | None = None, censoring: str = "observed", alpha: float = 0.05) -> pd.DataFrame:
     """One row per lab: survival_table by company (see there)."""
-    return survival_table(ds, "company", cohort=cohort, at_years=at_years, as_of=as_of, censoring=censoring)
+    return survival_table(ds, "company", cohort=cohort, at_years=at_years, as_of=as_of, censoring=censoring,
+                          alpha=alpha)
 
 
 def survival_table(ds: Dataset, by: str = "company", company: str | None = None, cohort: str | None = "founder",
                    at_years: tuple[float, ...] = (1, 2, 3), as_of: date | str | None = None,
-                   censoring: str = "observed") -> pd.DataFrame:
+                   censoring: str = "observed", alpha: float = 0.05) -> pd.DataFrame:
     """One row per value of `by` (company, or group within `company`): size, departures, median tenure
     and share gone by each year, with CIs.
 
     A share at N years is left empty (NaN) when no one in the row had been followed N years by
     `as_of`, because Kaplan-Meier would otherwise repeat its last value; `gone_Ny_at_least` then
-    holds the share gone by the end of follow-up, which the N-year share can only exceed. `caveat`
-    says why a row needs care. `censoring` is relations.CENSORING: each person followed to their last
-    observation, or everyone still there to the as-of day (the sensitivity).
+    holds the share gone by the end of follow-up, which the N-year share can only exceed; once everyone in
+    the row has left, every later share is known (all of them). `caveat` says why a row needs care.
+    `censoring` is relations.CENSORING: each person followed to their last observation, or everyone still there
+    to the as-of day (the sensitivity). Intervals are at level 1 - `alpha`.
     """
     life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
-    curves = estimators.kaplan_meier(life, [by, "reading"])
+    curves = estimators.kaplan_meier(life, [by, "reading"], alpha=alpha)
     read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
     mid_life = life[life["reading"] == "midpoint"].groupby(by, observed=True)
     table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
@@ -61,9 +63,10 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
     table["median_ci_lower"] = estimators.first_time_below(read["midpoint"], column="lower", by=[by])
     table["median_ci_upper"] = estimators.first_time_below(read["midpoint"], column="upper", by=[by])
     at_end = 1 - read["midpoint"].groupby(by, observed=True)["survival"].last()
+    everyone_left = table["left"] == table["n"]
     for years in at_years:
         days, name = years * 365.25, f"gone_{years:g}y"
-        observed = followed >= days
+        observed = (followed >= days) | everyone_left
         table[f"{name}_at_least"] = at_end.where(~observed)
         gone = lambda reading, column="survival": (1 - estimators.value_at(read[reading], days, column, [by]))
         table[name] = gone("midpoint").where(observed)
@@ -71,11 +74,14 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
         table[f"{name}_hi"] = gone("shortest").where(observed)
         table[f"{name}_ci_lower"] = gone("midpoint", "upper").where(observed)
         table[f"{name}_ci_upper"] = gone("midpoint", "lower").where(observed)
-        # No one left and everyone was followed this long: KM is the plain proportion 0/n, so the exact
-        # (Clopper-Pearson) interval applies; KM's own band has zero width here.
+        # No one left and everyone was followed this long, or everyone left by then: KM is the plain proportion
+        # (0/n or n/n), so the exact (Clopper-Pearson) interval applies; KM's own band has zero width there.
         exact = observed & (table[name] == 0) & (shortest >= days)
         table.loc[exact, f"{name}_ci_lower"] = 0.0
-        table.loc[exact, f"{name}_ci_upper"] = 1 - 0.025 ** (1 / table.loc[exact, "n"])
+        table.loc[exact, f"{name}_ci_upper"] = 1 - (alpha / 2) ** (1 / table.loc[exact, "n"])
+        whole = observed & everyone_left & (table[name] == 1)
+        table.loc[whole, f"{name}_ci_lower"] = (alpha / 2) ** (1 / table.loc[whole, "n"])
+        table.loc[whole, f"{name}_ci_upper"] = 1.0
     table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[cohort]) for n, left, f in
                        zip(table["n"], table["left"], followed)]
     return snap(table.reset_index())
@@ -85,7 +91,7 @@ def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...]
     caveats = []
     if n < SMALL_TEAM:
         caveats.append(f"only {n} {people}: each departure moves the share by {1 / n:.0%}")
-    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25]
+    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25 and left < n]  # all gone: every share known
     if short:
         caveats.append(f"followed {years_down(followed_days)} years, so no full share at {', '.join(short)} years")
     if left == 0:
@@ -98,18 +104,41 @@ def years_down(days: float) -> str:
     return f"{np.floor(days / 365.25 * 10) / 10:.1f}"
 
 
-def rank_ranges(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Rank labs by a share (1 = most attrition), with the range of ranks its 95% CI allows.
+def rank_sets(ds: Dataset, cohort: str = "founder", years: float = 3, as_of: date | str | None = None,
+              censoring: str = "freeze", alpha: float = 0.05) -> pd.DataFrame:
+    """Each lab's rank by the share of its cohort gone within `years` (1 = the most gone), with a simultaneous
+    1 - `alpha` confidence set for every lab's rank at once, among the labs followed that long.
 
-    A lab can be placed above another for sure only when its interval lies wholly above the other's.
+    The method of Mogstad, Romano, Shaikh and Wilhelm (2023; R's csranks): intervals for every pairwise
+    difference of shares that hold all together, then each lab's set of ranks from the differences whose
+    interval excludes 0. Here the m = p(p-1)/2 intervals hold together by Bonferroni (each at level 1 -
+    alpha/m), and each is built from the two labs' own intervals at that level (Newcombe's method, so a lab
+    with no departures, whose own interval is exact, gets no falsely narrow difference). Nothing is sampled:
+    the same data give the same sets.
     """
-    scored = table.dropna(subset=[column]).copy()
-    lower = scored[f"{column}_ci_lower"].to_numpy()
-    upper = scored[f"{column}_ci_upper"].to_numpy()
+    column = f"gone_{years:g}y"
+    table = lab_table(ds, cohort, (years,), as_of, censoring)
+    scored = table.dropna(subset=[column]).sort_values("company", ignore_index=True)
+    labs = len(scored)
+    level_alpha = alpha / max(labs * (labs - 1) // 2, 1)
+    strict = lab_table(ds, cohort, (years,), as_of, censoring, alpha=level_alpha).set_index("company").loc[scored["company"]]
+    best, worst = confidence_sets(scored[column].to_numpy(), strict[f"{column}_ci_lower"].to_numpy(),
+                                  strict[f"{column}_ci_upper"].to_numpy())
     scored["rank"] = scored[column].rank(ascending=False, method="min").astype(int)
-    scored["rank_best"] = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
-    scored["rank_worst"] = len(scored) - (upper[None, :] < lower[:, None]).sum(axis=1)
+    scored["rank_best"], scored["rank_worst"], scored["pair_level"] = best, worst, 1 - level_alpha
     return scored.sort_values(["rank", "company"], ignore_index=True)
+
+
+def confidence_sets(estimate: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The best and worst rank (1 = the largest value) each item's set allows, from each item's estimate and its
+    interval at the level every pairwise difference needs: item j ranks below item k for sure when the interval
+    of their difference (Newcombe's: from the two intervals) lies below 0."""
+    est, lo, hi = (np.asarray(a, dtype=float) for a in (estimate, lower, upper))
+    diff = est[:, None] - est[None, :]
+    diff_lo = diff - np.sqrt((est - lo)[:, None] ** 2 + (hi - est)[None, :] ** 2)
+    diff_hi = diff + np.sqrt((hi - est)[:, None] ** 2 + (est - lo)[None, :] ** 2)
+    above, below = snap(diff_lo) > 0, snap(diff_hi) < 0  # j surely above k; j surely below k
+    return 1 + below.sum(axis=1), len(est) - above.sum(axis=1)
 
 
 def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint", by: str = "company") -> dict[str, float]:
@@ -300,21 +329,23 @@ def share_gone_within(ds: Dataset, company: str, at_years: str | tuple[float, ..
 
 def lab_rank(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,), cohort: str | None = None,
              censoring: str = "freeze", as_of: date | str | None = None) -> MetricResult:
-    """Where a lab ranks by the share of its cohort gone within N years (1 = the most), among the labs
-    followed that long: the range of ranks its 95% interval allows (`rank_ranges`), the rank itself in details."""
+    """Where a lab ranks by the share of its cohort gone within N years (1 = the most), among the labs followed
+    that long: its simultaneous 95% confidence set of ranks (`rank_sets`) as the range, the rank in details."""
     (years,) = parse_years(at_years)[:1]
     check_scope(ds, company, cohort)
-    ranked = rank_ranges(lab_table(ds, cohort, (years,), as_of, censoring), f"gone_{years:g}y").set_index("company")
+    ranked = rank_sets(ds, cohort, years, as_of, censoring).set_index("company")
     day = as_of_date(ds, as_of)
     if company not in ranked.index:
         raise MetricError(f"{company}'s {PLURAL[cohort]} were not followed {years:g} years by {day}, so it has no rank")
     row = ranked.loc[company]
     best, worst = int(row["rank_best"]), int(row["rank_worst"])
     text = (f"{ds.company_names[company]} ranks {int(row['rank'])} of {len(ranked)} labs by the share of {PLURAL[cohort]} "
-            f"gone within {years:g} years; its interval allows ranks {best} to {worst} (as of {day})")
+            f"gone within {years:g} years; its rank lies between {best} and {worst} (simultaneous 95% confidence set "
+            f"for every lab's rank, as of {day})")
     return MetricResult(metric="lab_rank", company=company, cohort=cohort, as_of=day.isoformat(), lo=best, hi=worst,
                         unit="rank", text=text, denominator={"lo": len(ranked), "hi": len(ranked)},
-                        details={"rank": int(row["rank"]), "labs": len(ranked), "years": years, "censoring": censoring})
+                        details={"rank": int(row["rank"]), "labs": len(ranked), "years": years, "censoring": censoring,
+                                 "pair_level": float(row["pair_level"])})
 
 
 def variant_share(ds: Dataset, company: str, variant: str, as_of: date | str | None = None) -> MetricResult:

@@ -28,6 +28,7 @@ KINDS: dict[str, str | tuple[str, ...]] = {
     "event": ("join", "leave", "step_back", "return"), "at_years": "years", "affiliation": "text", "spell": "spell",
     "group": "group", "versus_company": "company", "to_company": "company", "versus_cohort": COHORTS, "table": ("people", "evidence", "sources",
     "conflicts"), "censoring": ("observed", "freeze"), "category": MOVE_CATEGORIES, "variant": "text",
+    "rate_id": "rate_id",
 }
 """The kind of every parameter any metric takes, by name: one name, one meaning."""
 FLAGS = {"milestone_id": "--milestone"}
@@ -108,6 +109,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("destination_count", "measures.flows", (), ("cohort", "company", "category", "to_company", "as_of")),
     Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of")),
     Metric("alumni_founded", "measures.flows", ("company",)),
+    Metric("base_rate", "measures.base_rates", ("rate_id",)),
+    Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
 )}
 
 
@@ -204,6 +207,9 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
         if company is None or not ds.engine.rows("SELECT 1 FROM milestones WHERE company = ? AND milestone_id = ?",
                                                  [company, value]):
             raise MetricError(f"no milestone {value!r} for {company} in milestones.csv")
+    elif kind == "rate_id":
+        if not ds.engine.rows("SELECT 1 FROM base_rates WHERE rate_id = ?", [value]):
+            raise MetricError(f"no base rate {value!r} in base_rates.csv")
     elif kind == "count_id":
         if not ds.engine.rows("SELECT 1 FROM counts WHERE count_id = ?", [value]):
             raise MetricError(f"no reported count {value!r} in reported_counts.csv")

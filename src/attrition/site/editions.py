@@ -106,20 +106,66 @@ def _subject(params: dict) -> tuple[str, str]:
     return str(params.get("company", "")), str(params.get("person", ""))
 
 
-def moved(ds: Dataset, findings: list, ledger: pd.DataFrame) -> list[Moved] | None:
-    """Every ledger verdict and every number behind a page's finding that differs between the previous edition
-    and this one; None when the previous edition cannot be rebuilt (the log does not describe it fully)."""
+@dataclass(frozen=True)
+class Edition:
+    """A citable freeze of the dataset: its date, what it holds, and what changed against the previous edition
+    (None where that edition could not be rebuilt from the log)."""
+
+    date: str
+    counts: dict[str, int]
+    changes: dict[str, int] | None
+    flipped: tuple[tuple[str, str, str], ...] | None
+    """(claim id, verdict in the previous edition, verdict now) for every claim whose verdict the edition moved."""
+
+    def to_dict(self) -> dict:
+        return {"edition": self.date, "cite": f"attrition dataset, edition {self.date}", "counts": self.counts,
+                "against_previous_edition": None if self.changes is None else
+                {**self.changes, "verdicts_flipped": [{"claim_id": c, "before": b, "after": a}
+                                                      for c, b, a in self.flipped or ()]}}
+
+
+COUNTED = {"sources": "sources", "people": "people", "evidence": "dated statements", "milestones": "milestones",
+           "counts": "reported counts", "claims": "claims", "base_rates": "base rates"}
+"""The tables an edition's counts cover, with the words a reader sees."""
+
+
+def counts(ds: Dataset) -> dict[str, int]:
+    """How much an edition holds: rows of each table in COUNTED, and companies."""
+    return {**{table: ds.count(table) for table in COUNTED}, "companies": len(ds.companies)}
+
+
+def fact_changes(before: Dataset, after: Dataset) -> dict[str, int]:
+    """Dated statements (evidence rows, keyed by person, company, spell, event and source) added, removed, narrowed
+    and widened from one edition to the next, and people added, by one merge of the two tables."""
+    key = ["person_id", "company", "spell", "event", "source_id"]
+    both = before.evidence[[*key, "earliest", "latest"]].merge(
+        after.evidence[[*key, "earliest", "latest"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
+    kept = both[both["_merge"] == "both"]
+    old_width, new_width = kept["latest_old"] - kept["earliest_old"], kept["latest_new"] - kept["earliest_new"]
+    return {"statements_added": int((both["_merge"] == "right_only").sum()),
+            "statements_removed": int((both["_merge"] == "left_only").sum()),
+            "intervals_narrowed": int((new_width < old_width).sum()), "intervals_widened": int((new_width > old_width).sum()),
+            "people_added": after.count("people") - before.count("people")}
+
+
+def compare(ds: Dataset, findings: list, ledger: pd.DataFrame) -> tuple[Edition, list[Moved] | None]:
+    """This edition (its counts, and what changed against the previous edition), and every ledger verdict and every
+    number behind a page's finding that differs between the previous edition and this one; the changes and the
+    moved list are None when the previous edition cannot be rebuilt (the log does not describe it fully)."""
     with tempfile.TemporaryDirectory() as work:
         try:
             before = load(previous_edition(ds, Path(work) / "data"))
         except (DataError, OSError, ValueError):
-            return None
+            return Edition(ds.freeze_date.isoformat(), counts(ds), None, None), None
         out: list[Moved] = []
+        flipped = []
         earlier = evaluate(before).set_index("claim_id")
         for row in ledger.itertuples():
             if row.claim_id not in earlier.index:
                 continue
             old = earlier.loc[row.claim_id]
+            if old["verdict"] != row.verdict:
+                flipped.append((row.claim_id, old["verdict"], row.verdict))
             if (old["verdict"], old["measured"]) != (row.verdict, row.measured):
                 company, person = _subject(parse_params(row.params or ""))
                 out.append(Moved("04_claims_ledger.html", f"The claim \u201c{row.claim}\u201d ({row.publisher})",
@@ -137,4 +183,5 @@ def moved(ds: Dataset, findings: list, ledger: pd.DataFrame) -> list[Moved] | No
             if old != row.measured:
                 company, person = _subject(params)
                 out.append(Moved(row.page, f"\u201c{row.sentence}\u201d", old, row.measured, company, person))
-        return list(dict.fromkeys(out))
+        edition = Edition(ds.freeze_date.isoformat(), counts(ds), fact_changes(before, ds), tuple(flipped))
+        return edition, list(dict.fromkeys(out))

@@ -14,6 +14,7 @@ nothing is fetched from the network.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,13 @@ def markdown_text(markdown: str) -> str:
 
     rendered = mistune.html(markdown)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", rendered)).split()).replace(" .", ".").replace(" ,", ",")
+
+
+def _markdown_html(markdown: str) -> str:
+    """Markdown built from escaped text (a Statement's) as HTML."""
+    import mistune
+
+    return mistune.html(markdown)
 
 
 def _headline(nb) -> str:
@@ -246,7 +254,9 @@ class Site:
                           sections=sections[1:] if story else sections, claims=claims, total=total, tally=tally,
                           lead=first if first and first.charts else None,
                           chart=Markup(self.chart_html(first.charts[0], "")) if first and first.charts else "",
-                          latest=Markup(presentation.latest_departures(ds).html()) if story else "")
+                          latest=Markup(presentation.latest_departures(ds).html()) if story else "",
+                          base_rates=self._base_rates() if story else None,
+                          reviews=self._reviews([c["claim_id"] for c in claims]))
         intro = (f"How founding teams and early hires come and go, and whether the press gets it right, from "
                  f"{len(ds.sources):,} sources and {len(ds.evidence):,} dated statements about {len(ds.people):,} people.")
         (site_dir / "index.html").write_text(self.page(
@@ -278,13 +288,20 @@ class Site:
         current edition moved (attrition.site.editions), from what to what."""
         from markupsafe import Markup
 
+        from attrition.io.outputs import write_atomic
         from attrition.site import presentation
-        from attrition.site.editions import moved
+        from attrition.site.editions import Edition, compare, counts
 
-        changes = moved(self.ds, checked, self.ledger) if len(self.ds.frame("corrections")) else []
+        if len(self.ds.frame("corrections")) and self.ds.known_as_of is None:
+            edition, changes = compare(self.ds, checked, self.ledger)
+        else:  # nothing logged, or the data as known on a day (not an edition): nothing to compare
+            edition, changes = Edition(self.freeze, counts(self.ds), None, None), None if self.ds.known_as_of else []
+        write_atomic(site_dir / "downloads" / "edition.json",
+                     (json.dumps(edition.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
         body = self.body("changes_body.html", table=Markup(presentation.corrections_table(self.ds, changes).html()),
                          moved=Markup(presentation.moved_table(changes).html()) if changes else "",
-                         rebuilt=changes is not None, edition=self.freeze)
+                         rebuilt=changes is not None, edition=self.freeze,
+                         editions=Markup(presentation.edition_table(edition).html()))
         (site_dir / "changes.html").write_text(self.page(
             "changes.html", "Corrections to the data", body,
             description="Every change made to the data, and every published number or verdict it moved."),
@@ -314,6 +331,35 @@ class Site:
         (site_dir / "findings.html").write_text(self.page(
             "findings.html", "What these pages state, checked", body,
             description="Every finding the site states, checked against the data like a press claim."), encoding="utf-8")
+
+    def _reviews(self, claim_ids: list[str]):
+        """The schema.org ClaimReview JSON-LD of the ledger rows a page shows (the index's headline claims)."""
+        from markupsafe import Markup
+
+        from attrition.site.presentation import claim_reviews
+
+        if not claim_ids:
+            return ""
+        return Markup(claim_reviews(self.ds, self.ledger[self.ledger["claim_id"].isin(claim_ids)]).html)
+
+    def _base_rates(self) -> dict | None:
+        """The index's "compared with what?": every founding team beside the published base rates, the findings
+        that say how the clocks differ and why departures in one team are not independent (checked by the report
+        like every page's), and the base rates as their studies give them. None when the data has no base rates."""
+        from markupsafe import Markup
+
+        from attrition.findings import base_rates
+        from attrition.findings.finding import Statement
+        from attrition.measures.base_rates import rate_ids
+        from attrition.site import presentation
+
+        if not rate_ids(self.ds, with_horizon=True):
+            return None
+        found = (base_rates.clocks(self.ds), base_rates.together(self.ds))
+        self.findings.append(("index.html", [f.to_dict() for f in found]))
+        return {"said": Markup(_markdown_html(Statement(found).markdown())),
+                "teams": Markup(presentation.beside_base_rates(self.ds).html()),
+                "rates": Markup(presentation.base_rate_table(self.ds).html())}
 
     def _write_downloads(self, site_dir: Path, charts: list[ChartFiles]) -> None:
         """The downloads page and the one zip of everything on it but the PNG pictures: the same charts
@@ -395,6 +441,14 @@ class Site:
         if len(self.ds.claims):
             formula_safe(self.ledger).to_csv(folder / "ledger.csv", index=False, lineterminator="\n")
             files.append({"name": "ledger.csv", "about": "every claim, its reading, what the data says, the verdict"})
+            feed = {"edition": self.freeze, "known_as_of": self.ds.known_as_of.isoformat() if self.ds.known_as_of else None,
+                    "claims": self.ledger.to_dict("records")}
+            (folder / "claims.json").write_text(json.dumps(feed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                                                + "\n", encoding="utf-8")
+            files.append({"name": "claims.json", "about": "the claims feed, for machines: every claim with both verdicts "
+                                                          "(on what was published when it was written, and now) and "
+                                                          "their label; each is also on the ledger page as schema.org "
+                                                          "ClaimReview"})
         formula_safe(self.ds.sources.drop(columns="rec")).to_csv(folder / "sources.csv", index=False, lineterminator="\n",
                                                                 date_format="%Y-%m-%d")
         files.append({"name": "sources.csv", "about": "every source, with its link and grade"})

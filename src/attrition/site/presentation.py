@@ -374,17 +374,90 @@ def ledger_table(ds: Dataset, ledger: pd.DataFrame, filters: bool = True) -> Tab
     rows = ledger.sort_values(["as_of", "publisher", "claim_id"], kind="stable").reset_index(drop=True)
     frame = pd.DataFrame({
         "Verdict": [verdict_badge(v) for v in rows["verdict"]],
+        "Then and now": rows["label"].to_numpy(),
         "As of": rows["as_of"].to_numpy(),
         "Year": rows["as_of"].str[:4].to_numpy(),
         "Outlet": [source_links(ds, [s]) for s in rows["source_id"]],
         "Claim": rows["claim"].to_numpy(),
         "Claim says": rows["reported"].to_numpy(),
-        "Data says": [m if v != "not_evaluated" else "" for m, v in zip(rows["measured"], rows["verdict"])],
+        "Data says": [_now_and_then(r) for r in rows.itertuples()],
         "What the verdict rests on": rows["basis"].map(BASES).to_numpy(),
         "Reading": [linked_text(ds, n) for n in rows["note"]],
     })
-    return Table(frame, filters=("Verdict", "Year", "Outlet") if filters else (),
+    return Table(frame, filters=("Verdict", "Then and now", "Year", "Outlet") if filters else (),
                  row_ids=[f"claim-{c}" for c in rows["claim_id"]], name="ledger")
+
+
+def _now_and_then(row) -> Html | str:
+    """What the data says now and, below it, what it said on the sources published when the claim was written."""
+    now = row.measured if row.verdict != "not_evaluated" else ""
+    if row.label == "not checkable" or not row.measured_then:
+        return now
+    then = f"when written ({row.verdict_then.replace('_', ' ')}, sources published by {row.known_then}): {row.measured_then}"
+    return Html(f"{escape(now)}<br><span class='meta'>{escape(then)}</span>" if now else
+                f"<span class='meta'>{escape(then)}</span>")
+
+
+def flips_table(ds: Dataset, ledger: pd.DataFrame, flips: list) -> Table:
+    """The claims whose verdict changed since they were written (attrition.claims.flips), with the day it changed
+    and the sources that changed it: a source without a publication date cannot be placed on a day."""
+    rows = ledger.set_index("claim_id")
+    frame = pd.DataFrame({
+        "Claim": [claim_link(f.claim_id, rows.loc[f.claim_id, "claim"]) for f in flips],
+        "Written": [rows.loc[f.claim_id, "known_then"] for f in flips],
+        "Then": [verdict_badge(f.then) for f in flips],
+        "Now": [verdict_badge(f.now) for f in flips],
+        "Changed on": [f.day or "no date: by undated sources" for f in flips],
+        "Changed by": [source_links(ds, f.sources) for f in flips],
+    })
+    return Table(frame, nowrap=("Written", "Then", "Now"), name="flips")
+
+
+RATINGS = {"contradicted": 1, "uncertain": 2, "supported": 3}
+"""A verdict as a schema.org rating (worst 1, best 3); a claim not evaluated has no rating value."""
+
+
+@dataclass(frozen=True)
+class Script:
+    """Markup a page carries but does not show (JSON-LD for machines), displayable in a notebook."""
+
+    html: str
+    about: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.about
+
+
+def claim_reviews(ds: Dataset, ledger: pd.DataFrame, page: str = "04_claims_ledger.html") -> Script:
+    """Every ledger row as a schema.org ClaimReview, in one JSON-LD script (what fact-check readers and search
+    engines read): the claim, who made it and when, the verdict on today's data with its label, and the page row
+    it links to (absolute under dataset.toml's [report] site_url when that is known)."""
+    import json
+
+    home = str(ds.config.get("report", {}).get("site_url", "")).rstrip("/")
+    base = f"{home}/{page}" if home else page
+    reviews = []
+    for row in ledger.itertuples():
+        claim = {"@type": "Claim", "author": {"@type": "Organization", "name": row.publisher},
+                 "datePublished": row.published or row.as_of}
+        if isinstance(row.url, str) and row.url.startswith(("https://", "http://")):
+            claim["appearance"] = {"@type": "CreativeWork", "url": row.url}
+        word = VERDICT_STYLE[row.verdict][1]
+        rating = {"@type": "Rating", "alternateName": f"{word.capitalize()}"
+                  + ("" if row.label == "not checkable" else f" ({row.label})")}
+        if row.verdict in RATINGS:
+            rating.update(ratingValue=RATINGS[row.verdict], worstRating=1, bestRating=3)
+        reviews.append({"@type": "ClaimReview", "url": f"{base}#claim-{row.claim_id}", "claimReviewed": row.claim,
+                        "datePublished": ds.freeze_date.isoformat(), "author": {"@id": "#attrition"},
+                        "itemReviewed": claim, "reviewRating": rating})
+    graph = {"@context": "https://schema.org",
+             "@graph": [{"@type": "Organization", "@id": "#attrition", "name": "attrition"}, *reviews]}
+    text = json.dumps(graph, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("<", "\\u003c")
+    return Script(f"<script type='application/ld+json'>{text}</script>",
+                  f"schema.org ClaimReview (JSON-LD) for {len(reviews)} claims")
 
 
 def outlet_summary(ds: Dataset, ledger: pd.DataFrame) -> Table:
@@ -435,6 +508,74 @@ def survival_summary(table: pd.DataFrame, key: str, label: str, names: dict | pd
                  name="survival")
 
 
+def rank_table(ds: Dataset, at_years: tuple[float, ...] = (1, 2, 3), cohort: str = "founder") -> Table:
+    """Every lab's share gone within each of `at_years` (those still there counted up to the freeze date), its rank
+    (1 = the most gone) and its simultaneous 95% confidence set of ranks (attrition.measures.peers.rank_sets)
+    among the labs followed that long; a lab not followed that long says so."""
+    from attrition.measures import peers
+
+    names = ds.company_names
+    frame = pd.DataFrame({"Lab": sorted(names, key=lambda c: names[c].lower())})
+    order = None
+    for years in at_years:
+        ranked = peers.rank_sets(ds, cohort, years).set_index("company")
+        within = f"{years:g} year{'s' if years != 1 else ''}"
+        column = f"gone_{years:g}y"
+        share = ranked[column].map(lambda v: f"{v:.0%}") + " (" + ranked[f"{column}_ci_lower"].map(
+            lambda v: f"{v:.0%}") + " to " + ranked[f"{column}_ci_upper"].map(lambda v: f"{v:.0%}") + ")"
+        sets = (ranked["rank"].astype(str) + " (" + ranked["rank_best"].astype(str) + " to "
+                + ranked["rank_worst"].astype(str) + " of " + str(len(ranked)) + ")")
+        frame[f"Gone within {within} (95% interval)"] = frame["Lab"].map(share).fillna("not followed that long")
+        frame[f"Rank within {within} (95% set)"] = frame["Lab"].map(sets).fillna("")
+        order = frame["Lab"].map(ranked["rank"]).fillna(len(names) + 1)
+    frame = frame.assign(_order=order).sort_values(["_order", "Lab"], kind="stable").drop(columns="_order")
+    frame["Lab"] = frame["Lab"].map(names)
+    return Table(frame.reset_index(drop=True), name="rank-sets")
+
+
+def base_rate_table(ds: Dataset) -> Table:
+    """The published base rates (base_rates.csv) as their studies give them: the figure as worded, what it counts,
+    from when, within how long, who was studied, and the source."""
+    from attrition.measures.base_rates import MEASURE_WORDS
+
+    rates = ds.frame("base_rates")
+    frame = pd.DataFrame({
+        "Study": rates["study"].to_numpy(),
+        "As the source words it": rates["stated_as"].to_numpy(),
+        "Share": [f"{v:.1%}" for v in rates["share"]],
+        "Counts founders who": rates["measure"].map(MEASURE_WORDS).to_numpy(),
+        "Clock starts at": rates["clock"].to_numpy(),
+        "Within": [f"{v:g} years" if pd.notna(v) else "no fixed time" for v in rates["horizon_years"]],
+        "Who was studied": rates["population"].to_numpy(),
+        "Source": [source_links(ds, [s]) for s in rates["source_id"]],
+    })
+    return Table(frame, nowrap=("Share",), name="base-rates")
+
+
+def beside_base_rates(ds: Dataset, cohort: str = "founder") -> Table:
+    """Every lab's founding team beside each base rate read at a number of years (base_rates.team_tails): how many
+    left within those years of joining, and the exact probability of at least that many had each left with the
+    rate's chance, independently ('at most' where the team was not followed that long, so the count is a floor)."""
+    from attrition.measures.base_rates import odds, rate_ids, rate_row, team_tails
+
+    names = ds.company_names
+    frame = pd.DataFrame({"Lab": sorted(names, key=lambda c: names[c].lower())})
+    for rate_id in rate_ids(ds, with_horizon=True):
+        row = rate_row(ds, rate_id)
+        teams = pd.DataFrame(team_tails(ds, rate_id, cohort)).set_index("company")
+        years = f"Gone within {row['horizon_years']:g} years"
+        if years not in frame:
+            gone = teams["gone_lo"].astype(str).where(teams["gone_lo"] == teams["gone_hi"],
+                                                      teams["gone_lo"].astype(str) + " to " + teams["gone_hi"].astype(str))
+            frame[years] = frame["Lab"].map(gone + " of " + teams["n"].astype(str)
+                                            + teams["followed"].map({True: "", False: " so far"}))
+        chance = pd.Series([("" if f else "at most ") + odds(lo, hi) for f, lo, hi in
+                            zip(teams["followed"], teams["p_lo"], teams["p_hi"])], index=teams.index)
+        frame[f"At {row['share']:.1%} ({row['study']})"] = frame["Lab"].map(chance)
+    frame["Lab"] = frame["Lab"].map(names)
+    return Table(frame, name="beside-base-rates")
+
+
 def team_variant_table(ds: Dataset, table: pd.DataFrame) -> Table:
     """peers.team_variant_table for readers: each definition of a lab's founding team and how many of
     its members had left, with the range dated intervals allow."""
@@ -477,8 +618,11 @@ def destination_table(ds: Dataset, cohort: str | None = "founder") -> Table:
 def went_to(ds: Dataset, table: pd.DataFrame) -> pd.DataFrame:
     """Where each spell of a spells table (person_id, company, spell) led, from moves.csv: `went_to` in
     words ("joined another AI lab: Morph Labs"; "" where no destination is recorded or the spell has
-    not ended) and `went_to_source`, the source id saying so."""
+    not ended) and `went_to_source`, the source id saying so. Where several sources give a move, the first in
+    moves.csv that names a destination speaks for it."""
     moves = ds.frame("moves")[["person_id", "company", "spell", "destination", "category", "source_id"]]
+    moves = moves.assign(_unknown=moves["category"] == "unknown").sort_values("_unknown", kind="stable").drop_duplicates(
+        ["person_id", "company", "spell"]).drop(columns="_unknown")
     rows = table[["person_id", "company", "spell"]].merge(moves, on=["person_id", "company", "spell"], how="left")
     known = rows["category"].notna() & (rows["category"] != "unknown") & table["end_lo"].notna().to_numpy()
     from attrition.measures.flows import CATEGORY_WORDS
@@ -546,6 +690,28 @@ def corrections_table(ds: Dataset, moved: list | None = None) -> Table:
         "Pages it moved": [pages(p, c) for p, c in zip(log["person_id"], log["company"])],
     })
     return Table(frame, nowrap=("Edition",), filters=("Company",), name="corrections")
+
+
+def edition_table(edition) -> Table:
+    """A dataset edition (attrition.site.editions.Edition) for readers: what it holds, and what it changed against the
+    previous edition (facts added, intervals narrowed, verdicts flipped), or that the previous one could not be
+    rebuilt."""
+    from attrition.site.editions import COUNTED
+
+    changes = edition.changes
+    rows = [("Edition", edition.date), ("Companies", f"{edition.counts['companies']:,}"),
+            *((words.capitalize(), f"{edition.counts[table]:,}") for table, words in COUNTED.items())]
+    if changes is None:
+        rows.append(("Against the previous edition", "not known: it could not be rebuilt from the log"))
+    else:
+        rows += [("Dated statements added since the previous edition", f"{changes['statements_added']:,}"),
+                 ("Dated statements removed", f"{changes['statements_removed']:,}"),
+                 ("Date ranges narrowed", f"{changes['intervals_narrowed']:,}"),
+                 ("Date ranges widened", f"{changes['intervals_widened']:,}"),
+                 ("People added", f"{changes['people_added']:,}"),
+                 ("Claim verdicts flipped", ", ".join(f"{c} ({b.replace('_', ' ')} to {a.replace('_', ' ')})"
+                                                      for c, b, a in edition.flipped) or "none")]
+    return Table(pd.DataFrame(rows, columns=["What", "This edition"]), name="edition")
 
 
 def moved_table(moved: list) -> Table:

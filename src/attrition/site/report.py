@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,8 +54,10 @@ def inject_parameters(nb, parameters: dict[str, object]) -> None:
 
 
 def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 600,
-                     parameters: dict[str, object] | None = None, target: Path | None = None) -> Path:
-    """Run every cell of one notebook with the standard `python3` kernel on `data_dir`.
+                     parameters: dict[str, object] | None = None, target: Path | None = None,
+                     known_as_of: date | None = None) -> Path:
+    """Run every cell of one notebook with the standard `python3` kernel on `data_dir` (as known on `known_as_of`,
+    if given).
 
     The result is written to `target` (default: the notebook itself), atomically and only when every
     cell ran, so a failed or killed run never leaves a half-written notebook. `parameters`, if given,
@@ -76,6 +79,9 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
     env = dict(os.environ)
     if data_dir is not None:
         env["ATTRITION_DATA"] = str(Path(data_dir).resolve())
+    env.pop("ATTRITION_KNOWN_AS_OF", None)
+    if known_as_of is not None:
+        env["ATTRITION_KNOWN_AS_OF"] = known_as_of.isoformat()
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(target.parent)}})
     try:
@@ -113,8 +119,9 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
     The story notebooks (numbered) run only for the dataset they tell, and the standard roster report
     (any_roster.ipynb) for `company` (default: the one with the most people). On the repository's own
     data with the default company, the committed notebooks are executed in place (holding the notebook
-    folder's lock); on any other data they run as copies in the site's work folder, so the committed
-    ones never show another dataset. Examples listed in dataset.toml ([[report.examples]]) are imported
+    folder's lock); on any other data, or on the data as known on an earlier day (`ds.known_as_of`, which the
+    notebooks then load), they run as copies in the site's work folder, so the committed ones never show another
+    dataset. Examples listed in dataset.toml ([[report.examples]]) are imported
     first, so that a bad example stops the run before any notebook is written, and get their own
     section; they always run (nothing of theirs is committed), so by default only when `execute` does. The site appears
     whole or not at all, and what a killed run left is cleared by the next.
@@ -124,7 +131,7 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
 
     folder = notebooks or NOTEBOOK_DIR
     own = data_dir.resolve() == DEFAULT_DATA_DIR.resolve() and folder.resolve() == NOTEBOOK_DIR.resolve()
-    in_place = own and company is None
+    in_place = own and company is None and ds.known_as_of is None
     if not execute and not in_place:
         raise NotebookError("--no-execute renders the committed notebooks, which show the repository's data; "
                             "leave it out to run the report on other data or another company")
@@ -146,7 +153,7 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
             params = None if in_place or path != generic else {"DATA_DIR": str(data_dir.resolve()), "COMPANY": chosen}
             target = path if in_place else work / path.name
             if execute:
-                _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]")
+                _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]", ds.known_as_of)
             rendered.append((target, f"{path.stem}.html"))
         site = Site(ds)
         site.pages = [site.describe(path, href) for path, href in rendered]
@@ -169,10 +176,11 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
     return out / "index.html"
 
 
-def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step: str) -> None:
+def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step: str,
+             known_as_of: date | None = None) -> None:
     print(f"{step} executing {path.name} ...", flush=True)
     started = time.perf_counter()
-    execute_notebook(path, data_dir, parameters=params, target=target)
+    execute_notebook(path, data_dir, parameters=params, target=target, known_as_of=known_as_of)
     print(f"{step} {path.name} done in {time.perf_counter() - started:.1f} s", flush=True)
 
 

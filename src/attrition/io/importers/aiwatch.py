@@ -270,8 +270,9 @@ source_title = "AI Watch positions (riceissa/aiwatch at {commit}, CC0; {url}), o
 """
 
 
-def import_aiwatch(folder: Path, out: Path) -> dict[str, int]:
-    """Read the snapshot in `folder`, merge positions into spells and write the dataset folder `out`."""
+def import_aiwatch(folder: Path, out: Path, known_as_of: str | None = None) -> dict[str, int]:
+    """Read the snapshot in `folder`, merge positions into spells and write the dataset folder `out` (as known on
+    `known_as_of`: see `import_roster`)."""
     check_target(out, folder, replaces_dataset=True)
     snapshot = read_snapshot(folder)
     table = spells(read_positions(folder, snapshot["date"]))
@@ -280,7 +281,7 @@ def import_aiwatch(folder: Path, out: Path) -> dict[str, int]:
         export, mapping = work / f"aiwatch-{snapshot['commit'][:7]}.csv", work / "aiwatch.toml"
         table.drop(columns=["reviewed", "positions", "lines"]).to_csv(export, index=False)
         mapping.write_text(MAPPING.format(**snapshot), encoding="utf-8")
-        return import_roster(export, mapping, out, locked=True)
+        return import_roster(export, mapping, out, locked=True, known_as_of=known_as_of)
 
 
 def open_roster(folder: Path):

@@ -24,6 +24,7 @@ from attrition.backends.duckdb import Engine, literal
 from attrition.io import checks, csvfiles
 from attrition.io.outputs import OutputError, check_target, exclusive, replace_folder
 from attrition.locations import DEFAULT_DATA_DIR
+from attrition.result import MetricError
 from attrition.schema import (
     COHORTS,
     EPOCH,
@@ -394,10 +395,16 @@ def _toml(text: str) -> str:
     return '"' + "".join(f"\\u{ord(c):04x}" if c in '"\\' or ord(c) < 32 or ord(c) == 127 else c for c in text) + '"'
 
 
-def import_roster(export: Path, mapping_path: Path, out: Path, locked: bool = False) -> dict[str, int]:
+def import_roster(export: Path, mapping_path: Path, out: Path, locked: bool = False,
+                  known_as_of: date | str | None = None) -> dict[str, int]:
     """Check `export` against its mapping and write the dataset folder `out`; returns what was written.
-    `locked`: the caller already holds `exclusive(out)`."""
+    `locked`: the caller already holds `exclusive(out)`. Every row rests on one source, the export, dated by
+    its end of observation: as known on an earlier day (`known_as_of`) there is nothing to import, which is
+    refused."""
     mapping = read_mapping(mapping_path)
+    if known_as_of is not None and str(known_as_of) < mapping.observed_until.isoformat():
+        raise MetricError(f"--known-as-of {known_as_of}: the export is dated {mapping.observed_until} (its end of "
+                          "observation), so nothing in it was published by then")
     target = check_target(out, DEFAULT_DATA_DIR, replaces_dataset=True)
     for given in (export, mapping_path):
         source = given.resolve()
