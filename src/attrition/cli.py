@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--category", help="destination metrics: a moves.csv category (founded, ai_lab, ...)")
     params.add_argument("--to-company", help="destination_count: only those who went to this company of the data")
     params.add_argument("--variant", help="variant_share: a founding-team variant letter from companies.csv, or rule")
+    params.add_argument("--reason", help="reason_share: a reason for leaving (retired, voluntary... as the data sorts "
+                                         "them; `attrition metric reasons` lists them)")
     params.add_argument("--versus-cohort", choices=COHORTS, help="hazard_ratio: the cohort the group is compared with")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--format", choices=("text", "json"), default="text")

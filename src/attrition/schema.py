@@ -33,6 +33,9 @@ GRADES = ("A", "B", "C")
 """Source reliability: A primary or first-tier, B secondary or regional, C aggregator or known errors (data/README.md)."""
 MOVE_CATEGORIES = ("founded", "returned", "ai_lab", "big_tech", "academia", "investing", "personal", "unknown")
 """Where a leaver went, first matching category wins (data/README.md)."""
+REASON_CATEGORIES = ("voluntary", "dismissed", "retired", "death or health", "end of term",
+                     "moved to another organisation", "unknown")
+"""Why a spell ended, as an imported roster's mapping sorts its reasons (a roster may add its own categories)."""
 CHANGES = ("narrowed", "widened", "added", "removed", "source_added", "source_replaced", "paraphrase_fixed",
            "confirmed_unverifiable", "team_changed")
 
@@ -130,7 +133,8 @@ PEOPLE = TableSpec(
     "people", "people.csv",
     (_slug("person_id"), Column("name", required=True), _slug("company"),
      Column("cohort", "enum", required=True, values=COHORTS), Column("prior_affiliations"), Column("role"),
-     Column("note"), Column("group", optional=True), Column("team_variants", optional=True)),
+     Column("note"), Column("group", optional=True), Column("team_variants", optional=True),
+     Column("observed_from", "date", optional=True)),
     key=("person_id", "company"),
 )
 EVIDENCE = TableSpec(
@@ -138,7 +142,7 @@ EVIDENCE = TableSpec(
     (_slug("person_id"), _slug("company"), Column("spell", "int", required=True, minimum=1),
      Column("event", "enum", required=True, values=EVENTS), Column("earliest", "date", required=True),
      Column("latest", "date", required=True), _slug("source_id"), Column("paraphrase", required=True),
-     Column("note"), Column("reason", optional=True)),
+     Column("note"), Column("reason", optional=True), Column("group", optional=True)),
     key=("person_id", "company", "spell", "event", "source_id"),
     intervals=(("earliest", "latest"),),
     references=(

@@ -77,3 +77,20 @@ def possessive(name: str) -> str:
 def listing(items: list[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def did_you_mean(value: object, choices: list[str] | tuple[str, ...] | dict[str, str]) -> str:
+    """' (did you mean tony-wu?)' for the nearest of `choices` to a mistyped `value` (case aside), or ''.
+
+    `choices` may map other spellings (a display name, "xAI") to the value to suggest ("xai")."""
+    import difflib
+
+    spelled = choices if isinstance(choices, dict) else {c: c for c in choices}
+    by_lower = {k.lower(): v for k, v in spelled.items()}
+    text = str(value).lower()
+    if text in by_lower:
+        return f" (did you mean {by_lower[text]}?)"
+    close = difflib.get_close_matches(text, list(by_lower), n=1, cutoff=0.6)
+    if not close:
+        close = [k for k in by_lower if text and (k.startswith(text) or text in k.split("-"))][:1]
+    return f" (did you mean {by_lower[close[0]]}?)" if close else ""

@@ -32,19 +32,30 @@ from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, p_value_text
 
 
-def logrank(days_a, left_a, days_b, left_b, alpha: float = 0.05) -> dict[str, float]:
+def logrank(days_a, left_a, days_b, left_b, alpha: float = 0.05, entry_a=None, entry_b=None) -> dict[str, float]:
     """The two-group log-rank test with Peto's hazard ratio of group a against group b and its interval.
 
     Returns observed and expected departures of each group, the variance, the estimate, the 95%
     interval (`ci_lower`, `ci_upper`) and the p-value (chi-square with one degree of freedom, as
     lifelines' logrank_test gives it). With no departure at all, the ratio is undefined (NaN).
+    `entry_a`, `entry_b` (days) are when each person entered the risk set on a roster with late entry:
+    at risk at t is everyone who entered before t and had not gone before t, as in the survival curves.
     """
+    entries = [np.zeros(len(d)) if e is None else np.asarray(e, float) for d, e in ((days_a, entry_a), (days_b, entry_b))]
     days = np.concatenate([np.asarray(days_a, float), np.asarray(days_b, float)])
     left = np.concatenate([np.asarray(left_a, bool), np.asarray(left_b, bool)])
+    entry = np.concatenate(entries)
+    seen = entry <= days
     in_a = np.r_[np.ones(len(days_a), bool), np.zeros(len(days_b), bool)]
+    days, left, entry, in_a = days[seen], left[seen], entry[seen], in_a[seen]
     times = np.unique(days[left])
-    at_risk = len(days) - np.searchsorted(np.sort(days), times, "left")
-    at_risk_a = in_a.sum() - np.searchsorted(np.sort(days[in_a]), times, "left")
+
+    def risk(chosen: np.ndarray) -> np.ndarray:
+        later = entry[chosen & (entry > 0)]
+        return (chosen.sum() - np.searchsorted(np.sort(days[chosen]), times, "left")
+                - (len(later) - np.searchsorted(np.sort(later), times, "left")))
+
+    at_risk, at_risk_a = risk(np.ones(len(days), bool)), risk(in_a)
     deaths = np.bincount(np.searchsorted(times, days[left]), minlength=len(times))
     deaths_a = np.bincount(np.searchsorted(times, days[left & in_a]), minlength=len(times))
     share = at_risk_a / at_risk
@@ -103,7 +114,8 @@ def hazard_ratio(ds: Dataset, company: str, cohort: str | None = None, group: st
     sighting, dates at their midpoints, as on the survival pages.
     """
     a, b, word_a, word_b = _groups(ds, company, cohort, group, versus_company, versus_cohort, as_of)
-    test = logrank(a["midpoint_days"], a["midpoint_left"], b["midpoint_days"], b["midpoint_left"])
+    test = logrank(a["midpoint_days"], a["midpoint_left"], b["midpoint_days"], b["midpoint_left"],
+                   entry_a=a["midpoint_entry"], entry_b=b["midpoint_entry"])
     day = as_of_date(ds, as_of)
     if math.isnan(test["estimate"]):
         lo = hi = None
