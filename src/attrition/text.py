@@ -39,6 +39,16 @@ def p_value_text(p: float) -> str:
 
 PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
 END_WORDS = {"leave": "left", "step_back": "stepped back"}
+REASON_WORDS = {"voluntary": "left of their own accord", "dismissed": "were dismissed", "retired": "retired",
+                "death or health": "died or left for health reasons", "end of term": "reached the end of their term",
+                "moved to another organisation": "moved to another organisation",
+                "unknown": "left for a reason not recorded"}
+"""What people who left for each standard reason category did, as a sentence says it."""
+
+
+def reason_words(reason: str) -> str:
+    """'retired', 'left of their own accord'... or, for a roster's own category, 'left (lost election)'."""
+    return REASON_WORDS.get(reason, f"left ({reason})")
 
 
 def ordinal(n: int) -> str:

@@ -19,6 +19,7 @@ from attrition.core.scope import as_of_date, check_scope
 from attrition.days import calendar_date
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
+from attrition.precision import snap
 from attrition.measures.survival import tenure_table
 from attrition.result import MetricResult
 from attrition.text import PLURAL
@@ -53,21 +54,26 @@ def _curves(tenure: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def retention(tenure: pd.DataFrame, key: str, at_years: tuple[float, ...]) -> pd.DataFrame:
-    """Per value of `key`: people, and for each of `at_years` the share still there (`still_Ny`) with its 95%
+    """Per value of `key`: people, how many left, the longest follow-up (`followed_days`), and for each of `at_years` the share still there (`still_Ny`) with its 95%
     band (`still_Ny_lower`, `_upper`); NaN where no one in the group was followed that long, or where no one
     in it was observed from joining (a register that began after they all joined can say only how many of
     those still there then stayed on)."""
     curves = _curves(tenure, key)
     groups = tenure.groupby(key, observed=True)
-    table = pd.DataFrame({"people": groups.size(), "left": groups["midpoint_left"].sum().astype(int)})
-    followed = groups["midpoint_days"].max()
+    table = pd.DataFrame({"people": groups.size(), "left": groups["midpoint_left"].sum().astype(int),
+                          "followed_days": groups["midpoint_days"].max()})
+    followed, shortest = groups["midpoint_days"].max(), groups["midpoint_days"].min()
     from_start = groups["midpoint_entry"].min() == 0
     for years in at_years:
         days, name = years * 365.25, f"still_{years:g}y"
         observed = (followed >= days) & from_start
         for column, suffix in (("survival", ""), ("lower", "_lower"), ("upper", "_upper")):
             table[name + suffix] = estimators.value_at(curves, days, column, [key]).reindex(table.index).where(observed)
-    return table.reset_index()
+        # No one left and everyone was followed this long: the plain proportion n/n, whose exact (Clopper-Pearson)
+        # interval applies; Kaplan-Meier's own band has no width here (as in peers.survival_table).
+        exact = observed & (table[name] == 1) & (shortest >= days)
+        table.loc[exact, name + "_lower"] = 0.025 ** (1 / table.loc[exact, "people"])
+    return snap(table.reset_index())
 
 
 def cohort_table(ds: Dataset, company: str, cohort: str | None = None, at_years: tuple[float, ...] = (1, 2, 3),

@@ -238,12 +238,13 @@ def lab_curves(ds: Dataset, highlight: str = "xai", years: int = 3, max_years: f
 # -- the standard report for any roster ----------------------------------------------------------
 
 def roster_survival(ds: Dataset, company: str, cohort: str | None, noun: str) -> Chart:
-    """The survival curve of everyone (or a cohort) at one company, departures named when few."""
-    from attrition.measures import survival
+    """The survival curve of everyone (or a cohort) at one company, departures named when few and the roster
+    is public (overview.is_public)."""
+    from attrition.measures import overview, survival
 
     tenure = survival.tenure_table(ds, company, cohort)
     curve = survival.fit_scenario(tenure)
-    few = len(tenure) <= 30
+    few = len(tenure) <= 30 and overview.is_public(ds)
     return chart(survival_findings.median_tenure(ds, company, cohort, noun=noun),
                  "A step curve of the share still there against years since joining, with its 95% band and the number "
                  "still followed under the axis.", curve[["days", "survival", "lower", "upper"]],
@@ -279,6 +280,23 @@ def roster_groups(ds: Dataset, company: str, cohort: str | None, noun: str) -> C
     return chart(summary, "One step curve per group of the share still there against years since joining.",
                  curves[["group", "days", "survival", "followed"]],
                  lambda title, narrow: plots.curves_by_lab(curves, title, highlight=None, by="group", narrow=narrow))
+
+
+def roster_reasons(ds: Dataset, company: str, cohort: str | None, noun: str, years: float) -> Chart:
+    """Cumulative incidence of leaving for each reason (Aalen-Johansen, 95% bands), titled with each reason's
+    share within `years` of joining."""
+    from attrition.measures import reasons
+
+    table = reasons.leavers(ds, company, cohort)
+    curves = reasons.incidence(table)
+    order = [c for c in reasons.categories(ds, list(set(curves["cause"]))) if c in set(curves["cause"])]
+    curves = curves.set_index("cause").loc[order].reset_index()
+    longest = float(table["midpoint_days"].max())
+    return chart(roster_findings.reasons(ds, company, cohort, noun, years),
+                 "One step curve per reason for leaving: the share who had left for it, against years since joining, "
+                 "with 95% bands.", curves[["cause", "days", "at_risk", "cause_events", "incidence", "lower", "upper"]],
+                 lambda title, narrow: plots.incidence_curves(curves, {c: c for c in order}, title, longest,
+                                                              narrow=narrow))
 
 
 # -- where they went -------------------------------------------------------------------------------

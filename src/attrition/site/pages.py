@@ -24,6 +24,8 @@ from attrition.io.dataset import Dataset
 from attrition.locations import REPO_ROOT
 
 TEMPLATES = Path(__file__).parent / "templates"
+AGGREGATES = ("headcount_monthly.csv",)
+"""The tidy tables that count people without naming or listing anyone: all a private roster's site offers."""
 SITE_PAGES = [("sources.html", "Sources"), ("methodology.html", "Methodology"), ("changes.html", "Corrections"),
               ("findings.html", "Checked"), ("downloads.html", "Downloads")]
 
@@ -93,7 +95,14 @@ def _page_of(nb, path: Path, href: str) -> Page:
 
 
 def notebook_title(nb, fallback: str) -> str:
-    """The notebook's first heading, as plain text."""
+    """The notebook's title as plain text: the heading its cell tagged `title` displays (a title made from the
+    data, such as the company's name), else its first Markdown cell's heading."""
+    for cell in nb.cells:
+        if "title" in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                shown = output.get("data", {}).get("text/markdown", "")
+                if shown.startswith("# "):
+                    return markdown_text(shown.splitlines()[0].lstrip("# ")) or fallback
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     heading = next((line for line in first.splitlines() if line.startswith("# ")), "")
     return markdown_text(heading.lstrip("# ")) or fallback
@@ -102,10 +111,19 @@ def notebook_title(nb, fallback: str) -> str:
 class Site:
     """What every page shares: the menu, the dates, the templates."""
 
-    def __init__(self, ds: Dataset, pages: list[Page] | None = None) -> None:
+    def __init__(self, ds: Dataset, pages: list[Page] | None = None, home: Dataset | None = None) -> None:
+        """`home` is the dataset whose site the pages belong to (default `ds`): an example roster rendered inside
+        the main site keeps the main site's name and menu, and states its own licence and dates."""
         import jinja2
 
+        from attrition.measures import overview
+
         self.ds = ds
+        home = home or ds
+        self.story = bool(home.config.get("report", {}).get("story", False))
+        self.brand = "attrition" if self.story else overview.title(home)
+        """The site's name: the project's for the story dataset, the dataset's own title for anyone else's roster."""
+        self.public, self.licence = overview.is_public(ds), overview.licence(ds)
         self.freeze = ds.freeze_date.isoformat()
         self.built, self.commit = build_info()
         self.pages = pages or []
@@ -129,11 +147,13 @@ class Site:
 
     def header(self, root: str, current: str) -> str:
         return self.env.get_template("header.html").render(root=root, nav=self.nav(), current=current,
-                                                           freeze=self.freeze, built=self.built)
+                                                           freeze=self.freeze, built=self.built, brand=self.brand)
 
     def footer(self, root: str, title: str) -> str:
+        """Cite-as (only for data that may be published), the data's own licence, and where the numbers come from."""
         return self.env.get_template("footer.html").render(root=root, title=title, freeze=self.freeze,
-                                                           commit=self.commit)
+                                                           commit=self.commit, brand=self.brand, story=self.story,
+                                                           public=self.public, licence=self.licence)
 
     def page(self, href: str, title: str, body: str, answer: str = "", description: str = "", image: str = "") -> str:
         """A whole site page; `body` is markup built from escaped parts (a template or a presentation Table)."""
@@ -141,7 +161,7 @@ class Site:
 
         root = "../" * href.count("/")
         return self.env.get_template("page.html").render(
-            root=root, title=title, answer=answer, description=description or answer or title,
+            root=root, title=title, brand=self.brand, answer=answer, description=description or answer or title,
             image=self.image_url(root, image),
             header=Markup(self.header(root, href)), footer=Markup(self.footer(root, title)), body=Markup(body))
 
@@ -164,7 +184,7 @@ class Site:
         page = _page_of(nb, path, href)
         root = "../" * href.count("/")
         title = page.title
-        nb.metadata["title"] = f"{title} · attrition"
+        nb.metadata["title"] = f"{title} · {self.brand}"
         stem = href.removesuffix(".html").replace("/", "-")
         charts, image = 0, ""
         for cell in nb.cells:
@@ -183,7 +203,7 @@ class Site:
         exporter = HTMLExporter(template_name="attrition", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                                 mathjax_url="", require_js_url="", embed_images=True)
-        resources = {"attrition": {"root": root, "description": answer or title, "title": title,
+        resources = {"attrition": {"root": root, "description": answer or title, "title": title, "brand": self.brand,
                                    "image": self.image_url(root, image), "header": self.header(root, href), "footer": self.footer(root, title)}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         body = body.replace('<script src=""></script>', "")
@@ -221,13 +241,22 @@ class Site:
         first = next((p for p in self.pages if p.href == chosen), self.pages[0] if self.pages else None)
         claims, total, tally = self._headline_claims() if story else ([], 0, "")
         index = self.body("index_body.html", pages=self.pages if story else [], sections=sections[1:] if story else sections,
-                          claims=claims, total=total, tally=tally)
-        intro = (f"How founding teams and early hires come and go, and whether the press gets it right, from "
-                 f"{len(ds.sources):,} sources and {len(ds.evidence):,} dated statements about {len(ds.people):,} people.")
+                          claims=claims, total=total, tally=tally, story=story)
+        if story:
+            heading = "attrition: who leaves founding teams, and what the press gets right"
+            intro = (f"How founding teams and early hires come and go, and whether the press gets it right, from "
+                     f"{len(ds.sources):,} sources and {len(ds.evidence):,} dated statements about {len(ds.people):,} people.")
+        else:
+            from attrition.measures.overview import words
+
+            said = words(ds)
+            heading = self.brand
+            intro = (f"Who comes and goes: the standard report on {self.brand}, {ds.people['person_id'].nunique():,} "
+                     f"{said['people']} at {len(ds.companies):,} {said['companies'] if len(ds.companies) != 1 else said['company']}, "
+                     f"as of {self.freeze}.")
         (site_dir / "index.html").write_text(self.page(
-            "index.html", "attrition: who leaves founding teams, and what the press gets right", index,
-            answer=first.answer if first else "", description=intro, image=first.image if first else ""),
-            encoding="utf-8")
+            "index.html", heading, index, answer=first.answer if first else "", description=intro,
+            image=first.image if first else ""), encoding="utf-8")
         (site_dir / "sources.html").write_text(self.page(
             "sources.html", "Sources", self.body("sources_body.html", sources=self._sources(story)),
             description="Every source the data cites, with its link and reliability grade."), encoding="utf-8")
@@ -243,7 +272,7 @@ class Site:
         charts = sorted((site_dir / "downloads" / "charts").glob("*.csv")) if (site_dir / "downloads" / "charts").exists() else []
         (site_dir / "downloads.html").write_text(self.page(
             "downloads.html", "Downloads", self.body(
-                "downloads_body.html", tables=tables,
+                "downloads_body.html", tables=tables, public=self.public,
                 charts=[{"name": c.name, "about": f"the data of chart {c.stem.rsplit('-', 1)[-1]} on "
                                                    f"{c.stem.rsplit('-chart-', 1)[0]}.html"} for c in charts]),
             description="The tidy tables, the claims ledger, the sources and every chart's data, as CSV."),
@@ -346,6 +375,8 @@ class Site:
                  "milestones.csv": "company milestones, sources resolved"}
         files = []
         for name, sql in tidy_queries(self.ds).items():
+            if not self.public and name not in AGGREGATES:  # a private roster's people stay off the site
+                continue
             self.ds.engine.write_csv(export_sql(self.ds, sql), folder / name)
             files.append({"name": name, "about": about.get(name, "")})
         if len(self.ds.claims):

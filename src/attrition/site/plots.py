@@ -459,8 +459,8 @@ def curves_side_by_side(curves: list[tuple[pd.DataFrame, str, str]], max_days: f
 
 def incidence_curves(curves: pd.DataFrame, labels: dict[str, str], chart_title: str, max_days: float,
                      ax: Axes | None = None, narrow: bool = False) -> Axes:
-    """One step curve per destination category: the share of the group that had left for it, by time
-    since joining, each in its 95% band (attrition.estimators.aalen_johansen)."""
+    """One step curve per cause (a destination category, a reason for leaving): the share of the group that had
+    left for it, by time since joining, each in its 95% band (attrition.estimators.aalen_johansen)."""
     ax = axes_for(ax, narrow, (10, 5), 4.6)
     palette = plt.get_cmap("tab10")
     dashes = ["-", "--", "-.", ":"]

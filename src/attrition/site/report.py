@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attrition import progress
 from attrition.io.outputs import NotebookError, exclusive, replace_folder
 from attrition.locations import DEFAULT_DATA_DIR, NOTEBOOK_DIR
 from attrition.schema import DataError, Problem
@@ -57,7 +59,6 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
 
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     from attrition.io.outputs import write_atomic
 
@@ -69,8 +70,22 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
     env = dict(os.environ)
     if data_dir is not None:
         env["ATTRITION_DATA"] = str(Path(data_dir).resolve())
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(target.parent)}})
+    code = sum(cell.cell_type == "code" for cell in nb.cells)
+    with progress.steps(code, path.stem, "cell") as bar:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(target.parent)}},
+                                on_cell_start=lambda cell, cell_index: bar.next(f"cell {cell_index}"))
+        _run(client, env, path, nb)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    write_atomic(target, nbformat.writes(nb).encode("utf-8") + b"\n")
+    return target
+
+
+def _run(client, env: dict, path: Path, nb) -> None:
+    """Execute every cell; a failing cell stops the run with the notebook and the cell named."""
+    from nbclient.exceptions import CellExecutionError
+
     try:
         client.execute(env=env)  # the kernel reads `data_dir` by default, whatever this process was started with
     except CellExecutionError as err:
@@ -79,10 +94,6 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
             if errors:
                 raise NotebookError(f"{path.name}, cell {index}: {errors[0]['ename']}: {errors[0]['evalue']}") from None
         raise NotebookError(f"{path.name}: {err.ename}: {err.evalue}") from None
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-    write_atomic(target, nbformat.writes(nb).encode("utf-8") + b"\n")
-    return target
 
 
 def _story(ds: Dataset) -> bool:
@@ -136,15 +147,17 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
                 _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]")
             rendered.append((target, f"{path.stem}.html"))
         site = Site(ds)
-        site.pages = [site.describe(path, href) for path, href in rendered]
-        site.pages = _render(site, staging, rendered)  # now with their share cards
-        sections = [Section("Notebooks" if story else f"The report on {data_dir.name}",
+        named = (lambda pages: pages) if story else (  # the menu names the company the report is about
+            lambda pages: [replace(p, nav=ds.company_names[chosen]) for p in pages])
+        site.pages = named([site.describe(path, href) for path, href in rendered])
+        site.pages = named(_render(site, staging, rendered))  # now with their share cards
+        sections = [Section("Notebooks" if story else "The standard report",
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
         checked = []
         for example in ds.config.get("report", {}).get("examples", []) if execute and generic.exists() else []:
-            section, example_ds = _example(example, data_dir, generic, staging, scratch, site.pages)
+            section, example_ds = _example(example, data_dir, generic, staging, scratch, site)
             sections.append(section)
             checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         site.write_pages(staging, sections, story)
@@ -164,7 +177,7 @@ def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step
 
 
 def _example(example: dict, data_dir: Path, generic: Path, staging: Path, scratch: Path,
-             menu: list[Page]) -> tuple[Section, Dataset]:
+             home: Site) -> tuple[Section, Dataset]:
     """Import one example roster named in dataset.toml and run the standard report for each of its companies;
     returns its section of the index and the dataset its findings are checked on."""
     from attrition.io.dataset import load
@@ -177,7 +190,7 @@ def _example(example: dict, data_dir: Path, generic: Path, staging: Path, scratc
     name = str(example["name"])
     imported = scratch / name
     import_roster(data_dir / example["export"], data_dir / example["mapping"], imported)
-    site = Site(load(imported), menu)  # its own "data as of", the main site's menu
+    site = Site(load(imported), home.pages, home.ds)  # its own dates and licence, the main site's name and menu
     runs = []
     for company in example["companies"]:
         target = scratch / f"{name}-{company}.ipynb"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from attrition import progress
 from attrition.backends.duckdb import Engine, literal
 from attrition.io import checks, csvfiles
 from attrition.io.importers.mapping import DATE_KEYS, PRECISIONS, Mapping, read_mapping
@@ -366,8 +367,9 @@ def _toml(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def import_roster(export: Path, mapping_path: Path, out: Path) -> dict[str, int]:
-    """Check `export` against its mapping and write the dataset folder `out`; returns what was written."""
+def import_roster(export: Path, mapping_path: Path, out: Path) -> dict:
+    """Check `export` against its mapping and write the dataset folder `out`; returns what was written (counts,
+    and the nouns the mapping gives people and companies)."""
     mapping = read_mapping(mapping_path)
     target = check_target(out, DEFAULT_DATA_DIR)
     for given in (export, mapping_path):
@@ -375,20 +377,25 @@ def import_roster(export: Path, mapping_path: Path, out: Path) -> dict[str, int]
         if target == source.parent or target in source.parents:
             raise OutputError(f"{out}: refusing to write here, it holds the input {given}; choose another folder")
     engine = Engine()
-    spec, problems = _read_export(engine, export, mapping)
-    if problems:
-        raise DataError(problems)
-    engine.keep_file_order(False)
-    _typed(engine, mapping)
-    found = _row_problems(engine, mapping)
-    if not found:
-        found = _spells(engine, mapping, export)
-    if found:
-        lines = csvfiles.record_lines(export)
-        raise DataError([Problem(export.name, int(lines[rec]) if 0 <= rec < len(lines) else None, column, value,
-                                 message) for rec, column, value, message in found])
-    with exclusive(out), replace_folder(out) as staging:
-        _write(engine, staging, export, mapping)
+    with progress.steps(4, f"importing {export.name}") as bar:
+        bar.next("reading the export")
+        spec, problems = _read_export(engine, export, mapping)
+        if problems:
+            raise DataError(problems)
+        engine.keep_file_order(False)
+        bar.next("checking every row")
+        _typed(engine, mapping)
+        found = _row_problems(engine, mapping)
+        if not found:
+            bar.next("numbering each person's spells")
+            found = _spells(engine, mapping, export)
+        if found:
+            lines = csvfiles.record_lines(export)
+            raise DataError([Problem(export.name, int(lines[rec]) if 0 <= rec < len(lines) else None, column, value,
+                                     message) for rec, column, value, message in found])
+        bar.next("writing the dataset")
+        with exclusive(out), replace_folder(out) as staging:
+            _write(engine, staging, export, mapping)
     counts = engine.rows("SELECT count(*), count(DISTINCT person_id), count(DISTINCT company), "
                          "count(*) FILTER (WHERE end_column IS NULL) FROM spells")[0]
-    return dict(zip(("spells", "people", "companies", "still_there"), counts))
+    return {**dict(zip(("spells", "people", "companies", "still_there"), counts)), "words": mapping.words}
