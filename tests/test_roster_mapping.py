@@ -315,3 +315,11 @@ def test_the_readmes_example_mappings_are_valid(tmp_path) -> None:
     for i, block in enumerate(blocks):
         (tmp_path / f"{i}.toml").write_text(block)
         read_mapping(tmp_path / f"{i}.toml")
+
+
+def test_destinations_on_an_imported_roster_list_the_reasons_with_the_default_cohort(tmp_path) -> None:
+    ds = load(_import(tmp_path))
+    result = compute("destinations", ds, company="acme-ltd")
+    assert result.cohort is None and [r["reason"] for r in result.details["reasons"]] == ["voluntary", "dismissed",
+                                                                                          "retired"]
+    assert "why they left" in result.text and "voluntary: 2" in result.text
