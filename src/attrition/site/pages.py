@@ -316,7 +316,7 @@ class Site:
             "Verdict": [presentation.verdict_badge(row.verdict) for row in rows],
         })
         tally = Counter(row.verdict for row in rows)
-        body = self.body("findings_body.html", total=f"{len(rows):,}", pages=len({row.page for row in rows}),
+        body = self.body("findings_body.html", total=f"{len(rows):,}", pages=len({row.page for row in rows}), story=self.story,
                          tally=", ".join(f"{n:,} {v.replace('_', ' ')}" for v, n in sorted(tally.items())),
                          table=Markup(presentation.Table(frame, filters=("Verdict",), name="self-ledger")._repr_html_()))
         (site_dir / "findings.html").write_text(self.page(
