@@ -3,6 +3,8 @@ so these tests read the figure itself (axis limits, tick labels, marks, named la
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -145,7 +147,9 @@ def test_chart_pictures_are_identical_from_run_to_run_and_carry_alt_text_and_saf
     chart = figures.founder_survival(ds, "xai")
     assert chart.png() == chart.png() and chart.png(narrow=True) != chart.png()
     bundle, meta = chart._repr_mimebundle_()
-    assert bundle["text/plain"] == chart.alt and meta["image/png"]["alt"] == chart.alt and meta["image/png"]["narrow"]
+    assert bundle["text/plain"] == chart.alt and meta["image/png"]["alt"] == chart.alt
+    assert meta["image/png"]["svg"].startswith("<?xml") and meta["image/png"]["narrow_svg"] != meta["image/png"]["svg"]
+    assert set(bundle) == {"image/png", "text/plain", "text/csv"}, "SVGs ride in metadata, which nbval skips"
     risky = figures.Chart("t", "t. a", pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@a", "ok"]}),
                           lambda narrow: plt.figure())
     assert risky.csv().splitlines()[1:] == ["\"'=HYPERLINK(\"\"http://x\"\")\"", "'+1", "'-2", "'@a", "ok"]
@@ -163,3 +167,23 @@ def test_every_departure_rate_is_written_beside_its_bar(charts, narrow) -> None:
         assert "person-year" in ax.get_ylabel()
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("narrow", [False, True], ids=["wide", "narrow"])
+def test_every_chart_tells_its_values_where_a_reader_points(charts, narrow) -> None:
+    """Each chart leaves spots inside its picture, each saying a date or time, a value and who it counts."""
+    for name, chart in charts.items():
+        spots = chart.drawing(narrow, png=False).spots
+        assert spots, f"{name}: nothing to point at"
+        assert len(spots) <= 400, f"{name}: {len(spots)} spots"
+        for x0, y0, x1, y1, text in spots:
+            assert 0 <= x0 <= x1 <= 1 and 0 <= y0 <= y1 <= 1, (name, text)
+            assert re.search(r"\d", text) and len(text) > 12, (name, text)
+
+
+def test_every_column_of_every_chart_is_explained_with_its_unit(charts) -> None:
+    from attrition.site.downloads import COLUMN_NOTES
+
+    for name, chart in charts.items():
+        missing = [c for c in chart.data.columns if c not in COLUMN_NOTES]
+        assert missing == [], f"{name}: no note for {missing}"

@@ -257,7 +257,7 @@ def test_the_command_line_import_and_its_errors(tmp_path, capsys) -> None:
     source, mapping = _write(tmp_path / "in")
     out = tmp_path / "out"
     assert main(["import", "roster", str(source), "--mapping", str(mapping), "--out", str(out)]) == 0
-    assert "4 people at 1 companies, 4 spells (2 still there)" in capsys.readouterr().out
+    assert "4 employees at 1 company, 4 spells (2 still there)" in capsys.readouterr().out
     assert main(["validate", "--data", str(out)]) == 0
     _write(tmp_path / "bad", EXPORT.replace("2020-10-01", "2020-10-41"))
     assert main(["import", "roster", str(tmp_path / "bad" / "export.csv"), "--mapping", str(mapping),

@@ -163,6 +163,18 @@ def test_departed_share_series_steps_where_dates_change(ds) -> None:
     assert series.loc[pd.Timestamp("2023-05-31")].tolist() == [0.75, 0.75]
 
 
+def test_departed_share_series_is_departed_share_on_every_day_it_steps() -> None:
+    """One rule: the series and the point metric agree on every step of the shipped founders' series."""
+    ds = load()
+    for exclude in ((), ("elon-musk",)):
+        series = departed_share_series(ds, "xai", "founder", exclude=exclude)
+        assert len(series) > 10
+        for row in series.itertuples():
+            point = compute("departed_share", ds, company="xai", cohort="founder", as_of=row.date.date().isoformat(),
+                            exclude=list(exclude))
+            assert (point.lo, point.hi) == (row.lo, row.hi), row.date
+
+
 # --- the shipped xAI data, counted by hand from data/evidence.csv -------------------------------------
 
 @pytest.fixture(scope="module")

@@ -176,14 +176,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate(args: argparse.Namespace) -> int:
+def checked_claims(ds) -> None:
+    """Refuse (DataError, located) what would stop `claims` or `report`: claims the registry or the data cannot
+    check, and a story dataset without the ids the story notebooks name. The ledger is computed (and kept in the
+    cache), so a claim whose metric fails on the data is found here, not half-way through a later command."""
     from attrition.claims.file import claim_problems
+    from attrition.claims.ledger import ledger
+    from attrition.io.config import report_problems
+
+    problems = claim_problems(ds) + report_problems(ds.engine, ds.config, ds.data_dir)
+    if problems:
+        raise DataError(problems)
+    ledger(ds)
+
+
+def _validate(args: argparse.Namespace) -> int:
     from attrition.core.tables import conflicted_events
 
     ds = load(args.data)
-    problems = claim_problems(ds)
-    if problems:
-        raise DataError(problems)
+    checked_claims(ds)
     n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
     print(f"{args.data}: clean. {n['sources']} sources, {n['people']} people at {len(ds.companies)} companies, "
           f"{n['evidence']} evidence rows ({conflicted_events(ds)} events with conflicting sources), "
@@ -204,7 +215,11 @@ def _build(args: argparse.Namespace) -> int:
     for path in write_tables(ds, out, args.as_of):
         print(f"wrote {path}")
     if ds.engine.dialect == "duckdb":  # on another engine the cache was kept before it read the tables
-        store_in_cache(ds, cached_tables(ds))
+        try:
+            store_in_cache(ds, cached_tables(ds))
+        except OSError as err:  # the tables are written; only the next command will read the CSV files again
+            print(f"note: the checked tables could not be kept in the cache ({err}); the next command reads the "
+                  "data files again", file=sys.stderr)
     return EXIT_OK
 
 
@@ -291,14 +306,11 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from attrition.claims.file import claim_problems
     from attrition.core.scope import check_scope
     from attrition.site.report import make_report
 
     ds = load(args.data)
-    problems = claim_problems(ds)
-    if problems:
-        raise DataError(problems)
+    checked_claims(ds)
     if args.company is not None:
         check_scope(ds, args.company, None)
     index = make_report(ds, args.data, args.out or Path("site"), args.company, args.notebooks, not args.no_execute)

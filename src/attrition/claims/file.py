@@ -15,6 +15,8 @@ from attrition.schema import EPOCH, Problem
 
 DATE_METRICS = ("event_date", "milestone_date", "last_seen")
 LIST_PARAMS = ("exclude",)
+WINDOW_PARAMS = ("start", "end", "baseline_start", "baseline_end")
+"""Parameters that give a window's days, none of which may be later than the claim's own date."""
 
 
 def parse_params(text: str) -> dict[str, object]:
@@ -82,12 +84,17 @@ def claim_problems(ds: Dataset) -> list[Problem]:
             params = parse_params(row["params"])
             if "as_of" in params:
                 raise ValueError("give the date in the as_of column, not as a parameter")
+            claim_date = (EPOCH + timedelta(days=row["as_of"])).isoformat()
             if "as_of" in metric(row["metric"]).parameters:
-                params["as_of"] = (EPOCH + timedelta(days=row["as_of"])).isoformat()
-            check_params(ds, row["metric"], params, spelled=repr)
+                params["as_of"] = claim_date
+            checked = check_params(ds, row["metric"], params, spelled=repr)
         except (ValueError, MetricError) as err:
             report("metric" if "unknown metric" in str(err) else "params", str(err))
             continue
+        late = [f"{key}={checked[key]}" for key in WINDOW_PARAMS if key in checked and str(checked[key]) > claim_date]
+        if late:
+            report("params", f"{', '.join(late)} is after the claim's own date {claim_date} (as_of): a claim can "
+                             "only speak of what had happened by its date")
         try:
             parse_reported(row["reported"], row["metric"], row["reading"])
         except ValueError as err:

@@ -24,6 +24,7 @@ from attrition.io import cache
 from attrition.io.dataset import Dataset
 from attrition.measures.registry import compute, metric
 from attrition.result import MetricError, MetricResult
+from attrition.schema import DataError, Problem
 
 if TYPE_CHECKING:  # the ledger is checked without pandas; only `evaluate` hands it to pandas
     import pandas as pd
@@ -158,17 +159,18 @@ COLUMNS = ("claim_id", "publisher", "published", "as_of", "claim", "metric", "pa
 def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
     """The ledger as rows: one per claim (in file order) with its source, reading, measured range, verdict and
     the basis the verdict rests on (see BASES). The spells of every day the claims ask about are made first,
-    in one query per company (`tables.prepare_days`)."""
+    in one query per company (`tables.prepare_days`). A claim its metric cannot check (a person who had not
+    left, no count for its window...) is a DataError naming its line, with every other such claim."""
     claims = ds.engine.rows(
-        "SELECT c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
+        "SELECT c.rec, c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
         "c.tolerance, c.note, c.source_id, s.url FROM claims AS c LEFT JOIN sources AS s ON s.source_id = c.source_id "
         + ("" if claim_id is None else "WHERE c.claim_id = ? ") + "ORDER BY c.rec", [] if claim_id is None else [claim_id])
     if claim_id is not None and not claims:
         raise MetricError(f"no claim {claim_id!r} in claims.csv")
-    _prepare(ds, [(parse_params(params), as_of) for (_, _, _, as_of, _, _, params, _, reading, *_) in claims
+    _prepare(ds, [(parse_params(params), as_of) for (_, _, _, _, as_of, _, _, params, _, reading, *_) in claims
                   if reading != "not_evaluated"])
-    rows = []
-    for (cid, publisher, published, as_of, claim, metric_name, params, reported, reading, tolerance, note, source_id,
+    rows, failed = [], []
+    for (rec, cid, publisher, published, as_of, claim, metric_name, params, reported, reading, tolerance, note, source_id,
          url) in claims:
         row = {"claim_id": cid, "publisher": publisher, "published": "" if published is None else day_date(published).isoformat(),
                "as_of": day_date(as_of).isoformat(), "claim": claim, "metric": metric_name, "params": params,
@@ -176,12 +178,20 @@ def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
                "measured_hi": "", "verdict": "not_evaluated", "note": note, "source_id": source_id, "url": url, "basis": ""}
         if reading != "not_evaluated":
             given = parse_params(params)
-            result = check(ds, metric_name, given, reported, reading, tolerance or None, day_date(as_of))
+            try:
+                result = check(ds, metric_name, given, reported, reading, tolerance or None, day_date(as_of))
+            except MetricError as err:
+                failed.append((rec, params, str(err)))
+                continue
             row.update(measured=result["measured"], verdict=result["verdict"], basis=basis(ds, source_id, metric_name, given),
                        measured_lo=_display(result["measured_lo"]), measured_hi=_display(result["measured_hi"]))
             if result["why"]:
                 row["note"] = f"{note} ({result['why']})".strip()
         rows.append(row)
+    if failed:
+        lines = ds.lines("claims", [rec for rec, _, _ in failed])
+        raise DataError([Problem("claims.csv", line, "params", params, f"cannot be checked: {message}")
+                         for line, (_, params, message) in zip(lines, failed)])
     return rows
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from attrition.backends.duckdb import EngineUnavailable
 from attrition.core.scope import as_of_day
 from attrition.core.tables import (
     events_table,
@@ -39,7 +40,11 @@ def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
     from attrition.backends.spark import SparkEngine
 
     engine = SparkEngine()
-    store_in_cache(ds, cached_tables(ds))
+    try:
+        store_in_cache(ds, cached_tables(ds))
+    except OSError as err:
+        raise EngineUnavailable(f"Spark reads the checked tables from the cache, which cannot be written: {err}") \
+            from None
     for table in TABLES:
         engine.load_parquet(table, cache.table_file(ds.fingerprint, table))
     return replace(ds, engine=engine, derived={})

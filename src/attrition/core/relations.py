@@ -107,27 +107,37 @@ def spells(cutoff: int | str, events_source: str = "events", ends_source: str = 
            seen_source: str = "spell_sightings") -> str:
     """One row per person and spell that had (possibly) started by day `cutoff` (from the resolved events).
 
-    The spell's end is the one `spell_ends` picked; status and tenure bounds are as of `cutoff`,
-    where a spell still open is censored. `seen_until` is the last day a source shows the person there
-    (their join, a sighting, or a later end). `cutoff` is a day number, or the name of a column of
-    `events_source` holding each row's day (kept as `as_of`): then one query makes spells as of many days.
+    The spell's end is the one `spell_ends` picked; status and tenure bounds are as of the company's
+    horizon (`horizon`: `cutoff`, or the company's end of observation if earlier), where a spell still
+    open is censored. `seen_until` is the last day a source shows the person there (their join, a
+    sighting, or a later end). `cutoff` is a day number, or the name of a column of `events_source`
+    holding each row's day (kept as `as_of`): then one query makes spells as of many days.
     """
     day = cutoff if isinstance(cutoff, int) else f"s.{cutoff}"
     as_of = "" if isinstance(cutoff, int) else f"{day} AS as_of, "
+    h = horizon(day, "c.observed_until")
     seen = "greatest(s.latest, coalesce(w.seen, s.latest), coalesce(e.end_lo, s.latest))"
     return f"""
     SELECT {as_of}s.person_id, s.name, s.company, s.cohort, s."group", s.spell, s.earliest AS start_lo, s.latest AS start_hi,
-           CASE WHEN s.latest <= {day} THEN 'yes' ELSE 'uncertain' END AS joined,
+           CASE WHEN s.latest <= {h} THEN 'yes' ELSE 'uncertain' END AS joined,
            coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
-           {_status('e.end_lo', 'e.end_hi', day, seen)} AS status, {seen} AS seen_until,
-           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', day, seen)},
+           {_status('e.end_lo', 'e.end_hi', h, seen)} AS status, {seen} AS seen_until,
+           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', h, seen)},
            s.conflict AS start_conflict, coalesce(e.end_conflict, false) AS end_conflict,
            s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources,
-           coalesce(e.end_reason, '') AS end_reason
+           coalesce(e.end_reason, '') AS end_reason, c.observed_until AS company_end
     FROM {events_source} AS s
     LEFT JOIN {ends_source} AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
     LEFT JOIN {seen_source} AS w ON w.person_id = s.person_id AND w.company = s.company AND w.spell = s.spell
-    WHERE s.event IN ({_STARTS}) AND s.earliest <= {day}"""
+    LEFT JOIN companies AS c ON c.company = s.company
+    WHERE s.event IN ({_STARTS}) AND s.earliest <= {h}"""
+
+
+def horizon(cutoff: int | str, company_end: str = "company_end") -> str:
+    """The day a company's people are counted as of: the as-of day `cutoff`, or the company's end of
+    observation (closure, merger) if earlier. The one rule behind every measure: counts, shares, ranks,
+    headcounts and survival curves all stop there, and a departure after it is not a departure."""
+    return f"least({cutoff}, coalesce({company_end}, {cutoff}))"
 
 
 STATUSES = ("departed", "uncertain", "active", "unseen")
@@ -152,18 +162,20 @@ def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int 
 
 
 def standing(cutoff: int) -> dict[str, str]:
-    """Conditions on a person's latest spell as of `cutoff` (see `spells`): surely gone (`departed`), maybe
-    gone (`uncertain`), surely there (`active`), not observed since an earlier sighting (`unseen`), joining not
-    sure by then (`join_uncertain`); `late`: joining not sure, yet surely or maybe gone by then; `maybe_here`:
-    joining not sure and not surely gone."""
+    """Conditions on a person's latest spell as of `cutoff` (see `spells`, whose rows carry `company_end`):
+    surely gone (`departed`), maybe gone (`uncertain`), surely there (`active`), not observed since an earlier
+    sighting (`unseen`), joining not sure by then (`join_uncertain`); `late`: joining not sure, yet surely or
+    maybe gone by then; `maybe_here`: joining not sure and not surely gone. "By then" is the company's horizon
+    (`horizon`)."""
+    h = horizon(cutoff)
     return {
         "departed": "joined = 'yes' AND status = 'departed'",
         "uncertain": "joined = 'yes' AND status = 'uncertain'",
         "active": "joined = 'yes' AND status = 'active'",
         "unseen": "joined = 'yes' AND status = 'unseen'",
         "join_uncertain": "joined <> 'yes'",
-        "late": f"joined <> 'yes' AND end_lo <= {cutoff}",
-        "maybe_here": f"joined <> 'yes' AND NOT coalesce(end_hi <= {cutoff}, false)",
+        "late": f"joined <> 'yes' AND end_lo <= {h}",
+        "maybe_here": f"joined <> 'yes' AND NOT coalesce(end_hi <= {h}, false)",
     }
 
 
@@ -226,8 +238,8 @@ def lasting(spells_table: str, cutoff: int) -> str:
         GROUP BY person_id, company)
     SELECT p.person_id, p.name, p.company, p.cohort, p."group", p.start_lo, p.start_hi, p.end_event, p.end_lo, p.end_hi,
            p.end_conflict, p.end_sources, p.end_reason, p.interruptions,
-           {_status('p.end_lo', 'p.end_hi', cutoff, seen)} AS status,
-           {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', cutoff, seen)},
+           {_status('p.end_lo', 'p.end_hi', horizon(cutoff, 'c.observed_until'), seen)} AS status,
+           {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', horizon(cutoff, 'c.observed_until'), seen)},
            {seen} AS seen_until, c.observed_until AS company_end, r.observed_from AS entry
     FROM persons AS p
     LEFT JOIN seen AS s ON s.person_id = p.person_id AND s.company = p.company
@@ -246,14 +258,10 @@ join), or at the as-of day as if everyone had been checked on it; both stop at a
 observation (closure, merger), after which a departure is no longer a departure."""
 
 
-def _horizon(cutoff: int) -> str:
-    return f"least({cutoff}, coalesce(company_end, {cutoff}))"
-
-
 def _censor_day(cutoff: int, censoring: str) -> str:
     if censoring not in CENSORING:
         raise ValueError(f"unknown censoring {censoring!r}")
-    return f"least({_horizon(cutoff)}, seen_until)" if censoring == "observed" else _horizon(cutoff)
+    return f"least({horizon(cutoff)}, seen_until)" if censoring == "observed" else horizon(cutoff)
 
 
 def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", origin: int | None = None,
@@ -267,10 +275,10 @@ def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", ori
     every start: time is then measured from that day; `only` limits the readings.
     """
     lo, hi = ("start_lo", "start_hi") if origin is None else (str(origin), str(origin))
-    horizon, censor = _horizon(cutoff), _censor_day(cutoff, censoring)
+    h, censor = horizon(cutoff), _censor_day(cutoff, censoring)
     mid_end = "end_lo + end_hi"
-    left = {"midpoint": f"end_lo IS NOT NULL AND {mid_end} <= 2 * {horizon}", "shortest": f"end_lo <= {horizon}",
-            "longest": f"end_hi <= {horizon}"}
+    left = {"midpoint": f"end_lo IS NOT NULL AND {mid_end} <= 2 * {h}", "shortest": f"end_lo <= {h}",
+            "longest": f"end_hi <= {h}"}
     stop = {"midpoint": f"CASE WHEN {left['midpoint']} THEN {mid_end} ELSE 2 * {censor} END",
             "shortest": f"2 * CASE WHEN {left['shortest']} THEN end_lo ELSE {censor} END",
             "longest": f"2 * CASE WHEN {left['longest']} THEN end_hi ELSE {censor} END"}
@@ -302,10 +310,10 @@ def interval_bounds(lasting_table: str, cutoff: int, columns: str, where: str = 
     Someone surely gone by the horizon has both bounds; someone who may have gone has a lower bound at
     the earliest possible end; anyone else is censored as in `readings`.
     """
-    horizon, censor = _horizon(cutoff), _censor_day(cutoff, censoring)
+    h, censor = horizon(cutoff), _censor_day(cutoff, censoring)
     return f"""
-    SELECT {columns}, greatest(CASE WHEN end_lo <= {horizon} THEN end_lo ELSE {censor} END - start_hi, 0) AS lower,
-           CASE WHEN end_hi <= {horizon} THEN end_hi - start_lo END AS upper
+    SELECT {columns}, greatest(CASE WHEN end_lo <= {h} THEN end_lo ELSE {censor} END - start_hi, 0) AS lower,
+           CASE WHEN end_hi <= {h} THEN end_hi - start_lo END AS upper
     FROM {lasting_table} {where}"""
 
 
@@ -321,11 +329,13 @@ def headcount(spells_table: str, calendar: str, grid: str, where: str = "", firs
     last sighting (`seen_until`: still there holds only up to it); possibly: start_lo <= d and not end_hi <= d.
     Each is a count of spells whose one date is <= d minus those whose other date is, so each spell
     adds +1/-1 at the first grid day on or after those dates (`calendar` maps a day to it). Each
-    company's grid starts at its first join, or at `first_grid` for every company when given.
+    company's grid starts at its first join, or at `first_grid` for every company when given, and
+    ends at its end of observation, if it has one (`horizon`).
     """
-    first = (f"SELECT DISTINCT company, {first_grid} AS first_grid FROM s" if first_grid is not None else
-             f"SELECT s.company, min(c.grid_day) AS first_grid FROM s JOIN {calendar} AS c ON c.day = s.start_lo "
-             "GROUP BY s.company")
+    first = (f"SELECT company, {first_grid} AS first_grid, max(company_end) AS company_end FROM s GROUP BY company"
+             if first_grid is not None else
+             f"SELECT s.company, min(c.grid_day) AS first_grid, max(s.company_end) AS company_end FROM s "
+             f"JOIN {calendar} AS c ON c.day = s.start_lo GROUP BY s.company")
     return f"""
     WITH s AS (SELECT * FROM {spells_table} {where}),
     marks AS (
@@ -341,7 +351,8 @@ def headcount(spells_table: str, calendar: str, grid: str, where: str = "", firs
     SELECT g.company, g.grid_day AS day,
            sum(coalesce(st.d_lo, 0)) OVER (PARTITION BY g.company ORDER BY g.grid_day ROWS UNBOUNDED PRECEDING) AS lo,
            sum(coalesce(st.d_hi, 0)) OVER (PARTITION BY g.company ORDER BY g.grid_day ROWS UNBOUNDED PRECEDING) AS hi
-    FROM (SELECT f.company, gr.grid_day FROM first_day AS f JOIN {grid} AS gr ON gr.grid_day >= f.first_grid) AS g
+    FROM (SELECT f.company, gr.grid_day FROM first_day AS f JOIN {grid} AS gr
+          ON gr.grid_day >= f.first_grid AND gr.grid_day <= {horizon('gr.grid_day', 'f.company_end')}) AS g
     LEFT JOIN steps AS st ON st.company = g.company AND st.grid_day = g.grid_day"""
 
 

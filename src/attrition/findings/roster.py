@@ -51,21 +51,15 @@ def busiest_period(ds: Dataset, company: str, cohort: str | None) -> Finding:
         return Finding(f"{company}-busiest-{unit}", f"Joins at {name} fall in one {unit} only, {label}",
                        (Claim("record_count", params, "exact", str(result.lo)),), (result,))
     second = ranked.iloc[1]
-    start, end = _windows(top.period, unit, ds.freeze_date)
-    base_start, base_end = _windows(second.period, unit, ds.freeze_date)
-    result, params = measured("event_rate_ratio", ds, company=company, cohort=cohort, start=start, end=end,
-                              baseline_start=base_start, baseline_end=base_end, event="join")
+    result, claim, way = survival.stands_out(ds, company, cohort, "join", _windows(top.period, unit, ds.freeze_date),
+                                             _windows(second.period, unit, ds.freeze_date))
     runner = f"{second.period:{PERIOD_WORDS[unit]}}"
-    if result.lo is not None and result.lo > 1:
-        claim = Claim("event_rate_ratio", params, "more_than", "1")
+    if way == "higher":
         sentence = (f"The busiest {unit} at {name} was {label}: {int(top.hires):,} joined, clearly more than in the "
                     f"next busiest, {runner} ({int(second.hires):,})")
-        way = "higher"
     else:
-        claim = Claim("event_rate_ratio", params, "includes", "1")
         sentence = (f"No {unit} stands out at {name}: the most joins, {int(top.hires):,} in {label}, cannot be told "
                     f"apart from the {int(second.hires):,} in {runner}")
-        way = "no clear difference"
     return Finding(f"{company}-busiest-{unit}", sentence, (claim,), (result,), direction=way,
                    test=f"exact test of two Poisson counts, {p_value_text(result.details['p_value'])}")
 

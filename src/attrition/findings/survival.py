@@ -129,6 +129,18 @@ def comparison(ds: Dataset, company: str, cohort: str, versus_cohort: str | None
                    direction=way, test=test)
 
 
+def stands_out(ds: Dataset, company: str, cohort: str | None, event: str, peak: tuple[str, str],
+               runner_up: tuple[str, str]) -> tuple[object, Claim, str]:
+    """Whether the busiest (or fastest) calendar window is clearly above the next one: the exact 95% interval
+    of the ratio of their rates lies above 1 (`more_than 1`, direction `higher`), or includes it (`includes 1`,
+    `no clear difference`). The one rule every "fastest" and "busiest" sentence follows."""
+    result, params = measured("event_rate_ratio", ds, company=company, cohort=cohort, start=peak[0], end=peak[1],
+                              baseline_start=runner_up[0], baseline_end=runner_up[1], event=event)
+    if result.lo is not None and result.lo > 1:
+        return result, Claim("event_rate_ratio", params, "more_than", "1"), "higher"
+    return result, Claim("event_rate_ratio", params, "includes", "1"), "no clear difference"
+
+
 def _window(start: int, years: int, as_of: date) -> tuple[str, str]:
     last = min(date(start + years, 1, 1) - timedelta(days=1), as_of)
     return date(start, 1, 1).isoformat(), last.isoformat()
@@ -158,23 +170,17 @@ def fastest_period(ds: Dataset, company: str, cohort: str | None = "founder", ye
         return Finding(f"{company}-{cohort}-fastest-period", f"{who} were followed in one period only: {rate} in {when}",
                        (claim,), (result,))
     runner = rated.iloc[1]
-    start, end = _window(int(peak.year), years_per_row, as_of)
-    base_start, base_end = _window(int(runner.year), years_per_row, as_of)
-    result, params = measured("event_rate_ratio", ds, company=company, cohort=cohort, start=start, end=end,
-                              baseline_start=base_start, baseline_end=base_end, event="leave")
+    result, claim, way = stands_out(ds, company, cohort, "leave", _window(int(peak.year), years_per_row, as_of),
+                                    _window(int(runner.year), years_per_row, as_of))
     second = _period(int(runner.year), years_per_row)
-    if result.lo is not None and result.lo > 1:
-        claim = Claim("event_rate_ratio", params, "more_than", "1")
+    if way == "higher":
         sentence = (f"{who} left fastest in {when}: {rate}, {result.details['rate_ratio']:.1f} times the next fastest "
                     f"period, {second} (95% interval {result.lo:.1f} to {result.hi:.1f})")
-        way = "higher"
     else:
-        claim = Claim("event_rate_ratio", params, "includes", "1")
         sentence = (f"No period stands out for {who}: the highest rate, {rate} in {when}, rests on "
                     f"{int(peak.departures_mid)} departure{'s' if peak.departures_mid != 1 else ''} in "
                     f"{peak.person_years:.1f} person-years and cannot be told apart from {second} "
                     f"({runner.rate:.2f}; ratio's 95% interval {result.lo:.1f} to {result.hi:.1f})")
-        way = "no clear difference"
     return Finding(f"{company}-{cohort}-fastest-period", sentence, (claim,), (result,), direction=way,
                    test=f"exact test of two Poisson rates, {p_value_text(result.details['p_value'])}")
 

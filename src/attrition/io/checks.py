@@ -191,7 +191,8 @@ def check_spells(engine: Engine) -> list[Finding]:
     Refused: a person with no sourced join; a start event of the wrong kind for its spell; a spell
     with no start; an end before its start; a spell number that skips one; a return while the
     previous spell has no end, or before that end; an observation outside its spell; a founding-team
-    variant letter in people.csv that companies.csv does not define.
+    variant letter in people.csv that companies.csv does not define; a correction resting on a source
+    sources.csv does not have (its page links every one).
     """
     starts, ends = ", ".join(map(_lit, START_EVENTS)), ", ".join(map(_lit, END_EVENTS))
     queries = {
@@ -217,6 +218,11 @@ def check_spells(engine: Engine) -> list[Finding]:
                           strftime(DATE '{EPOCH}' + s.start_lo, '%Y-%m-%d'))
                 FROM moves AS m JOIN starts AS s USING (person_id, company, spell) WHERE m.latest < s.start_lo""",
         ],
+        "corrections": ["""
+            SELECT c.rec, 'source_ids', c.source_ids,
+                   printf('unknown source_id %s: list ids from sources.csv, separated by ; without spaces', v.id)
+            FROM corrections AS c, LATERAL (SELECT unnest(string_split(c.source_ids, ';')) AS id) AS v
+            WHERE v.id <> '' AND NOT EXISTS (SELECT 1 FROM sources AS s WHERE s.source_id = v.id)"""],
         "evidence": [
             f"""SELECT e.rec, 'earliest', strftime(DATE '{EPOCH}' + e.earliest, '%Y-%m-%d'),
                    printf('a source cannot show someone still there after it was published (%s)',

@@ -9,8 +9,6 @@ so the commands that never ask for one (validate, build) do not pay for loading 
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -20,14 +18,12 @@ from typing import TYPE_CHECKING
 from attrition import progress
 from attrition.backends.duckdb import ENGINES, Engine
 from attrition.io import cache, checks, csvfiles
+from attrition.io.config import read_config
 from attrition.locations import DEFAULT_DATA_DIR
-from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec
+from attrition.schema import TABLES, DataError, Problem, TableSpec
 
 if TYPE_CHECKING:
     import pandas as pd
-
-CONFIG_FILE = "dataset.toml"
-
 
 @dataclass(eq=False)
 class Dataset:
@@ -103,51 +99,10 @@ def days_to_timestamps(days: pd.Series) -> pd.Series:
     return pd.Series(stamps, index=days.index, name=days.name)
 
 
-def read_config(data_dir: Path, problems: list[Problem]) -> tuple[dict, date | None]:
-    """dataset.toml: the freeze date (the default as-of date everywhere) and any other settings."""
-    raw = csvfiles.read_bytes(data_dir / CONFIG_FILE, CONFIG_FILE, problems)
-    if raw is None:
-        return {}, None
-    try:
-        config = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.append(Problem(CONFIG_FILE, None, None, None, "not valid UTF-8; save the file as UTF-8"))
-        return {}, None
-    except tomllib.TOMLDecodeError as err:
-        line = re.search(r"at line (\d+)", str(err))
-        problems.append(Problem(CONFIG_FILE, int(line.group(1)) if line else None, None, None, f"is not valid TOML: {err}"))
-        return {}, None
-    section = config.get("dataset")
-    line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "freeze_date" in text), None)
-    if not isinstance(section, dict):
-        problems.append(Problem(CONFIG_FILE, None, "dataset", None,
-                                'needs a [dataset] table with freeze_date = "YYYY-MM-DD"'))
-        return config, None
-    value = section.get("freeze_date", "")
-    freeze = value if isinstance(value, date) else _iso(str(value))
-    if freeze is None or not FIRST_DAY <= freeze <= LAST_DAY:
-        problems.append(Problem(CONFIG_FILE, line, "freeze_date", str(value),
-                                f"[dataset] freeze_date must be an ISO date (YYYY-MM-DD) between {FIRST_DAY} and {LAST_DAY}"))
-        return config, None
-    engine = config.get("engine", {})
-    if not isinstance(engine, dict) or engine.get("name", ENGINES[0]) not in ENGINES:
-        line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "engine" in text), None)
-        problems.append(Problem(CONFIG_FILE, line, "engine", str(engine.get("name") if isinstance(engine, dict) else engine),
-                                f'the engine must be an [engine] table with name = one of: {", ".join(ENGINES)}'))
-    return config, freeze
-
-
 def configured_engine(config: dict) -> str:
     """The engine dataset.toml's [engine] table names for the relational core (DuckDB unless it says otherwise)."""
     engine = config.get("engine", {})
     return engine.get("name", ENGINES[0]) if isinstance(engine, dict) else ENGINES[0]
-
-
-def _iso(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if len(value) == 10 and value[4] == "-" else None
-    except ValueError:
-        return None
 
 
 def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem]) -> bool:
@@ -218,8 +173,9 @@ def load(data_dir: Path | str | None = None) -> Dataset:
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     engine, meta, fp = cache.open_cached(data_dir)
     if engine is not None:
-        config, freeze = read_config(data_dir, [])
-        if freeze is not None:
+        problems: list[Problem] = []
+        config, freeze = read_config(data_dir, problems)
+        if not problems:  # dataset.toml is in the key, but the files its examples name are not
             return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint=fp,
                            derived={name: name for name in meta["derived"]})
     return check_folder(data_dir, fp)

@@ -113,8 +113,9 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     excluded = check_scope(ds, company, cohort, exclude, group)
     cutoff = as_of_day(ds, last)
     where, params = where_clause(company, cohort, excluded, group=group)
-    inside = f"end_lo >= {day_number(first)} AND end_hi <= {cutoff}"
-    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {cutoff}"
+    h = relations.horizon(cutoff)
+    inside = f"end_lo >= {day_number(first)} AND end_hi <= {h}"
+    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {h}"
     people = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
                      {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
     lo = len(people["departed"])

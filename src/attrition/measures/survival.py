@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from attrition.core import relations, roster
 from attrition.core.roster import as_of_timestamp
-from attrition.core.scope import as_of_date, check_scope
+from attrition.core.scope import as_of_date, check_scope, where_clause
+from attrition.core.tables import day_spells, prepare_days
+from attrition.days import day_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.rates import poisson_ci
@@ -80,7 +81,8 @@ def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = 
         table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
     table["start_mid"] = _midpoint(table["start_lo"], table["start_hi"])
     table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
-    table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
+    horizon = table["company_end"].where(table["company_end"] < cutoff, cutoff)  # relations.horizon, as a column
+    table.loc[table["end_lo"] > horizon, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
     columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
                "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
                *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left", "entry")], "lower", "upper"]
@@ -339,31 +341,28 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     """departed_share lo/hi from `start` (default: first join) to `end` (default: freeze date).
 
     One row per day on which the value can change (a date bound of someone in the cohort), to be
-    drawn as a step function; the last row is `end`. Each day's value follows departed_share's
-    rules exactly, computed for all days at once.
+    drawn as a step function; the last row is `end`. Each day's value is departed_share's own: the
+    spells as of every day are made in one query (`tables.prepare_days`) and counted by the same
+    `relations.departure_bounds`, grouped by day.
     """
     excluded = check_scope(ds, company, cohort, exclude)
     latest = roster.latest_spells(ds, end, company, cohort, excluded)
-    first, last = pd.Timestamp(start) if start is not None else latest["start_hi"].min(), as_of_timestamp(ds, end)
+    first = pd.Timestamp(start) if start is not None else latest["start_hi"].min()
+    last = as_of_timestamp(ds, end)
     bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
-    days = np.array(sorted({first, last, *bounds[(bounds > first) & (bounds < last)]}), dtype="datetime64[ns]")
-    every = roster.spells(ds, end, company, cohort, excluded).sort_values(["person_id", "spell"])
-    next_start = every.groupby("person_id")["start_lo"].shift(-1).fillna(pd.Timestamp.max)
-    col = lambda name: every[name].to_numpy("datetime64[ns]")[:, None]
-    d = days[None, :]
-    current = (col("start_lo") <= d) & (d < next_start.to_numpy("datetime64[ns]")[:, None])
-    joined = current & (col("start_hi") <= d)
-    ended = ~np.isnat(col("end_lo"))
-    gone = joined & ended & (col("end_hi") <= d)
-    straddling = joined & ended & (col("end_lo") <= d) & ~(col("end_hi") <= d)
-    late = current & ~joined
-    gone_late = late & ended & (col("end_lo") <= d)
-    num_lo, num_hi = gone.sum(0), gone.sum(0) + straddling.sum(0) + gone_late.sum(0)
-    den_hi = current.sum(0)
-    den_lo = den_hi - late.sum(0)
-    if (den_hi == 0).any():
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {pd.Timestamp(days[den_hi == 0][0]).date()}")
-    lo = num_lo / den_hi
-    widest = den_lo + gone_late.sum(0)
-    hi = np.where(widest > 0, num_hi / np.maximum(widest, 1), lo)
-    return pd.DataFrame({"date": pd.to_datetime(days), "lo": lo, "hi": hi})
+    days = sorted({first, last, *bounds[(bounds > first) & (bounds < last)]})
+    numbers = [day_number(day) for day in days]
+    prepare_days(ds, numbers, company)
+    tables = sorted({day_spells(ds, n, company) for n in numbers})
+    spells_sql = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+    where, params = where_clause(company, cohort, excluded)
+    ds.engine.load_integers("series_days", {"day": numbers})
+    frame = ds.engine.frame(relations.departure_bounds(
+        f"({spells_sql}) AS s", "as_of", "as_of",
+        f"{where} AND latest AND as_of IN (SELECT day FROM series_days)"), params).set_index("as_of")
+    frame = frame.reindex(numbers)
+    if frame["den_hi"].isna().any() or (frame["den_hi"] == 0).any():
+        missing = frame.index[frame["den_hi"].isna() | (frame["den_hi"] == 0)][0]
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {day_date(int(missing))}")
+    return pd.DataFrame({"date": pd.to_datetime(days), "lo": frame["share_lo"].to_numpy(dtype=float),
+                         "hi": frame["share_hi"].to_numpy(dtype=float)})

@@ -10,6 +10,7 @@ shows which number or verdict each edition moved, from what to what.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -51,9 +52,13 @@ class Moved:
     person: str
 
 
+INTERVAL = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
+"""How corrections.csv writes an interval; its before and after may also hold a team variant or a paraphrase."""
+
+
 def _interval(text: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    low, sep, high = str(text).partition("..")
-    return (pd.Timestamp(low), pd.Timestamp(high)) if sep else None
+    found = INTERVAL.fullmatch(str(text).strip())
+    return (pd.Timestamp(found[1]), pd.Timestamp(found[2])) if found else None
 
 
 def previous_edition(ds: Dataset, folder: Path) -> Path:

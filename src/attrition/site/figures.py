@@ -1,22 +1,30 @@
 """Every chart the pages show, built from the package's measures: title (the finding), alt text,
 the data behind it (downloadable) and a drawing for a desktop page and one for a phone.
 
-A notebook cell ends with one of these builders; the report turns each into a picture that swaps to
-the narrow drawing on a phone, with the alt text for screen readers and the data as a CSV beside it.
-Tests build every chart here both ways and check its axes, marks and labels.
+A notebook cell ends with one of these builders. Its output is the wide PNG (what JupyterLab shows),
+the alt text and the data as CSV; its metadata carries the two SVG drawings (wide and narrow, light
+and with their text as text) and the chart's spots (what a reader pointing at it is told). The SVGs
+sit in metadata because nbval compares every text output strictly and an SVG's coordinates are
+layout, not content; nbval skips metadata and images alike. The site writes each drawing once, as
+a file a page's picture picks from by width. Tests build every chart here both ways and check its
+axes, marks and labels.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import json
+import re
 from dataclasses import dataclass
+from html import escape
 from typing import Callable
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from attrition.findings import flows as flow_findings
 from attrition.findings import hiring as hiring_findings
@@ -28,6 +36,23 @@ from attrition.findings.finding import MIME, Finding
 from attrition.io.dataset import Dataset
 from attrition.io.outputs import formula_safe
 from attrition.site import plots
+
+PAD_INCHES = 0.1
+"""White margin around a drawing, as savefig's bbox_inches="tight" leaves."""
+RASTER_ABOVE = 1500
+"""An area (a band) with more corners than this is drawn as pixels inside the SVG: as vectors it
+would weigh hundreds of kilobytes (a curve of thousands of people) for no visible gain."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A chart drawn once: SVG, PNG (empty unless asked for), its size in CSS pixels, and its spots as
+    boxes in fractions of the picture: [x0, y0, x1, y1, text] from the top left."""
+
+    svg: str
+    png: bytes
+    size: tuple[int, int]
+    spots: list[list]
 
 
 @dataclass(frozen=True)
@@ -49,24 +74,100 @@ class Chart:
         fig.tight_layout()
         return fig
 
+    def drawing(self, narrow: bool = False, png: bool = True) -> Drawing:
+        """The figure as SVG and PNG of one crop, byte-identical from run to run on any machine: no date,
+        software version or random id in either (svg.hashsalt fixes the SVG's clip-path ids). The SVG
+        keeps its text as text and its coordinates to a hundredth of a point."""
+        fig = self.figure(narrow)
+        try:
+            fig.canvas.draw()
+            box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(PAD_INCHES)
+            spots = [s for s in (_fractions(spot, box) for spot in plots.spots(fig)) if s]
+            picture = _png(_saved(fig, "png", box, {"Software": None})) if png else b""
+            for collection in (c for ax in fig.axes for c in ax.collections):
+                collection.set_rasterized(sum(len(p.vertices) for p in collection.get_paths()) > RASTER_ABOVE)
+            with plt.rc_context({"svg.hashsalt": "attrition", "svg.fonttype": "none"}):
+                svg = _short(_saved(fig, "svg", box, {"Date": None, "Creator": None}).decode("utf-8"))
+        finally:
+            plt.close(fig)
+        size = (round(box.width * 96), round(box.height * 96))
+        return Drawing(svg.replace("<defs>", f"<title>{escape(self.title)}</title>\n <defs>", 1), picture, size, spots)
+
     def png(self, narrow: bool = False) -> bytes:
         """The figure as PNG bytes, with no timestamp or software version in it (byte-identical reruns)."""
-        fig = self.figure(narrow)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
-        plt.close(fig)
-        return buffer.getvalue()
+        return self.drawing(narrow).png
 
     def csv(self) -> str:
         """The chart's data, formula-safe, for the download beside the page."""
         return formula_safe(self.data).to_csv(index=False, date_format="%Y-%m-%d", float_format="%.6g")
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
-        wide = base64.b64encode(self.png()).decode("ascii")
-        narrow = base64.b64encode(self.png(narrow=True)).decode("ascii")
-        return ({"image/png": wide, "text/plain": self.alt, "text/csv": self.csv(),
-                 MIME: [f.to_dict() for f in self.findings]},
-                {"image/png": {"alt": self.alt, "narrow": narrow}})
+        wide, narrow = self.drawing(), self.drawing(narrow=True, png=False)
+        return ({"image/png": base64.b64encode(wide.png).decode("ascii"), "text/plain": self.alt,
+                 "text/csv": self.csv(), MIME: [f.to_dict() for f in self.findings]},
+                {"image/png": {"alt": self.alt, "title": self.title,
+                               "svg": wide.svg, "size": list(wide.size), "spots": wide.spots,
+                               "narrow_svg": narrow.svg, "narrow_size": list(narrow.size),
+                               "narrow_spots": narrow.spots}})
+
+
+def _saved(fig: Figure, kind: str, box: Bbox, metadata: dict) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=kind, bbox_inches=box, metadata=metadata)
+    return buffer.getvalue()
+
+
+def _png(data: bytes) -> bytes:
+    """A chart's PNG in at most 256 colours (a third of the bytes; charts have few colours)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT,
+                                                         dither=Image.Dither.NONE).save(buffer, "png", optimize=True)
+    return buffer.getvalue()
+
+
+def _short(svg: str) -> str:
+    """The SVG without weight a reader never sees: numbers inside its tags (coordinates, not its text)
+    to two decimals, path data on one line, no rotation by zero, and the font named once for all text."""
+    fonts = f"font-family: {', '.join(repr(f) if ' ' in f or f != 'sans-serif' else f for f in plots.FONTS)}"
+    number = re.compile(r"(\d+\.\d{3,})")
+
+    def tag(part: str) -> str:
+        part = number.sub(lambda m: f"{float(m.group(1)):.2f}", part)
+        part = re.sub(r' transform="rotate\(-?0 [^"]*\)"', "", part.replace(f"; {fonts}", ""))
+        return re.sub(r"\s*\n\s*(?=[LMCQZz])", " ", part)
+
+    short = "".join(tag(part) if part.startswith("<") else part for part in re.split(r"(<[^>]*>)", svg))
+    return short.replace("*{stroke-linejoin", f"text{{{fonts}}}\n*{{stroke-linejoin", 1)
+
+
+def _fractions(spot: plots.Spot, box: Bbox) -> list | None:
+    """A spot as [x0, y0, x1, y1, text] in fractions of the cropped picture from its top left, cut to
+    the axes it belongs to; None when it lies outside them."""
+    ax, dpi = spot.ax, spot.ax.figure.dpi
+    corners = [(spot.x, spot.y), (spot.x if spot.x1 is None else spot.x1, spot.y if spot.y1 is None else spot.y1)]
+    (ax0, ay0), (ax1, ay1) = ax.transData.transform(
+        [(ax.xaxis.convert_units(x), ax.yaxis.convert_units(y)) for x, y in corners])
+    frame = ax.bbox
+    x0, x1 = sorted((ax0, ax1))
+    y0, y1 = sorted((ay0, ay1))
+    x0, y0, x1, y1 = max(x0, frame.x0 - 1), max(y0, frame.y0 - 1), min(x1, frame.x1 + 1), min(y1, frame.y1 + 1)
+    if x0 > x1 or y0 > y1:
+        return None
+    fx = lambda px: round(float(px / dpi - box.x0) / box.width, 3)
+    fy = lambda px: round(float(box.y1 - px / dpi) / box.height, 3)
+    return [fx(x0), fy(y1), fx(x1), fy(y0), spot.text]
+
+
+def spots_json(spots: list[list], narrow_spots: list[list]) -> str:
+    """Both drawings' spots for the page's script: each text once, boxes pointing at it by number;
+    safe inside a <script> element."""
+    texts = list(dict.fromkeys(s[4] for s in [*spots, *narrow_spots]))
+    index = {t: i for i, t in enumerate(texts)}
+    boxes = lambda chosen: [[*s[:4], index[s[4]]] for s in chosen]
+    data = {"t": texts, "w": boxes(spots), "n": boxes(narrow_spots)}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 
@@ -84,10 +185,13 @@ def chart(findings: Finding | tuple[Finding, ...], what: str, data: pd.DataFrame
 def tenure_bars(ds: Dataset, company: str, cohorts: tuple[str, ...], finding: Finding) -> Chart:
     """One bar per person from join to leave (or to the last sighting), grey where a date is a range."""
     from attrition.core.roster import spells
+    from attrition.site.presentation import went_to
 
     table = spells(ds, company=company)
     table = table[table["cohort"].isin(cohorts)].reset_index(drop=True)
-    data = table[["name", "cohort", "start_lo", "start_hi", "end_lo", "end_hi", "end_event", "status", "seen_until"]]
+    table = table.join(went_to(ds, table))
+    data = table[["name", "cohort", "start_lo", "start_hi", "end_lo", "end_hi", "end_event", "status", "seen_until",
+                  "went_to", "went_to_source"]]
     return chart(finding, f"One horizontal bar per person ({len(table)}) from the day they joined to the day they left, "
                           "or to the last day a source shows them there (dotted after it); the table above lists the "
                           "same dates.", data, lambda title, narrow: plots.swimlane(table, title, narrow=narrow))

@@ -8,16 +8,21 @@ attrition.site.
 
 from __future__ import annotations
 
-import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attrition import progress
-from attrition.io.outputs import NotebookError, exclusive, replace_folder
+from attrition.io.outputs import (
+    NotebookError,
+    exclusive,
+    inside,
+    replace_folder,
+    scratch,
+)
 from attrition.locations import DEFAULT_DATA_DIR, NOTEBOOK_DIR
-from attrition.schema import DataError, Problem
 from attrition.site.pages import Page, Section, Site
 from attrition.site.selfcheck import check_pages, refuse_unsupported
 
@@ -44,7 +49,9 @@ def inject_parameters(nb, parameters: dict[str, object]) -> None:
     if not tagged:
         raise NotebookError("the notebook has no cell tagged 'parameters' to override")
     source = "# Parameters set by `attrition report`\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
-    nb.cells.insert(tagged[0] + 1, nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]}))
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    cell.id = "injected-parameters"  # not a random id: every run writes the same notebook and page
+    nb.cells.insert(tagged[0] + 1, cell)
 
 
 def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 600,
@@ -111,15 +118,17 @@ def _render(site: Site, staging: Path, notebooks: list[tuple[Path, str]]) -> lis
 
 
 def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = None,
-                notebooks: Path | None = None, execute: bool = True) -> Path:
+                notebooks: Path | None = None, execute: bool = True, examples: bool | None = None) -> Path:
     """Execute and render the report for the dataset in `data_dir` into the site folder `out`.
 
     The story notebooks (numbered) run only for the dataset they tell, and the standard roster report
     (any_roster.ipynb) for `company` (default: the one with the most people). On the repository's own
-    data with the default company, the committed notebooks are executed in place; on any other data
-    they run as temporary copies, so the committed ones never show another dataset. Examples listed in
-    dataset.toml ([[report.examples]]) are imported and get their own section. The site appears whole
-    or not at all.
+    data with the default company, the committed notebooks are executed in place (holding the notebook
+    folder's lock); on any other data they run as copies in the site's work folder, so the committed
+    ones never show another dataset. Examples listed in dataset.toml ([[report.examples]]) are imported
+    first, so that a bad example stops the run before any notebook is written, and get their own
+    section; they always run (nothing of theirs is committed), so by default only when `execute` does. The site appears
+    whole or not at all, and what a killed run left is cleared by the next.
     """
     from attrition.io.outputs import check_target
     from attrition.measures.overview import default_company
@@ -133,16 +142,20 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
     check_target(out, data_dir)
     story = _story(ds)
     generic = folder / GENERIC
-    with exclusive(out), replace_folder(out) as staging, tempfile.TemporaryDirectory() as work:
-        scratch = Path(work)
+    runs = [*(notebook_paths(folder) if story else []), *([generic] if generic.exists() else [])]
+    if not runs:
+        raise NotebookError(f"no notebooks to run in {folder}")
+    with exclusive(out), (exclusive(folder) if in_place and execute else nullcontext()), \
+            replace_folder(out) as staging:
+        work = scratch(out, "notebooks-")
+        run_examples = (execute if examples is None else examples) and generic.exists()
+        imported = [_import_example(i, example, data_dir, work)
+                    for i, example in enumerate(ds.config.get("report", {}).get("examples", []) if run_examples else [])]
         chosen = company or default_company(ds)
-        runs = [*(notebook_paths(folder) if story else []), *([generic] if generic.exists() else [])]
-        if not runs:
-            raise NotebookError(f"no notebooks to run in {folder}")
         rendered = []
         for i, path in enumerate(runs, 1):
             params = None if in_place or path != generic else {"DATA_DIR": str(data_dir.resolve()), "COMPANY": chosen}
-            target = path if in_place else scratch / path.name
+            target = path if in_place else work / path.name
             if execute:
                 _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]")
             rendered.append((target, f"{path.stem}.html"))
@@ -150,14 +163,14 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
         named = (lambda pages: pages) if story else (  # the menu names the company the report is about
             lambda pages: [replace(p, nav=ds.company_names[chosen]) for p in pages])
         site.pages = named([site.describe(path, href) for path, href in rendered])
-        site.pages = named(_render(site, staging, rendered))  # now with their share cards
+        site.pages = named(_render(site, staging, rendered))  # now with their charts
         sections = [Section("Notebooks" if story else "The standard report",
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
         checked = []
-        for example in ds.config.get("report", {}).get("examples", []) if execute and generic.exists() else []:
-            section, example_ds = _example(example, data_dir, generic, staging, scratch, site)
+        for example, folder_of in imported:
+            section, example_ds = _example(example, folder_of, generic, staging, work, site)
             sections.append(section)
             checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         site.write_pages(staging, sections, story)
@@ -176,24 +189,38 @@ def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step
     print(f"{step} {path.name} done in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _example(example: dict, data_dir: Path, generic: Path, staging: Path, scratch: Path,
-             home: Site) -> tuple[Section, Dataset]:
-    """Import one example roster named in dataset.toml and run the standard report for each of its companies;
-    returns its section of the index and the dataset its findings are checked on."""
+def _import_example(index: int, example: dict, data_dir: Path, work: Path) -> tuple[dict, Path]:
+    """Import one example roster named in dataset.toml (checked by attrition.io.config) into the work folder;
+    a company it names that the roster lacks is refused here, before any notebook runs."""
+    from attrition.io.config import CONFIG_FILE, locate
     from attrition.io.dataset import load
     from attrition.io.importers.roster import import_roster
+    from attrition.schema import DataError, Problem
 
-    missing = [k for k in ("name", "title", "export", "mapping", "companies") if k not in example]
-    if missing:
-        raise DataError([Problem("dataset.toml", None, "report.examples", None,
-                                 f"each [[report.examples]] needs {', '.join(missing)}")])
-    name = str(example["name"])
-    imported = scratch / name
+    imported = inside(work, f"examples/{example['name']}")
     import_roster(data_dir / example["export"], data_dir / example["mapping"], imported)
+    companies = load(imported).companies
+    missing = [c for c in example["companies"] if c not in companies]
+    if missing:
+        lines = (data_dir / CONFIG_FILE).read_text(encoding="utf-8-sig").splitlines()
+        raise DataError([Problem(CONFIG_FILE, locate(lines, ("report", "examples", index, "companies")),
+                                 f"report.examples[{index + 1}].companies", company,
+                                 f"no such company in the imported roster; it has: {', '.join(companies)}")
+                         for company in missing])
+    return example, imported
+
+
+def _example(example: dict, imported: Path, generic: Path, staging: Path, work: Path,
+             home: Site) -> tuple[Section, Dataset]:
+    """Run the standard report for each company of an imported example roster, as pages under its name; returns
+    its section of the index and the dataset its findings are checked on."""
+    from attrition.io.dataset import load
+
+    name = example["name"]
     site = Site(load(imported), home.pages, home.ds)  # its own dates and licence, the main site's name and menu
     runs = []
     for company in example["companies"]:
-        target = scratch / f"{name}-{company}.ipynb"
+        target = inside(work, f"{name}-{company}.ipynb")
         _execute(generic, imported, {"DATA_DIR": str(imported), "COMPANY": company}, target, f"[{name}]")
         runs.append((target, f"{name}/{company}.html"))
     return Section(str(example["title"]), str(example.get("intro", "")), _render(site, staging, runs)), site.ds

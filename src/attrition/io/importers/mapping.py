@@ -15,7 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from attrition.io import csvfiles
-from attrition.schema import FIRST_DAY, LAST_DAY, REASON_CATEGORIES, DataError, Problem
+from attrition.io.config import MAX_TEXT, WORD_PATTERN
+from attrition.schema import FIRST_DAY, LAST_DAY, MAX_FIELD_CHARS, REASON_CATEGORIES, DataError, Problem
 from attrition.text import did_you_mean
 
 MAPPING_KEYS = {
@@ -67,6 +68,14 @@ WORDS = {"person": "employee", "people": "employees", "company": "company", "com
 """The nouns of an imported roster's report, and their defaults."""
 PRIVATE = "private, not for publication"
 TABLE_KEYS = ("reasons", "words")
+
+
+ONE_LINE = f"must be one line of text without control characters, at most {MAX_FIELD_CHARS:,} characters"
+
+
+def _one_line(value: str) -> bool:
+    """Text a mapping may hold: one line, no control character, not longer than any field of the data."""
+    return len(value) <= MAX_FIELD_CHARS and not re.search(r"[\x00-\x1f\x7f-\x9f]", value)
 
 
 def _base(key: str) -> str:
@@ -151,19 +160,24 @@ def read_mapping(path: Path) -> Mapping:
             if not isinstance(value, dict):
                 say(key, str(value), f"must be a table: [roster.{key}] with one line per entry")
         elif key == "reason_categories":
-            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and _one_line(v) for v in value):
                 say(key, str(value), 'must be a list of names in quotes, e.g. ["senior status"]')
         elif not isinstance(value, (str, date)) or (isinstance(value, date) and key not in ("observed_until",
                                                                                               "observed_from")):
             say(key, str(value), "must be text in quotes")
+        elif isinstance(value, str) and not _one_line(value):
+            say(key, value[:200], ONE_LINE)
+        elif key in ("title", "licence") and isinstance(value, str) and (len(value) > MAX_TEXT or not value.strip()):
+            say(key, value[:200], f"must be text of at most {MAX_TEXT} characters (a title, a licence)")
     for key in REQUIRED_KEYS:
         if key not in section:
             say(key, None, f"missing: {MAPPING_KEYS[key]}")
     if ("company" in section) == ("company_column" in section):
         problems.append(Problem(path.name, where("company") or where("company_column"), "company", None,
                                 "give exactly one of company (one company for every row) or company_column"))
-    if "company" in section and not str(section["company"]).strip():
-        say("company", "", "must name the company")
+    for key, what in (("company", "must name the company"), ("source_title", "must not be empty (or leave it out)")):
+        if key in section and not str(section[key]).strip():
+            say(key, str(section[key]), what)
     precision = str(section.get("precision", "day"))
     precisions = {}
     for key in DATE_KEYS:
@@ -239,7 +253,9 @@ def _reasons(section: dict, say, where, path: Path) -> tuple[tuple[str, ...], di
         say("reasons", None, "sorts the values of a reason column: set reason_column too")
     reasons = {}
     for value, category in table.items():
-        if not isinstance(category, str) or category not in categories:
+        if not _one_line(value) or (isinstance(category, str) and not _one_line(category)):
+            say(value[:200], str(category)[:200], ONE_LINE)
+        elif not isinstance(category, str) or category not in categories:
             hint = did_you_mean(category, list(categories)) if isinstance(category, str) else ""
             say(value, str(category), f"is not a reason category{hint}; the categories are {', '.join(categories)} "
                                       "(add your own with reason_categories)")
@@ -256,8 +272,9 @@ def _words(section: dict, say, where, path: Path) -> dict[str, str]:
     for key, value in table.items():
         if key not in WORDS:
             say(key, None, f"is not a word the report uses{did_you_mean(key, list(WORDS))}; it uses {', '.join(WORDS)}")
-        elif not isinstance(value, str) or not value.strip():
-            say(key, str(value), 'must be a noun in quotes, e.g. person = "judge"')
+        elif not isinstance(value, str) or len(value) > 40 or not re.match(WORD_PATTERN, value.strip()):
+            say(key, str(value)[:200], 'must be a noun in quotes, e.g. person = "judge" (letters, with single spaces, '
+                                       "hyphens or apostrophes between words; at most 40 characters)")
         else:
             words[key] = value.strip()
     return words

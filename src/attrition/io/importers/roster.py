@@ -11,8 +11,8 @@ date. The folder is written whole or not at all (attrition.outputs), and the exp
 from __future__ import annotations
 
 import hashlib
-import json
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -363,15 +363,15 @@ def _sha256(path: Path) -> str:
 
 
 def _toml(text: str) -> str:
-    """A TOML basic string: JSON's escapes are TOML's, so quotes, backslashes and control characters are safe."""
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string: backslashes, quotes and control characters (a file name may hold any) escaped."""
+    return '"' + "".join(f"\\u{ord(c):04x}" if c in '"\\' or ord(c) < 32 or ord(c) == 127 else c for c in text) + '"'
 
 
-def import_roster(export: Path, mapping_path: Path, out: Path) -> dict:
+def import_roster(export: Path, mapping_path: Path, out: Path, locked: bool = False) -> dict:
     """Check `export` against its mapping and write the dataset folder `out`; returns what was written (counts,
-    and the nouns the mapping gives people and companies)."""
+    and the nouns the mapping gives people and companies). `locked`: the caller already holds `exclusive(out)`."""
     mapping = read_mapping(mapping_path)
-    target = check_target(out, DEFAULT_DATA_DIR)
+    target = check_target(out, DEFAULT_DATA_DIR, replaces_dataset=True)
     for given in (export, mapping_path):
         source = given.resolve()
         if target == source.parent or target in source.parents:
@@ -394,7 +394,7 @@ def import_roster(export: Path, mapping_path: Path, out: Path) -> dict:
             raise DataError([Problem(export.name, int(lines[rec]) if 0 <= rec < len(lines) else None, column, value,
                                      message) for rec, column, value, message in found])
         bar.next("writing the dataset")
-        with exclusive(out), replace_folder(out) as staging:
+        with (nullcontext() if locked else exclusive(out)), replace_folder(out) as staging:
             _write(engine, staging, export, mapping)
     counts = engine.rows("SELECT count(*), count(DISTINCT person_id), count(DISTINCT company), "
                          "count(*) FILTER (WHERE end_column IS NULL) FROM spells")[0]
