@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FILES, write_dataset
-from test_report import CHROMEDRIVER, CHROMIUM, _browser
+from test_site_in_browser import CHROMEDRIVER, CHROMIUM, _browser
 
 from attrition import DataError, load
 from attrition.cli import main

@@ -130,13 +130,12 @@ def reasons(ds: Dataset, company: str, cohort: str | None, noun: str, years: flo
                        (result, *(r for r, _ in shares)))
     defined.sort(key=lambda rp: (-rp[0].lo, known.index(rp[0].details["reason"])))
     parts, claims = [], []
-    for result, params in defined:
+    for i, (result, params) in enumerate(defined):
         reported, tolerance = about(result.lo, 2)
         claims.append(Claim("reason_share", params, "about", reported, tolerance))
-        parts.append(f"{float(reported):.0%} {reason_words(result.details['reason'])} "
-                     f"({result.details['ci_lower']:.0%} to {result.details['ci_upper']:.0%})")
-    sentence = (f"Of {name} {noun}, within {years:g} year{'s' if years != 1 else ''} of joining {listing(parts)} "
-                "(95% intervals; each person counted once, by their first lasting departure)")
+        parts.append(f"{float(reported):.0%} {reason_words(result.details['reason'])} ({'95% interval ' if i == 0 else ''}"
+                     f"{result.details['ci_lower']:.0%} to {result.details['ci_upper']:.0%})")
+    sentence = f"Of {name} {noun}, within {years:g} year{'s' if years != 1 else ''} of joining {listing(parts)}"
     return Finding(f"{company}-{cohort or 'all'}-reasons-{years:g}y", sentence, tuple(claims),
                    tuple(r for r, _ in defined))
 

@@ -29,7 +29,7 @@ from attrition.measures.rates import rate_ratio_test
 from attrition.measures.survival import tenure_table, window_rate
 from attrition.precision import snap, snap_significant
 from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL, p_value_text
+from attrition.text import PLURAL, p_value_text, possessive
 
 
 def logrank(days_a, left_a, days_b, left_b, alpha: float = 0.05, entry_a=None, entry_b=None) -> dict[str, float]:
@@ -85,7 +85,7 @@ def _groups(ds: Dataset, company: str, cohort: str | None, group: str | None, ve
     """The two tenure tables a comparison sets side by side, and how each is named."""
     a = tenure_table(ds, company, cohort, as_of, group=group)
     names = ds.company_names
-    word_a = f"{names[company]}'s {PLURAL[cohort]}" + (f" in {group}" if group else "")
+    word_a = f"{possessive(names[company])} {PLURAL[cohort]}" + (f" in {group}" if group else "")
     if versus_company is None and versus_cohort is None:
         if group is None:
             raise MetricError("hazard_ratio needs something to compare with: --versus-company, --versus-cohort, "
@@ -94,13 +94,13 @@ def _groups(ds: Dataset, company: str, cohort: str | None, group: str | None, ve
         b = everyone[everyone["group"] != group]
         if b.empty:
             raise MetricError(f"no {PLURAL[cohort]} of {company} outside group {group} to compare with")
-        return a, b, word_a, f"the rest of {names[company]}'s {PLURAL[cohort]}"
+        return a, b, word_a, f"the rest of {possessive(names[company])} {PLURAL[cohort]}"
     other, other_cohort = versus_company or company, versus_cohort or cohort
     if (other, other_cohort) == (company, cohort):
         raise MetricError("hazard_ratio compares two different groups: the versus company or cohort must differ")
     check_scope(ds, other, other_cohort)
     b = tenure_table(ds, other, other_cohort, as_of)
-    return a, b, word_a, f"{names[other]}'s {PLURAL[other_cohort]}"
+    return a, b, word_a, f"{possessive(names[other])} {PLURAL[other_cohort]}"
 
 
 def hazard_ratio(ds: Dataset, company: str, cohort: str | None = None, group: str | None = None,
@@ -164,7 +164,7 @@ def event_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | s
     test = rate_ratio_test(k_a, e_a, k_b, e_b)
     unit = "per person-year" if event == "leave" else "per day"
     verb = "left" if event == "leave" else "joined"
-    who = f"{ds.company_names[company]}'s {PLURAL[cohort]}" + (f" in {group}" if group else "")
+    who = f"{possessive(ds.company_names[company])} {PLURAL[cohort]}" + (f" in {group}" if group else "")
     lo, hi = (None, None) if test["n"] == 0 else (test["ci_lower"], test["ci_upper"])
     text = (f"{who} {verb} {test['rate_ratio']:.2f} times as fast from {a0} to {a1} ({k_a} in {e_a:.1f} "
             f"{'person-years' if event == 'leave' else 'days'}) as from {b0} to {b1} ({k_b} in {e_b:.1f}); "
