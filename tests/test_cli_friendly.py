@@ -59,7 +59,7 @@ def test_a_flood_of_problems_is_capped_and_written_whole_to_a_file(tmp_path, cap
     lines = err.splitlines()
     assert code == 2 and len(lines) == SHOWN_PROBLEMS + 1
     assert all(line.startswith("error: hr.csv:") for line in lines[:-1])
-    total = int(re.search(r"([\d,]+) problems found", lines[-1]).group(1).replace(",", ""))
+    total = int(re.search(r"([\d,]+) problem\(s\) found", lines[-1]).group(1).replace(",", ""))
     assert total > 200 and f"all listed in {tmp_path / 'attrition-errors.txt'}" in lines[-1]
     written = (tmp_path / "attrition-errors.txt").read_text().splitlines()
     assert len(written) == total and written[:SHOWN_PROBLEMS] == lines[:-1]

@@ -344,7 +344,7 @@ def _problems(problems: list, args: argparse.Namespace) -> None:
     that cannot be written or is a data folder, the temporary folder) and say where."""
     for problem in problems[:SHOWN_PROBLEMS]:
         print(f"error: {problem}", file=sys.stderr)
-    count = f"{len(problems):,} problem{'s' if len(problems) != 1 else ''} found"
+    count = f"{len(problems):,} problem(s) found"
     if len(problems) <= SHOWN_PROBLEMS:
         print(f"{count}; nothing was written.", file=sys.stderr)
         return
