@@ -17,6 +17,7 @@ from matplotlib.text import Text  # noqa: E402
 
 from attrition import load  # noqa: E402
 from attrition.claims import ledger as claims
+from attrition.findings.finding import MIME
 from attrition.io.importers import aiwatch
 from attrition.site import figures, presentation
 
@@ -149,7 +150,7 @@ def test_chart_pictures_are_identical_from_run_to_run_and_carry_alt_text_and_saf
     bundle, meta = chart._repr_mimebundle_()
     assert bundle["text/plain"] == chart.alt and meta["image/png"]["alt"] == chart.alt
     assert meta["image/png"]["svg"].startswith("<?xml") and meta["image/png"]["narrow_svg"] != meta["image/png"]["svg"]
-    assert set(bundle) == {"image/png", "text/plain", "text/csv"}, "SVGs ride in metadata, which nbval skips"
+    assert set(bundle) == {"image/png", "text/plain", "text/csv", MIME}, "SVGs ride in metadata, which nbval skips"
     risky = figures.Chart("t", "t. a", pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@a", "ok"]}),
                           lambda narrow: plt.figure())
     assert risky.csv().splitlines()[1:] == ["\"'=HYPERLINK(\"\"http://x\"\")\"", "'+1", "'-2", "'@a", "ok"]

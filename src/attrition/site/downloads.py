@@ -28,8 +28,9 @@ COLUMN_NOTES = {
     "end_lo": "earliest day the person can have left (date; empty if no departure is recorded)",
     "end_hi": "latest day the person can have left (date; empty if no departure is recorded)",
     "end_event": "how the spell ended: leave (left) or step_back (stepped back)",
-    "status": "departed, active (no departure recorded by the as-of date) or uncertain (the leaving "
-              "date straddles it)",
+    "status": "departed, uncertain (the leaving date straddles the as-of date), active (a source shows the "
+              "person there on or after the as-of date) or unseen (no departure recorded, last seen earlier)",
+    "seen_until": "the last day a source shows the person there: a sighting, their join, or a later departure (date)",
     "went_to": "where the person went after leaving, from moves.csv (empty where no source says)",
     "went_to_source": "id of the source for went_to, as on the sources page",
     "days": "days since joining (days)",
@@ -124,7 +125,7 @@ def write_chart(site_dir: Path, page: str, page_title: str, output: dict, taken:
     from attrition.site.figures import spots_json
 
     meta = output["metadata"]["image/png"]
-    base = f"{page.removesuffix('.html').replace('/', '-')}--{slug(meta['title'])}"
+    base = f"{page.removesuffix('.html').replace('/', '-')[:60]}--{slug(meta['title'])}"  # well under 255 bytes
     name, n = base, 1
     while name in taken:
         n += 1
