@@ -5,6 +5,7 @@ of problems is capped on screen and written whole to a file, progress bars appea
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -53,20 +54,22 @@ def test_errors_name_the_option_at_fault_and_the_nearest_choice(capsys, argv, me
 def test_a_flood_of_problems_is_capped_and_written_whole_to_a_file(tmp_path, capsys, monkeypatch) -> None:
     path = write_hr_export(tmp_path / "in" / "hr.csv", 200)
     (tmp_path / "in" / "mapping.toml").write_text(HR_MAPPING.replace("%d/%m/%Y", "%Y-%m-%d"))
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     code, _, err = _run(capsys, "import", "roster", str(path), "--mapping", str(tmp_path / "in" / "mapping.toml"),
                         "--out", str(tmp_path / "out"))
     lines = err.splitlines()
     assert code == 2 and len(lines) == SHOWN_PROBLEMS + 1
     assert all(line.startswith("error: hr.csv:") for line in lines[:-1])
     total = int(re.search(r"([\d,]+) problem\(s\) found", lines[-1]).group(1).replace(",", ""))
-    assert total > 200 and f"all listed in {tmp_path / 'attrition-errors.txt'}" in lines[-1]
+    assert total > 200 and f"are above and all {total:,} in {tmp_path / 'attrition-errors.txt'}" in lines[-1]
+    assert lines[-1].startswith(f"{total:,} problem(s) found")
     written = (tmp_path / "attrition-errors.txt").read_text().splitlines()
     assert len(written) == total and written[:SHOWN_PROBLEMS] == lines[:-1]
     assert not (tmp_path / "out").exists()
 
 
-def test_the_list_of_problems_is_never_written_into_a_data_folder(tmp_path, capsys, monkeypatch) -> None:
+def test_the_list_of_problems_is_never_written_into_the_data_or_the_current_folder(tmp_path, capsys,
+                                                                                    monkeypatch) -> None:
     from conftest import write_dataset
 
     folder = write_dataset(tmp_path / "data")
@@ -74,8 +77,11 @@ def test_the_list_of_problems_is_never_written_into_a_data_folder(tmp_path, caps
     bad = "".join(f"alice,acme,1,observed,2020-13-{day:02d},2020-13-{day:02d},s1,seen,\n" for day in range(1, 26))
     evidence.write_text(evidence.read_text() + bad)
     monkeypatch.chdir(folder)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
     code, _, err = _run(capsys, "validate", "--data", str(folder))
-    assert code == 2 and "attrition-errors.txt" in err and not (folder / "attrition-errors.txt").exists()
+    assert code == 2 and str(tmp_path / "scratch" / "attrition-errors.txt") in err
+    assert not (folder / "attrition-errors.txt").exists()
 
 
 def test_progress_bars_only_on_a_terminal(tmp_path, capsys, monkeypatch) -> None:

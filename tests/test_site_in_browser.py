@@ -27,7 +27,9 @@ needs_chromium = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exis
 WIDTHS = (1280, 390)
 PAGE_BUDGET = 400 * 1024
 """Bytes a page may weigh with the pictures it shows, beside the files every page shares."""
-SITE_BUDGET = 5 * 1024 * 1024
+SITE_BUDGET = 6 * 1024 * 1024
+"""The story's pages and the example roster's three courts, each with the standard report's start cohorts,
+reasons and returns (issue 28 added about 0.7 MB to 4.96)."""
 SHARED = {*ASSETS, INDEX}
 
 

@@ -339,36 +339,35 @@ COMMANDS = {"validate": _validate, "import": _import, "build": _build, "metric":
             "report": _report}
 
 
-def _problems(problems: list, args: argparse.Namespace) -> None:
-    """Print the first SHOWN_PROBLEMS problems; write them all to ERRORS_FILE in the current folder (or, where
-    that cannot be written or is a data folder, the temporary folder) and say where."""
+def _problems(problems: list) -> None:
+    """Print the first SHOWN_PROBLEMS problems; write them all to a file in the temporary folder and say where."""
     for problem in problems[:SHOWN_PROBLEMS]:
         print(f"error: {problem}", file=sys.stderr)
     count = f"{len(problems):,} problem(s) found"
     if len(problems) <= SHOWN_PROBLEMS:
         print(f"{count}; nothing was written.", file=sys.stderr)
         return
-    text = "".join(f"error: {p}\n" for p in problems)
-    where = _errors_file(text, [getattr(args, "data", None), DEFAULT_DATA_DIR])
-    print(f"... and {len(problems) - SHOWN_PROBLEMS:,} more: {count}, all listed in {where} "
+    where = _errors_file("".join(f"error: {p}\n" for p in problems))
+    print(f"{count}; the first {SHOWN_PROBLEMS} are above and all {len(problems):,} in {where} "
           "(nothing was written but that list).", file=sys.stderr)
 
 
-def _errors_file(text: str, data_dirs: list) -> Path:
+def _errors_file(text: str) -> Path:
+    """ERRORS_FILE in the temporary folder (never a data folder or a checkout), or a file of its own there when
+    another user's is in the way."""
     import tempfile
 
     from attrition.io.outputs import write_atomic
 
-    here = Path.cwd().resolve()
-    inside_data = any(d is not None and (here == Path(d).resolve() or Path(d).resolve() in here.parents)
-                      for d in data_dirs)
-    for folder in ([] if inside_data else [here]) + [Path(tempfile.gettempdir())]:
-        try:
-            write_atomic(folder / ERRORS_FILE, text.encode("utf-8"))
-            return folder / ERRORS_FILE
-        except OSError:
-            continue
-    return Path("(nowhere: no folder could be written)")
+    folder = Path(tempfile.gettempdir())
+    try:
+        write_atomic(folder / ERRORS_FILE, text.encode("utf-8"))
+        return folder / ERRORS_FILE
+    except OSError:
+        handle, name = tempfile.mkstemp(prefix="attrition-errors-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        return Path(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -384,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except DataError as err:
-        _problems(err.problems, args)
+        _problems(err.problems)
     except (MetricError, NotebookError, OutputError, EngineUnavailable) as err:
         print(f"error: {err}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -47,8 +47,8 @@ REASON_WORDS = {"voluntary": "left of their own accord", "dismissed": "were dism
 
 
 def reason_words(reason: str) -> str:
-    """'retired', 'left of their own accord'... or, for a roster's own category, 'left (lost election)'."""
-    return REASON_WORDS.get(reason, f"left ({reason})")
+    """'retired', 'left of their own accord'... or, for a roster's own category, 'left for the reason “other”'."""
+    return REASON_WORDS.get(reason, f"left for the reason “{reason}”")
 
 
 def ordinal(n: int) -> str:

@@ -111,13 +111,19 @@ def _share_claim(metric: str, params: dict, lo: float, hi: float) -> Claim:
 
 
 def reasons(ds: Dataset, company: str, cohort: str | None, noun: str, years: float) -> Finding:
-    """Why people left, within `years` of joining: the share gone for each reason sources give (competing risks,
-    95% intervals), most common first."""
+    """Why people left, within `years` of joining (or the whole years anyone was followed, if fewer): the share
+    gone for each reason sources give (competing risks, 95% intervals), most common first."""
     from attrition.measures import reasons as why
 
     name = possessive(ds.company_names[company])
     table = why.leavers(ds, company, cohort)
     known = why.categories(ds, list(set(table["reason"]) - {""}))
+    years = min(years, float(int(table["midpoint_days"].max() // 365.25))) if len(table) else years
+    if years < 1:
+        result, params = measured("reasons", ds, company=company, cohort=cohort, at_years=(1,))
+        return Finding(f"{company}-{cohort or 'all'}-reasons", capitalised(
+            f"{result.lo:,} of {name} {noun} had left; no one was followed a whole year, too short to say why they "
+            "leave at any point of tenure"), (Claim("reasons", params, "exact", str(result.lo)),), (result,))
     shares = [measured("reason_share", ds, company=company, reason=r, cohort=cohort, at_years=(years,)) for r in known]
     defined = [(r, p) for r, p in shares if r.lo is not None and r.lo > 0]
     if not defined:

@@ -386,13 +386,28 @@ def roster_groups(ds: Dataset, company: str, cohort: str | None, noun: str) -> C
                  lambda title, narrow: plots.curves_by_lab(curves, title, highlight=None, by="group", narrow=narrow))
 
 
+REASON_STEPS = 200
+"""Steps drawn per reason at most: each an exact point of its curve; enough for the eye, light for the page."""
+
+
+def _at_most(curve: pd.DataFrame, steps: int) -> pd.DataFrame:
+    """At most `steps` rows of a curve, evenly spread, its first and last always among them."""
+    if len(curve) <= steps:
+        return curve
+    return curve.iloc[sorted({round(i * (len(curve) - 1) / (steps - 1)) for i in range(steps)})]
+
+
 def roster_reasons(ds: Dataset, company: str, cohort: str | None, noun: str, years: float) -> Chart:
     """Cumulative incidence of leaving for each reason (Aalen-Johansen, 95% bands), titled with each reason's
-    share within `years` of joining."""
+    share within `years` of joining. Each curve is drawn (and its data given) at its own steps, the days
+    someone left for that reason, with its band as it stands there, and at most REASON_STEPS of them,
+    evenly spread: a roster of thousands draws a few hundred exact points, not one per departure per reason."""
     from attrition.measures import reasons
 
     table = reasons.leavers(ds, company, cohort)
     curves = reasons.incidence(table)
+    curves = curves[(curves["cause_events"] > 0) | (curves["days"] == 0)]  # each curve's own steps, band there
+    curves = curves.groupby("cause", sort=False, group_keys=False).apply(_at_most, REASON_STEPS)
     order = [c for c in reasons.categories(ds, list(set(curves["cause"]))) if c in set(curves["cause"])]
     curves = curves.set_index("cause").loc[order].reset_index()
     longest = float(table["midpoint_days"].max())
