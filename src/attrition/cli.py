@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -47,6 +48,10 @@ def load_on_engine(args: argparse.Namespace):
 
 
 EXIT_OK, EXIT_ERROR = 0, 2
+SHOWN_PROBLEMS = 20
+"""Problems printed on screen; the rest go to ERRORS_FILE, so one wrong date format in a large export does not
+print a line per row."""
+ERRORS_FILE = "attrition-errors.txt"
 WITHOUT_PANDAS = ("validate", "build", "claims")
 """Commands that never load pandas (a test holds them to it): on a small dataset it would be a third of their time.
 (`claims` as text or JSON; as CSV it writes through pandas.)"""
@@ -60,6 +65,43 @@ def _iso_date(value: str) -> str:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with shorter errors: the message, the nearest valid option or choice, and where help is,
+    instead of the whole usage block first."""
+
+    def error(self, message: str):
+        from attrition.text import did_you_mean
+
+        hint = ""
+        unknown = re.match(r"unrecognized arguments: (\S+)", message)
+        choice = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if unknown:
+            hint = did_you_mean(unknown.group(1), sorted(_options(self)))
+        elif choice:
+            hint = did_you_mean(choice.group(2), [c.strip(" '") for c in choice.group(3).split(",")])
+        self.exit(EXIT_ERROR, f"error: {message}{hint}\n(`{self.prog} --help` lists the options)\n")
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string of a parser and of its subcommands, for "did you mean"."""
+    found = set()
+    for action in parser._actions:
+        found.update(s for s in action.option_strings if s.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _options(sub)
+    return found
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("attrition")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR",
@@ -70,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     engine = argparse.ArgumentParser(add_help=False)
     engine.add_argument("--engine", choices=ENGINES, help="where the relational core runs (default: the data's "
                                                           "dataset.toml [engine] name, else duckdb)")
-    parser = argparse.ArgumentParser(prog="attrition", description=__doc__.splitlines()[0])
+    parser = Parser(prog="attrition", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"attrition {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("validate", parents=[common], help="check every data file and print all problems")
@@ -106,6 +149,8 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--category", help="destination metrics: a moves.csv category (founded, ai_lab, ...)")
     params.add_argument("--to-company", help="destination_count: only those who went to this company of the data")
     params.add_argument("--variant", help="variant_share: a founding-team variant letter from companies.csv, or rule")
+    params.add_argument("--reason", help="reason_share: a reason for leaving (retired, voluntary... as the data sorts "
+                                         "them; `attrition metric reasons` lists them)")
     params.add_argument("--versus-cohort", choices=COHORTS, help="hazard_ratio: the cohort the group is compared with")
     params.add_argument("--rate-id", help="base_rate, base_rate_tail: a rate_id from base_rates.csv")
     output = argparse.ArgumentParser(add_help=False)
@@ -314,13 +359,47 @@ def _import(args: argparse.Namespace) -> int:
         from attrition.io.importers.roster import import_roster
 
         n = import_roster(args.export, args.mapping, args.out, known_as_of=args.known_as_of)
-    print(f"{args.out}: {n['people']:,} people at {n['companies']:,} companies, {n['spells']:,} spells "
-          f"({n['still_there']:,} still there); check it with: attrition validate --data {args.out}")
+    words = n["words"]
+    print(f"{args.out}: {n['people']:,} {words['people'] if n['people'] != 1 else words['person']} at "
+          f"{n['companies']:,} {words['companies'] if n['companies'] != 1 else words['company']}, {n['spells']:,} "
+          f"spell{'s' if n['spells'] != 1 else ''} ({n['still_there']:,} still there); check it with: "
+          f"attrition validate --data {args.out}")
     return EXIT_OK
 
 
 COMMANDS = {"validate": _validate, "import": _import, "build": _build, "metric": _metric, "check": _check, "claims": _claims,
             "report": _report}
+
+
+def _problems(problems: list) -> None:
+    """Print the first SHOWN_PROBLEMS problems; write them all to a file in the temporary folder and say where."""
+    for problem in problems[:SHOWN_PROBLEMS]:
+        print(f"error: {problem}", file=sys.stderr)
+    count = f"{len(problems):,} problem(s) found"
+    if len(problems) <= SHOWN_PROBLEMS:
+        print(f"{count}; nothing was written.", file=sys.stderr)
+        return
+    where = _errors_file("".join(f"error: {p}\n" for p in problems))
+    print(f"{count}; the first {SHOWN_PROBLEMS} are above and all {len(problems):,} in {where} "
+          "(nothing was written but that list).", file=sys.stderr)
+
+
+def _errors_file(text: str) -> Path:
+    """ERRORS_FILE in the temporary folder (never a data folder or a checkout), or a file of its own there when
+    another user's is in the way."""
+    import tempfile
+
+    from attrition.io.outputs import write_atomic
+
+    folder = Path(tempfile.gettempdir())
+    try:
+        write_atomic(folder / ERRORS_FILE, text.encode("utf-8"))
+        return folder / ERRORS_FILE
+    except OSError:
+        handle, name = tempfile.mkstemp(prefix="attrition-errors-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        return Path(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -336,9 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except DataError as err:
-        for problem in err.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{len(err.problems)} problem(s) found; nothing was written.", file=sys.stderr)
+        _problems(err.problems)
     except (MetricError, NotebookError, OutputError, EngineUnavailable) as err:
         print(f"error: {err}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from attrition import progress
 from attrition.backends.duckdb import literal
 from attrition.core import tables
 from attrition.core.scope import as_of_day
@@ -54,7 +55,8 @@ def export_sql(ds: Dataset, sql: str) -> str:
 def write_tables(ds: Dataset, out_dir: Path, as_of: date | str | None = None) -> list[Path]:
     """Write all tables into `out_dir`, replacing it whole; returns the files written."""
     queries = tidy_queries(ds, as_of)
-    with exclusive(out_dir), replace_folder(out_dir) as staging:
+    with exclusive(out_dir), replace_folder(out_dir) as staging, progress.steps(len(queries), "writing tables") as bar:
         for name, sql in queries.items():
+            bar.next(name)
             ds.engine.write_csv(export_sql(ds, sql), staging / name)
     return [out_dir / name for name in queries]

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attrition import progress
 from attrition.backends.duckdb import ENGINES, Engine
 from attrition.io import cache, checks, csvfiles, vintage
 from attrition.io.config import read_config
@@ -156,15 +157,22 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
     fingerprint = fingerprint or cache.fingerprint(data_dir)
     config, freeze = read_config(data_dir, problems)
     engine = Engine()
-    readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems)]
     findings: list[checks.Finding] = []
-    engine.keep_file_order(False)
-    for spec in readable:
-        findings += checks.check_cells(engine, spec, freeze)
-    if len(readable) == len(TABLES):
+    with progress.steps(2 * len(TABLES) + 1, f"reading {data_dir.name}", "step") as bar:
+        readable = []
         for spec in TABLES.values():
-            findings += checks.check_references(engine, spec)
-        findings += checks.check_spells(engine)
+            bar.next(f"reading {spec.file}")
+            if _read_table(engine, spec, data_dir, problems):
+                readable.append(spec)
+        engine.keep_file_order(False)
+        for spec in readable:
+            bar.next(f"checking {spec.file}")
+            findings += checks.check_cells(engine, spec, freeze)
+        bar.next("checking references and spells")
+        if len(readable) == len(TABLES):
+            for spec in TABLES.values():
+                findings += checks.check_references(engine, spec)
+            findings += checks.check_spells(engine)
     problems += _located(data_dir, findings)
     if problems or freeze is None:
         order = {spec.file: i for i, spec in enumerate(TABLES.values())}

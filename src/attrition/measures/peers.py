@@ -54,9 +54,11 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
     life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
     curves = estimators.kaplan_meier(life, [by, "reading"], alpha=alpha)
     read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
-    mid_life = life[life["reading"] == "midpoint"].groupby(by, observed=True)
+    mid = life[life["reading"] == "midpoint"]
+    mid_life = mid.groupby(by, observed=True)
     table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
-    followed, shortest = mid_life["days"].max(), mid_life["days"].min()
+    removals = mid[mid["events"] + mid["censored"] > 0].groupby(by, observed=True)["days"]
+    followed, shortest = mid_life["days"].max(), removals.min().reindex(table.index)
     table["followed_years"] = followed / 365.25
     for column, reading in (("median_days", "midpoint"), ("median_days_lo", "shortest"), ("median_days_hi", "longest")):
         table[column] = estimators.first_time_below(read[reading], by=[by])

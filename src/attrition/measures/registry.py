@@ -20,6 +20,7 @@ from attrition.core.scope import as_of_day, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
+from attrition.text import did_you_mean
 
 KINDS: dict[str, str | tuple[str, ...]] = {
     "company": "company", "cohort": COHORTS, "as_of": "date", "start": "date", "end": "date",
@@ -29,6 +30,7 @@ KINDS: dict[str, str | tuple[str, ...]] = {
     "group": "group", "versus_company": "company", "to_company": "company", "versus_cohort": COHORTS, "table": ("people", "evidence", "sources",
     "conflicts"), "censoring": ("observed", "freeze"), "category": MOVE_CATEGORIES, "variant": "text",
     "rate_id": "rate_id",
+    "reason": "text",
 }
 """The kind of every parameter any metric takes, by name: one name, one meaning."""
 FLAGS = {"milestone_id": "--milestone"}
@@ -111,6 +113,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("alumni_founded", "measures.flows", ("company",)),
     Metric("base_rate", "measures.base_rates", ("rate_id",)),
     Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
+    Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group")),
+    Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of")),
+    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group")),
+    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group")),
+    Metric("cohort_retention", "measures.cohorts", ("company", "start", "end"), ("at_years", "cohort", "as_of")),
 )}
 
 
@@ -120,7 +127,8 @@ class UnknownMetric(MetricError):
 
 def metric(name: str) -> Metric:
     if name not in METRICS:
-        raise UnknownMetric(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
+        raise UnknownMetric(f"unknown metric {name!r}{did_you_mean(name, list(METRICS))}; choose one of: "
+                            f"{', '.join(sorted(METRICS))}")
     return METRICS[name]
 
 
@@ -155,7 +163,10 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
             raise MetricError(f"{flag(key)} must be one of {', '.join(kind)}, not {value!r}")
         return value
     if kind == "company":
-        check_scope(ds, str(value), None)
+        try:
+            check_scope(ds, str(value), None)
+        except MetricError as err:
+            raise MetricError(f"{flag(key)}: {err}") from None
     elif kind == "date":
         text = value.strftime("%Y-%m-%d") if isinstance(value, date) else str(value)
         try:
@@ -170,12 +181,15 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
     elif kind == "group":
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
-        check_scope(ds, str(company), None, (), str(value))
+        try:
+            check_scope(ds, str(company), None, (), str(value))
+        except MetricError as err:
+            raise MetricError(f"{flag(key)}: {err}") from None
     elif kind in ("people", "person"):
         people = value if kind == "people" else [value]
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
-        check_scope(ds, str(company), None, [str(p) for p in people])
+        check_scope(ds, str(company), None, [str(p) for p in people], option=flag(key))
     elif kind == "spell":
         number = int(value) if isinstance(value, (int, str)) and str(value).isascii() and str(value).isdigit() else None
         if number is None or number < 1:
