@@ -19,19 +19,20 @@ from attrition.io.outputs import FORMULA_START, exclusive, replace_folder
 
 
 def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]:
-    """Every derived table as of one day, as the SQL that produces it, keyed by the file name it is written under."""
+    """Every derived table as of one day, as the SQL that produces it, keyed by the file name it is written under:
+    each holds only what may have happened by that day (an event, a conflict over one, a milestone, a spell)."""
     cutoff = as_of_day(ds, as_of)
     no_one = ("SELECT '' AS company, 0 AS day, 0 AS lo, 0 AS hi WHERE false", [])
     ds.engine.table("headcount_out", *(tables.headcount_sql(ds, as_of) or no_one))
     spells = ds.engine.sorted_table("spells_out", tables.spells_sql(ds, cutoff, ordered=False), tables.SPELL_ORDER)
     return {  # hires are a subset of the spells: sorted once, read twice
-        "events.csv": tables.events_sql(ds),
-        "conflicts.csv": tables.conflicts_sql(ds),
+        "events.csv": tables.events_sql(ds, cutoff),
+        "conflicts.csv": tables.conflicts_sql(ds, cutoff),
         "spells.csv": ds.engine.in_order(spells, tables.SPELL_ORDER),
         "hires.csv": ds.engine.in_order(spells, tables.SPELL_ORDER, "WHERE cohort <> 'founder' AND spell = 1"),
         "headcount_monthly.csv": "SELECT company, DATE '1970-01-01' + day AS date, lo, hi FROM headcount_out "
                                  "ORDER BY company, day",
-        "milestones.csv": tables.milestones_sql(ds),
+        "milestones.csv": tables.milestones_sql(ds, cutoff),
     }
 
 
