@@ -3,7 +3,9 @@
 Hypothesis mutates copies of data/ (tricky bytes inserted, lines duplicated, swapped or cut, files
 truncated) and runs `validate` and `build` on each. They must agree: build refuses whatever
 validate refuses, except problems in claims.csv, which only validate, claims and report check.
-Derandomised, so every run tries the same cases; each command must finish within a time bound.
+Derandomised, so every run tries the same cases; each command must finish within a time bound. The
+properties that try many cases or run whole commands on the shipped data try a quarter of their cases in
+`make test` and all of them in `make test-all` (`sized`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +62,19 @@ def _apply(folder: Path, name: str, kind: str, where: float, text: str) -> None:
     path.write_bytes(data)
 
 
+def sized(full: int) -> pytest.MarkDecorator:
+    """A property's number of examples: a quarter of `full` in `make test`, all of them in `make test-all` (slow)."""
+    return pytest.mark.parametrize("examples", [pytest.param(full // 4, id=f"{full // 4} examples"),
+                                                pytest.param(full, id=f"{full} examples", marks=pytest.mark.slow)])
+
+
+def explore(body, examples: int, **strategies):
+    """`body` as a Hypothesis test of `examples` derandomised cases drawn from `strategies`."""
+    return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])(
+        given(**strategies)(body))
+
+
 def _run(args: list[str], capsys) -> tuple[int, str]:
     started = time.perf_counter()
     code = main(args)
@@ -68,10 +84,12 @@ def _run(args: list[str], capsys) -> tuple[int, str]:
     return code, err
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(mutations=st.lists(mutation(), min_size=1, max_size=3))
-def test_mutated_data_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys, mutations) -> None:
+@sized(20)
+def test_mutated_data_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys, examples) -> None:
+    explore(_mutated_data, examples, mutations=st.lists(mutation(), min_size=1, max_size=3))(tmp_path_factory, capsys)
+
+
+def _mutated_data(tmp_path_factory, capsys, mutations) -> None:
     folder = tmp_path_factory.mktemp("fuzz") / "data"
     shutil.copytree(REPO_ROOT / "data", folder, ignore=shutil.ignore_patterns("processed", "aiwatch"))
     for m in mutations:
@@ -192,12 +210,14 @@ def config(draw):
     return tables
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(tables=config())
-def test_any_dataset_toml_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys, tables) -> None:
+@sized(30)
+def test_any_dataset_toml_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys, examples) -> None:
     """Random settings of every kind in every table of dataset.toml: no traceback, no catch-all, and what
     validate accepts, build and claims accept too."""
+    explore(_any_dataset_toml, examples, tables=config())(tmp_path_factory, capsys)
+
+
+def _any_dataset_toml(tmp_path_factory, capsys, tables) -> None:
     from conftest import write_dataset
 
     folder = write_dataset(tmp_path_factory.mktemp("config") / "data", dataset_toml=_toml(tables))
@@ -225,17 +245,21 @@ MAPPING_VALUES = st.sampled_from(["id", "name", "company", "start", "end", "seen
                                   "month", *PAYLOADS])
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(changes=st.dictionaries(st.sampled_from(["person_column", "name_column", "company", "company_column",
-                                                "start_column", "end_column", "observed_until_column",
-                                                "cohort_column", "date_format", "precision", "observed_until",
-                                                "source_title", "group_column", "colour"]),
-                               MAPPING_VALUES | SCALARS | VALUES, min_size=1, max_size=2),
-       dropped=st.lists(st.sampled_from(["person_column", "start_column", "company_column", "observed_until"]),
-                        max_size=1))
-def test_any_mapping_file_imports_clean_or_is_refused_in_its_own_terms(tmp_path_factory, capsys, changes,
-                                                                          dropped) -> None:
+MAPPING_CHANGES = st.dictionaries(st.sampled_from(["person_column", "name_column", "company", "company_column",
+                                                   "start_column", "end_column", "observed_until_column",
+                                                   "cohort_column", "date_format", "precision", "observed_until",
+                                                   "source_title", "group_column", "colour"]),
+                                  MAPPING_VALUES | SCALARS | VALUES, min_size=1, max_size=2)
+
+
+@sized(200)
+def test_any_mapping_file_imports_clean_or_is_refused_in_its_own_terms(tmp_path_factory, capsys, examples) -> None:
+    explore(_any_mapping_file, examples, changes=MAPPING_CHANGES,
+            dropped=st.lists(st.sampled_from(["person_column", "start_column", "company_column", "observed_until"]),
+                             max_size=1))(tmp_path_factory, capsys)
+
+
+def _any_mapping_file(tmp_path_factory, capsys, changes, dropped) -> None:
     import tomllib
 
     folder = tmp_path_factory.mktemp("mapping")

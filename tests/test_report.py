@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import posixpath
 import re
@@ -48,10 +50,18 @@ def test_notebooks_declare_the_standard_kernel() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
+def reported(tmp_path_factory) -> tuple[Path, str]:
+    """`attrition report --no-execute` on the shipped data, once for the module: the site and what it printed."""
     out = tmp_path_factory.mktemp("site") / "site"
-    make_report(load(), DEFAULT_DATA_DIR, out, execute=False)
-    return out
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["report", "--no-execute", "--out", str(out)]) == 0
+    return out, printed.getvalue()
+
+
+@pytest.fixture
+def site(reported) -> Path:
+    return reported[0]
 
 
 SITE_PAGES = ["sources.html", "methodology.html", "changes.html", "findings.html", "downloads.html"]
@@ -204,9 +214,9 @@ def test_notebook_pages_escape_names_from_the_data(tmp_path, monkeypatch) -> Non
     assert not re.search(r"""<img[^>]+src=["']https://example.org""", html), "an image in a name stays text"
 
 
-def test_report_without_execution_prints_where_the_site_is(tmp_path, capsys) -> None:
-    assert main(["report", "--no-execute", "--out", str(tmp_path / "site")]) == 0
-    assert f"site ready: {tmp_path / 'site' / 'index.html'}" in capsys.readouterr().out
+def test_report_without_execution_prints_where_the_site_is(reported) -> None:
+    site, printed = reported
+    assert f"site ready: {site / 'index.html'}" in printed
 
 
 def test_tables_on_the_site_are_whole_and_plain(site) -> None:

@@ -1,11 +1,14 @@
 """Spark runs the relational core to exactly DuckDB's results: tables, life tables, metrics, the ledger, files.
 
-Spark runs in local mode (two cores), once for the whole module; each dataset gets its own Spark
+Spark runs in local mode (two cores), once for the whole test run; each dataset gets its own Spark
 session. Skipped, with the reason, where Java or pyspark is missing; `.ci/run` installs Java.
+`make test` checks the ledger on one claim of each metric and the synthetic roster at 2,000 people;
+`make test-all` adds the whole ledger and the million spells (marked slow: minutes each).
 """
 
 from __future__ import annotations
 
+import csv
 import filecmp
 import os
 import shutil
@@ -29,9 +32,6 @@ from attrition.io.dataset import load  # noqa: E402
 from attrition.locations import DEFAULT_DATA_DIR  # noqa: E402
 from attrition.measures.registry import compute  # noqa: E402
 
-SPELLS = 1_000_000
-
-
 def _both(data_dir: Path) -> tuple:
     duck = load(data_dir)
     return duck, engines.on_engine(duck, "spark")
@@ -42,10 +42,32 @@ def shipped() -> tuple:
     return _both(DEFAULT_DATA_DIR)
 
 
+SYNTHETIC = [pytest.param((2_000, 2_000), id="2,000 people"),
+             pytest.param((995_000, 1_000_000), id="a million spells", marks=pytest.mark.slow)]
+"""(people, spells at least) of each synthetic roster: the small one in `make test`, the million in `make test-all`."""
+
+
+@pytest.fixture(scope="module", params=SYNTHETIC)
+def synthetic(request, tmp_path_factory) -> tuple:
+    """A synthetic roster at 20 companies, days and months mixed, with returns (attrition.dev.synthetic): its
+    DuckDB and Spark datasets and the spells it holds at least."""
+    people, spells = request.param
+    folder = write_synthetic(tmp_path_factory.mktemp("synthetic") / "data", people, 20, "mixed", seed=15)
+    return *_both(folder), spells
+
+
 @pytest.fixture(scope="module")
-def million(tmp_path_factory) -> tuple:
-    """A synthetic roster of a million spells at 20 companies, days and months mixed (attrition.synthetic)."""
-    folder = write_synthetic(tmp_path_factory.mktemp("million") / "data", 995_000, 20, "mixed", seed=15)
+def one_claim_per_metric(tmp_path_factory) -> tuple:
+    """The shipped data with only the first claim of each metric (and of none, a claim not evaluated) in claims.csv."""
+    folder = Path(shutil.copytree(DEFAULT_DATA_DIR, tmp_path_factory.mktemp("ledger") / "data",
+                                  ignore=shutil.ignore_patterns("aiwatch")))
+    with open(folder / "claims.csv", newline="", encoding="utf-8") as handle:
+        header, *rows = csv.reader(handle)
+    first = {}
+    for row in rows:
+        first.setdefault(row[header.index("metric")], row)
+    with open(folder / "claims.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *first.values()])
     return _both(folder)
 
 
@@ -98,6 +120,16 @@ def test_every_metric_is_identical_on_the_shipped_data(shipped) -> None:
         assert compute(name, spark, **params).to_dict() == compute(name, duck, **params).to_dict(), name
 
 
+def test_one_claim_of_each_metric_is_checked_identically_then_and_now(one_claim_per_metric) -> None:
+    """The ledger's every metric (and a claim not evaluated), checked on the data and as known when written: the
+    fast sibling of the whole ledger below."""
+    duck, spark = one_claim_per_metric
+    ledger = evaluate(duck)
+    assert len(ledger) == len(set(ledger["metric"])) > 10 and len(set(ledger["known_then"])) > 1
+    _same(duck, spark, evaluate)
+
+
+@pytest.mark.slow
 def test_the_claims_ledger_is_identical_on_the_shipped_data(shipped) -> None:
     """67 checked claims at 15 as-of days: departed_share, departed_count, remaining_count, headcount, departures_between,
     departure_rank, days_per_hire, hiring_rate_ratio, days_before_milestone and the facts, on days before the freeze."""
@@ -129,16 +161,16 @@ def test_dataset_toml_can_choose_spark(tmp_path) -> None:
     assert attrition.load(folder).engine.dialect == "spark", "the package's own load honours [engine] too"
 
 
-def test_a_million_spells_give_identical_life_tables(million) -> None:
-    duck, spark = million
+def test_a_synthetic_roster_gives_identical_life_tables(synthetic) -> None:
+    duck, spark, spells = synthetic
     assert duck.engine.rows(f"SELECT count(*) FROM {tables.spells_table(duck, as_of_day(duck, None))}")[0][0] \
-        >= SPELLS
+        >= spells
     _same(duck, spark, lambda ds: roster.life_table(ds, by=("company", "cohort")))  # by company is its sum over cohorts
     _same(duck, spark, lambda ds: roster.interval_bounds(ds, by=("company",)))
 
 
-def test_a_million_spells_give_identical_metrics(million) -> None:
-    duck, spark = million
+def test_a_synthetic_roster_gives_identical_metrics(synthetic) -> None:
+    duck, spark, _ = synthetic
     for name, params in [("departed_share", dict(company="co-0001", cohort="hire")),
                          ("median_tenure", dict(company="co-0002")),
                          ("hires_between", dict(company="co-0003", start="2020-01-01", end="2020-12-31")),
