@@ -24,11 +24,16 @@ report: $(STAMP)  ## validate the data, build the tidy tables, execute the noteb
 	$(BIN)/attrition build
 	$(BIN)/attrition report
 
-test: $(STAMP)  ## unit tests and nbval regression checks of every notebook (the slow checks left out)
-	$(BIN)/python -m pytest -m "not slow"
+# Test files run in parallel, one worker per core, each file whole and in order on one worker (a notebook's
+# cells share one kernel; a module's fixtures are built once). `make test WORKERS=0` runs them one by one.
+WORKERS ?= auto
+PYTEST  := $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
+
+test: $(STAMP)  ## unit tests and nbval regression checks of every notebook (the slow checks left out; 3 minutes)
+	$(PYTEST) -m "not slow"
 
 test-all: $(STAMP)  ## everything `make test` runs, plus the slow equality and reproducibility checks (.ci/run runs this)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 lab: $(STAMP)  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
