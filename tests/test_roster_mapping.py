@@ -323,3 +323,14 @@ def test_destinations_on_an_imported_roster_list_the_reasons_with_the_default_co
     assert result.cohort is None and [r["reason"] for r in result.details["reasons"]] == ["voluntary", "dismissed",
                                                                                           "retired"]
     assert "why they left" in result.text and "voluntary: 2" in result.text
+
+
+def test_a_cohort_no_one_left_gets_the_exact_interval_of_those_followed_that_long() -> None:
+    """Three joined, none left, one followed past two years: at one year all three count (exact interval for 3 of
+    3), at two years the one (1 of 1). Kaplan-Meier's band has no width there (the 2010s read '100%' alone)."""
+    tenure = pd.DataFrame({"period": ["2010s"] * 3, "midpoint_days": [400.0, 500.0, 800.0],
+                           "midpoint_left": [False, False, False], "midpoint_entry": [0.0, 0.0, 0.0]})
+    row = cohorts.retention(tenure, "period", (1, 2)).set_index("period").loc["2010s"]
+    assert (row["still_1y"], row["still_2y"]) == (1, 1)
+    assert row["still_1y_lower"] == pytest.approx(0.025 ** (1 / 3))
+    assert row["still_2y_lower"] == pytest.approx(0.025)

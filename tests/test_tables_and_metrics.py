@@ -199,3 +199,17 @@ def test_spells_made_for_many_days_at_once_equal_those_made_a_day_at_a_time() ->
         assert rows[0] == rows[1] and len(rows[0]) > 10, day
     assert len({day_spells(together, day, "xai") for day in days}) == 1  # one table for the five days
     assert len({day_spells(alone, day, "xai") for day in days}) == len(days)
+
+
+def test_the_command_line_offers_exactly_the_registry_parameters() -> None:
+    """`metric` and `check` take every parameter a metric declares, spelled by registry.flag, and no other."""
+    from attrition.cli import _parser
+    from attrition.measures.registry import PARAMETERS, flag
+
+    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    shared = {"--help", "-h", "--data", "--known-as-of", "--engine", "--format"}
+    for command, own in (("metric", set()), ("check", {"--reported", "--reading", "--tolerance"})):
+        options = {s for a in commands[command]._actions for s in a.option_strings} - shared - own
+        assert options == {flag(name) for name in PARAMETERS}, command
+        dests = {a.dest for a in commands[command]._actions if a.option_strings and a.dest in PARAMETERS}
+        assert dests == set(PARAMETERS), command

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from attrition.backends.duckdb import ENGINES
 from attrition.locations import DEFAULT_DATA_DIR
-from attrition.schema import COHORTS, READINGS, DataError
+from attrition.measures.registry import PARAMETERS, flag
+from attrition.schema import READINGS, DataError
 
 
 def load(data_dir: Path):
@@ -123,36 +124,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: build/<data folder name>)")
 
     params = argparse.ArgumentParser(add_help=False, argument_default=SUPPRESS)
-    params.add_argument("--company")
-    params.add_argument("--cohort", choices=COHORTS)
-    params.add_argument("--as-of", type=_iso_date)
-    params.add_argument("--start", type=_iso_date)
-    params.add_argument("--end", type=_iso_date)
-    params.add_argument("--exclude", nargs="+", metavar="PERSON_ID")
-    params.add_argument("--group", help="only people in this group (a department, office... from people.csv)")
-    params.add_argument("--days", help="tenure in days (share_departed_by_tenure)")
-    params.add_argument("--at-years", help="compare_labs: years since joining, comma-separated (default 1,2,3)")
-    params.add_argument("--person", metavar="PERSON_ID", help="a person (departure_rank, event_date, ...)")
-    params.add_argument("--basis", help="hiring metrics: roster (named people) or reported (a published count)")
-    params.add_argument("--baseline-start", type=_iso_date, help="rate ratios: start of the window compared with")
-    params.add_argument("--baseline-end", type=_iso_date, help="rate ratios: end of the window compared with")
-    params.add_argument("--milestone", dest="milestone_id", metavar="MILESTONE_ID", help="a milestone_id")
-    params.add_argument("--event", help="event_date: join, leave or step_back; event_rate_ratio: leave or join")
-    params.add_argument("--spell", help="event_date: which spell (default 1)")
-    params.add_argument("--count-id", help="count_ratio: a count_id from reported_counts.csv")
-    params.add_argument("--hours", help="weekly_hours_per_day: hours per week")
-    params.add_argument("--affiliation", help="prior_affiliation: an employer or school")
-    params.add_argument("--versus-company", help="hazard_ratio: the company whose cohort the group is compared with")
-    params.add_argument("--table", help="record_count: people, evidence, sources or conflicts")
-    params.add_argument("--censoring", help="how long people still there count: observed (to their last sighting, "
-                                            "the default) or freeze (to the as-of day)")
-    params.add_argument("--category", help="destination metrics: a moves.csv category (founded, ai_lab, ...)")
-    params.add_argument("--to-company", help="destination_count: only those who went to this company of the data")
-    params.add_argument("--variant", help="variant_share: a founding-team variant letter from companies.csv, or rule")
-    params.add_argument("--reason", help="reason_share: a reason for leaving (retired, voluntary... as the data sorts "
-                                         "them; `attrition metric reasons` lists them)")
-    params.add_argument("--versus-cohort", choices=COHORTS, help="hazard_ratio: the cohort the group is compared with")
-    params.add_argument("--rate-id", help="base_rate, base_rate_tail: a rate_id from base_rates.csv")
+    for name, parameter in PARAMETERS.items():  # every metric parameter, as the registry declares it
+        kind = parameter.kind
+        params.add_argument(flag(name), dest=name, help=parameter.help, metavar=parameter.metavar,
+                            type=_iso_date if kind == "date" else None, nargs="+" if kind == "people" else None,
+                            choices=kind if isinstance(kind, tuple) else None)
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--format", choices=("text", "json"), default="text")
 

@@ -7,8 +7,8 @@ import math
 from datetime import date
 
 
-def range_text(lo: float, hi: float, fmt: str = "{:.0f}") -> str:
-    """'6' when both bounds agree, '5 to 6' when they do not."""
+def range_text(lo: float, hi: float, fmt: str = "{:,.0f}") -> str:
+    """'6' when both bounds agree, '5 to 6' when they do not; thousands separated ('2,229')."""
     return fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
 
 

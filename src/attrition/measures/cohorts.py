@@ -69,10 +69,13 @@ def retention(tenure: pd.DataFrame, key: str, at_years: tuple[float, ...]) -> pd
         observed = (followed >= days) & from_start
         for column, suffix in (("survival", ""), ("lower", "_lower"), ("upper", "_upper")):
             table[name + suffix] = estimators.value_at(curves, days, column, [key]).reindex(table.index).where(observed)
-        # No one left and everyone was followed this long: the plain proportion n/n, whose exact (Clopper-Pearson)
-        # interval applies; Kaplan-Meier's own band has no width here (as in peers.survival_table).
-        exact = observed & (table[name] == 1) & (shortest >= days)
-        table.loc[exact, name + "_lower"] = 0.025 ** (1 / table.loc[exact, "people"])
+        # No one left by then: Kaplan-Meier's own band has no width, so the exact (Clopper-Pearson) interval for
+        # all still there of those followed that long applies (everyone, or fewer and so wider when some were
+        # followed less; as in peers.survival_table).
+        exact = observed & (table[name] == 1)
+        at_risk = tenure[tenure["midpoint_days"] >= days].groupby(key, observed=True).size()
+        at_risk = at_risk.reindex(table.index, fill_value=0).where(shortest < days, table["people"])
+        table.loc[exact, name + "_lower"] = 0.025 ** (1 / at_risk[exact])
     return snap(table.reset_index())
 
 

@@ -22,17 +22,54 @@ from attrition.result import MetricError, MetricResult
 from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
 from attrition.text import did_you_mean
 
-KINDS: dict[str, str | tuple[str, ...]] = {
-    "company": "company", "cohort": COHORTS, "as_of": "date", "start": "date", "end": "date",
-    "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "days",
-    "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": HIRING_BASES,
-    "event": ("join", "leave", "step_back", "return"), "at_years": "years", "affiliation": "text", "spell": "spell",
-    "group": "group", "versus_company": "company", "to_company": "company", "versus_cohort": COHORTS, "table": ("people", "evidence", "sources",
-    "conflicts"), "censoring": ("observed", "freeze"), "category": MOVE_CATEGORIES, "variant": "text",
-    "rate_id": "rate_id",
-    "reason": "text",
+
+@dataclass(frozen=True)
+class Parameter:
+    """A metric parameter: its kind (checked against the dataset, see `check_params`) and, for the command line,
+    what its help says and what its value is called."""
+
+    kind: str | tuple[str, ...]
+    help: str | None = None
+    metavar: str | None = None
+
+
+PARAMETERS: dict[str, Parameter] = {
+    "company": Parameter("company"),
+    "cohort": Parameter(COHORTS),
+    "as_of": Parameter("date"),
+    "start": Parameter("date"),
+    "end": Parameter("date"),
+    "exclude": Parameter("people", metavar="PERSON_ID"),
+    "group": Parameter("group", "only people in this group (a department, office... from people.csv)"),
+    "days": Parameter("days", "tenure in days (share_departed_by_tenure)"),
+    "at_years": Parameter("years", "compare_labs: years since joining, comma-separated (default 1,2,3)"),
+    "person": Parameter("person", "a person (departure_rank, event_date, ...)", "PERSON_ID"),
+    "basis": Parameter(HIRING_BASES, "hiring metrics: roster (named people) or reported (a published count)"),
+    "baseline_start": Parameter("date", "rate ratios: start of the window compared with"),
+    "baseline_end": Parameter("date", "rate ratios: end of the window compared with"),
+    "milestone_id": Parameter("milestone", "a milestone_id", "MILESTONE_ID"),
+    "event": Parameter(("join", "leave", "step_back", "return"),
+                       "event_date: join, leave or step_back; event_rate_ratio: leave or join"),
+    "spell": Parameter("spell", "event_date: which spell (default 1)"),
+    "count_id": Parameter("count_id", "count_ratio: a count_id from reported_counts.csv"),
+    "hours": Parameter("hours", "weekly_hours_per_day: hours per week"),
+    "affiliation": Parameter("text", "prior_affiliation: an employer or school"),
+    "versus_company": Parameter("company", "hazard_ratio: the company whose cohort the group is compared with"),
+    "table": Parameter(("people", "evidence", "sources", "conflicts"),
+                       "record_count: people, evidence, sources or conflicts"),
+    "censoring": Parameter(("observed", "freeze"), "how long people still there count: observed (to their last "
+                                                   "sighting, the default) or freeze (to the as-of day)"),
+    "category": Parameter(MOVE_CATEGORIES, "destination metrics: a moves.csv category (founded, ai_lab, ...)"),
+    "to_company": Parameter("company", "destination_count: only those who went to this company of the data"),
+    "variant": Parameter("text", "variant_share: a founding-team variant letter from companies.csv, or rule"),
+    "reason": Parameter("text", "reason_share: a reason for leaving (retired, voluntary... as the data sorts them; "
+                                "`attrition metric reasons` lists them)"),
+    "versus_cohort": Parameter(COHORTS, "hazard_ratio: the cohort the group is compared with"),
+    "rate_id": Parameter("rate_id", "base_rate, base_rate_tail: a rate_id from base_rates.csv"),
 }
-"""The kind of every parameter any metric takes, by name: one name, one meaning."""
+"""Every parameter any metric takes, by name: one name, one meaning. The command line's options are made from it."""
+KINDS: dict[str, str | tuple[str, ...]] = {name: parameter.kind for name, parameter in PARAMETERS.items()}
+"""The kind of every parameter, by name."""
 FLAGS = {"milestone_id": "--milestone"}
 
 

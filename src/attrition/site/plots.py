@@ -225,6 +225,10 @@ def style_tenure_axes(ax: Axes, max_days: float, chart_title: str, narrow: bool 
     title(ax, chart_title, narrow)
 
 
+AT_RISK_CHAR_POINTS = 5.2
+"""The widest a character of the at-risk counts is at 8 points (a digit of DejaVu Sans is 0.64 em)."""
+
+
 def at_risk_row(ax: Axes, curve: pd.DataFrame, label: str = "At risk") -> None:
     """Under the x axis, the number still at risk at the start of each tick's period: everyone who entered
     before it (at day 0, or later on a roster with late entry) less everyone gone before it."""
@@ -232,15 +236,19 @@ def at_risk_row(ax: Axes, curve: pd.DataFrame, label: str = "At risk") -> None:
         int(curve["events"].sum() + curve["censored"].sum()), index=curve.index)
     removed = (curve["events"] + curve["censored"]).cumsum()
     lo, hi = ax.get_xlim()
+    first = ""  # the count under the axis's left edge, which the label must clear
     for tick in ax.get_xticks():
         if lo <= tick <= hi:
             before = (curve["days"] < tick) | (curve["days"] == 0)
             came = int(entered[before].iloc[-1]) if before.any() else 0
             gone_before = int(removed[curve["days"] < tick].iloc[-1]) if (curve["days"] < tick).any() else 0
-            ax.annotate(f"{came - gone_before:,}", (tick, 0), xycoords=("data", "axes fraction"), xytext=(0, -26),
+            text = f"{came - gone_before:,}"
+            first = text if tick == lo else first
+            ax.annotate(text, (tick, 0), xycoords=("data", "axes fraction"), xytext=(0, -26),
                         textcoords="offset points", ha="center", va="top", fontsize=8, gid="at-risk")
-    ax.annotate(label, (0, 0), xycoords="axes fraction", xytext=(-8, -26), textcoords="offset points", ha="right",
-                va="top", fontsize=8, fontweight="bold")
+    clear = 4 + AT_RISK_CHAR_POINTS * len(first) / 2  # half the centred count's width, and a gap
+    ax.annotate(label, (0, 0), xycoords="axes fraction", xytext=(-clear, -26), textcoords="offset points",
+                ha="right", va="top", fontsize=8, fontweight="bold")
     ax.xaxis.labelpad = 22
 
 
