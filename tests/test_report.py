@@ -31,16 +31,20 @@ def _outputs(path: Path) -> str:
     return json.dumps([c.get("outputs", []) for c in nb.cells], sort_keys=True)
 
 
-def test_executing_twice_gives_identical_outputs(tmp_path) -> None:
+@pytest.mark.parametrize("times", [1, pytest.param(2, marks=pytest.mark.slow)], ids=["once", "twice"])
+def test_executing_gives_the_committed_outputs(tmp_path, times) -> None:
+    """All outputs, PNG and SVG bytes included (nbval compares neither), equal the committed ones. The committed
+    notebook was itself executed, so one run equal to it is a second identical run; `make test-all` runs it twice."""
     runs = []
-    for i in range(2):
+    for i in range(times):
         copy = tmp_path / f"run{i}" / "01_roster.ipynb"
         copy.parent.mkdir()
         shutil.copy(NOTEBOOK_DIR / "01_roster.ipynb", copy)
         execute_notebook(copy)
         runs.append(_outputs(copy))
-    assert runs[0] == runs[1]
-    assert runs[0] == _outputs(NOTEBOOK_DIR / "01_roster.ipynb"), "committed outputs are stale: run make report"
+    committed = _outputs(NOTEBOOK_DIR / "01_roster.ipynb")
+    for i, run in enumerate(runs, 1):
+        assert run == committed, f"run {i} differs from the committed outputs: stale (run make report) or not repeatable"
     assert not re.search(r"0x[0-9a-f]{6,}|/tmp/|/work/", runs[0]), "outputs must not show addresses or paths"
 
 
