@@ -13,12 +13,14 @@ import csv
 import io
 import os
 from array import array
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
-from attrition.backends.duckdb import Engine
+from attrition.backends.duckdb import Engine, literal
+from attrition.io import checks
 from attrition.schema import MAX_FIELD_CHARS, Problem, TableSpec
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -121,19 +123,20 @@ def header(text: str, spec: TableSpec, problems: list[Problem]) -> list[str] | N
     return names if ok else None
 
 
-def load_text_table(engine: Engine, spec: TableSpec, path: Path, names: list[str], problems: list[Problem]) -> bool:
-    """Parse the rows into table `raw_<name>` (all text, in file order); False if malformed."""
+def load_table(engine: Engine, spec: TableSpec, path: Path, names: list[str], problems: list[Problem],
+               freeze: date | None) -> bool:
+    """Parse and type the records in one pass (`checks.typed_table`: table `<name>`, records numbered in file
+    order); False if the file is malformed."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     rejects = f"rejects_{spec.name}"
     picked = ", ".join(
         f'c{names.index(c.name)} AS "{c.name}"' if c.name in names else f'NULL AS "{c.name}"' for c in spec.columns)
     engine.run(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
+    source = (f"(SELECT {picked} FROM read_csv({literal(str(path))}, auto_detect=false, header=true, delim=',', "
+              f"quote='\"', escape='\"', columns={columns}, strict_mode=true, null_padding=false, store_rejects=true, "
+              f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', max_line_size={MAX_LINE_BYTES})) AS records")
     try:
-        engine.run(
-            f"CREATE OR REPLACE TABLE raw_{spec.name} AS SELECT {picked} FROM read_csv(?, auto_detect=false, "
-            f"header=true, delim=',', quote='\"', escape='\"', columns={columns}, strict_mode=true, null_padding=false, "
-            f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan', max_line_size={MAX_LINE_BYTES})",
-            [str(path)])
+        checks.typed_table(engine, spec, source, freeze, numbered=False)
     except duckdb.Error as err:  # DuckDB gave up on the file as a whole: the strict csv pass says where and why
         found = structure_problems(path, spec.file, len(names))
         reason = str(err).splitlines()[0].removeprefix("Invalid Input Error: ")

@@ -149,15 +149,15 @@ def _iso(value: str) -> date | None:
         return None
 
 
-def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem]) -> bool:
+def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem], freeze: date | None) -> bool:
     path = data_dir / spec.file
     if spec.optional_file and not path.exists():
-        engine.table(f"raw_{spec.name}", "SELECT " + ", ".join(
-            f'CAST(NULL AS VARCHAR) AS "{c}"' for c in spec.column_names) + " WHERE false")
+        none = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c}"' for c in spec.column_names)
+        checks.typed_table(engine, spec, f"(SELECT {none} WHERE false) AS records", freeze, numbered=False)
         return True
     text = csvfiles.read_prefix(path, spec.file, problems)
     names = None if text is None else csvfiles.header(text, spec, problems)
-    return names is not None and csvfiles.load_text_table(engine, spec, path, names, problems)
+    return names is not None and csvfiles.load_table(engine, spec, path, names, problems, freeze)
 
 
 def _located(ds_dir: Path, findings: list[checks.Finding]) -> list[Problem]:
@@ -187,11 +187,11 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
     fingerprint = fingerprint or cache.fingerprint(data_dir)
     config, freeze = read_config(data_dir, problems)
     engine = Engine()
-    readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems)]
-    findings: list[checks.Finding] = []
+    readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems, freeze)]
     engine.keep_file_order(False)
+    findings: list[checks.Finding] = []
     for spec in readable:
-        findings += checks.check_cells(engine, spec, freeze)
+        findings += checks.cell_findings(engine, spec, freeze, numbered=False)
     if len(readable) == len(TABLES):
         for spec in TABLES.values():
             findings += checks.check_references(engine, spec)
