@@ -125,12 +125,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace) -> int:
     from attrition.claims.file import claim_problems
-    from attrition.core.tables import conflicted_events
+    from attrition.core.tables import conflicted_events, events_table
+    from attrition.io.dataset import store_in_cache
 
     ds = load(args.data)
     problems = claim_problems(ds)
     if problems:
         raise DataError(problems)
+    store_in_cache(ds, [events_table(ds)])  # what was checked, kept: `build` and every command start from here
     n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
     print(f"{args.data}: clean. {n['sources']} sources, {n['people']} people at {len(ds.companies)} companies, "
           f"{n['evidence']} evidence rows ({conflicted_events(ds)} events with conflicting sources), "

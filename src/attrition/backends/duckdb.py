@@ -86,6 +86,10 @@ class Spelling:
         """A 64-bit hash of some columns (missing values included), to find candidate duplicates in one GROUP BY."""
         return f"hash({columns})"
 
+    def distinct_count(self, column: str) -> str:
+        """An aggregate: how many distinct values the column has in the group (cheapest next to ORDERED_IDS' list)."""
+        return f"list_unique(list({column}))"
+
     def items(self, text: str, separator: str, alias: str, name: str) -> str:
         """What follows a table in a FROM clause to split its column `text` at `separator`: one row per part, as
         column `name` of `alias`."""

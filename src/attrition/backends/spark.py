@@ -102,6 +102,13 @@ class SparkEngine:
         self._query(sql, params).localCheckpoint(eager=True).createOrReplaceTempView(name)
         return name
 
+    def view(self, name: str, sql: str) -> str:
+        self._query(sql).createOrReplaceTempView(name)
+        return name
+
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
     def sorted_table(self, name: str, sql: str, order: str) -> str:
         return self.table(name, f"{sql} ORDER BY {order}")
 

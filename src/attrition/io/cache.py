@@ -144,6 +144,32 @@ def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]
     return folder
 
 
+def add_tables(engine: Engine, fp: str, tables: list[str]) -> bool:
+    """Keep `tables` in the existing entry `fp` too, as derived tables (those `attrition build` made after
+    `attrition validate` kept the checked ones), unless it has them; False if there is no entry. Each file is
+    written beside the others and renamed into place before meta.json lists it, so a reader never sees a part."""
+    folder = entry(fp)
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return False
+    new = [name for name in tables if name not in meta["tables"]]
+    if not new:
+        return True
+    for name in new:
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        try:
+            engine.write_parquet(name, tmp)
+            os.replace(tmp, table_file(fp, name))
+        finally:
+            tmp.unlink(missing_ok=True)
+    meta = {**meta, "tables": meta["tables"] + new, "derived": meta["derived"] + new}
+    tmp = folder / f".meta.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta, indent=1))
+    os.replace(tmp, folder / "meta.json")
+    return True
+
+
 def read_ledger(fp: str) -> dict | None:
     """The claims ledger kept in entry `fp` (columns and rows), if one was kept."""
     try:

@@ -27,6 +27,7 @@ from attrition.schema import (
     MAX_FIELD_CHARS,
     SLUG_PATTERN,
     START_EVENTS,
+    TABLES,
     Column,
     TableSpec,
     day_number,
@@ -187,8 +188,8 @@ def _cell_checks(sql: Spelling, column: Column, freeze: date | None) -> list[tup
 
 
 def cell_findings(engine: Engine, spec: TableSpec, freeze: date | None, numbered: bool) -> list[Finding]:
-    """Every rule of every cell, and duplicate keys, over the records `typed_table` flagged (`rec` is the record
-    number: with `numbered` a column of the source, else the record's place in the file)."""
+    """Every rule of every cell over the records `typed_table` flagged (`rec` is the record number: with `numbered`
+    a column of the source, else the record's place in the file)."""
     sql = engine.spelling
     number = "*" if numbered else "rowid AS rec, *"
     flagged = f"(SELECT {number} FROM {rows_of(spec.name)} WHERE _flag AND NOT _blank) AS flagged"
@@ -206,9 +207,8 @@ def cell_findings(engine: Engine, spec: TableSpec, freeze: date | None, numbered
         parts.append((f"{sql.literal(hi_name)}, {_raw(hi_name)}, {message}", f"{_q(hi_name)} < {_q(lo_name)}"))
     union = " UNION ALL ".join(f"SELECT rec, {i} AS part, {columns} FROM {flagged} WHERE {condition}"
                                for i, (columns, condition) in enumerate(parts))
-    findings = [Finding(spec.name, rec, col, _shown(value), message)
-                for rec, _, col, value, message in engine.rows(f"{union} ORDER BY rec, part")]
-    return findings + _duplicates(engine, spec)
+    return [Finding(spec.name, rec, col, _shown(value), message)
+            for rec, _, col, value, message in engine.rows(f"{union} ORDER BY rec, part")]
 
 
 def _shown(value: str | None) -> str | None:
@@ -216,7 +216,7 @@ def _shown(value: str | None) -> str | None:
     return value if value is None or len(value) <= 200 else value[:200] + "…"
 
 
-def _duplicates(engine: Engine, spec: TableSpec) -> list[Finding]:
+def duplicates(engine: Engine, spec: TableSpec) -> list[Finding]:
     """Records repeating an earlier record's key: one GROUP BY of the keys' hashes finds the few candidates, and
     only their records are compared key by key."""
     if not spec.key:
@@ -239,10 +239,13 @@ def _duplicates(engine: Engine, spec: TableSpec) -> list[Finding]:
     return findings
 
 
-def check_references(engine: Engine, spec: TableSpec) -> list[Finding]:
-    """Every id a table uses must be defined in the table that owns it (e.g. a source_id in sources)."""
+def check_references(engine: Engine, spec: TableSpec, skip: tuple[str, ...] = ()) -> list[Finding]:
+    """Every id a table uses must be defined in the table that owns it (e.g. a source_id in sources); references
+    to the tables in `skip` are left out."""
     findings = []
     for ref in spec.references:
+        if ref.table in skip:
+            continue
         match = " AND ".join(f"u.{_q(t)} = x.{_q(c)}" for c, t in zip(ref.columns, ref.target))
         cols = ", ".join(f"x.{_q(c)}" for c in ref.columns)
         named = " AND ".join(f"x.{_q(c)} <> ''" for c in ref.columns) if ref.optional else "true"
@@ -350,3 +353,81 @@ def check_spells(engine: Engine) -> list[Finding]:
     for name in ("ev", "check_starts", "check_ends"):
         engine.drop(name)
     return findings
+
+
+def event_groups(ids: str, sql: Spelling) -> str:
+    """The evidence grouped by person, company, spell and event: the bounds its sources give (`lo_max`, `lo_min`,
+    `hi_max`, `hi_min`), how many sources there are, how many distinct, and which (`ids`: the engine's sorted list
+    of source ids), and the first reason one gives. The checks read it (a source twice in one group is a duplicate
+    key), and so does the resolution of sources into events (`attrition.core.relations.events`): made once, it
+    serves both."""
+    return f"""
+    SELECT person_id, company, spell, event, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
+           min(latest) AS hi_min, count(*) AS n_sources, {sql.distinct_count('source_id')} AS distinct_sources,
+           {ids} AS source_ids, min(nullif(reason, '')) AS reason
+    FROM evidence GROUP BY person_id, company, spell, event"""
+
+
+def structure_holds(engine: Engine) -> bool:
+    """Whether every reference to people from evidence and every rule `check_spells` enforces surely hold, from
+    one summary per spell of the evidence grouped by event (table `event_groups`), for tables whose cells all
+    passed. When a test fails, the full checks run and say which record breaks which rule."""
+    sql = engine.spelling
+    starts, ends = ", ".join(map(sql.literal, START_EVENTS)), ", ".join(map(sql.literal, END_EVENTS))
+    when = lambda condition, value: f"CASE WHEN {condition} THEN {value} END"
+    engine.table("spell_summary", f"""
+        SELECT person_id, company, spell,
+               min({when(f"event IN ({starts})", "lo_min")}) AS start_lo,
+               max(CASE WHEN event = 'return' THEN 1 ELSE 0 END) AS has_return,
+               max(CASE WHEN event IN ({starts}) AND (event = 'join') <> (spell = 1) THEN 1 ELSE 0 END) AS wrong_start,
+               min({when(f"event IN ({ends})", "lo_min")}) AS end_lo, max({when(f"event IN ({ends})", "hi_max")}) AS end_hi,
+               min({when(f"event IN ({ends})", "hi_min")}) AS end_latest,
+               min({when("event = 'observed'", "hi_min")}) AS seen_latest,
+               max({when("event = 'observed'", "lo_max")}) AS seen_earliest,
+               min({when("event = 'return'", "hi_min")}) AS return_latest
+        FROM event_groups GROUP BY person_id, company, spell""")
+    tests = {
+        "evidence about people not in people.csv": """SELECT count(*) FROM event_groups AS g WHERE NOT EXISTS
+            (SELECT 1 FROM people AS p WHERE p.person_id = g.person_id AND p.company = g.company)""",
+        "people without a join": """SELECT (SELECT count(*) FROM people)
+            - (SELECT count(*) FROM event_groups WHERE spell = 1 AND event = 'join')""",
+        "spells out of order": """SELECT count(*) FROM spell_summary WHERE end_latest < start_lo
+            OR seen_latest < start_lo OR seen_earliest > end_hi OR wrong_start = 1 OR (spell > 1 AND has_return = 0)""",
+        "returns out of order": """SELECT count(*) FROM spell_summary AS n LEFT JOIN spell_summary AS p
+            ON p.person_id = n.person_id AND p.company = n.company AND p.spell = n.spell - 1
+            WHERE n.spell > 1 AND (p.spell IS NULL OR p.end_lo IS NULL OR n.return_latest < p.end_lo)""",
+        "observations after publication": """SELECT count(*) FROM evidence AS e JOIN sources AS s
+            ON s.source_id = e.source_id WHERE e.event = 'observed' AND e.earliest > s.published""",
+        "team variants": "SELECT count(*) FROM people WHERE team_variants <> ''",
+        "moves": """SELECT count(*) FROM moves AS m LEFT JOIN spell_summary AS s ON s.person_id = m.person_id
+            AND s.company = m.company AND s.spell = m.spell
+            WHERE m.spell IS NOT NULL AND (s.end_lo IS NULL OR m.latest < s.start_lo)""",
+    }
+    counts = engine.rows("SELECT " + ", ".join(f"({query}) AS c{i}" for i, query in enumerate(tests.values())))[0]
+    engine.drop("spell_summary")
+    return not any(counts)
+
+
+def check_tables(engine: Engine, specs: list[TableSpec], freeze: date | None, numbered: bool) -> list[Finding]:
+    """Every check of the tables `typed_table` made from `specs` (the canonical tables that could be read):
+    cells, duplicate keys, and, when every table was read, references and the structure of each person's spells.
+
+    When every cell passed, the evidence is grouped by event (table `event_groups`, which the resolution of
+    sources into events reads next), and the cheap tests of `structure_holds` and the count of distinct
+    sources per group come first: the queries that name offending records run only where one fails."""
+    findings = [f for spec in specs for f in cell_findings(engine, spec, freeze, numbered)]
+    complete = len(specs) == len(TABLES)
+    grouped = complete and not findings
+    if grouped:
+        engine.table("event_groups", event_groups(engine.ordered_ids("source_id"), engine.spelling))
+    repeated = bool(engine.rows("SELECT count(*) FROM event_groups WHERE distinct_sources < n_sources")[0][0]) \
+        if grouped else True
+    for spec in specs:
+        if spec.name != "evidence" or repeated:
+            findings += duplicates(engine, spec)
+    if not complete:
+        return findings
+    holds = grouped and not findings and structure_holds(engine)
+    for spec in TABLES.values():
+        findings += check_references(engine, spec, skip=("people",) if holds and spec.name == "evidence" else ())
+    return findings if holds else findings + check_spells(engine)

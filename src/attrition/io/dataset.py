@@ -189,20 +189,14 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
     engine = Engine()
     readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems, freeze)]
     engine.keep_file_order(False)
-    findings: list[checks.Finding] = []
-    for spec in readable:
-        findings += checks.cell_findings(engine, spec, freeze, numbered=False)
-    if len(readable) == len(TABLES):
-        for spec in TABLES.values():
-            findings += checks.check_references(engine, spec)
-        findings += checks.check_spells(engine)
+    findings = checks.check_tables(engine, readable, freeze, numbered=False)
     problems += _located(data_dir, findings)
     if problems or freeze is None:
         order = {spec.file: i for i, spec in enumerate(TABLES.values())}
         problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
         raise DataError(problems)
     return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config,
-                   fingerprint=fingerprint)
+                   fingerprint=fingerprint, derived={"event_groups": "event_groups"})
 
 
 def load(data_dir: Path | str | None = None) -> Dataset:
@@ -217,8 +211,9 @@ def load(data_dir: Path | str | None = None) -> Dataset:
     return check_folder(data_dir, fp)
 
 
-def store_in_cache(ds: Dataset, derived: list[str]) -> Path:
-    """Keep the checked tables and `derived` ones as Parquet, so the next command skips reading and checking."""
-    return cache.store(ds.engine, ds.data_dir, ds.fingerprint, {"freeze_date": ds.freeze_date.isoformat(),
-                                                                "derived": derived},
-                       [*TABLES, *derived])
+def store_in_cache(ds: Dataset, derived: list[str]) -> None:
+    """Keep the checked tables and `derived` ones as Parquet, so the next command skips reading and checking;
+    where the checked tables are kept already (`attrition validate` keeps them), only the derived ones are added."""
+    if not cache.add_tables(ds.engine, ds.fingerprint, derived):
+        cache.store(ds.engine, ds.data_dir, ds.fingerprint, {"freeze_date": ds.freeze_date.isoformat(),
+                                                             "derived": derived}, [*TABLES, *derived])
