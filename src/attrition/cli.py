@@ -58,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="attrition", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("validate", parents=[common], help="check every data file and print all problems")
+    sub.add_parser("validate", parents=[common, engine],
+                   help="check every data file and print all problems (with --engine spark: the tables kept as "
+                        "Parquet, checked by Spark)")
 
     build = sub.add_parser("build", parents=[common, engine], help="write the tidy tables as CSV (and cache the data)")
     build.add_argument("--as-of", type=_iso_date, help="as-of date (default: the dataset's freeze date)")
@@ -128,11 +130,18 @@ def _validate(args: argparse.Namespace) -> int:
     from attrition.core.tables import conflicted_events, events_table
     from attrition.io.dataset import store_in_cache
 
-    ds = load(args.data)
+    if args.engine == "spark":
+        from attrition.backends.spark import SparkEngine
+        from attrition.io.dataset import check_parquet
+
+        ds = check_parquet(args.data, SparkEngine())
+    else:
+        ds = load(args.data)
     problems = claim_problems(ds)
     if problems:
         raise DataError(problems)
-    store_in_cache(ds, [events_table(ds)])  # what was checked, kept: `build` and every command start from here
+    if ds.engine.dialect == "duckdb":  # what was checked, kept: `build` and every command start from here
+        store_in_cache(ds, [events_table(ds)])
     n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
     print(f"{args.data}: clean. {n['sources']} sources, {n['people']} people at {len(ds.companies)} companies, "
           f"{n['evidence']} evidence rows ({conflicted_events(ds)} events with conflicting sources), "

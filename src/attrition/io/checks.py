@@ -41,7 +41,8 @@ EDGES = f"(^|[|]){SPACE}|{SPACE}($|[|])"
 """White space at either end of a cell of a '|'-joined record (a '|' in a cell can only flag a clean record)."""
 DATE_TEXT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 WHOLE_NUMBER = "[0-9]{1,9}"
-URL = r"(?i)https?://[^\s]+"
+URL = r"(?i)https?://[^\t\n\f\r ]+"
+"""A web address: RE2's \\s spelt out (Java's \\s also matches \\x0b), so that every engine reads it alike."""
 TEXT_KINDS = ("text", "slug", "enum", "url")
 """Kinds whose typed value is the trimmed text itself."""
 

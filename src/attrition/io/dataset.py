@@ -199,6 +199,60 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
                    fingerprint=fingerprint, derived={"event_groups": "event_groups"})
 
 
+LINE = "line"
+"""The column of a table kept as Parquet that says where each record stands in the file it came from."""
+
+
+def parquet_file(spec: TableSpec) -> str:
+    """The name of a table kept as Parquet: its CSV file's, ending in .parquet (evidence.parquet)."""
+    return Path(spec.file).with_suffix(".parquet").name
+
+
+def check_parquet(data_dir: Path, engine) -> Dataset:
+    """The dataset kept as Parquet in `data_dir`, checked in `engine` (Spark: on the cluster that holds it) by the
+    same checks as the CSV files; raise DataError if any fails.
+
+    Each table is a file named like its CSV file, ending in .parquet (`parquet_file`), with the CSV file's
+    columns as text and `line`, where each record stands in the file it came from: problems are located by
+    it, as they are by the lines of a CSV file. Nothing is cached: the engine that holds the data keeps it.
+    """
+    problems: list[Problem] = []
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, None, None, "data directory not found (or not a folder)")])
+    config, freeze = read_config(data_dir, problems)
+    readable = []
+    for spec in TABLES.values():
+        path, name = data_dir / parquet_file(spec), parquet_file(spec)
+        if not path.exists():
+            if not spec.optional_file:
+                problems.append(Problem(name, None, None, None, f"file not found in {data_dir}"))
+                continue
+            cells = ", ".join(f'CAST(NULL AS STRING) AS "{c}"' for c in spec.column_names)
+            source = f"(SELECT CAST(NULL AS BIGINT) AS rec, {cells} WHERE false) AS records"
+        else:
+            table = engine.load_parquet(f"{spec.name}_source", path)
+            names = {column for column, _ in engine.columns(f"SELECT * FROM {table}")}
+            missing = [c.name for c in spec.columns if c.name not in names and not c.optional]
+            problems += [Problem(name, None, column, None, "required column is missing") for column in
+                         (missing + ([LINE] if LINE not in names else []))]
+            if missing or LINE not in names:
+                continue
+            cells = ", ".join(f'CAST("{c}" AS STRING) AS "{c}"' if c in names else f'CAST(NULL AS STRING) AS "{c}"'
+                              for c in spec.column_names)
+            source = f"(SELECT CAST({LINE} AS BIGINT) AS rec, {cells} FROM {spec.name}_source) AS records"
+        checks.typed_table(engine, spec, source, freeze, numbered=True)
+        readable.append(spec)
+    for f in checks.check_tables(engine, readable, freeze, numbered=True):
+        message = f.message if f.first_rec is None else f"{f.message}; first given on line {f.first_rec}"
+        problems.append(Problem(TABLES[f.table].file, f.rec, f.column, f.value, message))
+    if problems or freeze is None:
+        order = {spec.file: i for i, spec in enumerate(TABLES.values())}
+        problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
+        raise DataError(problems)
+    return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint="",
+                   derived={"event_groups": "event_groups"})
+
+
 def load(data_dir: Path | str | None = None) -> Dataset:
     """The checked dataset in `data_dir` (default: the repository's data/), from the cache when it is current."""
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
