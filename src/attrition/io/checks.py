@@ -37,8 +37,11 @@ CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 """Control characters: invisible, and a way to smuggle terminal escapes into outputs. Tab and newlines are allowed."""
 SPACE = r"[\s\p{Z}\x0b\x1c-\x1f\x{85}]"
 """Every character Python counts as white space (str.isspace), trimmed from both ends of each cell."""
-EDGES = f"(^|[|]){SPACE}|{SPACE}($|[|])"
-"""White space at either end of a cell of a '|'-joined record (a '|' in a cell can only flag a clean record)."""
+JOINER = "\uffff"
+"""Joins a record's text cells for one test of them all: a noncharacter, which Unicode keeps for a program's own use
+and out of text (a cell that has one anyway can only flag a clean record, never let a bad one through)."""
+EDGES = rf"(^|\x{{ffff}}){SPACE}|{SPACE}($|\x{{ffff}})"
+"""White space at either end of a cell of a record's joined text cells."""
 DATE_TEXT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 WHOLE_NUMBER = "[0-9]{1,9}"
 URL = r"(?i)https?://[^\t\n\f\r ]+"
@@ -129,7 +132,7 @@ def typed_table(engine: Engine, spec: TableSpec, source: str, freeze: date | Non
     tests += [f"coalesce(NOT ({_q('_fast_' + hi)} < {_q('_fast_' + lo)}), true)" for lo, hi in spec.intervals]
     texts = [_q(c.name) for c in columns if c.kind in ("text", "url")]
     if texts:
-        joined = f"concat_ws({sql.literal('|')}, {', '.join(texts)})"
+        joined = f"concat_ws({sql.literal(JOINER)}, {', '.join(texts)})"
         tests.append(f"NOT {sql.matches(joined, f'{EDGES}|{CONTROL}')}")
     rec = "rec, " if numbered else ""
     written = ", ".join(f"coalesce({_q(c.name)}, '') AS {_q(c.name)}" for c in columns)
