@@ -169,6 +169,32 @@ def test_checking_building_and_the_ledger_never_load_pandas(data_dir, tmp_path, 
     assert subprocess.run([sys.executable, "-c", script], capture_output=True).returncode == 0
 
 
+ARGUMENTS = {  # one call of every metric that fits no curve, on the shipped data
+    "departed_count": "--company xai --cohort founder", "departed_share": "--company xai --cohort founder",
+    "remaining_count": "--company xai", "departures_between": "--company xai --start 2024-01-01 --end 2025-12-31",
+    "headcount": "--company xai", "departure_rank": "--company xai --person tony-wu",
+    "hires_between": "--company xai --start 2024-01-01 --end 2024-12-31",
+    "days_per_hire": "--company xai --start 2024-02-01 --end 2024-03-31 --basis reported",
+    "hiring_rate_ratio": "--company xai --start 2024-01-01 --end 2024-06-30 --baseline-start 2023-07-01 "
+                         "--baseline-end 2023-12-31",
+    "days_before_milestone": "--company xai --person tony-wu --milestone founded",
+    "event_date": "--company xai --person tony-wu --event leave", "milestone_date": "--company xai --milestone founded",
+    "years_since_milestone": "--company xai --milestone founded", "count_ratio":
+        "--company xai --count-id qbitai-technical-staff-2024-04 --cohort founder",
+    "weekly_hours_per_day": "--hours 80", "prior_affiliation": "--company xai --person pavel-izmailov --affiliation OpenAI",
+    "flow_matrix": "--cohort founder",
+}
+
+
+def test_every_metric_that_fits_no_curve_runs_without_pandas() -> None:
+    """pandas is most of a small command's start-up: only the fits (`Metric.fits`) may load it."""
+    assert set(ARGUMENTS) == {m.name for m in METRICS.values() if not m.fits}
+    calls = [["metric", name, *args.split()] for name, args in ARGUMENTS.items()]
+    script = (f"import sys; from attrition.cli import main; codes = [main(c) for c in {calls!r}]; "
+              "sys.exit(3 if 'pandas' in sys.modules else max(codes))")
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True).returncode == 0
+
+
 def test_build_is_byte_identical_on_a_second_run(data_dir, tmp_path) -> None:
     out = tmp_path / "out"
     assert main(["build", "--data", str(data_dir), "--out", str(out)]) == 0

@@ -50,6 +50,9 @@ class Metric:
     module: str
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    fits: bool = False
+    """Whether it fits a curve (Kaplan-Meier, Turnbull, Aalen-Johansen), which needs pandas; no other metric
+    loads it (a test holds them to that)."""
 
     @property
     def function(self) -> Callable[..., MetricResult]:
@@ -76,10 +79,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("remaining_count", "measures.metrics", ("company",), SCOPE),
     Metric("departures_between", "measures.metrics", ("company", "start", "end"), ("cohort", "exclude", "group")),
     Metric("headcount", "measures.metrics", ("company",), SCOPE),
-    Metric("median_tenure", "measures.survival", ("company",), SCOPE),
-    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), SCOPE),
+    Metric("median_tenure", "measures.survival", ("company",), SCOPE, fits=True),
+    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), SCOPE, fits=True),
     Metric("departure_rank", "measures.metrics", ("company", "person"), ("cohort", "as_of")),
-    Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of")),
+    Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of"), fits=True),
     Metric("hires_between", "measures.hiring", ("company", "start", "end"), ("basis",)),
     Metric("days_per_hire", "measures.hiring", ("company", "start", "end"), ("basis",)),
     Metric("hiring_rate_ratio", "measures.hiring", ("company", "start", "end", "baseline_start", "baseline_end"), ("basis",)),
@@ -90,8 +93,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("count_ratio", "measures.facts", ("company", "count_id"), ("cohort", "as_of")),
     Metric("weekly_hours_per_day", "measures.facts", ("hours",), ("company",)),
     Metric("prior_affiliation", "measures.facts", ("company", "person", "affiliation")),
-    Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years")),
-    Metric("flow_matrix", "measures.flows", (), ("cohort", "as_of")),
+    Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years"), fits=True),
+    Metric("flow_matrix", "measures.moves", (), ("cohort", "as_of")),
 )}
 
 
