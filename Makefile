@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test lab lock clean bench
+.PHONY: help setup report test test-all lab lock clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -24,7 +24,10 @@ report: $(STAMP)  ## validate the data, build the tidy tables, execute the noteb
 	$(BIN)/attrition build
 	$(BIN)/attrition report
 
-test: $(STAMP)  ## unit tests and nbval regression checks of every notebook
+test: $(STAMP)  ## unit tests and nbval regression checks of every notebook (the slow checks left out)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: $(STAMP)  ## everything `make test` runs, plus the slow equality and reproducibility checks (.ci/run runs this)
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)  ## open JupyterLab on notebooks/

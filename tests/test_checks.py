@@ -4,6 +4,7 @@ name each problem run where a test fails; what `validate` checked is kept, so `b
 from __future__ import annotations
 
 import filecmp
+import json
 
 import pytest
 from conftest import FILES, write_dataset
@@ -11,12 +12,13 @@ from conftest import FILES, write_dataset
 from attrition import DataError, load
 from attrition.backends.duckdb import Engine
 from attrition.cli import main
-from attrition.io import checks, csvfiles
+from attrition.io import cache, checks, csvfiles
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.schema import TABLES
 
 EVIDENCE = FILES["evidence.csv"]
 MOVES = "person_id,company,spell,destination,destination_company,category,earliest,latest,source_id,paraphrase,note\n"
+CORRECTIONS = "edition,person_id,company,spell,event,change,before,after,source_ids,reason\n"
 SPELL_RULES = {  # each breaks one rule of the spells (or of the evidence's references) and nothing else
     "no join": ({"evidence_csv": EVIDENCE.replace("dan,acme,1,join,", "dan,acme,1,return,")},
                 "spell 1 starts with a join"),
@@ -51,15 +53,20 @@ SPELL_RULES = {  # each breaks one rule of the spells (or of the evidence's refe
                                   "a move follows a departure, but spell 1 of erin has no leave or step_back row"),
     "a move before the spell": ({"moves_csv": MOVES + "alice,acme,1,Lab,,ai_lab,2019-01-01,2019-01-31,s1,moved,\n"},
                                 "the move is dated before the spell started"),
+    "a correction resting on an unknown source": (
+        {"corrections.csv": CORRECTIONS + "2025-01-01,alice,acme,1,join,source_added,,,s1;s9,found a source\n"},
+        "unknown source_id s9"),
 }
 
 
 @pytest.mark.parametrize("rule", sorted(SPELL_RULES))
 def test_the_cheap_tests_of_the_spells_catch_every_rule(tmp_path, monkeypatch, rule) -> None:
     files, words = SPELL_RULES[rule]
-    folder = write_dataset(tmp_path / "data", **{k: v for k, v in files.items() if k != "moves_csv"})
+    folder = write_dataset(tmp_path / "data", **{k: v for k, v in files.items() if k.endswith("_csv") and k != "moves_csv"})
     if "moves_csv" in files:
         (folder / "moves.csv").write_text(files["moves_csv"], encoding="utf-8")
+    for name in (k for k in files if k.endswith(".csv")):  # optional files the fixture does not write
+        (folder / name).write_text(files[name], encoding="utf-8")
     verdicts = []
     real = checks.structure_holds
     monkeypatch.setattr(checks, "structure_holds", lambda engine: verdicts.append(real(engine)) or verdicts[-1])
@@ -99,6 +106,9 @@ def test_build_reads_what_validate_kept_and_writes_what_a_cold_build_writes(tmp_
     names = sorted(p.name for p in cold.iterdir())
     assert names == sorted(p.name for p in warm.iterdir())
     assert filecmp.cmpfiles(cold, warm, names, shallow=False)[0] == names
+    entry = cache.entry(cache.fingerprint(folder))  # one sealed entry: validate's tables, and build's beside them
+    assert cache.damaged(entry) is None and cache.open_cached(folder)[0] is not None
+    assert {"events", "spell_ends", "spell_sightings", "lasting_120453"} <= set(json.loads((entry / "meta.json").read_text())["derived"])
 
 
 def test_duckdb_holds_a_bounded_amount_and_spills_outside_the_working_folder(monkeypatch, tmp_path) -> None:

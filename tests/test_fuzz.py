@@ -73,7 +73,7 @@ def _run(args: list[str], capsys) -> tuple[int, str]:
 @given(mutations=st.lists(mutation(), min_size=1, max_size=3))
 def test_mutated_data_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys, mutations) -> None:
     folder = tmp_path_factory.mktemp("fuzz") / "data"
-    shutil.copytree(REPO_ROOT / "data", folder, ignore=shutil.ignore_patterns("processed", "examples"))
+    shutil.copytree(REPO_ROOT / "data", folder, ignore=shutil.ignore_patterns("processed", "aiwatch"))
     for m in mutations:
         _apply(folder, *m)
     validated, v_err = _run(["validate", "--data", str(folder)], capsys)
@@ -123,6 +123,131 @@ def test_any_roster_export_imports_clean_or_is_refused_in_its_own_terms(tmp_path
         assert not out.exists()
         for line in filter(None, err.splitlines()):
             assert re.match(r"^error: export\.csv(:\d+)?: |^\d+ problem\(s\) found", line), f"not located: {line}"
+    else:
+        assert code == 0
+        validated, v_err = _run(["validate", "--data", str(out)], capsys)
+        assert validated == 0, f"the import wrote a dataset that does not validate:\n{v_err}"
+
+
+def _toml_value(value) -> str:
+    """A value written as TOML (the writer the configuration tests need; tomllib only reads)."""
+    import json
+    from datetime import date, datetime
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value).replace("inf", "inf").replace("nan", "nan")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def _toml_key(key: str) -> str:
+    import json
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml(tables: dict) -> str:
+    lines = []
+    for name, table in tables.items():
+        if isinstance(table, dict):
+            lines.append(f"[{_toml_key(name)}]")
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
+        else:
+            lines.insert(0, f"{_toml_key(name)} = {_toml_value(table)}")
+    return "\n".join(lines) + "\n"
+
+
+PAYLOADS = ["<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "../../x", "/etc/passwd", "$\\foo$", "labs",
+            "acme", "c1", "2025-01-01", "https://example.org", "javascript:alert(1)", "", "\x1b[2J", "a\nb"]
+SCALARS = (st.sampled_from(PAYLOADS) | st.text(max_size=8) | st.integers(-3, 3) | st.booleans()
+           | st.dates() | st.datetimes() | st.floats(allow_nan=True))
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["name", "title", "intro", "export", "mapping", "companies", "x"]), inner, max_size=4), max_leaves=8)
+CONFIG_KEYS = {
+    "dataset": ["freeze_date", "imported_from", "mapping"], "engine": ["name"],
+    "wording": ["founder", "hire", "executive", "people", "company", "staff"],
+    "report": ["story", "answer_page", "headline_claims", "founder_claims_since", "site_url", "examples"],
+}
+
+
+@st.composite
+def config(draw):
+    from datetime import date
+
+    tables = {"dataset": {"freeze_date": draw(st.just("2025-12-31") | st.just(date(2025, 12, 31)) | VALUES)}}
+    for name in draw(st.lists(st.sampled_from([*CONFIG_KEYS, "other"]), max_size=3, unique=True)):
+        keys = CONFIG_KEYS.get(name, ["x"])
+        chosen = draw(st.lists(st.sampled_from(keys), max_size=3, unique=True))
+        tables[name] = {k: draw(VALUES) for k in chosen} if draw(st.booleans()) or name == "dataset" else draw(VALUES)
+    return tables
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(tables=config())
+def test_any_dataset_toml_gives_exit_0_or_a_located_exit_2(tmp_path_factory, capsys, tables) -> None:
+    """Random settings of every kind in every table of dataset.toml: no traceback, no catch-all, and what
+    validate accepts, build and claims accept too."""
+    from conftest import write_dataset
+
+    folder = write_dataset(tmp_path_factory.mktemp("config") / "data", dataset_toml=_toml(tables))
+    codes = {}
+    for command in (["validate"], ["build", "--out", str(folder.parent / "out")], ["claims"]):
+        code, err = _run([*command, "--data", str(folder)], capsys)
+        assert code in (0, 2)
+        for line in filter(None, err.splitlines()):
+            assert LOCATED.match(line), f"not located: {line}"
+        codes[command[0]] = code
+    assert codes["validate"] == 2 or set(codes.values()) == {0}, codes
+    if codes["validate"] == 0:  # what the report reads of the settings is what it needs (its pages, its words)
+        from attrition import load
+        from attrition.measures.overview import words
+        from attrition.site.pages import Site
+
+        ds = load(folder)
+        assert set(words(ds)) >= {"people", "company"}
+        site = folder.parent / "site"
+        site.mkdir()
+        Site(ds).write_pages(site, [], story=bool(ds.config.get("report", {}).get("story")))
+
+
+MAPPING_VALUES = st.sampled_from(["id", "name", "company", "start", "end", "seen", "cohort", "nope", "%d/%m/%Y",
+                                  "month", *PAYLOADS])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(changes=st.dictionaries(st.sampled_from(["person_column", "name_column", "company", "company_column",
+                                                "start_column", "end_column", "observed_until_column",
+                                                "cohort_column", "date_format", "precision", "observed_until",
+                                                "source_title", "group_column", "colour"]),
+                               MAPPING_VALUES | SCALARS | VALUES, min_size=1, max_size=2),
+       dropped=st.lists(st.sampled_from(["person_column", "start_column", "company_column", "observed_until"]),
+                        max_size=1))
+def test_any_mapping_file_imports_clean_or_is_refused_in_its_own_terms(tmp_path_factory, capsys, changes,
+                                                                          dropped) -> None:
+    import tomllib
+
+    folder = tmp_path_factory.mktemp("mapping")
+    (folder / "export.csv").write_text("id,name,company,start,end,seen,cohort\na,Ann,Acme,2020-01-01,2021-01-01,,hire\n"
+                                       "b,Bea,Acme,2020-02-01,,2024-06-01,founder\n", encoding="utf-8")
+    section = {**tomllib.loads(ROSTER_MAPPING)["roster"], **changes}
+    (folder / "mapping.toml").write_text(_toml({"roster": {k: v for k, v in section.items() if k not in dropped}}),
+                                         encoding="utf-8")
+    out = folder / "out"
+    code, err = _run(["import", "roster", str(folder / "export.csv"), "--mapping", str(folder / "mapping.toml"),
+                      "--out", str(out)], capsys)
+    if code == 2:
+        assert not out.exists()
+        for line in filter(None, err.splitlines()):
+            assert re.match(r"^error: (export\.csv|mapping\.toml)(:\d+)?: |^\d+ problem\(s\) found", line), line
     else:
         assert code == 0
         validated, v_err = _run(["validate", "--data", str(out)], capsys)

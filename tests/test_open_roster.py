@@ -89,7 +89,7 @@ def test_bad_positions_are_located_by_file_line_and_column(tmp_path, line, colum
 def test_a_folder_without_sql_or_snapshot_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(DataError, match="no .sql files"):
         aiwatch.read_positions(tmp_path, "2026-04-30")
-    with pytest.raises(DataError, match="cannot be read"):
+    with pytest.raises(DataError, match="snapshot.toml: file not found"):
         aiwatch.read_snapshot(tmp_path)
 
 
@@ -194,7 +194,9 @@ def test_the_hires_chart_draws_every_month_counted(both) -> None:
         drawn = [sum(patch.get_data().values.sum() for patch in ax.patches) for ax in fig.axes]
         expected = chart.data.groupby("company", sort=False)["hires"].sum().tolist()
         assert drawn == expected
-        assert f"{sum(expected):,} hires" in chart.title
+        listed = open_ds.people.groupby("company")["person_id"].nunique()
+        assert f"lists {listed.sum():,} people at {len(listed)} labs" in chart.title
+        assert f"{open_ds.company_names[listed.idxmax()]} ({listed.max():,})" in chart.title
     finally:
         fig.clf()
 
@@ -218,3 +220,28 @@ def test_the_import_never_writes_into_the_data_folder_or_its_own_input(tmp_path)
         with pytest.raises(OutputError, match="refusing to write here"):
             aiwatch.import_aiwatch(SHIPPED, out)
         assert not (SHIPPED.parent / "imported").exists()
+
+
+@pytest.mark.parametrize("lines, line, message", [
+    (["    ('Ann','Lab','x','2020-01-01','month',NULL,NULL,'u' || 'v')"], 2, "not a list of SQL values"),
+    (["    ('Ann','Lab','x','2020-01-01','month',NULL,NULL,'u)"], 2, "not a list of SQL values"),
+    (["    (Ann Lee,'Lab','x','2020-01-01','month',NULL,NULL,'u')"], 2, "not a list of SQL values"),
+    (["    /* an unclosed comment"], 2, "not a header, a comment or a position tuple"),
+], ids=["an expression", "an unclosed quote", "text without quotes", "an unclosed comment"])
+def test_ai_watch_input_is_parsed_strictly(tmp_path, lines, line, message) -> None:
+    folder = _snapshot(tmp_path / "aw", [*lines, "    ,('Bob','Lab','x','2020-01-01','month',NULL,NULL,'u')"])
+    with pytest.raises(DataError) as caught:
+        aiwatch.read_positions(folder, "2026-04-30")
+    assert [(p.file, p.line) for p in caught.value.problems] == [("lab.sql", line)]
+    assert message in caught.value.problems[0].message
+
+
+def test_a_sql_file_without_positions_or_a_bad_snapshot_is_refused(tmp_path) -> None:
+    folder = _snapshot(tmp_path / "aw", ["    ('Bob','Lab','x','2020-01-01','month',NULL,NULL,'u')"])
+    (folder / "notes.sql").write_text("-- nothing here\n\n", encoding="utf-8")
+    with pytest.raises(DataError, match="notes.sql: holds no position"):
+        aiwatch.read_positions(folder, "2026-04-30")
+    (folder / "snapshot.toml").write_text('[snapshot]\ncommit = "abc1234"\ndate = "yesterday"\nurl = "javascript:x"\n')
+    with pytest.raises(DataError) as caught:
+        aiwatch.read_snapshot(folder)
+    assert [p.column for p in caught.value.problems] == ["date", "url"]

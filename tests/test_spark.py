@@ -128,6 +128,9 @@ def test_dataset_toml_can_choose_spark(tmp_path) -> None:
     ds = engines.on_engine(load(folder))
     assert ds.engine.dialect == "spark"
     assert roster.spells(ds)["person_id"].tolist() == roster.spells(load(folder))["person_id"].tolist()
+    import attrition
+
+    assert attrition.load(folder).engine.dialect == "spark", "the package's own load honours [engine] too"
 
 
 def _as_parquet(folder: Path, out: Path) -> Path:

@@ -76,10 +76,10 @@ CASES = {
         ("dataset.toml", 1, None, None, "not valid TOML")),
     "an engine that does not exist": (
         {"dataset_toml": '[dataset]\nfreeze_date = "2025-12-31"\n[engine]\nname = "oracle"\n'},
-        ("dataset.toml", 3, "engine", "oracle", "name = one of: duckdb, spark")),
+        ("dataset.toml", 4, "engine", "oracle", "name = one of: duckdb, spark")),
     "dataset.toml without a [dataset] table": (
         {"dataset_toml": 'dataset = "2025-12-31"\n'},
-        ("dataset.toml", None, "dataset", None, "needs a [dataset] table")),
+        ("dataset.toml", 1, "dataset", None, "needs a [dataset] table")),
     "a URL that is not http(s)": (
         {"sources_csv": SOURCES.replace("https://example.org/launch", "javascript:alert(1)")},
         ("sources.csv", 2, "url", "javascript:alert(1)", "http:// or https://")),
@@ -124,14 +124,14 @@ def test_a_file_that_is_a_folder_is_named(tmp_path: Path) -> None:
 def test_an_unreadable_file_is_named(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))  # an empty cache: the file must be read
     folder = write_dataset(tmp_path / "data")
-    real_open = open
+    real_open = os.open
 
     def denied(path, *args, **kwargs):
         if str(path).endswith("people.csv"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", denied)
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(DataError, match="people.csv: cannot be read: Permission denied"):
         load(folder)
 
@@ -181,3 +181,35 @@ def test_cells_lose_the_white_space_around_them_and_nothing_else(tmp_path: Path)
     assert ds.engine.rows("""SELECT count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason <> '')
                              FROM evidence""") == [(0, 0)]
     assert ds.engine.rows('SELECT count(*) FROM people WHERE "group" IS NULL OR "group" <> \'\'') == [(0,)]
+
+
+@pytest.mark.parametrize("mib", [64, 65])
+def test_a_record_as_long_as_duckdbs_buffer_is_refused_not_dropped(tmp_path: Path, mib: int) -> None:
+    """DuckDB silently drops an unquoted record of 64 MiB or more (its read buffer); 63 MiB it refuses."""
+    folder = write_dataset(tmp_path / "data")
+    with open(folder / "people.csv", "ab") as handle:
+        handle.write(b"zoe,Zoe,acme,hire,," + b"x" * (mib << 20) + b",\n")
+    with pytest.raises(DataError) as caught:
+        load(folder)
+    _located(caught.value.problems, "people.csv", 8, None, None, "longer than 4 MiB")
+
+
+def test_mixed_line_endings_read_as_csv_readers_read_them(tmp_path: Path) -> None:
+    """A CRLF file with rows appended with LF (a spreadsheet, then a text editor) is valid CSV."""
+    crlf = FILES["reported_counts.csv"].replace("\n", "\r\n")
+    folder = write_dataset(tmp_path / "data", reported_counts_csv=crlf + "acme-hires-2022,acme,hires,2022-01-01,"
+                                                                      "2022-12-31,3,exact,\"two\r\nlines\",s2\n")
+    rows = load(folder).engine.rows("SELECT count_id, scope_note FROM counts ORDER BY rec")
+    assert rows[-1] == ("acme-hires-2022", "two\r\nlines") and len(rows) == 3
+    broken = write_dataset(tmp_path / "broken", reported_counts_csv=crlf + 'x,acme,hires,2022-01-01,"\n')
+    with pytest.raises(DataError, match="reported_counts.csv:4: .*never closed"):
+        load(broken)
+
+
+def test_a_fifo_in_the_data_folder_is_refused_not_waited_on(tmp_path: Path) -> None:
+    folder = write_dataset(tmp_path / "data", people_csv=None)
+    os.mkfifo(folder / "people.csv")
+    run = subprocess.run([sys.executable, "-m", "attrition.cli", "validate", "--data", str(folder)],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "ATTRITION_CACHE": str(tmp_path / "cache")})
+    assert run.returncode == 2 and "people.csv: " in run.stderr and "not a regular file" in run.stderr, run.stderr

@@ -13,7 +13,7 @@ Names are imported on first use, so `attrition --help` and light commands start 
 
 from importlib import import_module
 
-_EXPORTS = {"DataError": "schema", "Dataset": "io.dataset", "load": "io.dataset", "conflicts": "core.roster",
+_EXPORTS = {"DataError": "schema", "Dataset": "io.dataset", "load": "core.engines", "conflicts": "core.roster",
             "events": "core.roster", "headcount": "core.roster", "hires": "core.roster", "milestones": "core.roster",
             "spells": "core.roster"}
 __all__ = sorted(_EXPORTS)

@@ -27,11 +27,23 @@ def load(data_dir: Path):
     return load_dataset(data_dir)
 
 
+def known(args: argparse.Namespace, ds):
+    """The dataset as known on `--known-as-of`, if given (what that leaves out is said on stderr), else `ds`."""
+    if args.known_as_of is None:
+        return ds
+    from attrition.io.vintage import note
+
+    vintage = ds.as_known_on(args.known_as_of)
+    print(f"note: {note(args.known_as_of, vintage.left_out)}", file=sys.stderr)
+    return vintage
+
+
 def load_on_engine(args: argparse.Namespace):
-    """The checked dataset, its relational core on the engine `--engine` names (else dataset.toml's, else DuckDB)."""
+    """The checked dataset (as known on `--known-as-of`, if given), its relational core on the engine `--engine`
+    names (else dataset.toml's, else DuckDB)."""
     from attrition.core.engines import on_engine
 
-    return on_engine(load(args.data), args.engine)
+    return on_engine(known(args, load(args.data)), args.engine)
 
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -52,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR",
                         help="folder with the data files (default: the repository's data/)")
+    common.add_argument("--known-as-of", type=_iso_date, metavar="DATE",
+                        help="use only what sources published on or before DATE say (sources without a publication "
+                             "date are left out, and counted); default: everything the data holds")
     engine = argparse.ArgumentParser(add_help=False)
     engine.add_argument("--engine", choices=ENGINES, help="where the relational core runs (default: the data's "
                                                           "dataset.toml [engine] name, else duckdb)")
@@ -78,14 +93,23 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--at-years", help="compare_labs: years since joining, comma-separated (default 1,2,3)")
     params.add_argument("--person", metavar="PERSON_ID", help="a person (departure_rank, event_date, ...)")
     params.add_argument("--basis", help="hiring metrics: roster (named people) or reported (a published count)")
-    params.add_argument("--baseline-start", type=_iso_date, help="hiring_rate_ratio: start of the window compared with")
-    params.add_argument("--baseline-end", type=_iso_date, help="hiring_rate_ratio: end of the window compared with")
+    params.add_argument("--baseline-start", type=_iso_date, help="rate ratios: start of the window compared with")
+    params.add_argument("--baseline-end", type=_iso_date, help="rate ratios: end of the window compared with")
     params.add_argument("--milestone", dest="milestone_id", metavar="MILESTONE_ID", help="a milestone_id")
-    params.add_argument("--event", help="event_date: join, leave or step_back")
+    params.add_argument("--event", help="event_date: join, leave or step_back; event_rate_ratio: leave or join")
     params.add_argument("--spell", help="event_date: which spell (default 1)")
     params.add_argument("--count-id", help="count_ratio: a count_id from reported_counts.csv")
     params.add_argument("--hours", help="weekly_hours_per_day: hours per week")
     params.add_argument("--affiliation", help="prior_affiliation: an employer or school")
+    params.add_argument("--versus-company", help="hazard_ratio: the company whose cohort the group is compared with")
+    params.add_argument("--table", help="record_count: people, evidence, sources or conflicts")
+    params.add_argument("--censoring", help="how long people still there count: observed (to their last sighting, "
+                                            "the default) or freeze (to the as-of day)")
+    params.add_argument("--category", help="destination metrics: a moves.csv category (founded, ai_lab, ...)")
+    params.add_argument("--to-company", help="destination_count: only those who went to this company of the data")
+    params.add_argument("--variant", help="variant_share: a founding-team variant letter from companies.csv, or rule")
+    params.add_argument("--versus-cohort", choices=COHORTS, help="hazard_ratio: the cohort the group is compared with")
+    params.add_argument("--rate-id", help="base_rate, base_rate_tail: a rate_id from base_rates.csv")
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -113,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
     aiwatch = kinds.add_parser("aiwatch", help="AI Watch's position tables (.sql files and a snapshot.toml)")
     aiwatch.add_argument("folder", type=Path, metavar="FOLDER", help="the folder with the .sql files, e.g. data/aiwatch")
     aiwatch.add_argument("--out", type=Path, required=True, metavar="DIR", help="the dataset folder to write")
+    for kind in (roster, aiwatch):
+        kind.add_argument("--known-as-of", type=_iso_date, metavar="DATE",
+                          help="import only what was published on or before DATE: every row rests on the export, "
+                               "dated by its end of observation, so an earlier DATE is refused")
 
     report = sub.add_parser("report", parents=[common],
                             help="execute the notebooks and render the static site")
@@ -125,10 +153,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate(args: argparse.Namespace) -> int:
+def checked_claims(ds) -> None:
+    """Refuse (DataError, located) what would stop `claims` or `report`: claims the registry or the data cannot
+    check, and a story dataset without the ids the story notebooks name. The ledger is computed (and kept in the
+    cache), so a claim whose metric fails on the data is found here, not half-way through a later command."""
     from attrition.claims.file import claim_problems
-    from attrition.core.tables import conflicted_events, events_table
-    from attrition.io.dataset import store_in_cache
+    from attrition.claims.ledger import ledger
+    from attrition.io.config import report_problems
+
+    problems = claim_problems(ds) + report_problems(ds.engine, ds.config, ds.data_dir)
+    if problems:
+        raise DataError(problems)
+    ledger(ds)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from attrition.core.tables import conflicted_events
 
     if args.engine == "spark":
         from attrition.backends.spark import SparkEngine
@@ -137,23 +177,20 @@ def _validate(args: argparse.Namespace) -> int:
         ds = check_parquet(args.data, SparkEngine())
     else:
         ds = load(args.data)
-    problems = claim_problems(ds)
-    if problems:
-        raise DataError(problems)
-    if ds.engine.dialect == "duckdb":  # what was checked, kept: `build` and every command start from here
-        store_in_cache(ds, [events_table(ds)])
+        _keep_checked(ds)
+    checked_claims(ds)
+    ds = known(args, ds)
     n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
     print(f"{args.data}: clean. {n['sources']} sources, {n['people']} people at {len(ds.companies)} companies, "
           f"{n['evidence']} evidence rows ({conflicted_events(ds)} events with conflicting sources), "
           f"{n['milestones']} milestone rows, {n['counts']} reported counts, {n['claims']} claims; "
-          f"freeze date {ds.freeze_date}.")
+          + (f"known as of {ds.known_as_of}." if ds.known_as_of else f"freeze date {ds.freeze_date}."))
     return EXIT_OK
 
 
 def _build(args: argparse.Namespace) -> int:
     from attrition.core.engines import cached_tables
     from attrition.core.export import write_tables
-    from attrition.io.dataset import store_in_cache
     from attrition.io.outputs import check_target
 
     out = args.out if args.out is not None else Path("build") / args.data.resolve().name
@@ -161,14 +198,33 @@ def _build(args: argparse.Namespace) -> int:
     ds = load_on_engine(args)
     for path in write_tables(ds, out, args.as_of):
         print(f"wrote {path}")
-    if ds.engine.dialect == "duckdb":  # on another engine the cache was kept before it read the tables
-        store_in_cache(ds, cached_tables(ds))
+    if ds.engine.dialect == "duckdb" and ds.known_as_of is None:  # on another engine the cache was kept before
+        _keep_checked(ds, cached_tables(ds))                        # it read the tables; a replay is not kept
     return EXIT_OK
 
 
+def _keep_checked(ds, derived: list[str] | None = None) -> None:
+    """Keep the checked tables in the cache, with the `derived` ones (default: the events, which `validate` makes
+    as it checks), so that `build` and every command start from there. A cache that cannot be written only means
+    the next command reads the data files again."""
+    from attrition.core.tables import events_table
+    from attrition.io.dataset import store_in_cache
+
+    try:
+        store_in_cache(ds, derived if derived is not None else [events_table(ds)])
+    except OSError as err:
+        print(f"note: the checked tables could not be kept in the cache ({err}); the next command reads the "
+              "data files again", file=sys.stderr)
+
+
 def _params(args: argparse.Namespace) -> dict:
-    skip = {"command", "data", "engine", "format", "name", "reported", "reading", "tolerance"}
+    skip = {"command", "data", "engine", "format", "name", "reported", "reading", "tolerance", "known_as_of"}
     return {k: v for k, v in vars(args).items() if k not in skip}
+
+
+def _known(ds) -> dict:
+    """For JSON output on data as known on a day: the day, and what it leaves out, counted."""
+    return {"known_as_of": {"date": ds.known_as_of.isoformat(), **ds.left_out}} if ds.known_as_of else {}
 
 
 def _metric(args: argparse.Namespace) -> int:
@@ -178,9 +234,10 @@ def _metric(args: argparse.Namespace) -> int:
         for m in METRICS.values():
             print(f"{m.usage()}\n    {m.summary}")
         return EXIT_OK
-    result = compute(args.name, load_on_engine(args), **_params(args))
+    ds = load_on_engine(args)
+    result = compute(args.name, ds, **_params(args))
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, sort_keys=True, default=str))
+        print(json.dumps({**result.to_dict(), **_known(ds)}, indent=2, sort_keys=True, default=str))
     else:
         print(result.text)
     return EXIT_OK
@@ -202,9 +259,10 @@ def _check(args: argparse.Namespace) -> int:
         raise MetricError("--reading about needs --tolerance")
     params = _params(args)
     as_of = params.pop("as_of", None)
-    result = check(load_on_engine(args), args.name, params, args.reported, args.reading, tolerance, as_of)
+    ds = load_on_engine(args)
+    result = check(ds, args.name, params, args.reported, args.reading, tolerance, as_of)
     if args.format == "json":
-        print(json.dumps(result, indent=2, sort_keys=True, default=str))
+        print(json.dumps({**result, **_known(ds)}, indent=2, sort_keys=True, default=str))
         return EXIT_OK
     reason = {
         "supported": "the whole range the data gives satisfies the claim",
@@ -226,7 +284,7 @@ def _claims(args: argparse.Namespace) -> int:
     problems = claim_problems(ds)
     if problems:
         raise DataError(problems)
-    rows = ledger(on_engine(ds, args.engine), args.claim)
+    rows = ledger(on_engine(known(args, ds), args.engine), args.claim)
     if args.format == "csv":
         import pandas as pd
 
@@ -243,23 +301,24 @@ def _claims(args: argparse.Namespace) -> int:
                 print(f"{'':14}claim: {row['reported']}; data: {row['measured']}")
             else:
                 print(f"{'':14}why not: {row['note']}")
+            if row["label"] != "not checkable":
+                print(f"{'':14}{row['label']} (on sources published by {row['known_then']}: "
+                      f"{row['verdict_then'].replace('_', ' ')})")
         counts = {v: sum(row["verdict"] == v for row in rows) for v in ("supported", "contradicted", "uncertain", "not_evaluated")}
         print(", ".join(f"{n} {v}" for v, n in counts.items()))
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from attrition.claims.file import claim_problems
     from attrition.core.scope import check_scope
     from attrition.site.report import make_report
 
     ds = load(args.data)
-    problems = claim_problems(ds)
-    if problems:
-        raise DataError(problems)
+    checked_claims(ds)
     if args.company is not None:
         check_scope(ds, args.company, None)
-    index = make_report(ds, args.data, args.out or Path("site"), args.company, args.notebooks, not args.no_execute)
+    index = make_report(known(args, ds), args.data, args.out or Path("site"), args.company, args.notebooks,
+                        not args.no_execute)
     print(f"site ready: {index} (open it in a browser; the folder works offline)")
     return EXIT_OK
 
@@ -268,11 +327,11 @@ def _import(args: argparse.Namespace) -> int:
     if args.kind == "aiwatch":
         from attrition.io.importers.aiwatch import import_aiwatch
 
-        n = import_aiwatch(args.folder, args.out)
+        n = import_aiwatch(args.folder, args.out, args.known_as_of)
     else:
         from attrition.io.importers.roster import import_roster
 
-        n = import_roster(args.export, args.mapping, args.out)
+        n = import_roster(args.export, args.mapping, args.out, known_as_of=args.known_as_of)
     print(f"{args.out}: {n['people']:,} people at {n['companies']:,} companies, {n['spells']:,} spells "
           f"({n['still_there']:,} still there); check it with: attrition validate --data {args.out}")
     return EXIT_OK

@@ -27,12 +27,15 @@ START_EVENTS = ("join", "return")
 END_EVENTS = ("leave", "step_back")
 MEASURES = ("technical_staff", "hires", "departures", "employees")
 QUALIFIERS = ("exact", "at_least", "about")
-READINGS = ("exact", "about", "at_least", "more_than", "less_than", "not_evaluated")
+READINGS = ("exact", "about", "at_least", "more_than", "less_than", "between", "includes", "excludes", "not_evaluated")
 """How a claim's reported value is read: see attrition.claims.verdict."""
 GRADES = ("A", "B", "C")
 """Source reliability: A primary or first-tier, B secondary or regional, C aggregator or known errors (data/README.md)."""
 MOVE_CATEGORIES = ("founded", "returned", "ai_lab", "big_tech", "academia", "investing", "personal", "unknown")
 """Where a leaver went, first matching category wins (data/README.md)."""
+BASE_RATE_MEASURES = ("left_company", "not_ceo", "replaced")
+"""What a published base rate counts: founders gone from the company, founders no longer CEO (they may have
+stayed), founders replaced in a role they held (they may have stayed)."""
 CHANGES = ("narrowed", "widened", "added", "removed", "source_added", "source_replaced", "paraphrase_fixed",
            "confirmed_unverifiable", "team_changed")
 
@@ -72,13 +75,16 @@ class DataError(Exception):
 
 @dataclass(frozen=True)
 class Column:
-    """One column: `kind` is text, slug, enum, date, int or url; `required` means it may not be empty."""
+    """One column: `kind` is text, slug, enum, date, int, number (a decimal) or url; `required` means it may not
+    be empty."""
 
     name: str
     kind: str = "text"
     required: bool = False
     values: tuple[str, ...] = ()
     minimum: int = 0
+    maximum: float | None = None
+    """The largest value a number may take (none: unbounded)."""
     optional: bool = False
     """The column may be absent from the file (it is then empty everywhere)."""
 
@@ -215,6 +221,17 @@ CORRECTIONS = TableSpec(
     optional_file=True,
 )
 
+BASE_RATES = TableSpec(
+    "base_rates", "base_rates.csv",
+    (_slug("rate_id"), _slug("source_id"), Column("study", required=True), Column("stated_as", required=True),
+     Column("share", "number", required=True, maximum=1), Column("measure", "enum", required=True, values=BASE_RATE_MEASURES),
+     Column("horizon_years", "number", maximum=100), Column("clock", required=True), Column("population", required=True),
+     Column("sample"), Column("definition", required=True), Column("note")),
+    key=("rate_id",),
+    references=(Reference(("source_id",), "sources", ("source_id",), "unknown source_id: add it to sources.csv"),),
+    optional_file=True,
+)
+
 TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (SOURCES, PEOPLE, EVIDENCE, MILESTONES, COUNTS, CLAIMS,
-                                                              COMPANIES, MOVES, CORRECTIONS)}
+                                                              COMPANIES, MOVES, CORRECTIONS, BASE_RATES)}
 """Every canonical table, in the order they are read and checked."""

@@ -67,3 +67,13 @@ def md(value: object) -> str:
             out.append(ch)
     return "".join(out)
 
+
+
+def possessive(name: str) -> str:
+    """"xAI's", but "U.S. Courts of Appeals'" for a name ending in s."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def listing(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""

@@ -116,6 +116,23 @@ class Engine:
         except duckdb.Error:  # in Jupyter DuckDB wants ipywidgets to change it; it draws nothing there anyway
             pass
 
+    def prefixes(self, schema: str) -> tuple[str, str]:
+        """How a query passed to `sharing` names this database's tables (`main.evidence`) and the views before it
+        (`<schema>.evidence`)."""
+        return "main.", f"{schema}."
+
+    def sharing(self, schema: str, views: dict[str, str]) -> Engine:
+        """Another connection to this database in which each of `views` (name: query, made in order, naming tables
+        as `prefixes` says) stands in for the table of its name, and tables made later land in `schema`: a
+        dataset derived from this one without copying a row."""
+        other = Engine.__new__(Engine)
+        other.con, other._labels = self.con.cursor(), set()
+        other.run(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for name, sql in views.items():
+            other.run(f"CREATE OR REPLACE VIEW {schema}.{name} AS {sql}")
+        other.run(f"USE {schema}")
+        return other
+
     def keep_file_order(self, keep: bool) -> None:
         """Whether results without ORDER BY keep insertion order. Only reading files needs it (record
         numbers come from it); everything else orders explicitly, and without it DuckDB can use both cores."""

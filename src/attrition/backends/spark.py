@@ -132,6 +132,24 @@ class SparkEngine:
         for key, value in SETTINGS.items():
             if key.startswith("spark.sql."):
                 self.spark.conf.set(key, value)
+        self.parquet: dict[str, Path] = {}
+        """The Parquet files behind the canonical tables, by table name (what `sharing` reads again)."""
+
+    def prefixes(self, schema: str) -> tuple[str, str]:
+        """How a query passed to `sharing` names the canonical tables (`base_evidence`) and the views before it
+        (`evidence`)."""
+        return "base_", ""
+
+    def sharing(self, schema: str, views: dict[str, str]) -> SparkEngine:
+        """A new session on the same Parquet files (named as `prefixes` says) in which each of `views` (name:
+        query, made in order) stands in for the table of its name: as DuckDB's `sharing`, without copying a row."""
+        other = SparkEngine()
+        other.parquet = dict(self.parquet)
+        for name, path in self.parquet.items():
+            other.spark.read.parquet(str(path)).createOrReplaceTempView(f"base_{name}")
+        for name, sql in views.items():
+            other.run(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+        return other
 
     def keep_file_order(self, keep: bool) -> None:
         """Spark never reads the CSV files (DuckDB does), so record order never matters here."""
@@ -196,6 +214,7 @@ class SparkEngine:
 
     def load_parquet(self, name: str, path: Path) -> str:
         self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        self.parquet[name] = path
         return name
 
     def ordered_ids(self, column: str) -> str:

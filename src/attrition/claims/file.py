@@ -9,12 +9,14 @@ import math
 from datetime import date, timedelta
 
 from attrition.io.dataset import Dataset
-from attrition.measures.registry import check_params, metric
+from attrition.measures.registry import UnknownMetric, check_params, metric
 from attrition.result import MetricError
 from attrition.schema import EPOCH, Problem
 
-DATE_METRICS = ("event_date", "milestone_date")
+DATE_METRICS = ("event_date", "milestone_date", "last_seen")
 LIST_PARAMS = ("exclude",)
+WINDOW_PARAMS = ("start", "end", "baseline_start", "baseline_end")
+"""Parameters that give a window's days, none of which may be later than the claim's own date."""
 
 
 def parse_params(text: str) -> dict[str, object]:
@@ -31,16 +33,32 @@ def parse_params(text: str) -> dict[str, object]:
     return params
 
 
-def parse_reported(value: str, metric_name: str) -> float | date:
-    """The reported value: an ISO date for date metrics, else a finite number."""
+class ReportedError(ValueError):
+    """A reported value that cannot be read; its message says what the value must be."""
+
+
+def parse_reported(value: str, metric_name: str, reading: str = "exact") -> float | date | tuple:
+    """The reported value: an ISO date for date metrics, else a finite number; for a `between` reading, two
+    of them written `low..high` (low no more than high), as a pair. ReportedError says what is wrong."""
+    if reading == "between":
+        low, sep, high = str(value).partition("..")
+        if not sep:
+            raise ReportedError("a 'between' reading needs two values written low..high")
+        pair = parse_reported(low, metric_name), parse_reported(high, metric_name)
+        if pair[1] < pair[0]:
+            raise ReportedError("a 'between' reading needs low..high with low no more than high")
+        return pair
     if metric_name in DATE_METRICS:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError("must be a real calendar date (YYYY-MM-DD) for a date metric") from None
-    number = float(value)
+            raise ReportedError("must be a real calendar date (YYYY-MM-DD) for a date metric") from None
+    try:
+        number = float(value)
+    except ValueError:
+        raise ReportedError("must be a number") from None
     if not math.isfinite(number):
-        raise ValueError("must be a finite number")
+        raise ReportedError("must be a finite number")
     return number
 
 
@@ -73,16 +91,21 @@ def claim_problems(ds: Dataset) -> list[Problem]:
             params = parse_params(row["params"])
             if "as_of" in params:
                 raise ValueError("give the date in the as_of column, not as a parameter")
+            claim_date = (EPOCH + timedelta(days=row["as_of"])).isoformat()
             if "as_of" in metric(row["metric"]).parameters:
-                params["as_of"] = (EPOCH + timedelta(days=row["as_of"])).isoformat()
-            check_params(ds, row["metric"], params, spelled=repr)
+                params["as_of"] = claim_date
+            checked = check_params(ds, row["metric"], params, spelled=repr)
         except (ValueError, MetricError) as err:
-            report("metric" if "unknown metric" in str(err) else "params", str(err))
+            report("metric" if isinstance(err, UnknownMetric) else "params", str(err))
             continue
+        late = [f"{key}={checked[key]}" for key in WINDOW_PARAMS if key in checked and str(checked[key]) > claim_date]
+        if late:
+            report("params", f"{', '.join(late)} is after the claim's own date {claim_date} (as_of): a claim can "
+                             "only speak of what had happened by its date")
         try:
-            parse_reported(row["reported"], row["metric"])
-        except ValueError as err:
-            report("reported", str(err) if "date" in str(err) or "finite" in str(err) else "must be a number")
+            parse_reported(row["reported"], row["metric"], row["reading"])
+        except ReportedError as err:
+            report("reported", str(err))
         if row["tolerance"]:
             try:
                 _tolerance(row["tolerance"])

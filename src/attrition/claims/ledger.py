@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 
 from attrition.claims.file import parse_params, parse_reported
 from attrition.core.scope import as_of_day
-from attrition.core.tables import prepare_days
+from attrition.core.tables import events_table, prepare_days
 from attrition.days import calendar_date, day_date
 from attrition.io import cache
 from attrition.io.dataset import Dataset
 from attrition.measures.registry import compute, metric
 from attrition.result import MetricError, MetricResult
+from attrition.schema import DataError, Problem
 
 if TYPE_CHECKING:  # the ledger is checked without pandas; only `evaluate` hands it to pandas
     import pandas as pd
@@ -42,8 +43,11 @@ def _as_number(value: object) -> float | None:
     return float(value)
 
 
-def allowed_interval(reported: float, reading: str, tolerance: float = 0.0) -> tuple[float, float, bool, bool]:
+def allowed_interval(reported: float | tuple[float, float], reading: str,
+                     tolerance: float = 0.0) -> tuple[float, float, bool, bool]:
     """The values a claim allows: (low, high, low is open, high is open)."""
+    if reading == "between":
+        return reported[0] - tolerance, reported[1] + tolerance, False, False
     if reading in ("exact", "about"):
         return reported - tolerance, reported + tolerance, False, False
     if reading == "at_least":
@@ -59,14 +63,20 @@ def verdict(lo: object, hi: object, reported: object, reading: str, tolerance: f
     """supported / contradicted / uncertain for a measured range against a claim's reading.
 
     `lo` or `hi` of None means unbounded on that side (e.g. "median not reached"); ISO dates are
-    compared as days.
+    compared as days. Two readings are about the range itself, not a value in it: `includes` (the
+    range contains the reported value: "no clear difference" when it is a ratio's 95% interval and the
+    value 1) and `excludes` (it does not); either is supported or contradicted, never uncertain.
     """
     if reading == "not_evaluated":
         return "not_evaluated"
     m_lo, m_hi = _as_number(lo), _as_number(hi)
     m_lo = -math.inf if m_lo is None else m_lo
     m_hi = math.inf if m_hi is None else m_hi
-    a_lo, a_hi, open_lo, open_hi = allowed_interval(_as_number(reported), reading, float(tolerance or 0))
+    if reading in ("includes", "excludes"):
+        inside = m_lo - EPSILON <= _as_number(reported) <= m_hi + EPSILON
+        return "supported" if inside == (reading == "includes") else "contradicted"
+    value = tuple(_as_number(v) for v in reported) if reading == "between" else _as_number(reported)
+    a_lo, a_hi, open_lo, open_hi = allowed_interval(value, reading, float(tolerance or 0))
     above_floor = (lambda v: v > a_lo + EPSILON) if open_lo else (lambda v: v >= a_lo - EPSILON)
     below_ceiling = (lambda v: v < a_hi - EPSILON) if open_hi else (lambda v: v <= a_hi + EPSILON)
     if above_floor(m_lo) and below_ceiling(m_hi):
@@ -77,12 +87,15 @@ def verdict(lo: object, hi: object, reported: object, reading: str, tolerance: f
 
 
 def reading_text(reported: str, reading: str, tolerance: str | float | None) -> str:
-    """'about 0.5 (plus or minus 0.05)', 'at least 5', ..."""
+    """'about 0.5 (plus or minus 0.05)', 'at least 5', 'between 11 and 12', 'a range that includes 1'..."""
     if reading == "not_evaluated":
         return ""
-    words = {"exact": "exactly", "about": "about", "at_least": "at least", "more_than": "more than",
-             "less_than": "less than"}[reading]
     tol = f" (plus or minus {float(tolerance):g})" if tolerance not in (None, "") and float(tolerance) else ""
+    if reading == "between":
+        low, _, high = str(reported).partition("..")
+        return f"between {low} and {high}{tol}"
+    words = {"exact": "exactly", "about": "about", "at_least": "at least", "more_than": "more than",
+             "less_than": "less than", "includes": "a range that includes", "excludes": "a range that excludes"}[reading]
     return f"{words} {reported}{tol}"
 
 
@@ -90,7 +103,7 @@ def check(ds: Dataset, metric_name: str, params: dict, reported: str, reading: s
           as_of: date | str | None = None) -> dict:
     """Check one claim: compute the metric as of `as_of` and give the verdict with both values."""
     try:
-        value = parse_reported(str(reported), metric_name)
+        value = parse_reported(str(reported), metric_name, reading)
     except ValueError as err:
         raise MetricError(f"--reported {reported!r} {err}") from None
     call = dict(params)
@@ -111,6 +124,7 @@ BASES = {
     "independent": "checked against dated facts from other sources",
     "own_figures": "checks only the article's own arithmetic on its own figures",
     "own_count": "the article's own count set against our sourced roster",
+    "own_dates": "the person's date comes only from the same article, so this checks the article against itself",
     "other_count": "checked against a count another source reported",
     "": "",
 }
@@ -123,6 +137,13 @@ def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
     if "count_id" in params:
         found = ds.engine.rows("SELECT source_id FROM counts WHERE count_id = ?", [params["count_id"]])
         return "own_count" if found and found[0][0] == source_id else "other_count"
+    event = {"days_before_milestone": "join", "event_date": params.get("event", "leave"),
+             "departure_rank": "leave"}.get(metric_name)
+    if event and "person" in params:
+        found = ds.engine.rows(f"SELECT source_ids FROM {events_table(ds)} WHERE company = ? AND person_id = ? AND event = ? "
+                               "ORDER BY spell LIMIT 1", [params.get("company"), params["person"], event])
+        if found and set(str(found[0][0]).split(";")) == {source_id}:
+            return "own_dates"
     if params.get("basis") == "reported":
         (own,), = ds.engine.rows("SELECT count(*) FROM counts WHERE company = ? AND measure = 'hires' AND source_id = ?",
                                  [params.get("company"), source_id])
@@ -131,24 +152,77 @@ def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
 
 
 COLUMNS = ("claim_id", "publisher", "published", "as_of", "claim", "metric", "params", "reported", "measured",
-           "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis")
-"""The ledger's columns, in order."""
+           "measured_lo", "measured_hi", "verdict", "note", "source_id", "url", "basis", "known_then", "verdict_then",
+           "measured_then", "label")
+"""The ledger's columns, in order: `verdict` and `measured` on everything the data holds now; the `_then` ones on
+what sources published by `known_then` (the day the claim was written) said."""
+
+THEN = {"supported": "fair when written", "contradicted": "not supported when written",
+        "uncertain": "unsettled when written", "not_evaluated": "no evidence when written"}
+STILL = {"supported": "still true", "contradicted": "still contradicted", "uncertain": "still unsettled",
+         "not_evaluated": "still no evidence"}
+SINCE = {"supported": "borne out since", "contradicted": "contradicted since", "uncertain": "unsettled since",
+         "not_evaluated": "no longer checkable"}
+"""The two verdicts in words: as written (THEN), and what became of it (STILL when the verdict held, else SINCE)."""
+
+
+def label(then: str, now: str, reading: str) -> str:
+    """The pair of verdicts in words: 'fair when written, still true'; 'fair when written, overtaken'..."""
+    if reading == "not_evaluated":
+        return "not checkable"
+    if then == now:
+        return f"{THEN[then]}, {STILL[now]}"
+    return f"{THEN[then]}, {'overtaken' if then == 'supported' and now == 'contradicted' else SINCE[now]}"
+
+
+def written_on(as_of: int, published: int | None) -> int:
+    """The day a claim was written, as a day number: its source's publication day, or the claim's own as-of day
+    when that is later or the source is undated (a claim cannot be checked before the day it speaks of)."""
+    return as_of if published is None else max(as_of, published)
 
 
 def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
-    """The ledger as rows: one per claim (in file order) with its source, reading, measured range, verdict and
-    the basis the verdict rests on (see BASES). The spells of every day the claims ask about are made first,
-    in one query per company (`tables.prepare_days`)."""
+    """The ledger as rows: one per claim (in file order) with its source, reading, measured range, verdict, the
+    basis the verdict rests on (see BASES), and the same check on the data as it was known on the day the claim
+    was written (`known_then`, `verdict_then`, `measured_then`) with the two verdicts in words (`label`). The
+    spells of every day the claims ask about are made first, in one query per company (`tables.prepare_days`).
+    A claim its metric cannot check on the data itself (a person who had not left, no count for its window...)
+    is a DataError naming its line, with every other such claim."""
+    claims = claim_rows(ds, claim_id)
+    rows = verdicts(ds, claims)
+    by_day: dict[int, list[tuple]] = {}
+    for claim in claims:
+        by_day.setdefault(written_on(claim[4], claim[3]), []).append(claim)
+    then = {}
+    for day, written in sorted(by_day.items()):
+        then.update({row["claim_id"]: row for row in verdicts(ds.as_known_on(day_date(day)), written)})
+    for row, claim in zip(rows, claims):
+        earlier = then[row["claim_id"]]
+        row.update(known_then=day_date(written_on(claim[4], claim[3])).isoformat(), verdict_then=earlier["verdict"],
+                   measured_then=earlier["measured"], label=label(earlier["verdict"], row["verdict"], claim[9]))
+    return rows
+
+
+def claim_rows(ds: Dataset, claim_id: str | None = None) -> list[tuple]:
+    """The claims (or one), in file order, as `verdicts` takes them: record, id, publisher, published, as_of,
+    claim, metric, params, reported, reading, tolerance, note, source_id, url."""
     claims = ds.engine.rows(
-        "SELECT c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
+        "SELECT c.rec, c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
         "c.tolerance, c.note, c.source_id, s.url FROM claims AS c LEFT JOIN sources AS s ON s.source_id = c.source_id "
         + ("" if claim_id is None else "WHERE c.claim_id = ? ") + "ORDER BY c.rec", [] if claim_id is None else [claim_id])
     if claim_id is not None and not claims:
         raise MetricError(f"no claim {claim_id!r} in claims.csv")
-    _prepare(ds, [(parse_params(params), as_of) for (_, _, _, as_of, _, _, params, _, reading, *_) in claims
+    return claims
+
+
+def verdicts(ds: Dataset, claims: list[tuple]) -> list[dict]:
+    """Each claim (from `claim_rows`, of this dataset or another) checked on `ds`. On data restricted to some
+    sources (as known on an earlier day), a claim that asks about someone or something the data does not know
+    is not evaluated, and says why; on the data itself that is a DataError naming the claim's line."""
+    _prepare(ds, [(parse_params(params), as_of) for (_, _, _, _, as_of, _, _, params, _, reading, *_) in claims
                   if reading != "not_evaluated"])
-    rows = []
-    for (cid, publisher, published, as_of, claim, metric_name, params, reported, reading, tolerance, note, source_id,
+    rows, failed = [], []
+    for (rec, cid, publisher, published, as_of, claim, metric_name, params, reported, reading, tolerance, note, source_id,
          url) in claims:
         row = {"claim_id": cid, "publisher": publisher, "published": "" if published is None else day_date(published).isoformat(),
                "as_of": day_date(as_of).isoformat(), "claim": claim, "metric": metric_name, "params": params,
@@ -156,12 +230,24 @@ def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
                "measured_hi": "", "verdict": "not_evaluated", "note": note, "source_id": source_id, "url": url, "basis": ""}
         if reading != "not_evaluated":
             given = parse_params(params)
-            result = check(ds, metric_name, given, reported, reading, tolerance or None, day_date(as_of))
+            try:
+                result = check(ds, metric_name, given, reported, reading, tolerance or None, day_date(as_of))
+            except MetricError as err:
+                if not ds.sources_rule:
+                    failed.append((rec, params, str(err)))
+                    continue
+                row["measured"] = f"not known by {ds.known_as_of}: {err}" if ds.known_as_of else f"not known: {err}"
+                rows.append(row)
+                continue
             row.update(measured=result["measured"], verdict=result["verdict"], basis=basis(ds, source_id, metric_name, given),
                        measured_lo=_display(result["measured_lo"]), measured_hi=_display(result["measured_hi"]))
             if result["why"]:
                 row["note"] = f"{note} ({result['why']})".strip()
         rows.append(row)
+    if failed:
+        lines = ds.lines("claims", [rec for rec, _, _ in failed])
+        raise DataError([Problem("claims.csv", line, "params", params, f"cannot be checked: {message}")
+                         for line, (_, params, message) in zip(lines, failed)])
     return rows
 
 

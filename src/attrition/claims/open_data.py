@@ -87,19 +87,7 @@ def published_against_open(ds: Dataset, open_ds: Dataset, source_id: str) -> pd.
 def hires_per_month(ds: Dataset) -> pd.DataFrame:
     """People joining each company per calendar month (first spells whose start is known to the month),
     every month from the company's first such join to the as-of month, zeros included; `unplaced`
-    counts the company's joins known only to a wider range (a year), which no month can hold."""
-    table = roster.spells(ds)
-    first = table[table["spell"] == 1]
-    month, month_hi = first["start_lo"].dt.to_period("M"), first["start_hi"].dt.to_period("M")
-    placed = month == month_hi
-    counts = first[placed].groupby(["company", month[placed].rename("month")]).size().rename("hires")
-    last = roster.as_of_timestamp(ds, None).to_period("M")
-    starts = counts.reset_index().groupby("company")["month"].min()
-    grid = pd.MultiIndex.from_product([starts.index, pd.period_range(starts.min(), last, freq="M")],
-                                      names=["company", "month"]).to_frame(index=False)
-    grid = grid[grid["month"] >= grid["company"].map(starts)]
-    frame = grid.merge(counts.reset_index(), on=["company", "month"], how="left").fillna({"hires": 0})
-    frame["hires"] = frame["hires"].astype("int64")
-    frame["unplaced"] = frame["company"].map((~placed).groupby(first["company"]).sum()).astype("int64")
-    frame["month"] = frame["month"].dt.to_timestamp()
-    return frame
+    counts the company's joins known only to a wider range (a year), which no month can hold (see
+    `roster.joins_per_period`, the one definition)."""
+    joins = roster.joins_per_period(ds, unit="month")
+    return joins.rename(columns={"period": "month", "joins": "hires"})[["company", "month", "hires", "unplaced"]]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
+from pathlib import Path
 
+from attrition.backends.duckdb import EngineUnavailable
 from attrition.core.scope import as_of_day
 from attrition.core.tables import (
     events_table,
     lasting_table,
+    sightings_table,
     spell_ends_table,
     spells_table,
 )
@@ -17,11 +21,12 @@ from attrition.schema import TABLES
 
 
 def cached_tables(ds: Dataset) -> list[str]:
-    """The derived tables worth keeping in the cache: the events and the spells' ends, from which spells as of any
-    day are made, and the spells and lasting departures as of the freeze date (milestones are cheaper to
-    resolve again than to read)."""
+    """The derived tables worth keeping in the cache: the events, the spells' ends and last sightings, from which
+    spells as of any day are made, and the spells and lasting departures as of the freeze date (milestones are
+    cheaper to resolve again than to read)."""
     cutoff = as_of_day(ds, None)
-    return [events_table(ds), spell_ends_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff)]
+    return [events_table(ds), spell_ends_table(ds), sightings_table(ds), spells_table(ds, cutoff),
+            lasting_table(ds, cutoff)]
 
 
 def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
@@ -37,7 +42,20 @@ def on_engine(ds: Dataset, name: str | None = None) -> Dataset:
     from attrition.backends.spark import SparkEngine
 
     engine = SparkEngine()
-    store_in_cache(ds, cached_tables(ds))
+    try:
+        store_in_cache(ds, cached_tables(ds))
+    except OSError as err:
+        raise EngineUnavailable(f"Spark reads the checked tables from the cache, which cannot be written: {err}") \
+            from None
     for table in TABLES:
         engine.load_parquet(table, cache.table_file(ds.fingerprint, table))
-    return replace(ds, engine=engine, derived={})
+    return replace(ds, engine=engine, derived={}, origin=None)
+
+
+def load(data_dir: Path | str | None = None, known_as_of: date | str | None = None) -> Dataset:
+    """The checked dataset in `data_dir` (default: the repository's data/), as it was known on `known_as_of` when
+    given (attrition.io.dataset.known_as_of), its relational core on the engine its dataset.toml names ([engine]
+    name; DuckDB unless it says otherwise), as every command runs it."""
+    from attrition.io.dataset import load as read
+
+    return on_engine(read(data_dir, known_as_of))

@@ -21,9 +21,47 @@ _STARTS = ", ".join(f"'{e}'" for e in START_EVENTS)
 _ENDS = ", ".join(f"'{e}'" for e in END_EVENTS)
 
 
-def resolution(groups: str, key: str, extra: str = "") -> str:
-    """Many sources -> one interval per key, from each key's bounds (`lo_max`, `lo_min`, `hi_max`, `hi_min`):
-    intersect overlapping intervals, hull on conflict. `extra` names more columns of `groups` to keep."""
+SOURCE_RULE = ("An event's date comes from its best-graded sources (A before B before C): the part all of them allow "
+               "where their ranges overlap, the whole span between them where they cannot all be true. A lower-graded "
+               "source never narrows that date; one that contradicts it is kept, shown as a conflict, and the date "
+               "then spans both.")
+"""How sources of different grades combine into one date, in words (the methodology page quotes it)."""
+
+
+def resolved(ids: str, table: str, key: str, where: str = "", extra: tuple[str, str] | None = None) -> str:
+    """Many sources -> one interval per key, by SOURCE_RULE: the best-graded sources' intersection where they
+    overlap (their hull where they conflict), widened to any lower-graded source that contradicts it;
+    `conflict` flags both kinds of disagreement.
+
+    `extra` adds one aggregate column over every source, as (expression, name): e.g. the reason sources
+    give for a departure.
+    """
+    inner = f", {extra[0]} AS {extra[1]}" if extra else ""
+    keys = [k.strip() for k in key.split(",")]
+    g_key = ", ".join(f"g.{k}" for k in keys)
+    return f"""
+    WITH graded AS (
+        SELECT t.*, min(t.grade) OVER (PARTITION BY {key}) AS best_grade
+        FROM (SELECT r.*, coalesce(nullif(s.grade, ''), 'C') AS grade
+              FROM (SELECT * FROM {table} {where}) AS r LEFT JOIN sources AS s ON s.source_id = r.source_id) AS t),
+    best AS (
+        SELECT {key}, max(earliest) > min(latest) AS split,
+               CASE WHEN max(earliest) > min(latest) THEN min(earliest) ELSE max(earliest) END AS lo,
+               CASE WHEN max(earliest) > min(latest) THEN max(latest) ELSE min(latest) END AS hi
+        FROM graded WHERE grade = best_grade GROUP BY {key})
+    SELECT {g_key}, least(b.lo, coalesce(min(CASE WHEN g.latest < b.lo THEN g.earliest END), b.lo)) AS earliest,
+           greatest(b.hi, coalesce(max(CASE WHEN g.earliest > b.hi THEN g.latest END), b.hi)) AS latest,
+           b.split OR bool_or(g.earliest > b.hi OR g.latest < b.lo) AS conflict,
+           count(*) AS n_sources, {ids} AS source_ids{inner}
+    FROM graded AS g JOIN best AS b ON {' AND '.join(f'g.{k} = b.{k}' for k in keys)}
+    GROUP BY {g_key}, b.lo, b.hi, b.split"""
+
+
+def one_grade_resolution(groups: str, key: str, extra: str = "") -> str:
+    """`resolved` for keys whose sources all have one grade, from each key's bounds in `groups` (`lo_max`,
+    `lo_min`, `hi_max`, `hi_min`) without reading the sources again: the best-graded sources are then all of
+    them, and none can contradict their intersection (or their hull), so SOURCE_RULE gives that intersection,
+    or the hull on conflict. `extra` names more columns of `groups` to keep."""
     return f"""
     SELECT {key},
            CASE WHEN lo_max > hi_min THEN lo_min ELSE lo_max END AS earliest,
@@ -32,22 +70,23 @@ def resolution(groups: str, key: str, extra: str = "") -> str:
     FROM {groups}"""
 
 
-def resolved(ids: str, table: str, key: str) -> str:
-    """`resolution` of a table's rows grouped by `key` (`ids`: the engine's sorted list of source ids)."""
-    return resolution(f"""(SELECT {key}, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
-                                  min(latest) AS hi_min, count(*) AS n_sources, {ids} AS source_ids
-                           FROM {table} GROUP BY {key}) AS grouped""", key)
-
-
-def events(groups: str) -> str:
-    """One row per person, company, spell and event type (observations are not events), from the evidence
-    grouped by event (`attrition.io.checks.event_groups`)."""
-    body = resolution(f"(SELECT * FROM {groups} WHERE event <> 'observed') AS grouped",
-                      "person_id, company, spell, event", ", reason")
+def events(groups: str, ids: str) -> str:
+    """One row per person, company, spell and event type (observations are not events), resolved by SOURCE_RULE
+    from the evidence grouped by event (`attrition.io.checks.event_groups`, whose `one_grade` says whether a
+    group's sources share one grade): such a group is resolved from its bounds (`one_grade_resolution`), and
+    only the evidence of the others is read again, by `resolved` (`ids`: the engine's sorted list of ids)."""
+    key = "person_id, company, spell, event"
+    plain = one_grade_resolution(f"(SELECT * FROM {groups} WHERE event <> 'observed' AND one_grade) AS grouped",
+                                 key, ", reason")
+    match = " AND ".join(f"g.{k} = e.{k}" for k in ("person_id", "company", "spell", "event"))
+    mixed = (f"(SELECT e.* FROM evidence AS e JOIN {groups} AS g ON {match} "
+             "WHERE e.event <> 'observed' AND NOT g.one_grade) AS mixed")
+    graded = resolved(ids, mixed, key, extra=("min(nullif(reason, ''))", "reason"))
     return f"""
     SELECT e.person_id, e.company, p.name, p.cohort, p."group", e.spell, e.event, e.earliest, e.latest, e.conflict,
            e.n_sources, e.source_ids, coalesce(e.reason, '') AS reason
-    FROM ({body}) AS e JOIN people AS p ON p.person_id = e.person_id AND p.company = e.company"""
+    FROM (SELECT * FROM ({plain}) AS plain UNION ALL SELECT * FROM ({graded}) AS graded) AS e
+    JOIN people AS p ON p.person_id = e.person_id AND p.company = e.company"""
 
 
 def milestones(ids: str) -> str:
@@ -74,52 +113,87 @@ def spell_ends(events_source: str = "events") -> str:
     WHERE rn = 1"""
 
 
-def spells(cutoff: int | str, events_source: str = "events", ends_source: str = "spell_ends") -> str:
+def sightings() -> str:
+    """Each spell's last dated sighting: the latest day an `observed` row's source shows the person there.
+    It does not depend on the as-of day, so it is made once per dataset, like `spell_ends`."""
+    return """
+    SELECT person_id, company, spell, max(earliest) AS seen
+    FROM evidence WHERE event = 'observed' GROUP BY person_id, company, spell"""
+
+
+def spells(cutoff: int | str, events_source: str = "events", ends_source: str = "spell_ends",
+           seen_source: str = "spell_sightings") -> str:
     """One row per person and spell that had (possibly) started by day `cutoff` (from the resolved events).
 
-    The spell's end is the one `spell_ends` picked; status and tenure bounds are as of `cutoff`,
-    where a spell still open is censored. `cutoff` is a day number, or the name of a column of
-    `events_source` holding each row's day (kept as `as_of`): then one query makes spells as of many days.
+    The spell's end is the one `spell_ends` picked; status and tenure bounds are as of the company's
+    horizon (`horizon`: `cutoff`, or the company's end of observation if earlier), where a spell still
+    open is censored. `seen_until` is the last day a source shows the person there (their join, a
+    sighting, or a later end). `cutoff` is a day number, or the name of a column of `events_source`
+    holding each row's day (kept as `as_of`): then one query makes spells as of many days.
     """
     day = cutoff if isinstance(cutoff, int) else f"s.{cutoff}"
     as_of = "" if isinstance(cutoff, int) else f"{day} AS as_of, "
+    h = horizon(day, "c.observed_until")
+    seen = "greatest(s.latest, coalesce(w.seen, s.latest), coalesce(e.end_lo, s.latest))"
     return f"""
     SELECT {as_of}s.person_id, s.name, s.company, s.cohort, s."group", s.spell, s.earliest AS start_lo, s.latest AS start_hi,
-           CASE WHEN s.latest <= {day} THEN 'yes' ELSE 'uncertain' END AS joined,
+           CASE WHEN s.latest <= {h} THEN 'yes' ELSE 'uncertain' END AS joined,
            coalesce(e.end_event, '') AS end_event, e.end_lo, e.end_hi,
-           {_status('e.end_lo', 'e.end_hi', day)} AS status,
-           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', day)},
+           {_status('e.end_lo', 'e.end_hi', h, seen)} AS status, {seen} AS seen_until,
+           {_tenure('s.earliest', 's.latest', 'e.end_lo', 'e.end_hi', h, seen)},
            s.conflict AS start_conflict, coalesce(e.end_conflict, false) AS end_conflict,
            s.source_ids AS start_sources, coalesce(e.end_sources, '') AS end_sources,
-           coalesce(e.end_reason, '') AS end_reason
+           coalesce(e.end_reason, '') AS end_reason, c.observed_until AS company_end
     FROM {events_source} AS s
     LEFT JOIN {ends_source} AS e ON e.person_id = s.person_id AND e.company = s.company AND e.spell = s.spell
-    WHERE s.event IN ({_STARTS}) AND s.earliest <= {day}"""
+    LEFT JOIN {seen_source} AS w ON w.person_id = s.person_id AND w.company = s.company AND w.spell = s.spell
+    LEFT JOIN companies AS c ON c.company = s.company
+    WHERE s.event IN ({_STARTS}) AND s.earliest <= {h}"""
 
 
-def _status(end_lo: str, end_hi: str, cutoff: int | str) -> str:
+def horizon(cutoff: int | str, company_end: str = "company_end") -> str:
+    """The day a company's people are counted as of: the as-of day `cutoff`, or the company's end of
+    observation (closure, merger) if earlier. The one rule behind every measure: counts, shares, ranks,
+    headcounts and survival curves all stop there, and a departure after it is not a departure."""
+    return f"least({cutoff}, coalesce({company_end}, {cutoff}))"
+
+
+STATUSES = ("departed", "uncertain", "active", "unseen")
+"""A spell's status on a day: surely ended (`departed`), maybe ended (`uncertain`), surely there (`active`: a
+source shows the person there on or after the day, or a later end does), or not observed since an earlier
+sighting and with no end recorded (`unseen`: "last seen D, not observed since"). Still there holds only up
+to the last dated sighting."""
+
+
+def _status(end_lo: str, end_hi: str, cutoff: int | str, seen_until: str) -> str:
     return (f"CASE WHEN {end_hi} <= {cutoff} THEN 'departed' WHEN {end_lo} <= {cutoff} THEN 'uncertain' "
-            f"ELSE 'active' END")
+            f"WHEN {end_lo} IS NULL AND {seen_until} < {cutoff} THEN 'unseen' ELSE 'active' END")
 
 
-def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int | str) -> str:
-    """Tenure bounds in days: an end after `cutoff` (or none) is censored at `cutoff`."""
-    lo = f"CASE WHEN {end_lo} <= {cutoff} THEN {end_lo} ELSE {cutoff} END"
+def _tenure(start_lo: str, start_hi: str, end_lo: str, end_hi: str, cutoff: int | str, seen_until: str) -> str:
+    """Tenure bounds in days: an end after `cutoff` is censored at `cutoff`; with no end, the lower bound
+    stops at the last sighting (still there holds only up to it) and the upper at `cutoff`."""
+    lo = (f"CASE WHEN {end_lo} <= {cutoff} THEN {end_lo} WHEN {end_lo} IS NULL THEN least({seen_until}, {cutoff}) "
+          f"ELSE {cutoff} END")
     hi = f"CASE WHEN {end_hi} <= {cutoff} THEN {end_hi} ELSE {cutoff} END"
     return f"greatest({lo} - {start_hi}, 0) AS tenure_lo_days, {hi} - {start_lo} AS tenure_hi_days"
 
 
 def standing(cutoff: int) -> dict[str, str]:
-    """Conditions on a person's latest spell as of `cutoff` (see `spells`): surely gone (`departed`), maybe
-    gone (`uncertain`), surely there (`active`), joining not sure by then (`join_uncertain`); `late`: joining
-    not sure, yet surely or maybe gone by then; `maybe_here`: joining not sure and not surely gone."""
+    """Conditions on a person's latest spell as of `cutoff` (see `spells`, whose rows carry `company_end`):
+    surely gone (`departed`), maybe gone (`uncertain`), surely there (`active`), not observed since an earlier
+    sighting (`unseen`), joining not sure by then (`join_uncertain`); `late`: joining not sure, yet surely or
+    maybe gone by then; `maybe_here`: joining not sure and not surely gone. "By then" is the company's horizon
+    (`horizon`)."""
+    h = horizon(cutoff)
     return {
         "departed": "joined = 'yes' AND status = 'departed'",
         "uncertain": "joined = 'yes' AND status = 'uncertain'",
         "active": "joined = 'yes' AND status = 'active'",
+        "unseen": "joined = 'yes' AND status = 'unseen'",
         "join_uncertain": "joined <> 'yes'",
-        "late": f"joined <> 'yes' AND end_lo <= {cutoff}",
-        "maybe_here": f"joined <> 'yes' AND NOT coalesce(end_hi <= {cutoff}, false)",
+        "late": f"joined <> 'yes' AND end_lo <= {h}",
+        "maybe_here": f"joined <> 'yes' AND NOT coalesce(end_hi <= {h}, false)",
     }
 
 
@@ -164,6 +238,7 @@ def lasting(spells_table: str, cutoff: int) -> str:
     stored = spells_table.isidentifier()  # a stored table is read as it is; a query is named once, as a CTE
     spells = spells_table if stored else "spells"
     own = lambda column: f"CASE WHEN end_lo IS NOT NULL THEN {column} END"
+    seen = "greatest(p.last_start, coalesce(s.observed, p.last_start), coalesce(p.end_lo, p.last_start))"
     return f"""
     WITH {"" if stored else f"spells AS (SELECT * FROM {spells_table}),"}
     returned AS (SELECT DISTINCT person_id, company FROM {spells} WHERE spell > 1),
@@ -191,9 +266,10 @@ def lasting(spells_table: str, cutoff: int) -> str:
         SELECT person_id, company, max(earliest) AS observed FROM evidence WHERE event = 'observed'
         GROUP BY person_id, company)
     SELECT p.person_id, p.name, p.company, p.cohort, p."group", p.start_lo, p.start_hi, p.end_event, p.end_lo, p.end_hi,
-           p.end_conflict, p.end_sources, p.end_reason, p.interruptions, {_status('p.end_lo', 'p.end_hi', cutoff)} AS status,
-           {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', cutoff)},
-           greatest(p.last_start, coalesce(s.observed, p.last_start)) AS seen_until, c.observed_until AS company_end
+           p.end_conflict, p.end_sources, p.end_reason, p.interruptions,
+           {_status('p.end_lo', 'p.end_hi', horizon(cutoff, 'c.observed_until'), seen)} AS status,
+           {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', horizon(cutoff, 'c.observed_until'), seen)},
+           {seen} AS seen_until, c.observed_until AS company_end
     FROM people AS p
     LEFT JOIN seen AS s ON s.person_id = p.person_id AND s.company = p.company
     LEFT JOIN companies AS c ON c.company = p.company
@@ -210,14 +286,10 @@ join), or at the as-of day as if everyone had been checked on it; both stop at a
 observation (closure, merger), after which a departure is no longer a departure."""
 
 
-def _horizon(cutoff: int) -> str:
-    return f"least({cutoff}, coalesce(company_end, {cutoff}))"
-
-
 def _censor_day(cutoff: int, censoring: str) -> str:
     if censoring not in CENSORING:
         raise ValueError(f"unknown censoring {censoring!r}")
-    return f"least({_horizon(cutoff)}, seen_until)" if censoring == "observed" else _horizon(cutoff)
+    return f"least({horizon(cutoff)}, seen_until)" if censoring == "observed" else horizon(cutoff)
 
 
 def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", origin: int | None = None,
@@ -229,10 +301,10 @@ def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", ori
     every start: time is then measured from that day; `only` limits the readings.
     """
     lo, hi = ("start_lo", "start_hi") if origin is None else (str(origin), str(origin))
-    horizon, censor = _horizon(cutoff), _censor_day(cutoff, censoring)
+    h, censor = horizon(cutoff), _censor_day(cutoff, censoring)
     mid_end = "end_lo + end_hi"
-    left = {"midpoint": f"end_lo IS NOT NULL AND {mid_end} <= 2 * {horizon}", "shortest": f"end_lo <= {horizon}",
-            "longest": f"end_hi <= {horizon}"}
+    left = {"midpoint": f"end_lo IS NOT NULL AND {mid_end} <= 2 * {h}", "shortest": f"end_lo <= {h}",
+            "longest": f"end_hi <= {h}"}
     stop = {"midpoint": f"CASE WHEN {left['midpoint']} THEN {mid_end} ELSE 2 * {censor} END",
             "shortest": f"2 * CASE WHEN {left['shortest']} THEN end_lo ELSE {censor} END",
             "longest": f"2 * CASE WHEN {left['longest']} THEN end_hi ELSE {censor} END"}
@@ -255,10 +327,10 @@ def interval_bounds(lasting_table: str, cutoff: int, columns: str, where: str = 
     Someone surely gone by the horizon has both bounds; someone who may have gone has a lower bound at
     the earliest possible end; anyone else is censored as in `readings`.
     """
-    horizon, censor = _horizon(cutoff), _censor_day(cutoff, censoring)
+    h, censor = horizon(cutoff), _censor_day(cutoff, censoring)
     return f"""
-    SELECT {columns}, greatest(CASE WHEN end_lo <= {horizon} THEN end_lo ELSE {censor} END - start_hi, 0) AS lower,
-           CASE WHEN end_hi <= {horizon} THEN end_hi - start_lo END AS upper
+    SELECT {columns}, greatest(CASE WHEN end_lo <= {h} THEN end_lo ELSE {censor} END - start_hi, 0) AS lower,
+           CASE WHEN end_hi <= {h} THEN end_hi - start_lo END AS upper
     FROM {lasting_table} {where}"""
 
 
@@ -270,19 +342,23 @@ def interval_table(bounds_sql: str, by: str) -> str:
 def headcount(spells_table: str, calendar: str, grid: str, where: str = "", first_grid: int | None = None) -> str:
     """People surely (`lo`) and possibly (`hi`) at each company on each grid day, by running sums.
 
-    Surely there on day d: start_hi <= d and not end_lo <= d; possibly: start_lo <= d and not end_hi <= d.
+    Surely there on day d: start_hi <= d and not end_lo <= d, and, with no end recorded, d no later than the
+    last sighting (`seen_until`: still there holds only up to it); possibly: start_lo <= d and not end_hi <= d.
     Each is a count of spells whose one date is <= d minus those whose other date is, so each spell
     adds +1/-1 at the first grid day on or after those dates (`calendar` maps a day to it). Each
-    company's grid starts at its first join, or at `first_grid` for every company when given.
+    company's grid starts at its first join, or at `first_grid` for every company when given, and
+    ends at its end of observation, if it has one (`horizon`).
     """
-    first = (f"SELECT DISTINCT company, {first_grid} AS first_grid FROM s" if first_grid is not None else
-             f"SELECT s.company, min(c.grid_day) AS first_grid FROM s JOIN {calendar} AS c ON c.day = s.start_lo "
-             "GROUP BY s.company")
+    first = (f"SELECT company, {first_grid} AS first_grid, max(company_end) AS company_end FROM s GROUP BY company"
+             if first_grid is not None else
+             f"SELECT s.company, min(c.grid_day) AS first_grid, max(s.company_end) AS company_end FROM s "
+             f"JOIN {calendar} AS c ON c.day = s.start_lo GROUP BY s.company")
     return f"""
     WITH s AS (SELECT * FROM {spells_table} {where}),
     marks AS (
         SELECT company, start_hi AS day, 1 AS d_lo, 0 AS d_hi FROM s
         UNION ALL SELECT company, greatest(start_hi, end_lo), -1, 0 FROM s WHERE end_lo IS NOT NULL
+        UNION ALL SELECT company, seen_until + 1, -1, 0 FROM s WHERE end_lo IS NULL
         UNION ALL SELECT company, start_lo, 0, 1 FROM s
         UNION ALL SELECT company, greatest(start_lo, end_hi), 0, -1 FROM s WHERE end_hi IS NOT NULL),
     steps AS (
@@ -292,7 +368,8 @@ def headcount(spells_table: str, calendar: str, grid: str, where: str = "", firs
     SELECT g.company, g.grid_day AS day,
            sum(coalesce(st.d_lo, 0)) OVER (PARTITION BY g.company ORDER BY g.grid_day ROWS UNBOUNDED PRECEDING) AS lo,
            sum(coalesce(st.d_hi, 0)) OVER (PARTITION BY g.company ORDER BY g.grid_day ROWS UNBOUNDED PRECEDING) AS hi
-    FROM (SELECT f.company, gr.grid_day FROM first_day AS f JOIN {grid} AS gr ON gr.grid_day >= f.first_grid) AS g
+    FROM (SELECT f.company, gr.grid_day FROM first_day AS f JOIN {grid} AS gr
+          ON gr.grid_day >= f.first_grid AND gr.grid_day <= {horizon('gr.grid_day', 'f.company_end')}) AS g
     LEFT JOIN steps AS st ON st.company = g.company AND st.grid_day = g.grid_day"""
 
 

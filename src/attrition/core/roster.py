@@ -31,8 +31,6 @@ from attrition.io.dataset import Dataset, days_to_timestamps
 from attrition.result import MetricError
 
 EPOCH = pd.Timestamp("1970-01-01")
-EVENT_KEY = ["person_id", "company", "spell", "event"]
-SPELL_KEY = ["person_id", "company", "spell"]
 
 
 def as_of_timestamp(ds: Dataset, as_of: date | str | pd.Timestamp | None) -> pd.Timestamp:
@@ -69,9 +67,10 @@ def spells(ds: Dataset, as_of: date | str | None = None, company: str | None = N
            exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
     """One row per person and company spell that had (possibly) started by `as_of`.
 
-    status: `departed` when the end's latest date is on or before as_of, `active` when the end's
-    earliest date is after it (or there is no end), `uncertain` otherwise. `joined` is `uncertain`
-    when the start interval straddles as_of. A step_back counts as leaving; `end_event` says which.
+    status (`relations.STATUSES`): `departed` when the end's latest date is on or before as_of, `uncertain`
+    when only its earliest is, `active` when a source shows the person there on or after as_of (a sighting
+    or a later end), `unseen` when there is no end and the last sighting (`seen_until`) is earlier. `joined`
+    is `uncertain` when the start interval straddles as_of. A step_back counts as leaving; `end_event` says which.
     """
     cutoff = as_of_day(ds, as_of)
     key = ("spells", cutoff, company)
@@ -220,22 +219,67 @@ def headcount(ds: Dataset, company: str, freq: str = "MS", start: date | str | N
     return table.drop(columns="company").reset_index(drop=True)
 
 
-def hires_per_month(ds: Dataset, company: str) -> pd.DataFrame:
-    """Named hires per calendar month, for those whose join is known to within one month.
+def joins_per_period(ds: Dataset, company: str | None = None, cohorts: tuple[str, ...] | None = None,
+                     unit: str = "month", as_of: date | str | None = None, through_as_of: bool = True) -> pd.DataFrame:
+    """First joins per period at each company (one company, or all), for those whose join is known to within one
+    period; the one definition behind every "joins per month" the pages show, with the cohorts counted named by
+    the caller (`None`: everyone, founders included).
 
-    Joins known only to a longer range are counted in `unplaced`, so a chart can say how many it
-    could not place.
+    Periods run from each company's first placed join to the as-of period (or to its last placed join,
+    `through_as_of=False`), empty periods included. A join known only to a wider range is counted in
+    `unplaced`, so a chart can say how many it could not place. Columns: company, period, joins, unplaced.
     """
-    table = hires(ds, company)
-    month = table["start_lo"].dt.to_period("M")
-    placed = month == table["start_hi"].dt.to_period("M")
-    counts = month[placed].value_counts().sort_index()
+    table = spells(ds, as_of, company)
+    table = table[(table["spell"] == 1) & (table["cohort"].isin(cohorts) if cohorts is not None else True)]
+    start = _period(table["start_lo"], unit)
+    placed = start == _period(table["start_hi"], unit)
+    counts = table[placed].assign(period=start[placed]).groupby(["company", "period"]).size().rename("joins")
+    columns = {"company": pd.Series(dtype=object), "period": pd.Series(dtype="datetime64[ns]"),
+               "joins": pd.Series(dtype="int64"), "unplaced": pd.Series(dtype="int64")}
     if counts.empty:
-        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "hires": pd.Series(dtype=int), "unplaced": []})
-    months = pd.period_range(counts.index.min(), counts.index.max(), freq="M")
-    out = pd.DataFrame({"month": months.to_timestamp(), "hires": counts.reindex(months, fill_value=0).to_numpy()})
-    out["unplaced"] = int((~placed).sum())
+        return pd.DataFrame(columns)
+    counts = counts.reset_index()
+    number = _period_number(counts["period"], unit)
+    first, last = number.groupby(counts["company"]).min(), number.groupby(counts["company"]).max()
+    if through_as_of:
+        last[:] = _period_number(_period(pd.Series([as_of_timestamp(ds, as_of)]), unit), unit).iloc[0]
+    sizes = (last - first + 1).to_numpy()  # every period from each company's first to its last, in one pass
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    grid = pd.DataFrame({"company": np.repeat(first.index.to_numpy(), sizes),
+                         "period": _period_start(np.repeat(first.to_numpy(), sizes) + offsets, unit)})
+    out = grid.merge(counts, on=["company", "period"], how="left").fillna({"joins": 0})
+    out["joins"] = out["joins"].astype("int64")
+    out["unplaced"] = out["company"].map((~placed).groupby(table["company"]).sum()).fillna(0).astype("int64")
     return out
+
+
+def _period(days: pd.Series, unit: str) -> pd.Series:
+    """Each day's period start: its month, year or decade."""
+    if unit == "month":
+        return days.dt.to_period("M").dt.to_timestamp()
+    years = days.dt.year if unit == "year" else days.dt.year // 10 * 10
+    return pd.to_datetime(years.astype(str) + "-01-01")
+
+
+def _period_number(starts: pd.Series, unit: str) -> pd.Series:
+    """Period starts as consecutive whole numbers (months since year 0, years, or decades)."""
+    return starts.dt.year * 12 + starts.dt.month - 1 if unit == "month" else \
+        starts.dt.year if unit == "year" else starts.dt.year // 10
+
+
+def _period_start(numbers: np.ndarray, unit: str) -> pd.DatetimeIndex:
+    """The period starts `_period_number` numbered."""
+    years, months = (numbers // 12, numbers % 12 + 1) if unit == "month" else \
+        (numbers if unit == "year" else numbers * 10, np.ones_like(numbers))
+    return pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": 1}))
+
+
+def hires_per_month(ds: Dataset, company: str) -> pd.DataFrame:
+    """Named hires (founders left out) per calendar month, from the first month with one to the last (see
+    `joins_per_period`)."""
+    joins = joins_per_period(ds, company, ("hire", "executive"), "month", through_as_of=False)
+    return pd.DataFrame({"month": joins["period"].to_numpy(), "hires": joins["joins"].to_numpy(),
+                         "unplaced": joins["unplaced"].to_numpy()})
 
 
 def headcount_with_reports(ds: Dataset, company: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -58,7 +58,8 @@ def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable
                 group: str | None = None) -> list[str]:
     """Reject unknown companies, cohorts, groups and excluded people with a message that lists valid choices."""
     if company not in ds.companies:
-        raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}")
+        known = f" (as known on {ds.known_as_of}: only sources published by then count)" if ds.known_as_of else ""
+        raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}{known}")
     if cohort is not None and cohort not in COHORTS:
         raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
     if group is not None:

@@ -52,7 +52,8 @@ def event_groups_table(ds: Dataset) -> str:
 
 
 def events_table(ds: Dataset) -> str:
-    return derived(ds, "events", lambda: relations.events(event_groups_table(ds)), EVENT_ORDER)
+    return derived(ds, "events", lambda: relations.events(event_groups_table(ds), ds.engine.ordered_ids("source_id")),
+                   EVENT_ORDER)
 
 
 def milestones_table(ds: Dataset) -> str:
@@ -63,14 +64,18 @@ def spell_ends_table(ds: Dataset) -> str:
     return derived(ds, "spell_ends", lambda: relations.spell_ends(events_table(ds)))
 
 
+def sightings_table(ds: Dataset) -> str:
+    return derived(ds, "spell_sightings", relations.sightings)
+
+
 def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
     if cutoff == as_of_day(ds, None):
-        return derived(ds, f"spells_{cutoff + 100_000}",
-                       lambda: relations.spells(cutoff, events_table(ds), spell_ends_table(ds)), SPELL_ORDER)
+        return derived(ds, f"spells_{cutoff + 100_000}", lambda: relations.spells(
+            cutoff, events_table(ds), spell_ends_table(ds), sightings_table(ds)), SPELL_ORDER)
     events = events_table(ds)
     source = events if company is None else f"(SELECT * FROM {events} WHERE company = {literal(company)})"
-    return f"({relations.spells(cutoff, source, spell_ends_table(ds))}) AS spells"
+    return f"({relations.spells(cutoff, source, spell_ends_table(ds), sightings_table(ds))}) AS spells"
 
 
 def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
@@ -107,7 +112,7 @@ def prepare_days(ds: Dataset, days: Iterable[int], company: str | None) -> None:
     if others:
         ds.engine.load_integers("days_asked", {"day": others})
         source = f"(SELECT ev.*, d.day FROM {events_table(ds)} AS ev JOIN days_asked AS d ON ev.earliest <= d.day {clause})"
-        parts.append(relations.spells("day", source, spell_ends_table(ds)))
+        parts.append(relations.spells("day", source, spell_ends_table(ds), sightings_table(ds)))
         values += params
     made_before = ds.derived.get(("day spells made",), 0)
     name = f"day_spells_{made_before}"

@@ -6,6 +6,10 @@ instead of re-reading the CSVs. Like git's index, a small stat record (size, mod
 change times, inode) per data folder avoids re-hashing files that have not changed; when it does not match, the files
 are hashed again, so an edited file can never be served stale tables. The cache lives outside
 the data folder: $ATTRITION_CACHE, else $XDG_CACHE_HOME/attrition, else ~/.cache/attrition.
+
+The cache verifies itself: every entry records the SHA-256 of each of its files, checked each time it is
+opened. A damaged entry (a flipped byte, a cut file) is never used: it is discarded with a one-line
+notice, and the tables are read again from the data files (and kept anew by the next build).
 """
 
 from __future__ import annotations
@@ -15,16 +19,20 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
+import sys
 from pathlib import Path
 
 from attrition.backends.duckdb import Engine
+from attrition.io.csvfiles import NotAFile, open_file
+from attrition.io.outputs import OutputError, exclusive, replace_folder, write_atomic
 from attrition.schema import TABLES
 
-FORMAT = "attrition-cache-2"
+FORMAT = "attrition-cache-3"
 """Part of the code version (see code_version): bumped when the cached tables change shape."""
 LEDGER_FILE = "ledger.json"
 CONFIG_FILE = "dataset.toml"
+SUMS_FILE = "checksums.json"
+"""In every entry: the SHA-256 of each of its other files."""
 
 
 def root() -> Path:
@@ -69,10 +77,50 @@ def fingerprint(data_dir: Path) -> str:
     for path in _files(data_dir):
         digest.update(path.name.encode() + b"\0")
         try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(bytes.fromhex(file_sha256(path)))
+        except NotAFile:
+            digest.update(b"not a file")
         except OSError:
             digest.update(b"absent")
     return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a regular file's bytes (a FIFO or device is refused, never waited on)."""
+    with open_file(path) as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def seal(folder: Path) -> None:
+    """Record the SHA-256 of every file in `folder` (recursively) in its SUMS_FILE."""
+    sums = {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != SUMS_FILE}
+    (folder / SUMS_FILE).write_text(json.dumps(sums, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def damaged(folder: Path, files: list[str] | None = None) -> str | None:
+    """Why `folder` does not match its recorded checksums (the first file that differs), or None if it does.
+    `files` limits the check to those files (each must be recorded); by default every recorded file."""
+    try:
+        sums = json.loads((folder / SUMS_FILE).read_text(encoding="utf-8"))
+        if not isinstance(sums, dict):
+            raise ValueError
+    except (OSError, ValueError):
+        return f"{SUMS_FILE} is missing or unreadable"
+    for name in sums if files is None else files:
+        try:
+            if sums.get(name) != file_sha256(folder / name):
+                return f"{name} does not match its checksum"
+        except OSError:
+            return f"{name} is missing or unreadable"
+    return None
+
+
+def discard(folder: Path, why: str) -> None:
+    """Remove a damaged cache folder, saying so in one line: it is rebuilt, never used."""
+    print(f"note: the cache entry {folder} is damaged ({why}); it is discarded and rebuilt from the data files",
+          file=sys.stderr)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _current_fingerprint(data_dir: Path) -> tuple[str, dict]:
@@ -80,11 +128,17 @@ def _current_fingerprint(data_dir: Path) -> tuple[str, dict]:
     stats = {p.name: _stat(p) for p in _files(data_dir)}
     try:
         record = json.loads(_index_path(data_dir).read_text())
-        if record.get("stats") == stats and record.get("code") == code_version():
+        if record.get("stats") == stats and record.get("code") == code_version() and \
+                record.get("check") == _record_check(record["fingerprint"], stats):
             return record["fingerprint"], stats
-    except (OSError, ValueError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
     return fingerprint(data_dir), stats
+
+
+def _record_check(fp: str, stats: dict) -> str:
+    """A checksum of a folder's stat record, so that a damaged record is never trusted."""
+    return hashlib.sha256(json.dumps([fp, stats, code_version()], sort_keys=True).encode()).hexdigest()
 
 
 def entry(fp: str) -> Path:
@@ -107,9 +161,18 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
         fp, _ = _current_fingerprint(data_dir)
     except OSError:
         return None, {}, None
+    folder = entry(fp)
+    if not folder.exists():
+        return None, {}, fp
     try:
-        meta = json.loads((entry(fp) / "meta.json").read_text())
-    except (OSError, ValueError):
+        meta = json.loads((folder / "meta.json").read_text())
+        tables = [f"{name}.parquet" for name in meta["tables"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        discard(folder, "meta.json is missing or unreadable")
+        return None, {}, fp
+    why = damaged(folder, ["meta.json", *tables])
+    if why:
+        discard(folder, why)
         return None, {}, fp
     engine = Engine()
     engine.keep_file_order(False)
@@ -118,75 +181,95 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
     return engine, meta, fp
 
 
-def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]) -> Path:
-    """Write `tables` as Parquet under the fingerprint, atomically, and record the folder's file stats."""
+def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str], remember: bool = True) -> Path:
+    """Write `tables` as Parquet under the fingerprint, sealed with their checksums and atomically, and (with
+    `remember`) record the folder's file stats, so that the folder's files open this entry next time. An entry
+    already there is kept if it verifies, with the tables it lacks added (`attrition build` adds the derived
+    tables to the checked ones `attrition validate` kept), and replaced if it does not. Raises OSError
+    (OutputError) when the cache cannot be written."""
     folder = entry(fp)
-    if not (folder / "meta.json").exists():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder.parent))
+    why = damaged(folder) if folder.exists() else "absent"
+    if why and why != "absent":
+        discard(folder, why)
+    kept = {} if why else _kept_meta(folder)
+    if kept is None or [name for name in tables if name not in kept.get("tables", [])]:
         try:
-            for name in tables:
-                engine.write_parquet(name, staging / f"{name}.parquet")
-            (staging / "meta.json").write_text(json.dumps({**meta, "tables": tables}, indent=1))
-            try:
-                os.rename(staging, folder)
-            except OSError:
-                if not (folder / "meta.json").exists():  # another build won the race with the same content
-                    raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            with exclusive(folder), replace_folder(folder) as staging:
+                _write_entry(engine, folder, staging, meta, tables, kept or {})
+        except OutputError as err:
+            if damaged(folder):  # not another build that won the race with the same content
+                raise OSError(str(err)) from None
+    if not remember:
+        return folder
     stats = {p.name: _stat(p) for p in _files(data_dir)}
     index = _index_path(data_dir)
     index.parent.mkdir(parents=True, exist_ok=True)
-    tmp = index.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"fingerprint": fp, "stats": stats, "code": code_version()}))
-    os.replace(tmp, index)
+    write_atomic(index, json.dumps({"fingerprint": fp, "stats": stats, "code": code_version(),
+                                    "check": _record_check(fp, stats)}).encode())
     return folder
 
 
-def add_tables(engine: Engine, fp: str, tables: list[str]) -> bool:
-    """Keep `tables` in the existing entry `fp` too, as derived tables (those `attrition build` made after
-    `attrition validate` kept the checked ones), unless it has them; False if there is no entry. Each file is
-    written beside the others and renamed into place before meta.json lists it, so a reader never sees a part."""
-    folder = entry(fp)
+def _kept_meta(folder: Path) -> dict | None:
+    """The metadata of a verified entry (None if it cannot be read after all: the entry is then written anew)."""
     try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        return False
-    new = [name for name in tables if name not in meta["tables"]]
-    if not new:
-        return True
-    for name in new:
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        try:
-            engine.write_parquet(name, tmp)
-            os.replace(tmp, table_file(fp, name))
-        finally:
-            tmp.unlink(missing_ok=True)
-    meta = {**meta, "tables": meta["tables"] + new, "derived": meta["derived"] + new}
-    tmp = folder / f".meta.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(meta, indent=1))
-    os.replace(tmp, folder / "meta.json")
-    return True
-
-
-def read_ledger(fp: str) -> dict | None:
-    """The claims ledger kept in entry `fp` (columns and rows), if one was kept."""
-    try:
-        return json.loads((entry(fp) / LEDGER_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        kept = json.loads((folder / "meta.json").read_text())
+        return kept if isinstance(kept.get("tables"), list) and isinstance(kept.get("derived"), list) else None
+    except (OSError, ValueError, AttributeError):
         return None
 
 
+def _write_entry(engine: Engine, folder: Path, staging: Path, meta: dict, tables: list[str], kept: dict) -> None:
+    """Fill `staging` as the entry: the tables `kept` lists, linked from `folder` (readers of the old entry read the
+    same files at the same paths), and the other `tables` written; sealed, with the kept ledger (which carries its
+    own checksum) beside it."""
+    old = kept.get("tables", [])
+    for name in old:
+        _link(folder / f"{name}.parquet", staging / f"{name}.parquet")
+    new = [name for name in tables if name not in old]
+    for name in new:
+        engine.write_parquet(name, staging / f"{name}.parquet")
+    derived = [*kept.get("derived", []), *(name for name in meta.get("derived", []) if name in new)]
+    (staging / "meta.json").write_text(json.dumps({**kept, **meta, "tables": old + new, "derived": derived}, indent=1))
+    seal(staging)
+    if (folder / LEDGER_FILE).exists():
+        _link(folder / LEDGER_FILE, staging / LEDGER_FILE)
+
+
+def _link(source: Path, target: Path) -> None:
+    """The same file at another path: a hard link, or a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def read_ledger(fp: str) -> dict | None:
+    """The claims ledger kept in entry `fp` (columns and rows), if one was kept and is whole."""
+    path = entry(fp) / LEDGER_FILE
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept["sha256"] == _ledger_sum(kept["ledger"]):
+            return kept["ledger"]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    print(f"note: the claims ledger kept in {path} is damaged; it is discarded and computed again", file=sys.stderr)
+    path.unlink(missing_ok=True)
+    return None
+
+
+def _ledger_sum(ledger: dict) -> str:
+    return hashlib.sha256(json.dumps(ledger, sort_keys=True).encode()).hexdigest()
+
+
 def keep_ledger(fp: str, ledger: dict) -> None:
-    """Keep the claims ledger in entry `fp`, atomically, if the entry exists (`attrition build` made it);
-    a cache that cannot be written only means the next command computes it again."""
+    """Keep the claims ledger in entry `fp`, atomically and with its checksum, if the entry exists (`attrition
+    build` made it); a cache that cannot be written only means the next command computes it again."""
     folder = entry(fp)
     if not (folder / "meta.json").exists():
         return
-    tmp = folder / f".{LEDGER_FILE}.{os.getpid()}.tmp"
     try:
-        tmp.write_text(json.dumps(ledger), encoding="utf-8")
-        os.replace(tmp, folder / LEDGER_FILE)
+        write_atomic(folder / LEDGER_FILE, json.dumps({"sha256": _ledger_sum(ledger), "ledger": ledger}).encode())
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass

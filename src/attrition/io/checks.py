@@ -44,10 +44,14 @@ EDGES = rf"(^|\x{{ffff}}){SPACE}|{SPACE}($|\x{{ffff}})"
 """White space at either end of a cell of a record's joined text cells."""
 DATE_TEXT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 WHOLE_NUMBER = "[0-9]{1,9}"
+NUMBER_TEXT = r"[0-9]{1,9}([.][0-9]{1,9})?"
+"""A decimal: digits, and at most one decimal point with digits after it."""
 URL = r"(?i)https?://[^\t\n\f\r ]+"
 """A web address: RE2's \\s spelt out (Java's \\s also matches \\x0b), so that every engine reads it alike."""
 TEXT_KINDS = ("text", "slug", "enum", "url")
 """Kinds whose typed value is the trimmed text itself."""
+TYPED = ("date", "int", "number")
+"""Kinds whose text is parsed into another type; the text of a flagged record is kept beside it for messages."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ def strict_number(sql: Spelling, text: str) -> str:
     return f"CASE WHEN {sql.full_match(text, WHOLE_NUMBER)} THEN CAST({text} AS BIGINT) END"
 
 
+def strict_decimal(sql: Spelling, text: str) -> str:
+    return f"CASE WHEN {sql.full_match(text, NUMBER_TEXT)} THEN CAST({text} AS DOUBLE) END"
+
+
 def _fast(sql: Spelling, column: Column, freeze: date | None) -> tuple[str | None, str]:
     """(typed value, condition) for a cell as written (the column itself, never NULL; in the condition, the typed
     value is column `_fast_<name>`): the condition holds only where every rule of the column holds and the cell
@@ -109,6 +117,9 @@ def _fast(sql: Spelling, column: Column, freeze: date | None) -> tuple[str | Non
     if column.kind == "int":
         return (sql.whole_number(c),
                 f"{empty_ok}({sql.as_text(typed)} = {c} AND {typed} >= {column.minimum} AND {sql.octets(c)} <= 9)")
+    if column.kind == "number":
+        most = "" if column.maximum is None else f" AND {typed} <= {column.maximum}"
+        return strict_decimal(sql, c), f"{empty_ok}({typed} >= {column.minimum}{most})"
     if column.kind == "date":
         last = min(day_number(LAST_DAY), day_number(freeze)) if freeze is not None else day_number(LAST_DAY)
         return sql.day(c), f"{empty_ok}({sql.iso(typed)} = {c} AND {typed} BETWEEN {day_number(FIRST_DAY)} AND {last})"
@@ -146,7 +157,7 @@ def typed_table(engine: Engine, spec: TableSpec, source: str, freeze: date | Non
         if column.kind in TEXT_KINDS:
             cells.append(c)
             continue
-        strict = strict_day(sql, c) if column.kind == "date" else strict_number(sql, c)
+        strict = {"date": strict_day, "int": strict_number, "number": strict_decimal}[column.kind](sql, c)
         cells += [f"CASE WHEN _ok THEN {_q('_fast_' + column.name)} ELSE {strict} END AS {c}",
                   f"CASE WHEN _ok THEN NULL ELSE {c} END AS {_raw(column.name)}"]
     blank = " AND ".join(f"{_q(c.name)} = ''" for c in columns)
@@ -161,7 +172,7 @@ def typed_table(engine: Engine, spec: TableSpec, source: str, freeze: date | Non
 
 def _cell_checks(sql: Spelling, column: Column, freeze: date | None) -> list[tuple[str, str]]:
     """(condition, message SQL) pairs for one column of the typed table; the condition selects failing records."""
-    typed = column.kind in ("date", "int")
+    typed = column.kind in TYPED
     c, text = _q(column.name), _raw(column.name) if typed else _q(column.name)
     lit = sql.literal
     checks = [(f"length({text}) > {MAX_FIELD_CHARS}", lit(f"is longer than {MAX_FIELD_CHARS:,} characters"))]
@@ -178,6 +189,12 @@ def _cell_checks(sql: Spelling, column: Column, freeze: date | None) -> list[tup
         at_least = f" of at least {column.minimum}" if column.minimum else ""
         checks.append((filled + f"({c} IS NULL OR {c} < {column.minimum})",
                        lit(f"must be a whole number{at_least}, written with the digits 0-9 (at most 9 of them)")))
+    elif column.kind == "number":
+        most = "" if column.maximum is None else f" to {column.maximum:g}"
+        too_big = "" if column.maximum is None else f" OR {c} > {column.maximum}"
+        checks.append((filled + f"({c} IS NULL OR {c} < {column.minimum}{too_big})",
+                       lit(f"must be a number from {column.minimum}{most}, written with the digits 0-9 and at most one "
+                           "decimal point (e.g. 0.171)")))
     elif column.kind == "url":
         checks.append((filled + f"NOT {sql.full_match(c, URL)}",
                        lit("must be a web address starting with http:// or https://")))
@@ -197,7 +214,7 @@ def cell_findings(engine: Engine, spec: TableSpec, freeze: date | None, numbered
     sql = engine.spelling
     number = "*" if numbered else "rowid AS rec, *"
     flagged = f"(SELECT {number} FROM {rows_of(spec.name)} WHERE _flag AND NOT _blank) AS flagged"
-    texts = [_raw(c.name) if c.kind in ("date", "int") else _q(c.name) for c in spec.columns]
+    texts = [_raw(c.name) if c.kind in TYPED else _q(c.name) for c in spec.columns]
     parts = []
     for column, text in zip(spec.columns, texts):
         for condition, message in _cell_checks(sql, column, freeze):
@@ -261,19 +278,27 @@ def check_references(engine: Engine, spec: TableSpec, skip: tuple[str, ...] = ()
     return findings
 
 
+def _unknown_correction_sources(sql: Spelling) -> str:
+    """FROM and WHERE for the ids of sources a correction names that sources.csv lacks (`c`: the correction,
+    `v.id`: the id)."""
+    return (f"FROM corrections AS c{sql.items('c.source_ids', ';', 'v', 'id')} "
+            "WHERE v.id <> '' AND NOT EXISTS (SELECT 1 FROM sources AS s WHERE s.source_id = v.id)")
+
+
 def check_spells(engine: Engine) -> list[Finding]:
     """Each person's spells start with a join, then returns in order, each after the previous end.
 
     Refused: a person with no sourced join; a start event of the wrong kind for its spell; a spell
     with no start; an end before its start; a spell number that skips one; a return while the
     previous spell has no end, or before that end; an observation outside its spell; a founding-team
-    variant letter in people.csv that companies.csv does not define.
+    variant letter in people.csv that companies.csv does not define; a correction resting on a source
+    sources.csv does not have (its page links every one).
     """
     sql = engine.spelling
     starts, ends = ", ".join(map(sql.literal, START_EVENTS)), ", ".join(map(sql.literal, END_EVENTS))
     iso = sql.iso
     queries = {
-        "people": [f"""
+        "people": ["""
             SELECT p.rec, 'person_id', p.person_id,
                    'no join row in evidence.csv for spell 1; every person needs a sourced join'
             FROM people AS p WHERE NOT EXISTS (SELECT 1 FROM evidence AS e WHERE e.person_id = p.person_id
@@ -296,6 +321,10 @@ def check_spells(engine: Engine) -> list[Finding]:
                 FROM moves AS m JOIN check_starts AS s ON s.person_id = m.person_id AND s.company = m.company
                     AND s.spell = m.spell WHERE m.latest < s.start_lo""",
         ],
+        "corrections": [f"""
+            SELECT c.rec, 'source_ids', c.source_ids,
+                   printf('unknown source_id %s: list ids from sources.csv, separated by ; without spaces', v.id)
+            {_unknown_correction_sources(sql)}"""],
         "evidence": [
             f"""SELECT e.rec, 'earliest', {iso('e.earliest')},
                    printf('a source cannot show someone still there after it was published (%s)', {iso('s.published')})
@@ -330,7 +359,7 @@ def check_spells(engine: Engine) -> list[Finding]:
                 FROM ev AS e WHERE e.spell > 1 AND NOT EXISTS (SELECT 1 FROM ev AS p WHERE p.person_id = e.person_id
                     AND p.company = e.company AND p.spell = e.spell - 1)
                 GROUP BY e.person_id, e.company, e.spell""",
-            f"""SELECT e.rec, 'event', e.event,
+            """SELECT e.rec, 'event', e.event,
                    printf('a return needs spell %d to have ended first: add its leave or step_back row', e.spell - 1)
                 FROM ev AS e WHERE e.event = 'return'
                   AND EXISTS (SELECT 1 FROM ev AS p WHERE p.person_id = e.person_id AND p.company = e.company
@@ -362,14 +391,16 @@ def check_spells(engine: Engine) -> list[Finding]:
 def event_groups(ids: str, sql: Spelling) -> str:
     """The evidence grouped by person, company, spell and event: the bounds its sources give (`lo_max`, `lo_min`,
     `hi_max`, `hi_min`), how many sources there are, how many distinct, and which (`ids`: the engine's sorted list
-    of source ids), and the first reason one gives. The checks read it (a source twice in one group is a duplicate
-    key), and so does the resolution of sources into events (`attrition.core.relations.events`): made once, it
-    serves both."""
+    of source ids), the first reason one gives, and whether they all have the same grade in sources.csv
+    (`one_grade`). The checks read it (a source twice in one group is a duplicate key), and so does the resolution
+    of sources into events (`attrition.core.relations.events`): made once, it serves both."""
     return f"""
     SELECT person_id, company, spell, event, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
            min(latest) AS hi_min, count(*) AS n_sources, {sql.distinct_count('source_id')} AS distinct_sources,
-           {ids} AS source_ids, min(nullif(reason, '')) AS reason
-    FROM evidence GROUP BY person_id, company, spell, event"""
+           {ids} AS source_ids, min(nullif(reason, '')) AS reason, min(grade) = max(grade) AS one_grade
+    FROM (SELECT e.*, coalesce(s.grade, '') AS grade
+          FROM evidence AS e LEFT JOIN sources AS s ON s.source_id = e.source_id) AS graded
+    GROUP BY person_id, company, spell, event"""
 
 
 def structure_holds(engine: Engine) -> bool:
@@ -403,6 +434,7 @@ def structure_holds(engine: Engine) -> bool:
         "observations after publication": """SELECT count(*) FROM evidence AS e JOIN sources AS s
             ON s.source_id = e.source_id WHERE e.event = 'observed' AND e.earliest > s.published""",
         "team variants": "SELECT count(*) FROM people WHERE team_variants <> ''",
+        "sources of corrections": f"SELECT count(*) {_unknown_correction_sources(sql)}",
         "moves": """SELECT count(*) FROM moves AS m LEFT JOIN spell_summary AS s ON s.person_id = m.person_id
             AND s.company = m.company AND s.spell = m.spell
             WHERE m.spell IS NOT NULL AND (s.end_lo IS NULL OR m.latest < s.start_lo)""",

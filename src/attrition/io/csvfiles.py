@@ -11,7 +11,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import mmap
 import os
+import stat
 from array import array
 from datetime import date
 from functools import lru_cache
@@ -29,20 +31,50 @@ this long holds every field of any table at its limit (MAX_FIELD_CHARS, four byt
 longer field up to here is read and then refused by the length check, and a longer record is refused here."""
 TOO_LONG = (f"the record is longer than {MAX_LINE_BYTES >> 20} MiB, more than its fields may hold "
             f"({MAX_FIELD_CHARS:,} characters each)")
+BUFFER_BYTES = 16 * MAX_LINE_BYTES
+"""DuckDB's read buffer (16 times MAX_LINE_BYTES): it drops an unquoted record this long or longer without a
+word, so the loader looks for one itself (`longest_line`) in files that are at least this large."""
 PREFIX_BYTES = 1024 * 1024
 """How much of a file Python decodes up front: enough for the header and to spot an empty file."""
 
 
+class NotAFile(OSError):
+    """The path is a FIFO, a device or a socket: reading it could wait forever, so it is refused."""
+
+
+def open_file(path: Path):
+    """The file opened for reading in binary, refusing anything that is not a regular file (a FIFO would block
+    every command: it is opened without waiting and looked at before anything is read)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISDIR(mode):
+        os.close(fd)
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise NotAFile(f"{path} is not a regular file")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _unreadable(path: Path, name: str, err: OSError) -> Problem:
+    if isinstance(err, IsADirectoryError):
+        return Problem(name, None, None, None, f"{path} is a folder, not a file")
+    if isinstance(err, NotAFile):
+        return Problem(name, None, None, None, f"{path} is not a regular file (a FIFO, a device or a socket); "
+                                               "only files are read")
+    if isinstance(err, FileNotFoundError):
+        return Problem(name, None, None, None, f"file not found in {path.parent}")
+    return Problem(name, None, None, None, f"cannot be read: {err.strerror or err}")
+
+
 def read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
-    """The file's bytes, or a located problem when it is missing, a folder or unreadable."""
+    """The file's bytes, or a located problem when it is missing, a folder, not a regular file or unreadable."""
     try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        problems.append(Problem(name, None, None, None, f"{path} is a folder, not a file"))
-    except FileNotFoundError:
-        problems.append(Problem(name, None, None, None, f"file not found in {path.parent}"))
+        with open_file(path) as handle:
+            return handle.read()
     except OSError as err:
-        problems.append(Problem(name, None, None, None, f"cannot be read: {err.strerror or err}"))
+        problems.append(_unreadable(path, name, err))
     return None
 
 
@@ -53,17 +85,11 @@ def read_prefix(path: Path, name: str, problems: list[Problem]) -> str | None:
     bad byte anywhere is then located exactly by `decode`.
     """
     try:
-        with open(path, "rb") as handle:
+        with open_file(path) as handle:
             raw = handle.read(PREFIX_BYTES)
             complete = not handle.read(1)
-    except IsADirectoryError:
-        problems.append(Problem(name, None, None, None, f"{path} is a folder, not a file"))
-        return None
-    except FileNotFoundError:
-        problems.append(Problem(name, None, None, None, f"file not found in {path.parent}"))
-        return None
     except OSError as err:
-        problems.append(Problem(name, None, None, None, f"cannot be read: {err.strerror or err}"))
+        problems.append(_unreadable(path, name, err))
         return None
     try:
         text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=complete)
@@ -126,33 +152,96 @@ def header(text: str, spec: TableSpec, problems: list[Problem]) -> list[str] | N
 def load_table(engine: Engine, spec: TableSpec, path: Path, names: list[str], problems: list[Problem],
                freeze: date | None) -> bool:
     """Parse and type the records in one pass (`checks.typed_table`: table `<name>`, records numbered in file
-    order); False if the file is malformed."""
+    order); False if the file is malformed.
+
+    Every record longer than MAX_LINE_BYTES is refused, whatever its length (`long_line` finds those
+    DuckDB would drop). A file the strict csv module reads but DuckDB's strict parser does not (line
+    endings that mix CRLF and LF, as a spreadsheet appending to a file writes) is read as CSV readers
+    read it: by DuckDB's lenient parser, whose row count must then equal the csv module's.
+    """
+    line = long_line(path)
+    if line is not None:
+        problems.append(Problem(spec.file, line, None, None, TOO_LONG))
+        return False
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-    rejects = f"rejects_{spec.name}"
     picked = ", ".join(
         f'c{names.index(c.name)} AS "{c.name}"' if c.name in names else f'NULL AS "{c.name}"' for c in spec.columns)
-    engine.run(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
-    source = (f"(SELECT {picked} FROM read_csv({literal(str(path))}, auto_detect=false, header=true, delim=',', "
-              f"quote='\"', escape='\"', columns={columns}, strict_mode=true, null_padding=false, store_rejects=true, "
-              f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', max_line_size={MAX_LINE_BYTES})) AS records")
     try:
-        checks.typed_table(engine, spec, source, freeze, numbered=False)
+        rejected = _read_csv(engine, spec, path, columns, picked, freeze, strict=True)
     except duckdb.Error as err:  # DuckDB gave up on the file as a whole: the strict csv pass says where and why
         found = structure_problems(path, spec.file, len(names))
-        reason = str(err).splitlines()[0].removeprefix("Invalid Input Error: ")
-        problems.extend(found or [Problem(spec.file, None, None, None, f"cannot be read as CSV: {reason}")])
+        if not found:
+            return _read_leniently(engine, spec, path, columns, picked, freeze, err, problems)
+        problems.extend(found)
         return False
-    rejected = engine.rows(f"SELECT line, error_type, error_message FROM {rejects} ORDER BY line")
     if not rejected:
         return True
     if any(kind == "INVALID ENCODING" for _, kind, _ in rejected):
         found: list[Problem] = []
-        decode(path.read_bytes(), spec.file, found)
+        with open_file(path) as handle:
+            decode(handle.read(), spec.file, found)
     else:
         found = structure_problems(path, spec.file, len(names))
     problems.extend(found or [Problem(spec.file, int(line), None, None, TOO_LONG if kind == "LINE SIZE OVER MAXIMUM"
                                       else message) for line, kind, message in rejected])
     return False
+
+
+def _read_csv(engine: Engine, spec: TableSpec, path: Path, columns: str, picked: str, freeze: date | None,
+              strict: bool) -> list[tuple]:
+    """Read the file with DuckDB straight into `checks.typed_table`; returns the rows it rejected (line, kind,
+    message)."""
+    rejects = f"rejects_{spec.name}"
+    engine.run(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
+    source = (f"(SELECT {picked} FROM read_csv({literal(str(path))}, auto_detect=false, header=true, delim=',', "
+              f"quote='\"', escape='\"', columns={columns}, strict_mode={str(strict).lower()}, null_padding=false, "
+              f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan', "
+              f"max_line_size={MAX_LINE_BYTES})) AS records")
+    checks.typed_table(engine, spec, source, freeze, numbered=False)
+    return engine.rows(f"SELECT line, error_type, error_message FROM {rejects} ORDER BY line")
+
+
+def _read_leniently(engine: Engine, spec: TableSpec, path: Path, columns: str, picked: str, freeze: date | None,
+                    strict_error: Exception, problems: list[Problem]) -> bool:
+    """The strict csv module reads the file whole: read it with DuckDB's lenient parser, and keep the rows only
+    if they are exactly the records the csv module found."""
+    reason = str(strict_error).splitlines()[0].removeprefix("Invalid Input Error: ")
+    try:
+        rejected = _read_csv(engine, spec, path, columns, picked, freeze, strict=False)
+        read = engine.rows(f"SELECT count(*) FROM {checks.rows_of(spec.name)}")[0][0]
+    except duckdb.Error:
+        rejected, read = [("", "", "")], -1
+    if not rejected and read == len(record_lines(path)):
+        return True
+    problems.append(Problem(spec.file, None, None, None, f"cannot be read as CSV: {reason}"))
+    return False
+
+
+def long_line(path: Path) -> int | None:
+    """The first physical line longer than MAX_LINE_BYTES (its record is too long), or None.
+
+    DuckDB reports such records, except an unquoted one as long as its read buffer (BUFFER_BYTES) or
+    longer, which it drops without a word; so the loader looks for them itself. A line that long
+    contains a whole block of half MAX_LINE_BYTES, so only a block with no line break is looked at
+    closely: finding the first break in each block reads a few bytes of it, whatever the file's size.
+    """
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return None
+    if size <= MAX_LINE_BYTES:
+        return None
+    half = MAX_LINE_BYTES // 2
+    breaks = lambda data, lo, hi, find: [i for i in (find(b"\n", lo, hi), find(b"\r", lo, hi)) if i >= 0]
+    with open_file(path) as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for block in range(0, size - half + 1, half):
+            if breaks(data, block, block + half, data.find):
+                continue
+            start = max(breaks(data, 0, block, data.rfind), default=-1) + 1
+            end = min(breaks(data, block, size, data.find), default=size)
+            if end - start > MAX_LINE_BYTES:
+                return 1 + sum(data[i: min(i + half, start)].count(b"\n") for i in range(0, start, half))
+    return None
 
 
 def _open(path: Path):

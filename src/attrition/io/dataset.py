@@ -9,8 +9,7 @@ so the commands that never ask for one (validate, build) do not pay for loading 
 
 from __future__ import annotations
 
-import re
-import tomllib
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -18,15 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from attrition.backends.duckdb import ENGINES, Engine
-from attrition.io import cache, checks, csvfiles
-from attrition.locations import DEFAULT_DATA_DIR
-from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec
+from attrition.io import cache, checks, csvfiles, vintage
+from attrition.io.config import read_config
+from attrition.locations import DEFAULT_DATA_DIR, KNOWN_AS_OF
+from attrition.result import MetricError
+from attrition.schema import FIRST_DAY, LAST_DAY, TABLES, DataError, Problem, TableSpec, day_number
 
 if TYPE_CHECKING:
     import pandas as pd
-
-CONFIG_FILE = "dataset.toml"
-
 
 @dataclass(eq=False)
 class Dataset:
@@ -42,6 +40,18 @@ class Dataset:
     fingerprint: str
     derived: dict = field(default_factory=dict, repr=False)
     """Derived tables already computed in the engine, by name (see attrition.tables), and pandas slices of them."""
+    known_as_of: date | None = None
+    """Set on the data as it was known on a day (`known_as_of`): only sources published by then count."""
+    left_out: dict[str, int] = field(default_factory=dict)
+    """For data as known on a day: what it leaves out, counted (attrition.io.vintage.summary)."""
+    sources_rule: str = ""
+    """For data restricted to some sources (`known_as_of`, `without_sources`): the condition on sources.csv's rows."""
+    origin: Dataset | None = field(default=None, repr=False)
+    """For restricted data: the dataset it was made from, whose tables its views read."""
+
+    def as_known_on(self, day: date | str) -> Dataset:
+        """This data as it was known on `day`: only what sources published by then say (see `known_as_of`)."""
+        return known_as_of(self, day)
 
     def frame(self, table: str) -> pd.DataFrame:
         """A canonical table as pandas, in file order, dates as Timestamps (made once, then reused)."""
@@ -102,51 +112,10 @@ def days_to_timestamps(days: pd.Series) -> pd.Series:
     return pd.Series(stamps, index=days.index, name=days.name)
 
 
-def read_config(data_dir: Path, problems: list[Problem]) -> tuple[dict, date | None]:
-    """dataset.toml: the freeze date (the default as-of date everywhere) and any other settings."""
-    raw = csvfiles.read_bytes(data_dir / CONFIG_FILE, CONFIG_FILE, problems)
-    if raw is None:
-        return {}, None
-    try:
-        config = tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.append(Problem(CONFIG_FILE, None, None, None, "not valid UTF-8; save the file as UTF-8"))
-        return {}, None
-    except tomllib.TOMLDecodeError as err:
-        line = re.search(r"at line (\d+)", str(err))
-        problems.append(Problem(CONFIG_FILE, int(line.group(1)) if line else None, None, None, f"is not valid TOML: {err}"))
-        return {}, None
-    section = config.get("dataset")
-    line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "freeze_date" in text), None)
-    if not isinstance(section, dict):
-        problems.append(Problem(CONFIG_FILE, None, "dataset", None,
-                                'needs a [dataset] table with freeze_date = "YYYY-MM-DD"'))
-        return config, None
-    value = section.get("freeze_date", "")
-    freeze = value if isinstance(value, date) else _iso(str(value))
-    if freeze is None or not FIRST_DAY <= freeze <= LAST_DAY:
-        problems.append(Problem(CONFIG_FILE, line, "freeze_date", str(value),
-                                f"[dataset] freeze_date must be an ISO date (YYYY-MM-DD) between {FIRST_DAY} and {LAST_DAY}"))
-        return config, None
-    engine = config.get("engine", {})
-    if not isinstance(engine, dict) or engine.get("name", ENGINES[0]) not in ENGINES:
-        line = next((i for i, text in enumerate(raw.decode("utf-8-sig").splitlines(), 1) if "engine" in text), None)
-        problems.append(Problem(CONFIG_FILE, line, "engine", str(engine.get("name") if isinstance(engine, dict) else engine),
-                                f'the engine must be an [engine] table with name = one of: {", ".join(ENGINES)}'))
-    return config, freeze
-
-
 def configured_engine(config: dict) -> str:
     """The engine dataset.toml's [engine] table names for the relational core (DuckDB unless it says otherwise)."""
     engine = config.get("engine", {})
     return engine.get("name", ENGINES[0]) if isinstance(engine, dict) else ENGINES[0]
-
-
-def _iso(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if len(value) == 10 and value[4] == "-" else None
-    except ValueError:
-        return None
 
 
 def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem], freeze: date | None) -> bool:
@@ -253,21 +222,77 @@ def check_parquet(data_dir: Path, engine) -> Dataset:
                    derived={"event_groups": "event_groups"})
 
 
-def load(data_dir: Path | str | None = None) -> Dataset:
-    """The checked dataset in `data_dir` (default: the repository's data/), from the cache when it is current."""
+def load(data_dir: Path | str | None = None, known_as_of: date | str | None = None) -> Dataset:
+    """The checked dataset in `data_dir` (default: the repository's data/), from the cache when it is current;
+    with `known_as_of` (default: $ATTRITION_KNOWN_AS_OF, which the report sets for its notebooks), as it was
+    known on that day (see `known_as_of`)."""
+    known_as_of = known_as_of if known_as_of is not None else KNOWN_AS_OF
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     engine, meta, fp = cache.open_cached(data_dir)
+    ds = None
     if engine is not None:
-        config, freeze = read_config(data_dir, [])
-        if freeze is not None:
-            return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint=fp,
-                           derived={name: name for name in meta["derived"]})
-    return check_folder(data_dir, fp)
+        problems: list[Problem] = []
+        config, freeze = read_config(data_dir, problems)
+        if not problems:  # dataset.toml is in the key, but the files its examples name are not
+            ds = Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint=fp,
+                         derived={name: name for name in meta["derived"]})
+    ds = ds or check_folder(data_dir, fp)
+    return ds if known_as_of is None else ds.as_known_on(known_as_of)
 
 
-def store_in_cache(ds: Dataset, derived: list[str]) -> None:
+def known_as_of(ds: Dataset, day: date | str) -> Dataset:
+    """The dataset as it was known on `day`: only evidence, milestones, counts, moves and base rates from sources
+    published on or before it; a source without a publication date is left out, and counted (`left_out`).
+    Its freeze date (the default as-of day) is `day` when that is earlier. The rules are attrition.io.vintage's;
+    nothing is copied (the tables are views of this dataset's), and the same day gives the same object again.
+    """
+    from attrition.days import calendar_date
+
+    try:
+        wanted = calendar_date(day)
+    except (ValueError, TypeError, OverflowError):
+        raise MetricError(f"known-as-of date {day!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= wanted <= LAST_DAY:
+        raise MetricError(f"known-as-of date {wanted} is outside the supported range {FIRST_DAY} to {LAST_DAY}")
+    if ds.known_as_of is not None:
+        wanted = min(wanted, ds.known_as_of)
+    return _restricted(ds, f"published <= {day_number(wanted)}", wanted)
+
+
+def without_sources(ds: Dataset, source_ids: list[str]) -> Dataset:
+    """The dataset without what some sources say (by the rules of `known_as_of`): the sources a verdict rests on are
+    found by leaving each out in turn (attrition.claims.flips)."""
+    from attrition.backends.duckdb import literal
+
+    ids = sorted(set(source_ids))  # slugs: checked to hold only letters, digits and hyphens
+    return _restricted(ds, f"source_id NOT IN ({', '.join(map(literal, ids))})" if ids else "true", ds.known_as_of)
+
+
+def _restricted(ds: Dataset, condition: str, known: date | None) -> Dataset:
+    """The dataset with only the sources meeting `condition` (and those `ds` itself keeps) counting, made once per
+    dataset it comes from and kept there."""
+    origin = ds.origin or ds
+    rule = f"({ds.sources_rule}) AND ({condition})" if ds.sources_rule else condition
+    freeze = ds.freeze_date if known is None else min(ds.freeze_date, known)
+    key = ("restricted", rule, freeze)
+    if key not in origin.derived:
+        name = f"known_{sum(k[0] == 'restricted' for k in origin.derived if isinstance(k, tuple))}"
+        day = day_number(freeze)
+        base, views = origin.engine.prefixes(name)
+        engine = origin.engine.sharing(name, vintage.views(rule, day, base, views))
+        engine.keep_file_order(False)
+        fingerprint = hashlib.sha256(f"{origin.fingerprint}|sources where|{rule}|{freeze}".encode()).hexdigest()
+        left_out = {} if known is None else vintage.summary(engine.rows(vintage.left_out(day, base, views))[0])
+        origin.derived[key] = Dataset(data_dir=ds.data_dir, freeze_date=freeze, engine=engine, config=ds.config,
+                                      fingerprint=fingerprint, known_as_of=known, left_out=left_out,
+                                      sources_rule=rule, origin=origin)
+    return origin.derived[key]
+
+
+def store_in_cache(ds: Dataset, derived: list[str]) -> Path:
     """Keep the checked tables and `derived` ones as Parquet, so the next command skips reading and checking;
-    where the checked tables are kept already (`attrition validate` keeps them), only the derived ones are added."""
-    if not cache.add_tables(ds.engine, ds.fingerprint, derived):
-        cache.store(ds.engine, ds.data_dir, ds.fingerprint, {"freeze_date": ds.freeze_date.isoformat(),
-                                                             "derived": derived}, [*TABLES, *derived])
+    an entry kept already (`attrition validate` keeps the checked tables and the events) gains the derived
+    tables it lacks. Data as known on a day is kept under its own key, and never answers for the folder's files."""
+    return cache.store(ds.engine, ds.data_dir, ds.fingerprint, {"freeze_date": ds.freeze_date.isoformat(),
+                                                                "derived": derived},
+                       [*TABLES, *derived], remember=not ds.sources_rule)

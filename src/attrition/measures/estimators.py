@@ -15,6 +15,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from attrition.precision import snap
+
 
 def z_value(alpha: float = 0.05) -> float:
     return NormalDist().inv_cdf(1 - alpha / 2)
@@ -62,8 +64,8 @@ def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha
         upper = np.exp(-np.exp(np.log(-log_s) + z * np.sqrt(var) / log_s))
     columns = {name: pd.Categorical.from_codes(codes[g], values) for name, (codes, values) in labels.items()}
     return pd.DataFrame({**columns, "days": days, "at_risk": at_risk,
-                         "events": events, "censored": censored, "survival": np.exp(log_s),
-                         "lower": np.nan_to_num(lower, nan=1.0), "upper": np.nan_to_num(upper, nan=1.0)})
+                         "events": events, "censored": censored, "survival": snap(np.exp(log_s)),
+                         "lower": snap(np.nan_to_num(lower, nan=1.0)), "upper": snap(np.nan_to_num(upper, nan=1.0))})
 
 
 def _group_codes(life: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -122,7 +124,8 @@ def turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray | None = 
 
     Returns lifelines' survival frame: one row per distinct bound, columns `lower` and `upper`, the
     range the estimate allows at that point (it is read with steps-pre: the row at t holds S on
-    (previous point, t]).
+    (previous point, t]). The EM stops where lifelines' does (a log-likelihood gain below `tol`), and its
+    answer is snapped to attrition.precision's decimals, so the last bits of a CPU's log and exp never show.
     """
     lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     weights = np.ones_like(lower) if weights is None else np.asarray(weights, dtype=float)
@@ -135,7 +138,7 @@ def turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray | None = 
     first = np.searchsorted(left, lower, "left")
     last = np.searchsorted(right, upper, "right") - 1
     p = _npmle(first, last, weights, len(left), tol, max_iter)
-    return _survival_frame(p, left, right, np.unique(values))
+    return snap(_survival_frame(p, left, right, np.unique(values)))
 
 
 def _npmle(first: np.ndarray, last: np.ndarray, weights: np.ndarray, n: int, tol: float, max_iter: int) -> np.ndarray:
@@ -261,4 +264,4 @@ def aalen_johansen(days, cause, alpha: float = 0.05) -> pd.DataFrame:
             "lower": np.r_[0.0, np.nan_to_num(lower[keep], nan=0.0)],
             "upper": np.r_[0.0, np.where(np.isnan(upper[keep]), np.where(f[keep] >= 1, 1.0, 0.0), upper[keep])]}))
     columns = ["cause", "days", "at_risk", "events", "cause_events", "survival", "incidence", "variance", "lower", "upper"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return snap(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame(columns=columns)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from attrition.core.scope import as_of_date, check_scope
-from attrition.core.tables import events_table, milestones_table
+from attrition.core import relations
+from attrition.core.scope import as_of_date, as_of_day, check_scope
+from attrition.core.tables import day_spells, events_table, lasting_table, milestones_table
 from attrition.days import day_date
 from attrition.io.dataset import Dataset
 from attrition.measures.metrics import headcount
@@ -99,3 +100,72 @@ def prior_affiliation(ds: Dataset, company: str, person: str, affiliation: str) 
     return MetricResult(metric="prior_affiliation", company=company, cohort=None, as_of=ds.freeze_date.isoformat(),
                         lo=found_it, hi=found_it, unit="yes (1) or no (0)", text=text, person_ids={"person": [person]},
                         details={"prior_affiliations": priors})
+
+
+RECORDS = {"people": "people the data names", "evidence": "dated statements", "sources": "sources cited",
+           "conflicts": "events whose sources disagree"}
+"""What `record_count` counts, in words."""
+
+
+def record_count(ds: Dataset, company: str, table: str, cohort: str | None = None) -> MetricResult:
+    """How many people, dated statements, cited sources or conflicting events the data holds for a company
+    (people in one cohort if given): the counts a page gives when it says what its numbers rest on."""
+    check_scope(ds, company, cohort)
+    if table not in RECORDS:
+        raise MetricError(f"record_count counts one of {', '.join(RECORDS)}, not {table!r}")
+    if cohort is not None and table != "people":
+        raise MetricError("record_count takes a cohort only for people")
+    sql = {"people": "SELECT count(*) FROM people WHERE company = ?" + (" AND cohort = ?" if cohort else ""),
+           "evidence": "SELECT count(*) FROM evidence WHERE company = ?",
+           "sources": "SELECT count(DISTINCT source_id) FROM evidence WHERE company = ?",
+           "conflicts": f"SELECT count(*) FROM {events_table(ds)} WHERE company = ? AND conflict"}[table]
+    (n,), = ds.engine.rows(sql, [company, *([cohort] if cohort and table == "people" else [])])
+    what = RECORDS[table] + (f" ({PLURAL[cohort]})" if cohort else "")
+    return MetricResult(metric="record_count", company=company, cohort=cohort, as_of=ds.freeze_date.isoformat(),
+                        lo=int(n), hi=int(n), unit=table, text=f"{int(n):,} {what} at {ds.company_names[company]}")
+
+
+def last_seen(ds: Dataset, company: str, person: str, spell: int | None = None) -> MetricResult:
+    """The last day a source shows a person at a company (their latest spell unless one is named): a
+    sighting, their join or the end of the spell. Still there holds only up to it."""
+    check_scope(ds, company, None, [person])
+    freeze = as_of_day(ds, None)
+    where = "AND spell = ?" if spell is not None else "AND latest"
+    found = ds.engine.rows(f"SELECT name, spell, seen_until, end_lo FROM {day_spells(ds, freeze, company)} "
+                           f"WHERE company = ? AND person_id = ? AND as_of = ? {where}",
+                           [company, person, freeze, *([spell] if spell is not None else [])])
+    if not found:
+        raise MetricError(f"no spell {spell} of {person!r} at {company}")
+    name, number, seen, end_lo = found[0]
+    what = f"{name}: last seen at {ds.company_names[company]}" + (" (the spell's end)" if end_lo is not None else "")
+    return _date_result("last_seen", company, seen, seen, what, {"spell": int(number), "ended": end_lo is not None},
+                        person)
+
+
+def interruptions(ds: Dataset, company: str, person: str) -> MetricResult:
+    """How many times a person left and came back within the interruption window (relations.INTERRUPTION_DAYS):
+    absences the survival pages do not count as leaving."""
+    check_scope(ds, company, None, [person])
+    cutoff = as_of_day(ds, None)
+    found = ds.engine.rows(f"SELECT name, interruptions FROM {lasting_table(ds, cutoff, company)} "
+                           "WHERE company = ? AND person_id = ?", [company, person])
+    if not found:
+        raise MetricError(f"{person} had not joined {company} by {as_of_date(ds, None)}")
+    name, count = found[0][0], int(found[0][1])
+    return MetricResult(metric="interruptions", company=company, cohort=None, as_of=as_of_date(ds, None).isoformat(),
+                        lo=count, hi=count, unit="interruptions",
+                        text=f"{name}: {count} absence{'s' if count != 1 else ''} of up to "
+                             f"{relations.INTERRUPTION_DAYS} days not counted as leaving {ds.company_names[company]}",
+                        person_ids={"person": [person]})
+
+
+def reported_count(ds: Dataset, count_id: str) -> MetricResult:
+    """The number a source reported (reported_counts.csv), as a metric, so a sentence quoting it is checked."""
+    found = ds.engine.rows("SELECT company, measure, value, source_id, \"end\" FROM counts WHERE count_id = ?", [count_id])
+    if not found:
+        raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")
+    company, measure, value, source_id, end = found[0]
+    return MetricResult(metric="reported_count", company=company, cohort=None, as_of=day_date(end).isoformat(),
+                        lo=int(value), hi=int(value), unit=measure,
+                        text=f"{int(value):,} {measure.replace('_', ' ')} reported ({source_id})",
+                        details={"source_id": source_id, "end": day_date(end).isoformat()})

@@ -1,8 +1,9 @@
 """Where people went: destinations of departures, competing risks, flows between labs, lineage.
 
 Each lasting departure (the leaving rule of `survival`) takes its destination from moves.csv, as
-`moves` finds it (the engine counts the flows between companies there, without pandas). Cumulative incidence by category uses the same tenures and observation windows as the survival
-curves (`survival.tenures`), fitted by `estimators.aalen_johansen`, which never breaks ties at random.
+`moves` finds it (the engine counts the flows between companies there, without pandas). Cumulative
+incidence by category uses the same tenures and observation windows as the survival curves
+(`survival.tenures`), fitted by `estimators.aalen_johansen`, which never breaks ties at random.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from attrition.core.scope import as_of_date, check_scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
-from attrition.measures.moves import CATEGORY_WORDS, UNKNOWN, destinations_sql  # noqa: F401 (UNKNOWN: for notebooks)
+from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN, destinations_sql  # noqa: F401 (site)
 from attrition.measures.survival import tenures
 from attrition.result import MetricResult
 from attrition.schema import MOVE_CATEGORIES
@@ -49,7 +50,7 @@ def incidence_at(curves: pd.DataFrame, years: float) -> pd.DataFrame:
     return upto.groupby("cause", sort=True).tail(1).set_index("cause")[["incidence", "lower", "upper"]]
 
 
-def destinations(ds: Dataset, company: str, cohort: str | None = "founder", as_of: date | str | None = None,
+def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                  at_years: tuple[float, ...] | str = (1, 2, 3)) -> MetricResult:
     """Where a cohort's leavers went: people per destination category, and the share gone to each within N years."""
     from attrition.measures.peers import parse_years
@@ -131,3 +132,49 @@ def lab_lineage(ds: Dataset) -> pd.DataFrame:
     return (prior.drop_duplicates(["from_company", "company", "person_id"]).sort_values("name")
             .groupby(["from_company", "company"], sort=True)
             .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())
+
+
+def _scoped_departures(ds: Dataset, company: str | None, cohort: str | None, as_of) -> pd.DataFrame:
+    if company is not None:
+        check_scope(ds, company, cohort)
+    return departures(ds, company, cohort, as_of)
+
+
+def destination_share(ds: Dataset, category: str, cohort: str | None = None, company: str | None = None,
+                      at_years: tuple[float, ...] | str = (3,), as_of: date | str | None = None) -> MetricResult:
+    """The share of a cohort that had left for one destination category within N years of joining
+    (Aalen-Johansen cumulative incidence, date midpoints, every company pooled when none is named); the 95%
+    interval is in details. Undefined when no one was followed that long."""
+    from attrition.measures.peers import parse_years
+
+    (years,) = parse_years(at_years)[:1]
+    table = _scoped_departures(ds, company, cohort, as_of)
+    cutoff = as_of_date(ds, as_of)
+    curves = estimators.aalen_johansen(table["midpoint_days"], table["category"]) if len(table) else None
+    followed = float(table["midpoint_days"].max()) if len(table) else 0.0
+    if curves is None or years * 365.25 > followed:
+        return MetricResult(metric="destination_share", company=company or "all", cohort=cohort,
+                            as_of=cutoff.isoformat(), lo=None, hi=None, unit="share",
+                            text=f"no one followed {years:g} years by {cutoff}")
+    at = incidence_at(curves, years)
+    value = at.loc[category].to_dict() if category in at.index else {"incidence": 0.0, "lower": 0.0, "upper": 0.0}
+    share = float(value["incidence"])
+    return MetricResult(metric="destination_share", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
+                        lo=share, hi=share, unit="share",
+                        text=(f"{share:.0%} of {PLURAL[cohort]} {CATEGORY_WORDS[category]} within {years:g} years of "
+                              f"joining (95% interval {value['lower']:.0%} to {value['upper']:.0%}), as of {cutoff}"),
+                        details={"years": years, "category": category, "ci_lower": float(value["lower"]),
+                                 "ci_upper": float(value["upper"]), "n": len(table)})
+
+
+def alumni_founded(ds: Dataset, company: str) -> MetricResult:
+    """How many other labs in the data had a founder who had worked at `company` (people.csv prior affiliations)."""
+    check_scope(ds, company, None)
+    edges = lab_lineage(ds)
+    labs = sorted(edges.loc[edges["from_company"] == company, "company"])
+    others = len(ds.companies) - 1
+    return MetricResult(metric="alumni_founded", company=company, cohort="founder", as_of=ds.freeze_date.isoformat(),
+                        lo=len(labs), hi=len(labs), unit="labs",
+                        text=f"alumni of {ds.company_names[company]} founded or co-founded {len(labs)} of the other "
+                             f"{others} companies in the data",
+                        denominator={"lo": others, "hi": others}, person_ids={"labs": labs})

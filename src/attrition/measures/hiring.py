@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from attrition.core import relations
 from attrition.core.scope import as_of_day, check_scope, where_clause
 from attrition.core.tables import day_spells, milestones_table, people_where
 from attrition.days import calendar_date, day_date, day_number
@@ -38,32 +39,44 @@ def roster_hires(ds: Dataset, company: str, start: date | str, end: date | str) 
     and those whose join only may."""
     cutoff, first = as_of_day(ds, end), day_number(start)
     where, params = where_clause(company)
-    inside = f"start_lo >= {first} AND start_hi <= {cutoff}"
+    h = relations.horizon(cutoff)
+    inside = f"start_lo >= {first} AND start_hi <= {h}"
     found = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
                          [*params, cutoff], {"sure": inside,
-                                             "maybe": f"start_hi >= {first} AND start_lo <= {cutoff} AND NOT ({inside})"})
+                                             "maybe": f"start_hi >= {first} AND start_lo <= {h} AND NOT ({inside})"})
     return found["sure"], found["maybe"]
 
 
-def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> dict[str, object]:
-    """The reported count of hires for exactly this window; the error lists the windows available."""
+def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str,
+                   count_id: str | None = None) -> list[dict[str, object]]:
+    """The reported counts of hires for exactly this window (every one, in id order: two sources may disagree),
+    or only `count_id` when a claim names its basis; the error lists the windows available."""
     columns = ("count_id", "value", "qualifier", "source_id", "scope_note")
-    match = ds.engine.rows(f"SELECT {', '.join(columns)} FROM counts WHERE company = ? AND measure = 'hires' "
-                           'AND "start" = ? AND "end" = ? ORDER BY count_id', [company, day_number(start), day_number(end)])
-    if not match:
+    match = [dict(zip(columns, row)) for row in ds.engine.rows(
+        f"SELECT {', '.join(columns)} FROM counts WHERE company = ? AND measure = 'hires' "
+        'AND "start" = ? AND "end" = ? ORDER BY count_id', [company, day_number(start), day_number(end)])]
+    chosen = [row for row in match if count_id is None or row["count_id"] == count_id]
+    if not chosen:
         windows = ds.engine.rows('SELECT count_id, "start", "end" FROM counts WHERE company = ? AND measure = \'hires\' '
                                  "ORDER BY rec", [company])
         available = "; ".join(f"{day_date(first)} to {day_date(last)} ({count_id})" for count_id, first, last in windows)
-        raise MetricError(f"no reported count of hires at {company} for {calendar_date(start)} to "
+        named = "" if count_id is None else f" named {count_id}"
+        raise MetricError(f"no reported count of hires{named} at {company} for {calendar_date(start)} to "
                           f"{calendar_date(end)}; reported windows: {available or 'none'}")
-    return dict(zip(columns, match[0]))
+    return chosen
 
 
 def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
-                  basis: str = "roster") -> MetricResult:
-    """How many joined `company` (after its founding team) between start and end, inclusive."""
+                  basis: str = "roster", count_id: str | None = None) -> MetricResult:
+    """How many joined `company` (after its founding team) between start and end, inclusive.
+
+    On the `reported` basis, counts that sources reported for the same window and that disagree are a
+    conflict: the value is the range they span, and the text names each, unless `count_id` chooses one.
+    """
     check_scope(ds, company, None, ())
     window = _window(start, end)
+    if count_id is not None and basis != "reported":
+        raise MetricError("--count-id chooses a reported count: it needs --basis reported")
     if basis == "roster":
         sure, maybe = roster_hires(ds, company, start, end)
         lo, hi = len(sure), len(sure) + len(maybe)
@@ -73,30 +86,44 @@ def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
                             unit="hires", text=text, window=window, person_ids={"joined": sure, "maybe_joined": maybe},
                             details={"basis": "roster"})
     if basis == "reported":
-        row = reported_hires(ds, company, start, end)
-        value = int(row["value"])
-        qualifier = {"exact": "", "at_least": "at least ", "about": "about "}[row["qualifier"]]
-        text = (f"{qualifier}{value} hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
-                f"({window['days']} days; basis: the count {_publisher(ds, row['source_id'])} reported)")
-        return MetricResult(metric="hires_between", company=company, cohort=None, as_of=window["end"], lo=value,
-                            hi=value, unit="hires", text=text, window=window,
-                            details={"basis": "reported", "qualifier": row["qualifier"], "count_id": row["count_id"],
-                                     "source_id": row["source_id"], "scope_note": row["scope_note"]})
+        rows = reported_hires(ds, company, start, end, count_id)
+        values = [int(row["value"]) for row in rows]
+        lo, hi = min(values), max(values)
+        said = lambda row: f"{QUALIFIER_WORDS[row['qualifier']]}{int(row['value'])}"
+        if lo == hi:
+            row = rows[0]
+            basis_text = f"basis: the count {_publisher(ds, row['source_id'])} reported"
+            count = said(row)
+        else:
+            basis_text = "basis: reported counts that disagree: " + "; ".join(
+                f"{said(row)} ({_publisher(ds, row['source_id'])}, {row['count_id']})" for row in rows)
+            count = f"{lo} to {hi}"
+        text = (f"{count} hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
+                f"({window['days']} days; {basis_text})")
+        return MetricResult(metric="hires_between", company=company, cohort=None, as_of=window["end"], lo=lo,
+                            hi=hi, unit="hires", text=text, window=window,
+                            details={"basis": "reported", "qualifier": rows[0]["qualifier"], "count_id": rows[0]["count_id"],
+                                     "source_id": rows[0]["source_id"], "scope_note": rows[0]["scope_note"],
+                                     "conflict": lo != hi, "counts": rows})
     raise MetricError(f"unknown basis {basis!r}; choose one of: {', '.join(HIRING_BASES)}")
 
 
-def days_per_hire(ds: Dataset, company: str, start: date | str, end: date | str, basis: str = "roster") -> MetricResult:
+QUALIFIER_WORDS = {"exact": "", "at_least": "at least ", "about": "about "}
+
+
+def days_per_hire(ds: Dataset, company: str, start: date | str, end: date | str, basis: str = "roster",
+                  count_id: str | None = None) -> MetricResult:
     """Average days between hires in the window (window days / hires), with an exact Poisson 95% CI.
 
     Also gives hires per 30 days. With no hires the average gap is undefined, and the text says so
     and gives the most hires per 30 days that zero observed hires is consistent with.
     """
-    count = hires_between(ds, company, start, end, basis)
+    count = hires_between(ds, company, start, end, basis, count_id)
     days = count.window["days"]
     k_lo, k_hi = int(count.lo), int(count.hi)
     ci_lo, ci_hi = poisson_ci(k_lo)[0], poisson_ci(k_hi)[1]
     per_30 = {"lo": 30 * k_lo / days, "hi": 30 * k_hi / days, "ci_lower": 30 * ci_lo / days, "ci_upper": 30 * ci_hi / days}
-    basis_text = count.text[count.text.index("basis:"):].rstrip(")")
+    basis_text = count.text[count.text.index("basis:"):-1]  # without the parenthesis that closes it
     if k_hi == 0:
         text = (f"no hires at {ds.company_names[company]} between {count.window['start']} and {count.window['end']} "
                 f"({days} days; {basis_text}): days per hire is undefined; at 95% confidence the rate is at most "

@@ -73,15 +73,19 @@ def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, gro
 
 def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                     exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
-    """Number of a cohort still at the company on `as_of`."""
+    """Number of a cohort still at the company on `as_of`: `lo` counts those a source shows there on or after
+    that day, `hi` adds those who may be (a join or leave date straddles the day, or not observed since an
+    earlier sighting, listed as `unseen`)."""
     table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
     s = relations.standing(cutoff)
     people = people_where(ds, table, where, params, {
-        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})"})
+        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})", "unseen": s["unseen"]})
     lo = len(people["remaining"])
-    hi = lo + len(people["uncertain"])
+    hi = lo + len(people["uncertain"]) + len(people["unseen"])
     day = as_of_date(ds, as_of)
-    text = f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at {ds.company_names[company]} as of {day}"
+    unseen = f" ({len(people['unseen'])} not observed since an earlier sighting)" if people["unseen"] else ""
+    text = (f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at "
+            f"{ds.company_names[company]} as of {day}{unseen}")
     return MetricResult(
         metric="remaining_count", company=company, cohort=cohort, as_of=day.isoformat(),
         lo=lo, hi=hi, unit="people", text=text, person_ids=people, excluded=sorted(set(exclude)),
@@ -109,8 +113,9 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     excluded = check_scope(ds, company, cohort, exclude, group)
     cutoff = as_of_day(ds, last)
     where, params = where_clause(company, cohort, excluded, group=group)
-    inside = f"end_lo >= {day_number(first)} AND end_hi <= {cutoff}"
-    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {cutoff}"
+    h = relations.horizon(cutoff)
+    inside = f"end_lo >= {day_number(first)} AND end_hi <= {h}"
+    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {h}"
     people = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
                      {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
     lo = len(people["departed"])
@@ -140,14 +145,14 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
             raise MetricError(f"no person {person!r} at {company}")
         cohort = found[0][0]
     table, where, params, cutoff = _latest(ds, company, cohort, as_of, (), None)
-    gone = f"{where} AND status <> 'active'"
+    gone = f"{where} AND status IN ('departed', 'uncertain')"
     me = ds.engine.rows(f"SELECT name, end_lo, end_hi FROM {table} {gone} AND person_id = ?", [*params, person])
     day = as_of_date(ds, as_of)
     if not me:
         raise MetricError(f"{person} had not left {company} as of {day}, so has no departure rank")
     name, end_lo, end_hi = me[0]
-    lists = id_lists(ds, {"earlier": f"status <> 'active' AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
-                      "maybe_earlier": f"status <> 'active' AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})  # taken out
+    lists = id_lists(ds, {"earlier": f"end_hi <= {cutoff} AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
+                      "maybe_earlier": f"end_lo <= {cutoff} AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})  # taken out
     row = ds.engine.rows(f"SELECT count(*), {', '.join(lists.values())} FROM {table} {where}", params)[0]
     counted, people = row[0], listed_people(row, lists)
     people["maybe_earlier"].remove(person)

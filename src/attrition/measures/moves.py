@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import date
 
 from attrition.core import relations
-from attrition.core.scope import as_of_date, as_of_day, where_clause
-from attrition.core.tables import lasting_table
+from attrition.core.scope import as_of_date, as_of_day, check_scope, where_clause
+from attrition.core.tables import lasting_table, people_where
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL
@@ -25,7 +25,11 @@ CATEGORY_WORDS = {
     "investing": "went into investing", "personal": "left for personal reasons or retired",
     "unknown": "destination unknown",
 }
-"""Each destination category in words, in the order of schema.MOVE_CATEGORIES."""
+"""Each destination category in words, in the order of schema.MOVE_CATEGORIES: what a sentence or a table says."""
+CATEGORY_LABELS = {"founded": "founded a company", "returned": "went back", "ai_lab": "other AI lab",
+                   "big_tech": "big tech", "academia": "academia", "investing": "investing",
+                   "personal": "personal, retired", "unknown": "unknown"}
+"""The same categories as short labels, where a chart has little room (column heads)."""
 UNKNOWN = "unknown"
 
 
@@ -73,3 +77,30 @@ def flow_matrix(ds: Dataset, cohort: str | None = None, as_of: date | str | None
     return MetricResult(metric="flow_matrix", company="all", cohort=cohort, as_of=cutoff.isoformat(),
                         lo=between, hi=between, unit="moves between companies", text="\n".join(lines),
                         details={"flows": flows})
+
+
+def destination_count(ds: Dataset, cohort: str | None = None, company: str | None = None,
+                      category: str | None = None, to_company: str | None = None,
+                      as_of: date | str | None = None) -> MetricResult:
+    """How many of a cohort (at one company, or every company in the data) had left by `as_of` (first lasting
+    departures, date midpoints): for one destination category if given (`unknown`: no source says where),
+    or to one company of the data (`to_company`)."""
+    if company is not None:
+        check_scope(ds, company, cohort)
+    sql, params = destinations_sql(ds, company, cohort, as_of)
+    chosen = " AND ".join(["category <> ''", *(["category = ?"] if category is not None else []),
+                           *(["destination_company = ?"] if to_company is not None else [])])
+    asked = [value for value in (category, to_company) if value is not None]
+    table = f"({sql}) AS d"
+    n, companies, gone = ds.engine.rows(f"SELECT count(*), count(DISTINCT company), count(CASE WHEN category <> '' "
+                                        f"THEN 1 END) FROM {table}", params)[0]
+    counted = people_where(ds, f"{table} WHERE {chosen}", "", [*params, *asked], {"counted": "true"})["counted"]
+    where = ds.company_names[company] if company else f"the {companies} companies in the data"
+    what = ("" if category is None else f" and {CATEGORY_WORDS[category]}") + \
+        ("" if to_company is None else f" for {ds.company_names[to_company]}")
+    cutoff = as_of_date(ds, as_of)
+    return MetricResult(metric="destination_count", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
+                        lo=len(counted), hi=len(counted), unit="people",
+                        text=f"{len(counted)} of {n} {PLURAL[cohort]} of {where} had left{what} as of {cutoff}",
+                        denominator={"lo": n, "hi": n}, person_ids={"counted": counted},
+                        details={"companies": int(companies), "left": int(gone)})

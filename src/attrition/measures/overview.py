@@ -75,13 +75,6 @@ def period_unit(span_years: float) -> str:
     return "month" if span_years <= LONG_SPAN_YEARS else "year" if span_years <= 5 * LONG_SPAN_YEARS else "decade"
 
 
-def _period_start(days: pd.Series, unit: str) -> pd.Series:
-    if unit == "month":
-        return days.dt.to_period("M").dt.to_timestamp()
-    years = days.dt.year if unit == "year" else days.dt.year // 10 * 10
-    return pd.to_datetime(years.astype(str) + "-01-01")
-
-
 def hires_by_period(ds: Dataset, company: str, cohort: str | None = None,
                     as_of: date | str | None = None) -> tuple[pd.DataFrame, str]:
     """People joining per month, year or decade (see period_unit), with exact 95% Poisson intervals
@@ -96,16 +89,12 @@ def hires_by_period(ds: Dataset, company: str, cohort: str | None = None,
         raise MetricError(f"no {people_word(ds, cohort)} joined {company}")
     cutoff = roster.as_of_timestamp(ds, as_of)
     unit = period_unit((cutoff - table["start_lo"].min()).days / 365.25)
-    period = _period_start(table["start_lo"], unit)
-    placed = period == _period_start(table["start_hi"], unit)
-    if not placed.any():
+    joins = roster.joins_per_period(ds, company, None if cohort is None else (cohort,), unit, as_of)
+    if joins.empty:
         raise MetricError(f"no join at {company} is dated to within one {unit}")
-    step = {"month": pd.DateOffset(months=1), "year": pd.DateOffset(years=1), "decade": pd.DateOffset(years=10)}[unit]
-    periods = pd.date_range(period[placed].min(), _period_start(pd.Series([cutoff]), unit).iloc[0], freq=step)
-    counts = period[placed].value_counts().reindex(periods, fill_value=0)
-    lower, upper = poisson_ci(counts.to_numpy())
-    frame = pd.DataFrame({"period": periods, "hires": counts.to_numpy(), "ci_lower": lower, "ci_upper": upper,
-                          "unplaced": int((~placed).sum())})
+    lower, upper = poisson_ci(joins["joins"].to_numpy())
+    frame = pd.DataFrame({"period": joins["period"].to_numpy(), "hires": joins["joins"].to_numpy(), "ci_lower": lower,
+                          "ci_upper": upper, "unplaced": joins["unplaced"].to_numpy()})
     return frame, unit
 
 

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from attrition.core import relations, roster
-from attrition.core.scope import as_of_date, as_of_day
+from attrition.core.scope import as_of_date, as_of_day, check_scope
 from attrition.core.tables import day_spells
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.survival import tenures
+from attrition.precision import snap, snap_significant
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, days_and_years
 
@@ -31,25 +32,27 @@ def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None =
 
 
 def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] = (1, 2, 3),
-              as_of: date | str | None = None, censoring: str = "observed") -> pd.DataFrame:
+              as_of: date | str | None = None, censoring: str = "observed", alpha: float = 0.05) -> pd.DataFrame:
     """One row per lab: survival_table by company (see there)."""
-    return survival_table(ds, "company", cohort=cohort, at_years=at_years, as_of=as_of, censoring=censoring)
+    return survival_table(ds, "company", cohort=cohort, at_years=at_years, as_of=as_of, censoring=censoring,
+                          alpha=alpha)
 
 
 def survival_table(ds: Dataset, by: str = "company", company: str | None = None, cohort: str | None = "founder",
                    at_years: tuple[float, ...] = (1, 2, 3), as_of: date | str | None = None,
-                   censoring: str = "observed") -> pd.DataFrame:
+                   censoring: str = "observed", alpha: float = 0.05) -> pd.DataFrame:
     """One row per value of `by` (company, or group within `company`): size, departures, median tenure
     and share gone by each year, with CIs.
 
     A share at N years is left empty (NaN) when no one in the row had been followed N years by
     `as_of`, because Kaplan-Meier would otherwise repeat its last value; `gone_Ny_at_least` then
-    holds the share gone by the end of follow-up, which the N-year share can only exceed. `caveat`
-    says why a row needs care. `censoring` is relations.CENSORING: each person followed to their last
-    observation, or everyone still there to the as-of day (the sensitivity).
+    holds the share gone by the end of follow-up, which the N-year share can only exceed; once everyone in
+    the row has left, every later share is known (all of them). `caveat` says why a row needs care.
+    `censoring` is relations.CENSORING: each person followed to their last observation, or everyone still there
+    to the as-of day (the sensitivity). Intervals are at level 1 - `alpha`.
     """
     life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
-    curves = estimators.kaplan_meier(life, [by, "reading"])
+    curves = estimators.kaplan_meier(life, [by, "reading"], alpha=alpha)
     read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
     mid_life = life[life["reading"] == "midpoint"].groupby(by, observed=True)
     table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
@@ -60,9 +63,10 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
     table["median_ci_lower"] = estimators.first_time_below(read["midpoint"], column="lower", by=[by])
     table["median_ci_upper"] = estimators.first_time_below(read["midpoint"], column="upper", by=[by])
     at_end = 1 - read["midpoint"].groupby(by, observed=True)["survival"].last()
+    everyone_left = table["left"] == table["n"]
     for years in at_years:
         days, name = years * 365.25, f"gone_{years:g}y"
-        observed = followed >= days
+        observed = (followed >= days) | everyone_left
         table[f"{name}_at_least"] = at_end.where(~observed)
         gone = lambda reading, column="survival": (1 - estimators.value_at(read[reading], days, column, [by]))
         table[name] = gone("midpoint").where(observed)
@@ -70,21 +74,24 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
         table[f"{name}_hi"] = gone("shortest").where(observed)
         table[f"{name}_ci_lower"] = gone("midpoint", "upper").where(observed)
         table[f"{name}_ci_upper"] = gone("midpoint", "lower").where(observed)
-        # No one left and everyone was followed this long: KM is the plain proportion 0/n, so the exact
-        # (Clopper-Pearson) interval applies; KM's own band has zero width here.
+        # No one left and everyone was followed this long, or everyone left by then: KM is the plain proportion
+        # (0/n or n/n), so the exact (Clopper-Pearson) interval applies; KM's own band has zero width there.
         exact = observed & (table[name] == 0) & (shortest >= days)
         table.loc[exact, f"{name}_ci_lower"] = 0.0
-        table.loc[exact, f"{name}_ci_upper"] = 1 - 0.025 ** (1 / table.loc[exact, "n"])
+        table.loc[exact, f"{name}_ci_upper"] = 1 - (alpha / 2) ** (1 / table.loc[exact, "n"])
+        whole = observed & everyone_left & (table[name] == 1)
+        table.loc[whole, f"{name}_ci_lower"] = (alpha / 2) ** (1 / table.loc[whole, "n"])
+        table.loc[whole, f"{name}_ci_upper"] = 1.0
     table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[cohort]) for n, left, f in
                        zip(table["n"], table["left"], followed)]
-    return table.reset_index()
+    return snap(table.reset_index())
 
 
 def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...], people: str) -> str:
     caveats = []
     if n < SMALL_TEAM:
         caveats.append(f"only {n} {people}: each departure moves the share by {1 / n:.0%}")
-    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25]
+    short = [f"{y:g}" for y in at_years if followed_days < y * 365.25 and left < n]  # all gone: every share known
     if short:
         caveats.append(f"followed {years_down(followed_days)} years, so no full share at {', '.join(short)} years")
     if left == 0:
@@ -97,18 +104,41 @@ def years_down(days: float) -> str:
     return f"{np.floor(days / 365.25 * 10) / 10:.1f}"
 
 
-def rank_ranges(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Rank labs by a share (1 = most attrition), with the range of ranks its 95% CI allows.
+def rank_sets(ds: Dataset, cohort: str = "founder", years: float = 3, as_of: date | str | None = None,
+              censoring: str = "freeze", alpha: float = 0.05) -> pd.DataFrame:
+    """Each lab's rank by the share of its cohort gone within `years` (1 = the most gone), with a simultaneous
+    1 - `alpha` confidence set for every lab's rank at once, among the labs followed that long.
 
-    A lab can be placed above another for sure only when its interval lies wholly above the other's.
+    The method of Mogstad, Romano, Shaikh and Wilhelm (2023; R's csranks): intervals for every pairwise
+    difference of shares that hold all together, then each lab's set of ranks from the differences whose
+    interval excludes 0. Here the m = p(p-1)/2 intervals hold together by Bonferroni (each at level 1 -
+    alpha/m), and each is built from the two labs' own intervals at that level (Newcombe's method, so a lab
+    with no departures, whose own interval is exact, gets no falsely narrow difference). Nothing is sampled:
+    the same data give the same sets.
     """
-    scored = table.dropna(subset=[column]).copy()
-    lower = scored[f"{column}_ci_lower"].to_numpy()
-    upper = scored[f"{column}_ci_upper"].to_numpy()
+    column = f"gone_{years:g}y"
+    table = lab_table(ds, cohort, (years,), as_of, censoring)
+    scored = table.dropna(subset=[column]).sort_values("company", ignore_index=True)
+    labs = len(scored)
+    level_alpha = alpha / max(labs * (labs - 1) // 2, 1)
+    strict = lab_table(ds, cohort, (years,), as_of, censoring, alpha=level_alpha).set_index("company").loc[scored["company"]]
+    best, worst = confidence_sets(scored[column].to_numpy(), strict[f"{column}_ci_lower"].to_numpy(),
+                                  strict[f"{column}_ci_upper"].to_numpy())
     scored["rank"] = scored[column].rank(ascending=False, method="min").astype(int)
-    scored["rank_best"] = 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
-    scored["rank_worst"] = len(scored) - (upper[None, :] < lower[:, None]).sum(axis=1)
+    scored["rank_best"], scored["rank_worst"], scored["pair_level"] = best, worst, 1 - level_alpha
     return scored.sort_values(["rank", "company"], ignore_index=True)
+
+
+def confidence_sets(estimate: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The best and worst rank (1 = the largest value) each item's set allows, from each item's estimate and its
+    interval at the level every pairwise difference needs: item j ranks below item k for sure when the interval
+    of their difference (Newcombe's: from the two intervals) lies below 0."""
+    est, lo, hi = (np.asarray(a, dtype=float) for a in (estimate, lower, upper))
+    diff = est[:, None] - est[None, :]
+    diff_lo = diff - np.sqrt((est - lo)[:, None] ** 2 + (hi - est)[None, :] ** 2)
+    diff_hi = diff + np.sqrt((hi - est)[:, None] ** 2 + (est - lo)[None, :] ** 2)
+    above, below = snap(diff_lo) > 0, snap(diff_hi) < 0  # j surely above k; j surely below k
+    return 1 + below.sum(axis=1), len(est) - above.sum(axis=1)
 
 
 def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint", by: str = "company") -> dict[str, float]:
@@ -116,7 +146,7 @@ def logrank_across_labs(tenures: pd.DataFrame, scenario: str = "midpoint", by: s
     from lifelines.statistics import multivariate_logrank_test
 
     result = multivariate_logrank_test(tenures[f"{scenario}_days"], tenures[by], tenures[f"{scenario}_left"])
-    return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
+    return {"test_statistic": snap_significant(result.test_statistic), "p_value": snap_significant(result.p_value),
             "degrees_of_freedom": int(result.degrees_of_freedom), "labs": int(tenures[by].nunique())}
 
 
@@ -134,13 +164,13 @@ def cox_by_lab(tenures: pd.DataFrame, reference: str, penalizer: float = 0.1) ->
         frame[lab] = (tenures["company"] == lab).astype(float)
     cox = CoxPHFitter(penalizer=penalizer).fit(frame, duration_col="duration", event_col="left")
     summary = cox.summary
-    return pd.DataFrame({
+    return snap(pd.DataFrame({
         "company": labs,
         "hazard_ratio": summary.loc[labs, "exp(coef)"].to_numpy(),
         "ci_lower": summary.loc[labs, "exp(coef) lower 95%"].to_numpy(),
         "ci_upper": summary.loc[labs, "exp(coef) upper 95%"].to_numpy(),
         "p_value": summary.loc[labs, "p"].to_numpy(),
-    })
+    }))
 
 
 def _pct(value: float) -> str:
@@ -257,3 +287,109 @@ def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataF
     order = table["variant"].where(table["variant"] != RULE, "")  # the rule first, then A, B, C
     return table.assign(members=table["members"].fillna(""), _order=order).sort_values(
         ["company", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def _row(ds: Dataset, company: str, cohort: str, years: float, censoring: str, as_of) -> dict:
+    """One lab's survival_table row (the 05 table's row) for `years` since joining."""
+    check_scope(ds, company, cohort)
+    table = survival_table(ds, "company", company=company, cohort=cohort, at_years=(years,), as_of=as_of,
+                           censoring=censoring)
+    if table.empty:
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
+    return table.iloc[0].to_dict()
+
+
+def share_gone_within(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,), cohort: str | None = None,
+                      censoring: str = "observed", as_of: date | str | None = None) -> MetricResult:
+    """The share of a lab's cohort gone within N years of joining, as the peer table gives it (Kaplan-Meier,
+    date midpoints), with the 95% interval and the range over the readings of dates in details. While no
+    one was followed that long, it is the share gone by the end of follow-up, which the N-year share can
+    only exceed (`followed` is then false)."""
+    (years,) = parse_years(at_years)[:1]
+    row = _row(ds, company, cohort, years, censoring, as_of)
+    key = f"gone_{years:g}y"
+    day = as_of_date(ds, as_of)
+    scope = f"{ds.company_names[company]}'s {PLURAL[cohort]}"
+    followed = not pd.isna(row[key])
+    if not followed:
+        lo = hi = float(row[f"{key}_at_least"])
+        text = f"{scope} were not followed {years:g} years by {day}; at least {_pct(lo)} had left by then"
+    else:
+        lo = hi = float(row[key])
+        text = (f"{_pct(row[key])} of {scope} left within {years:g} years of joining (95% interval "
+                f"{_pct(row[f'{key}_ci_lower'])} to {_pct(row[f'{key}_ci_upper'])}; {censoring} reading), as of {day}")
+    return MetricResult(metric="share_gone_within", company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
+                        unit="share", text=text, numerator={"lo": int(row["left"]), "hi": int(row["left"])},
+                        denominator={"lo": int(row["n"]), "hi": int(row["n"])},
+                        details={"years": years, "censoring": censoring, "followed": followed,
+                                 "readings": [_none(row[f"{key}_lo"]), _none(row[f"{key}_hi"])],
+                                 "ci_lower": _none(row[f"{key}_ci_lower"]), "ci_upper": _none(row[f"{key}_ci_upper"]),
+                                 "followed_years": float(row["followed_years"])})
+
+
+def lab_rank(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,), cohort: str | None = None,
+             censoring: str = "freeze", as_of: date | str | None = None) -> MetricResult:
+    """Where a lab ranks by the share of its cohort gone within N years (1 = the most), among the labs followed
+    that long: its simultaneous 95% confidence set of ranks (`rank_sets`) as the range, the rank in details."""
+    (years,) = parse_years(at_years)[:1]
+    check_scope(ds, company, cohort)
+    ranked = rank_sets(ds, cohort, years, as_of, censoring).set_index("company")
+    day = as_of_date(ds, as_of)
+    if company not in ranked.index:
+        raise MetricError(f"{company}'s {PLURAL[cohort]} were not followed {years:g} years by {day}, so it has no rank")
+    row = ranked.loc[company]
+    best, worst = int(row["rank_best"]), int(row["rank_worst"])
+    text = (f"{ds.company_names[company]} ranks {int(row['rank'])} of {len(ranked)} labs by the share of {PLURAL[cohort]} "
+            f"gone within {years:g} years; its rank lies between {best} and {worst} (simultaneous 95% confidence set "
+            f"for every lab's rank, as of {day})")
+    return MetricResult(metric="lab_rank", company=company, cohort=cohort, as_of=day.isoformat(), lo=best, hi=worst,
+                        unit="rank", text=text, denominator={"lo": len(ranked), "hi": len(ranked)},
+                        details={"rank": int(row["rank"]), "labs": len(ranked), "years": years, "censoring": censoring,
+                                 "pair_level": float(row["pair_level"])})
+
+
+def variant_share(ds: Dataset, company: str, variant: str, as_of: date | str | None = None) -> MetricResult:
+    """The share of one founding-team definition (companies.csv team_variants; `rule` is the dataset's own
+    team) that had left by `as_of`, by the rule departed_share uses (`team_variant_table`)."""
+    check_scope(ds, company, None)
+    table = team_variant_table(ds, as_of)
+    rows = table[(table["company"] == company) & (table["variant"] == variant)]
+    if rows.empty:
+        raise MetricError(f"{company} has no founding-team variant {variant!r} in companies.csv")
+    row = rows.iloc[0]
+    day = as_of_date(ds, as_of)
+    if pd.isna(row["den_hi"]):
+        return MetricResult(metric="variant_share", company=company, cohort="founder", as_of=day.isoformat(), lo=None,
+                            hi=None, unit="share", text=f"variant {variant} of {company} names no one: no share")
+    lo, hi = float(row["share_lo"]), float(row["share_hi"])
+    span = _pct(lo) if lo == hi else f"{_pct(lo)} to {_pct(hi)}"
+    return MetricResult(metric="variant_share", company=company, cohort="founder", as_of=day.isoformat(), lo=lo, hi=hi,
+                        unit="share", text=f"{span} of {ds.company_names[company]}'s founding team ({variant}) had left "
+                                           f"as of {day}",
+                        numerator={"lo": int(row["num_lo"]), "hi": int(row["num_hi"])},
+                        denominator={"lo": int(row["den_lo"]), "hi": int(row["den_hi"])},
+                        details={"variant": variant, "definition": row["definition"]})
+
+
+def retention_interval(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (2,), cohort: str | None = None,
+                       censoring: str = "observed", as_of: date | str | None = None) -> MetricResult:
+    """The 95% interval of the share of a company's people still there N years after joining (Kaplan-Meier,
+    date midpoints) as the range, the estimate in details: what a published retention figure is set beside."""
+    (years,) = parse_years(at_years)[:1]
+    row = _row(ds, company, cohort, years, censoring, as_of)
+    key = f"gone_{years:g}y"
+    day = as_of_date(ds, as_of)
+    if pd.isna(row[key]):
+        lo = hi = estimate = None
+        text = f"{ds.company_names[company]}: no one followed {years:g} years by {day}"
+    else:
+        lo, hi, estimate = 1 - float(row[f"{key}_ci_upper"]), 1 - float(row[f"{key}_ci_lower"]), 1 - float(row[key])
+        text = (f"{_pct(estimate)} of {ds.company_names[company]}'s {PLURAL[cohort]} still there {years:g} years after "
+                f"joining (95% interval {_pct(lo)} to {_pct(hi)}; {censoring} reading), as of {day}")
+    return MetricResult(metric="retention_interval", company=company, cohort=cohort, as_of=day.isoformat(), lo=lo,
+                        hi=hi, unit="share", text=text, denominator={"lo": int(row["n"]), "hi": int(row["n"])},
+                        details={"years": years, "censoring": censoring, "estimate": estimate})
+
+
+def _none(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

@@ -1,13 +1,15 @@
 """Exact inference for counts of rare events (departures, hires) over a stretch of time.
 
 Built on scipy.special (incomplete gamma and beta functions), which imports in a fraction of the
-time scipy.stats takes; tests hold every result equal to scipy.stats' own chi2 and binomtest.
+time scipy.stats takes; tests hold every result equal to scipy.stats' own chi2 and binomtest, to the
+decimals every result is snapped to (attrition.precision).
 """
 
 from __future__ import annotations
 
 import math
 
+from attrition.precision import snap, snap_significant
 from attrition.result import MetricError
 
 
@@ -23,7 +25,7 @@ def poisson_ci(k, alpha: float = 0.05):
     counts = np.asarray(k, dtype=float)
     lo = np.where(counts > 0, gammaincinv(np.maximum(counts, 1), alpha / 2), 0.0)
     hi = gammaincinv(counts + 1, 1 - alpha / 2)
-    return (float(lo), float(hi)) if counts.ndim == 0 else (lo, hi)
+    return (snap(float(lo)), snap(float(hi))) if counts.ndim == 0 else (snap(lo), snap(hi))
 
 
 def _binomial_p_value(k: int, n: int, p: float) -> float:
@@ -85,5 +87,5 @@ def rate_ratio_test(k_a: int, exposure_a: float, k_b: int, exposure_b: float) ->
     low = float(betaincinv(k_a, n - k_a + 1, 0.025)) if k_a > 0 else 0.0
     high = float(betaincinv(k_a + 1, n - k_a, 0.975)) if k_a < n else 1.0
     to_ratio = lambda q: (q / (1 - q)) * (exposure_b / exposure_a) if q < 1 else float("inf")
-    return {"rate_ratio": ratio, "p_value": _binomial_p_value(k_a, n, share), "ci_lower": to_ratio(low),
-            "ci_upper": to_ratio(high), "n": n}
+    return {"rate_ratio": snap(ratio), "p_value": snap_significant(_binomial_p_value(k_a, n, share)),
+            "ci_lower": snap(to_ratio(low)), "ci_upper": snap(to_ratio(high)), "n": n}

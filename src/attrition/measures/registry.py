@@ -19,14 +19,16 @@ from datetime import date
 from attrition.core.scope import as_of_day, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.schema import COHORTS, HIRING_BASES
+from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
 
 KINDS: dict[str, str | tuple[str, ...]] = {
     "company": "company", "cohort": COHORTS, "as_of": "date", "start": "date", "end": "date",
-    "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "count",
+    "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "days",
     "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": HIRING_BASES,
-    "event": ("join", "leave", "step_back"), "at_years": "years", "affiliation": "text", "spell": "spell",
-    "group": "group",
+    "event": ("join", "leave", "step_back", "return"), "at_years": "years", "affiliation": "text", "spell": "spell",
+    "group": "group", "versus_company": "company", "to_company": "company", "versus_cohort": COHORTS, "table": ("people", "evidence", "sources",
+    "conflicts"), "censoring": ("observed", "freeze"), "category": MOVE_CATEGORIES, "variant": "text",
+    "rate_id": "rate_id",
 }
 """The kind of every parameter any metric takes, by name: one name, one meaning."""
 FLAGS = {"milestone_id": "--milestone"}
@@ -51,8 +53,10 @@ class Metric:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     fits: bool = False
-    """Whether it fits a curve (Kaplan-Meier, Turnbull, Aalen-Johansen), which needs pandas; no other metric
-    loads it (a test holds them to that)."""
+    """Whether it fits a curve or a model (Kaplan-Meier, Turnbull, Aalen-Johansen, Cox), which needs pandas."""
+    frames: bool = False
+    """Whether it reads pandas frames although it fits nothing (not yet counted by the engine). No metric that
+    is neither loads pandas (a test holds them to that)."""
 
     @property
     def function(self) -> Callable[..., MetricResult]:
@@ -80,11 +84,13 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("departures_between", "measures.metrics", ("company", "start", "end"), ("cohort", "exclude", "group")),
     Metric("headcount", "measures.metrics", ("company",), SCOPE),
     Metric("median_tenure", "measures.survival", ("company",), SCOPE, fits=True),
-    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), SCOPE, fits=True),
+    Metric("interval_median", "measures.survival", ("company",), SCOPE, fits=True),
+    Metric("interruptions", "measures.facts", ("company", "person")),
+    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), (*SCOPE, "censoring"), fits=True),
     Metric("departure_rank", "measures.metrics", ("company", "person"), ("cohort", "as_of")),
     Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of"), fits=True),
-    Metric("hires_between", "measures.hiring", ("company", "start", "end"), ("basis",)),
-    Metric("days_per_hire", "measures.hiring", ("company", "start", "end"), ("basis",)),
+    Metric("hires_between", "measures.hiring", ("company", "start", "end"), ("basis", "count_id")),
+    Metric("days_per_hire", "measures.hiring", ("company", "start", "end"), ("basis", "count_id")),
     Metric("hiring_rate_ratio", "measures.hiring", ("company", "start", "end", "baseline_start", "baseline_end"), ("basis",)),
     Metric("days_before_milestone", "measures.hiring", ("company", "person", "milestone_id")),
     Metric("event_date", "measures.facts", ("company", "person"), ("event", "spell")),
@@ -95,12 +101,32 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("prior_affiliation", "measures.facts", ("company", "person", "affiliation")),
     Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years"), fits=True),
     Metric("flow_matrix", "measures.moves", (), ("cohort", "as_of")),
+    Metric("hazard_ratio", "measures.compare", ("company",), ("cohort", "group", "versus_company", "versus_cohort", "as_of"),
+           fits=True),
+    Metric("event_rate_ratio", "measures.compare", ("company", "start", "end", "baseline_start", "baseline_end"),
+           ("event", "cohort", "group"), frames=True),
+    Metric("record_count", "measures.facts", ("company", "table"), ("cohort",)),
+    Metric("last_seen", "measures.facts", ("company", "person"), ("spell",)),
+    Metric("reported_count", "measures.facts", ("count_id",)),
+    Metric("share_gone_within", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("lab_rank", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("variant_share", "measures.peers", ("company", "variant"), ("as_of",), frames=True),
+    Metric("retention_interval", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("destination_count", "measures.moves", (), ("cohort", "company", "category", "to_company", "as_of")),
+    Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of"), fits=True),
+    Metric("alumni_founded", "measures.flows", ("company",), frames=True),
+    Metric("base_rate", "measures.base_rates", ("rate_id",)),
+    Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
 )}
+
+
+class UnknownMetric(MetricError):
+    """A metric name the registry does not know (the claims file reports it against its metric column)."""
 
 
 def metric(name: str) -> Metric:
     if name not in METRICS:
-        raise MetricError(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
+        raise UnknownMetric(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
     return METRICS[name]
 
 
@@ -156,12 +182,19 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
         check_scope(ds, str(company), None, [str(p) for p in people])
-    elif kind in ("count", "spell"):
+    elif kind == "spell":
         number = int(value) if isinstance(value, (int, str)) and str(value).isascii() and str(value).isdigit() else None
-        if number is None or (kind == "spell" and number < 1):
-            raise MetricError(f"{flag(key)} must be a whole number{' of at least 1' if kind == 'spell' else ''}, "
-                              f"not {value!r}")
+        if number is None or number < 1:
+            raise MetricError(f"{flag(key)} must be a whole number of at least 1, not {value!r}")
         return number
+    elif kind == "days":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or not 0 <= number <= 200 * 365.25:
+            raise MetricError(f"{flag(key)} must be a number of days from 0 to 73,050 (200 years), not {value!r}")
+        return int(number) if number.is_integer() else number
     elif kind == "hours":
         try:
             number = float(value)
@@ -180,6 +213,9 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
         if company is None or not ds.engine.rows("SELECT 1 FROM milestones WHERE company = ? AND milestone_id = ?",
                                                  [company, value]):
             raise MetricError(f"no milestone {value!r} for {company} in milestones.csv")
+    elif kind == "rate_id":
+        if not ds.engine.rows("SELECT 1 FROM base_rates WHERE rate_id = ?", [value]):
+            raise MetricError(f"no base rate {value!r} in base_rates.csv")
     elif kind == "count_id":
         if not ds.engine.rows("SELECT 1 FROM counts WHERE count_id = ?", [value]):
             raise MetricError(f"no reported count {value!r} in reported_counts.csv")

@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from attrition.core import relations, roster
 from attrition.core.roster import as_of_timestamp
-from attrition.core.scope import as_of_date, check_scope
+from attrition.core.scope import as_of_date, check_scope, where_clause
+from attrition.core.tables import day_spells, prepare_days
+from attrition.days import day_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.rates import poisson_ci
+from attrition.precision import snap, snap_significant
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, days_and_years
 
@@ -77,7 +79,8 @@ def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = 
         table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
     table["start_mid"] = _midpoint(table["start_lo"], table["start_hi"])
     table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
-    table.loc[table["end_lo"] > cutoff, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
+    horizon = table["company_end"].where(table["company_end"] < cutoff, cutoff)  # relations.horizon, as a column
+    table.loc[table["end_lo"] > horizon, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
     columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
                "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
                *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
@@ -167,32 +170,64 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     )
 
 
-def share_departed_by_tenure(ds: Dataset, company: str, days: int, cohort: str | None = None,
+def interval_median(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Days until half had left when every date is taken as the range its sources allow (Turnbull's
+    interval-censored fit): the range of medians the fit allows. No band: lifelines gives none for it."""
+    excluded = check_scope(ds, company, cohort, exclude, group)
+    lo, hi = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded, group))
+    cutoff = as_of_date(ds, as_of)
+    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
+    value = "not reached" if lo is None and hi is None else (
+        days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}")
+    return MetricResult(metric="interval_median", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=lo,
+                        hi=hi, unit="days", text=f"interval-censored median tenure of {scope}: {value} as of {cutoff}",
+                        excluded=excluded)
+
+
+def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str | None = None,
                              as_of: date | str | None = None, exclude: Iterable[str] = (),
-                             group: str | None = None) -> MetricResult:
-    """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier."""
+                             group: str | None = None, censoring: str = "observed") -> MetricResult:
+    """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier.
+
+    The range is over the readings of uncertain dates; `censoring` says how long people still there
+    count (relations.CENSORING: to their last sighting, or to the as-of day).
+    """
     if days < 0:
         raise MetricError("--days must be zero or more")
     excluded = check_scope(ds, company, cohort, exclude, group)
-    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group)
+    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group, censoring=censoring)
     share = {s: 1 - estimators.value_at(_reading(curves, s), days) for s in SCENARIOS}
     mid = _reading(curves, "midpoint")
     ci = departed_band_at(mid, days)
-    npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded, group), days)
+    npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded, group, censoring), days)
     people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
     lo, hi = share["longest"], share["shortest"]
     cutoff = as_of_date(ds, as_of)
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
     scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
-    text = (f"{span} of {scope} left within {days:,} days of joining, as of {cutoff} "
+    text = (f"{span} of {scope} left within {days:,g} days of joining, as of {cutoff} "
             f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people)})")
     return MetricResult(
         metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="share", text=text,
         person_ids={"counted": sorted(people["person_id"])}, excluded=excluded,
-        details={"days": days, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
+        details={"days": days, "censoring": censoring, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
                  "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
     )
+
+
+def window_rate(tenure: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestamp) -> tuple[int, float, int, int]:
+    """Departures and person-years in [start, stop) from a tenure table (dates at midpoints): the
+    departures counted, the person-years at risk, and the departures certainly and possibly inside."""
+    begin = tenure["start_mid"]
+    end = begin + pd.to_timedelta(tenure["midpoint_days"], unit="D")
+    overlap = (end.clip(upper=stop) - begin.clip(lower=start)).dt.total_seconds().clip(lower=0) / 86400
+    k = int((tenure["midpoint_left"] & (tenure["end_mid"] >= start) & (tenure["end_mid"] < stop)).sum())
+    surely = int(((tenure["end_lo"] >= start) & (tenure["end_hi"] < stop)).sum())
+    maybe = int(((tenure["end_hi"] >= start) & (tenure["end_lo"] < stop)).sum())
+    return k, float(overlap.sum()) / 365.25, surely, maybe
+
 
 
 def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
@@ -205,21 +240,17 @@ def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_
     """
     tenure = tenure_table(ds, company, cohort, as_of, exclude)
     cutoff = as_of_timestamp(ds, as_of)
-    start = tenure["start_mid"]
-    stop = start + pd.to_timedelta(tenure["midpoint_days"], unit="D")
-    first = start.min().year // years_per_row * years_per_row
+    first = tenure["start_mid"].min().year // years_per_row * years_per_row
     rows = []
     for year in range(first, cutoff.year + 1, years_per_row):
         end_year = year + years_per_row
         y0, y1 = pd.Timestamp(year, 1, 1), min(pd.Timestamp(end_year, 1, 1), cutoff + pd.Timedelta(days=1))
-        overlap_days = (stop.clip(upper=y1) - start.clip(lower=y0)).dt.total_seconds().clip(lower=0) / 86400
-        exposure = float(overlap_days.sum()) / 365.25
-        k = int((tenure["midpoint_left"] & (tenure["end_mid"] >= y0) & (tenure["end_mid"] < y1)).sum())
+        k, exposure, surely, maybe = window_rate(tenure, y0, y1)
         lo_ci, hi_ci = poisson_ci(k, alpha)
         rows.append({
             "year": year,
-            "departures_lo": int(((tenure["end_lo"] >= y0) & (tenure["end_hi"] < y1)).sum()),
-            "departures_hi": int(((tenure["end_hi"] >= y0) & (tenure["end_lo"] < y1)).sum()),
+            "departures_lo": surely,
+            "departures_hi": maybe,
             "departures_mid": k,
             "person_years": exposure,
             "rate": k / exposure if exposure else float("nan"),
@@ -228,7 +259,7 @@ def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_
             "partial_year": bool(y1 < pd.Timestamp(end_year, 1, 1)),
             "years": years_per_row,
         })
-    return pd.DataFrame(rows)
+    return snap(pd.DataFrame(rows))
 
 
 def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint") -> dict[str, float]:
@@ -236,7 +267,7 @@ def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint")
     from lifelines.statistics import logrank_test
 
     result = logrank_test(a[f"{scenario}_days"], b[f"{scenario}_days"], a[f"{scenario}_left"], b[f"{scenario}_left"])
-    return {"test_statistic": float(result.test_statistic), "p_value": float(result.p_value),
+    return {"test_statistic": snap_significant(result.test_statistic), "p_value": snap_significant(result.p_value),
             "n_a": len(a), "n_b": len(b), "left_a": int(a[f"{scenario}_left"].sum()), "left_b": int(b[f"{scenario}_left"].sum())}
 
 
@@ -291,31 +322,28 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     """departed_share lo/hi from `start` (default: first join) to `end` (default: freeze date).
 
     One row per day on which the value can change (a date bound of someone in the cohort), to be
-    drawn as a step function; the last row is `end`. Each day's value follows departed_share's
-    rules exactly, computed for all days at once.
+    drawn as a step function; the last row is `end`. Each day's value is departed_share's own: the
+    spells as of every day are made in one query (`tables.prepare_days`) and counted by the same
+    `relations.departure_bounds`, grouped by day.
     """
     excluded = check_scope(ds, company, cohort, exclude)
     latest = roster.latest_spells(ds, end, company, cohort, excluded)
-    first, last = pd.Timestamp(start) if start is not None else latest["start_hi"].min(), as_of_timestamp(ds, end)
+    first = pd.Timestamp(start) if start is not None else latest["start_hi"].min()
+    last = as_of_timestamp(ds, end)
     bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
-    days = np.array(sorted({first, last, *bounds[(bounds > first) & (bounds < last)]}), dtype="datetime64[ns]")
-    every = roster.spells(ds, end, company, cohort, excluded).sort_values(["person_id", "spell"])
-    next_start = every.groupby("person_id")["start_lo"].shift(-1).fillna(pd.Timestamp.max)
-    col = lambda name: every[name].to_numpy("datetime64[ns]")[:, None]
-    d = days[None, :]
-    current = (col("start_lo") <= d) & (d < next_start.to_numpy("datetime64[ns]")[:, None])
-    joined = current & (col("start_hi") <= d)
-    ended = ~np.isnat(col("end_lo"))
-    gone = joined & ended & (col("end_hi") <= d)
-    straddling = joined & ended & (col("end_lo") <= d) & ~(col("end_hi") <= d)
-    late = current & ~joined
-    gone_late = late & ended & (col("end_lo") <= d)
-    num_lo, num_hi = gone.sum(0), gone.sum(0) + straddling.sum(0) + gone_late.sum(0)
-    den_hi = current.sum(0)
-    den_lo = den_hi - late.sum(0)
-    if (den_hi == 0).any():
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {pd.Timestamp(days[den_hi == 0][0]).date()}")
-    lo = num_lo / den_hi
-    widest = den_lo + gone_late.sum(0)
-    hi = np.where(widest > 0, num_hi / np.maximum(widest, 1), lo)
-    return pd.DataFrame({"date": pd.to_datetime(days), "lo": lo, "hi": hi})
+    days = sorted({first, last, *bounds[(bounds > first) & (bounds < last)]})
+    numbers = [day_number(day) for day in days]
+    prepare_days(ds, numbers, company)
+    tables = sorted({day_spells(ds, n, company) for n in numbers})
+    spells_sql = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+    where, params = where_clause(company, cohort, excluded)
+    ds.engine.load_integers("series_days", {"day": numbers})
+    frame = ds.engine.frame(relations.departure_bounds(
+        f"({spells_sql}) AS s", "as_of", "as_of",
+        f"{where} AND latest AND as_of IN (SELECT day FROM series_days)"), params).set_index("as_of")
+    frame = frame.reindex(numbers)
+    if frame["den_hi"].isna().any() or (frame["den_hi"] == 0).any():
+        missing = frame.index[frame["den_hi"].isna() | (frame["den_hi"] == 0)][0]
+        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {day_date(int(missing))}")
+    return pd.DataFrame({"date": pd.to_datetime(days), "lo": frame["share_lo"].to_numpy(dtype=float),
+                         "hi": frame["share_hi"].to_numpy(dtype=float)})

@@ -4,11 +4,17 @@ Charts never compute findings themselves: the caller (attrition.figures) passes 
 package and a title that states the finding. Every chart can be drawn wide (for a desktop page) or
 narrow (`narrow=True`, for a phone): the narrow one is redrawn, not shrunk, with fewer ticks and
 wrapped titles, so its text stays legible at 390 px.
+
+Each chart also leaves `spots` on its figure: the points (or boxes) a reader can point at, each with
+a line of text saying its date or time, its value and who it counts. attrition.figures turns them
+into hover text on the site and `<title>` elements in the SVG; they never change the drawing.
 """
 
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -17,12 +23,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from attrition.text import END_WORDS, format_interval
+from attrition.text import END_WORDS, days_and_years, format_interval
 
 COLORS = {
     "leave": "#c0392b",
     "step_back": "#e67e22",
     "active": "#2e86c1",
+    "unseen": "#85b8dd",
     "uncertain": "#bbbbbb",
     "window": "#f5d76e",
 }
@@ -32,13 +39,67 @@ TITLE_CHARS = {False: 95, True: 42}
 """Characters per title line, wide and narrow; longer titles wrap."""
 
 
+FONTS = ["DejaVu Sans", "Bitstream Vera Sans", "Verdana", "Arial", "sans-serif"]
+"""Matplotlib's own font first, so every machine lays text out alike; an SVG names the same list, and
+a browser without DejaVu Sans falls back to Verdana, which is as wide."""
+
+
 def use_style() -> None:
-    """One look for every chart: white grid, readable font sizes, PNG at the default resolution."""
+    """One look for every chart: white grid, readable font sizes, PNG at the default resolution. Text is drawn
+    as written: a name or label from the data with dollar signs (`$\\foo$`) is not read as mathtext."""
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
     plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "axes.titlesize": 13,
-                         "savefig.dpi": 100})
+                         "savefig.dpi": 100, "text.parse_math": False, "font.sans-serif": FONTS})
+
+
+# -- what a reader pointing at a chart is told ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Spot:
+    """A place on a chart that tells its values: the point (x, y), or the box from it to (x1, y1), in
+    the data coordinates of `ax`."""
+
+    ax: Axes
+    x: object
+    y: object
+    text: str
+    x1: object = None
+    y1: object = None
+
+
+_SPOTS: WeakKeyDictionary = WeakKeyDictionary()
+SPOTS_PER_SERIES = 40
+"""A longer series is thinned to this many evenly spread spots (a curve with thousands of steps)."""
+
+
+def spot(ax: Axes, x, y, text: str, x1=None, y1=None) -> None:
+    """Leave a spot on `ax`'s figure (a box when x1 and y1 are given)."""
+    _SPOTS.setdefault(ax.figure, []).append(Spot(ax, x, y, text, x1, y1))
+
+
+def spots_along(ax: Axes, xs, ys, texts) -> None:
+    """Spots on the points of one series, at most SPOTS_PER_SERIES of them, evenly spread."""
+    xs, ys, texts = list(xs), list(ys), list(texts)
+    keep = sorted({round(i * (len(xs) - 1) / (SPOTS_PER_SERIES - 1)) for i in range(SPOTS_PER_SERIES)}) \
+        if len(xs) > SPOTS_PER_SERIES else range(len(xs))
+    for i in keep:
+        spot(ax, xs[i], ys[i], texts[i])
+
+
+def spots(fig: Figure) -> list[Spot]:
+    """The spots the chart left on `fig`, in the order it left them."""
+    return list(_SPOTS.get(fig, []))
+
+
+def _share(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _step_text(days: float, survival: float, followed: int, who: str = "") -> str:
+    """One step of a survival curve: how long after joining, the share still there, how many followed."""
+    return f"{who}{days_and_years(days)} after joining: {_share(survival)} still there; {followed:,} followed"
 
 
 def axes_for(ax: Axes | None, narrow: bool, wide: tuple[float, float], narrow_height: float | None = None) -> Axes:
@@ -68,29 +129,49 @@ def date_axis(axis, narrow: bool, months: tuple[int, ...] = (1, 7), fmt: str = "
 def swimlane(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narrow: bool = False) -> Axes:
     """One bar per spell from join to leave; grey ends where the date is only known as a range.
 
-    `table` is a slice of `attrition.spells()`; spells still open at its as-of date end in an arrow.
+    `table` is a slice of `attrition.spells()`; a spell a source shows open on its as-of date ends in an arrow;
+    one with no end and an earlier last sighting stops there, marked "last seen", with a dotted line on to the
+    as-of date (still there holds only up to the sighting). An optional `went_to` column (where each person
+    went) is written inside the bar's end where it fits.
     """
     ax = axes_for(ax, narrow, (10, 0.45 * len(table) + 1.6), 0.42 * len(table) + 2.2)
     as_of = table["as_of"].iloc[0]
-    order = table.assign(_end=table["end_lo"].where(table["status"] != "active", pd.Timestamp.max))
+    open_ = table["status"].isin(["active", "unseen"])
+    order = table.assign(_end=table["end_lo"].where(~open_, pd.Timestamp.max))
     order = order.sort_values(["_end", "start_lo", "name"], ascending=[False, True, True], ignore_index=True)
+    inside = []
     for y, row in order.iterrows():
-        gone = row["status"] != "active"
-        color = COLORS[row["end_event"]] if gone else COLORS["active"]
-        solid_end = row["end_lo"] if gone else as_of
+        gone = row["status"] in ("departed", "uncertain")
+        unseen = row["status"] == "unseen"
+        color = COLORS[row["end_event"]] if gone else COLORS[row["status"]]
+        solid_end = row["end_lo"] if gone else row["seen_until"] if unseen else as_of
         ax.barh(y, solid_end - row["start_hi"], left=row["start_hi"], color=color, height=0.6)
         if row["start_hi"] > row["start_lo"]:
             ax.barh(y, row["start_hi"] - row["start_lo"], left=row["start_lo"], color=COLORS["uncertain"], height=0.6)
         if gone and row["end_hi"] > row["end_lo"]:
             end_hi = min(row["end_hi"], as_of)
             ax.barh(y, end_hi - row["end_lo"], left=row["end_lo"], color=COLORS["uncertain"], height=0.6)
+        went = row["went_to"] if isinstance(row.get("went_to"), str) else ""
+        joined = f"{row['name']} ({row['cohort']}): joined {format_interval(row['start_lo'], row['start_hi'])}"
         if gone:
             when = format_interval(row["end_lo"], row["end_hi"])
             label = when if narrow else f"{END_WORDS[row['end_event']]} {when}"
             ax.annotate(label, (min(row["end_hi"], as_of), y), xytext=(3, 0), textcoords="offset points",
                         va="center", fontsize=7 if narrow else 8)
+            if went and not narrow:
+                inside.append((f"then: {went}", row["end_lo"], row["start_hi"], y))
+            said = f"{joined}; {END_WORDS[row['end_event']]} {when}" + (f"; then: {went}" if went else "")
+        elif unseen:
+            ax.plot([row["seen_until"], as_of], [y, y], linestyle=":", color=color, linewidth=1.5)
+            label = f"last seen {row['seen_until']:%Y-%m-%d}"
+            ax.annotate(label if not narrow else f"{row['seen_until']:%Y-%m-%d}", (row["seen_until"], y), xytext=(3, 5),
+                        textcoords="offset points", va="bottom", fontsize=7 if narrow else 8)
+            said = f"{joined}; last seen {row['seen_until']:%Y-%m-%d}, not observed since"
         else:
             ax.plot([as_of], [y], marker=">", color=color, markersize=7)
+            said = f"{joined}; seen there on {as_of:%Y-%m-%d}"
+        spot(ax, row["start_lo"], y - 0.3, said, min(row["end_hi"], as_of) if gone else row["seen_until"] if unseen
+             else as_of, y + 0.3)
     ax.set_yticks(range(len(order)), order["name"], fontsize=8 if narrow else None)
     ax.set_ylim(len(order) - 0.4, -0.6)
     date_axis(ax.xaxis, narrow)
@@ -100,15 +181,28 @@ def swimlane(table: pd.DataFrame, chart_title: str, ax: Axes | None = None, narr
     title(ax, chart_title, narrow)
     left = order["start_lo"].min() - pd.Timedelta(days=30)
     ax.set_xlim(left, as_of + pd.Timedelta(days=300 if narrow else 150))
-    shown = set(order.loc[order["status"] != "active", "end_event"]) | ({"active"} if (order["status"] == "active").any()
-                                                                        else set())
+    for text, right, start, y in inside:
+        _label_inside_bar(ax, text, right, start, y)
+    gone = order["status"].isin(["departed", "uncertain"])
+    shown = set(order.loc[gone, "end_event"]) | set(order.loc[~gone, "status"])
     handles = [Patch(color=COLORS[key], label=text) for key, text in (
         ("leave", "at the company, then left"), ("step_back", "at the company, then stepped back"),
-        ("active", "still there (arrow: as-of date)")) if key in shown]
+        ("active", "seen there on the as-of date (arrow)"),
+        ("unseen", "there until the last sighting (dotted: not observed since)")) if key in shown]
     handles.append(Patch(color=COLORS["uncertain"], label="date known only as a range"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1 if narrow else 2,
               frameon=False, fontsize=8 if narrow else 9)
     return ax
+
+
+def _label_inside_bar(ax: Axes, text: str, right, left, y: float) -> None:
+    """White text at the inner end of a bar, dropped when the bar is too short to hold it."""
+    label = ax.annotate(text, (right, y), xytext=(-4, 0), textcoords="offset points", ha="right", va="center",
+                        fontsize=8, color="white", gid="bar-label")
+    renderer = ax.figure.canvas.get_renderer()
+    bar = ax.transData.transform([(ax.xaxis.convert_units(left), y), (ax.xaxis.convert_units(right), y)])
+    if label.get_window_extent(renderer).width + 12 > 0.9 * (bar[1][0] - bar[0][0]):  # room for the final layout
+        label.remove()
 
 
 def tenure_step(max_days: float, narrow: bool = False) -> int:
@@ -169,6 +263,12 @@ def survival_curve(curve: pd.DataFrame, tenure: pd.DataFrame, chart_title: str, 
                         fontsize=7 if narrow else 8, va="center", gid="departure-name",
                         arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6, "shrinkA": 2, "shrinkB": 2})
     at_risk_row(ax, curve)
+    left = tenure[tenure[f"{scenario}_left"]]
+    who = left.groupby(f"{scenario}_days")["name"].agg(lambda names: ", ".join(sorted(names)))
+    spots_along(ax, curve["days"], curve["survival"], [
+        _step_text(r.days, r.survival, r.at_risk) + f" (95% interval {_share(r.lower)} to {_share(r.upper)})"
+        + (f"; left then: {who[r.days]}" if label_departures and r.days in who.index and r.events else "")
+        for r in curve.itertuples()])
     return ax
 
 
@@ -199,6 +299,11 @@ def share_over_time(series: pd.DataFrame, chart_title: str, marks: pd.DataFrame 
             ax.annotate(str(row.label), (row.date, 1.0 - step * level), xytext=(-3, 0), textcoords="offset points",
                         fontsize=7 if step < 0.05 else 8, va="top", ha="right", gid="mark-label",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "#333333", "lw": 0.5})
+            spot(ax, row.date, 1.0 - step * level, f"Claim {row.label} (numbered as in the table): as of {row.date:%Y-%m-%d}")
+    inside = series[(series["date"] >= start) & (series["date"] <= end)]
+    spots_along(ax, inside["date"], inside["lo"], [
+        f"{r.date:%Y-%m-%d}: {_share(r.lo) if round(r.lo, 2) == round(r.hi, 2) else f'{_share(r.lo)} to {_share(r.hi)}'}"
+        f" ({label})" for r in inside.itertuples()])
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     date_axis(ax.xaxis, narrow)
@@ -242,6 +347,7 @@ def rates_by_year(table: pd.DataFrame, chart_title: str, ax: Axes | None = None,
         ax.fill_between(middle, shown["rate_ci_lower"], shown["rate_ci_upper"], step="mid",
                         color=COLORS["leave"], alpha=0.2, linewidth=0, label="exact 95% interval")
         ax.step(middle, shown["rate"], where="mid", color=COLORS["leave"], label="departures per person-year")
+        spots_along(ax, middle, shown["rate"], [_rate_text(r, per) for r in shown.itertuples()])
         ax.set_ylim(0, min(float(shown["rate_ci_upper"].max()), 3 * float(shown["rate"].max()) + 0.05))
         ax.legend(loc="upper right", frameon=False, fontsize=8 if narrow else 9)
     else:
@@ -256,6 +362,8 @@ def rates_by_year(table: pd.DataFrame, chart_title: str, ax: Axes | None = None,
         for bar, rate in zip(bars, shown["rate"]):
             ax.annotate(f"{rate:.2f}", (bar.get_x() + bar.get_width() / 2, rate), xytext=(7, 3),
                         textcoords="offset points", fontsize=8 if narrow else 9, color="#333333")
+        for bar, r in zip(bars, shown.itertuples()):
+            spot(ax, bar.get_x(), 0, _rate_text(r, per), bar.get_x() + bar.get_width(), max(r.rate_ci_upper, r.rate))
         if narrow:
             ax.tick_params(axis="x", labelsize=8, labelrotation=90 if len(ticks) > 4 else 0)
     ax.set_xlabel(unit)
@@ -263,6 +371,13 @@ def rates_by_year(table: pd.DataFrame, chart_title: str, ax: Axes | None = None,
                   else "Departures per person-year")
     title(ax, chart_title, narrow)
     return ax
+
+
+def _rate_text(row, per: int) -> str:
+    period = f"{row.year}" if per == 1 else f"{row.year}-{row.year + per - 1}"
+    return (f"{period}{' (part of the year)' if row.partial_year else ''}: {row.rate:.2f} departures per person-year "
+            f"(95% interval {row.rate_ci_lower:.2f} to {row.rate_ci_upper:.2f}); {row.departures_mid:g} left in "
+            f"{row.person_years:.1f} person-years")
 
 
 def counts_with_band(table: pd.DataFrame, unit: str, chart_title: str, ax: Axes | None = None,
@@ -279,6 +394,14 @@ def counts_with_band(table: pd.DataFrame, unit: str, chart_title: str, ax: Axes 
         ax.step(table["period"], table["hires"], where="post", color=COLORS["active"], linewidth=1, label="joined")
     ax.fill_between(table["period"], table["ci_lower"], table["ci_upper"], step="post", color=COLORS["active"],
                     alpha=0.15, linewidth=0, label="exact 95% interval of the underlying rate")
+    when = {"month": "%B %Y", "year": "%Y", "decade": "the %Ys"}[unit]
+    texts = [f"{r.period.strftime(when)}: {r.hires:,.0f} joined (rates that could give this count: "
+             f"{r.ci_lower:,.1f} to {r.ci_upper:,.1f})" for r in table.itertuples()]
+    if len(table) <= 60:
+        for r, text in zip(table.itertuples(), texts):
+            spot(ax, r.period, 0, text, r.period + pd.Timedelta(days=width), max(r.hires, r.ci_upper))
+    else:
+        spots_along(ax, table["period"], table["hires"], texts)
     ax.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
     if narrow:
@@ -296,6 +419,7 @@ def headcount_over_time(table: pd.DataFrame, chart_title: str, ax: Axes | None =
     ax.fill_between(table["date"], table["lo"], table["hi"], step="post", color=COLORS["uncertain"], alpha=0.8,
                     linewidth=0, label="possibly there (a date known only as a range)")
     ax.step(table["date"], table["lo"], where="post", color=COLORS["active"], label="surely there")
+    spots_along(ax, table["date"], table["lo"], [_headcount_text(r) for r in table.itertuples()])
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     if narrow:
@@ -305,6 +429,10 @@ def headcount_over_time(table: pd.DataFrame, chart_title: str, ax: Axes | None =
     title(ax, chart_title, narrow)
     ax.legend(loc="upper left", frameon=False, fontsize=8 if narrow else 9)
     return ax
+
+
+def _headcount_text(row) -> str:
+    return f"{row.date:%Y-%m-%d}: {row.lo:,.0f} surely there" + (f", up to {row.hi:,.0f} possibly" if row.hi > row.lo else "")
 
 
 def exact_vs_interval(curve: pd.DataFrame, npmle: pd.DataFrame, chart_title: str, ax: Axes | None = None,
@@ -317,9 +445,20 @@ def exact_vs_interval(curve: pd.DataFrame, npmle: pd.DataFrame, chart_title: str
                     label="interval-censored fit (range it allows)")
     ax.step(finite.index, upper, where="pre", color="#777777", linewidth=0.8)
     ax.step(curve["days"], curve["survival"], where="post", color=COLORS["leave"], label="exact fit on date midpoints")
+    band = pd.DataFrame({"lower": lower, "upper": upper})
+    spots_along(ax, curve["days"], curve["survival"], [
+        _step_text(r.days, r.survival, r.at_risk) + " on date midpoints; the date ranges allow "
+        + _band_at(band, r.days) for r in curve.itertuples()])
     style_tenure_axes(ax, float(finite.index.max()), chart_title, narrow)
     ax.legend(loc="lower left", frameon=False, fontsize=8 if narrow else 9)
     return ax
+
+
+def _band_at(band: pd.DataFrame, days: float) -> str:
+    """The interval-censored range just after `days` (its steps change at the end of each interval)."""
+    after = band[band.index >= days]
+    row = after.iloc[0] if len(after) else band.iloc[-1]
+    return f"{_share(row['lower'])} to {_share(row['upper'])}"
 
 
 def hiring_timeline(roster: pd.DataFrame, reported: pd.DataFrame, per_month: pd.DataFrame, marks: pd.DataFrame,
@@ -349,6 +488,10 @@ def hiring_timeline(roster: pd.DataFrame, reported: pd.DataFrame, per_month: pd.
                 for p in points.itertuples():
                     counts.annotate(f"{p.value:,}", (p.end, p.value), xytext=(5, -2), textcoords="offset points",
                                     fontsize=8, va="top")
+            for p in points.itertuples():
+                spot(counts, p.end, p.value, f"{p.end:%Y-%m-%d}: a source reported {p.value:,} "
+                     f"{measure.replace('_', ' ')}" + (f" ({p.qualifier})" if isinstance(p.qualifier, str) and p.qualifier
+                                                       else ""))
     counts.set_yscale("log")
     counts.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     counts.set_ylabel("Staff a source\nreported (log)", fontsize=9)
@@ -356,10 +499,13 @@ def hiring_timeline(roster: pd.DataFrame, reported: pd.DataFrame, per_month: pd.
     named.fill_between(roster["date"], roster["lo"], roster["hi"], step="post", color=COLORS["uncertain"], alpha=0.8,
                        label="possibly there")
     named.step(roster["date"], roster["lo"], where="post", color=COLORS["active"], label="surely there")
+    spots_along(named, roster["date"], roster["lo"], [_headcount_text(r) + " in our roster" for r in roster.itertuples()])
     named.set_ylim(bottom=0)
     named.set_ylabel("People our\nroster names", fontsize=9)
     named.legend(loc="upper left", fontsize=8, frameon=True, framealpha=0.9)
     hires.bar(per_month["month"], per_month["hires"], width=25, align="edge", color=COLORS["active"])
+    for r in per_month[per_month["hires"] > 0].itertuples():
+        spot(hires, r.month, 0, f"{r.month:%B %Y}: {r.hires:,} named hires", r.month + pd.Timedelta(days=25), r.hires)
     hires.set_ylabel("Named hires\nper month", fontsize=9)
     hires.yaxis.set_major_locator(plt.MaxNLocator(integer=True))
     hires.set_xlabel("Date (shaded: the claim's window)" if narrow else "Calendar date (shaded: the window the hiring claim is about)")
@@ -412,6 +558,9 @@ def curves_by_lab(curves: pd.DataFrame, chart_title: str, highlight: str | None,
         if not bold and dashes[i % len(dashes)][0] is not None:
             line.set_dashes(dashes[i % len(dashes)])
         x_end = min(float(curve["followed"].iloc[0]), limit)
+        steps = curve[curve["days"] <= x_end]
+        spots_along(ax, steps["days"], steps["survival"],
+                    [_step_text(r.days, r.survival, r.at_risk, f"{lab}: ") for r in steps.itertuples()])
         ends.append((x_end, float(curve.loc[curve["days"] <= x_end, "survival"].iloc[-1]), lab,
                      curve["tally"].iloc[0], bold))
     ends.sort(key=lambda e: (-e[1], str(e[2])))
@@ -437,6 +586,8 @@ def curves_side_by_side(curves: list[tuple[pd.DataFrame, str, str]], max_days: f
     ax = axes_for(ax, narrow, (9, 5), 4.2)
     for curve, label, color in curves:
         ax.step(curve["days"], curve["survival"], where="post", color=color, label=label)
+        spots_along(ax, curve["days"], curve["survival"],
+                    [_step_text(r.days, r.survival, r.at_risk, f"{label}: ") for r in curve.itertuples()])
     style_tenure_axes(ax, max_days, chart_title, narrow)
     ax.legend(loc="lower left", frameon=False, fontsize=8 if narrow else 9)
     return ax
@@ -457,6 +608,10 @@ def incidence_curves(curves: pd.DataFrame, labels: dict[str, str], chart_title: 
                 label=labels[cause])
         ax.fill_between(years, pd.concat([curve["lower"], curve["lower"].tail(1)]),
                         pd.concat([curve["upper"], curve["upper"].tail(1)]), step="post", color=color, alpha=0.08)
+        spots_along(ax, curve["days"] / 365.25, curve["incidence"], [
+            f"{labels[cause]}: {r.days / 365.25:.1f} years after joining, {_share(r.incidence)} of the group "
+            f"(95% interval {_share(r.lower)} to {_share(r.upper)}); {r.at_risk:,.0f} followed"
+            for r in curve.itertuples()])
     ax.set_xlim(0, max_days / 365.25)
     ax.set_ylim(0, min(1.0, float(curves["upper"].max()) + 0.05) if len(curves) else 1.0)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
@@ -481,6 +636,10 @@ def flow_grid(matrix: pd.DataFrame, chart_title: str, ax: Axes | None = None, na
     sns.heatmap(shown, annot=True, fmt=".0f", cmap="Reds", cbar=False, linewidths=0.5, linecolor="#dddddd",
                 ax=ax, vmin=0, annot_kws={"fontsize": 9 if narrow else 11})
     ax.grid(False)
+    for i, row in enumerate(matrix.index):
+        for j, column in enumerate(matrix.columns):
+            if matrix.iloc[i, j] > 0:
+                spot(ax, j, i, f"{left}: {row}; {went.lower()}: {column}; {matrix.iloc[i, j]:.0f} people", j + 1, i + 1)
     ax.set_xlabel(went)
     ax.set_ylabel(left)
     ax.tick_params(axis="x", labelrotation=90 if narrow or cols > 6 else 30, labelsize=8 if narrow else 10)
@@ -511,12 +670,16 @@ def lineage_map(nodes: pd.DataFrame, edges: pd.DataFrame, chart_title: str, ax: 
                                 "linewidth": 1 + 0.8 * e.founders, "shrinkA": 8, "shrinkB": 8})
         ax.text(x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0), str(e.founders), fontsize=8 if narrow else 10,
                 ha="center", va="center", bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colors[e.source]})
+        spot(ax, x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0),
+             f"{e.target} was co-founded by {e.founders} former {e.source} staff")
     ax.legend(handles=[Patch(color=c, alpha=0.6, label=f"from {s}") for s, c in colors.items()], loc="upper left",
               frameon=False, fontsize=8 if narrow else 9, title="Founders who had worked at", title_fontsize=8 if narrow else 9)
     ax.scatter([p[0] for p in place.values()], [p[1] for p in place.values()], s=60, color="#333333", zorder=3)
     for label, (x, y) in place.items():
         ax.annotate(label, (x, y), xytext=(0, 9), textcoords="offset points", ha="center",
                     fontsize=8 if narrow else 10, fontweight="bold")
+    for r in nodes.itertuples():
+        spot(ax, *place[r.label], f"{r.label}: its first founder joined on {r.founded:%Y-%m-%d}")
     ax.xaxis_date()
     ax.xaxis.set_major_locator(mdates.YearLocator(4 if narrow else 2))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -539,6 +702,9 @@ def month_panels(frame: pd.DataFrame, labels: dict[str, str], chart_title: str, 
         rows = frame[frame["company"] == company]
         edges = pd.concat([rows["month"], rows["month"].tail(1) + pd.offsets.MonthBegin(1)])
         ax.stairs(rows["hires"], mdates.date2num(edges), fill=True, color=COLORS["active"])  # solid at any width
+        busy = rows[rows["hires"] > 0]
+        spots_along(ax, mdates.date2num(busy["month"] + pd.Timedelta(days=14)), busy["hires"],
+                    [f"{labels[company]}, {r.month:%B %Y}: {r.hires:,} joined" for r in busy.itertuples()])
         ax.set_ylabel(textwrap.fill(labels[company], 12), fontsize=8 if narrow else 9, rotation=0, ha="right", va="center")
         ax.yaxis.set_major_locator(plt.MaxNLocator(3, integer=True))
         ax.set_ylim(0, max(1, int(frame["hires"].max())) * 1.1)
@@ -565,6 +731,11 @@ def retention_against_published(table: pd.DataFrame, chart_title: str, years: fl
         ax.hlines(y, table[f"ci_lower_{rule}"], table[f"ci_upper_{rule}"], color=color, linewidth=3, label=label)
         ax.plot(table[f"retained_{rule}"], y, "o", color=color, markeredgecolor="white")
     ax.plot(table["published"], list(positions), "D", color="#222222", markersize=8, label="published (SignalFire)")
+    for p, r in zip(positions, table.itertuples()):
+        spot(ax, 0, p - 0.4, f"{r.label}: published {_share(r.published)}; open roster {_share(r.retained_observed)} "
+             f"(95% interval {_share(r.ci_lower_observed)} to {_share(r.ci_upper_observed)}) followed to last review, "
+             f"{_share(r.retained_freeze)} ({_share(r.ci_lower_freeze)} to {_share(r.ci_upper_freeze)}) if still "
+             f"listed means still there", 1, p + 0.4)
     if narrow:  # on a phone the lab names sit above their lines, leaving the width to the scale
         ax.set_yticks(list(positions), [""] * len(table))
         for p, label in zip(positions, table["label"]):

@@ -8,15 +8,22 @@ attrition.site.
 
 from __future__ import annotations
 
-import tempfile
 import time
+from contextlib import nullcontext
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attrition.io.outputs import NotebookError, exclusive, replace_folder
+from attrition.io.outputs import (
+    NotebookError,
+    exclusive,
+    inside,
+    replace_folder,
+    scratch,
+)
 from attrition.locations import DEFAULT_DATA_DIR, NOTEBOOK_DIR
-from attrition.schema import DataError, Problem
 from attrition.site.pages import Page, Section, Site
+from attrition.site.selfcheck import check_pages, refuse_unsupported
 
 if TYPE_CHECKING:
     from attrition.io.dataset import Dataset
@@ -41,12 +48,16 @@ def inject_parameters(nb, parameters: dict[str, object]) -> None:
     if not tagged:
         raise NotebookError("the notebook has no cell tagged 'parameters' to override")
     source = "# Parameters set by `attrition report`\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items())
-    nb.cells.insert(tagged[0] + 1, nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]}))
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    cell.id = "injected-parameters"  # not a random id: every run writes the same notebook and page
+    nb.cells.insert(tagged[0] + 1, cell)
 
 
 def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 600,
-                     parameters: dict[str, object] | None = None, target: Path | None = None) -> Path:
-    """Run every cell of one notebook with the standard `python3` kernel on `data_dir`.
+                     parameters: dict[str, object] | None = None, target: Path | None = None,
+                     known_as_of: date | None = None) -> Path:
+    """Run every cell of one notebook with the standard `python3` kernel on `data_dir` (as known on `known_as_of`,
+    if given).
 
     The result is written to `target` (default: the notebook itself), atomically and only when every
     cell ran, so a failed or killed run never leaves a half-written notebook. `parameters`, if given,
@@ -68,6 +79,9 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
     env = dict(os.environ)
     if data_dir is not None:
         env["ATTRITION_DATA"] = str(Path(data_dir).resolve())
+    env.pop("ATTRITION_KNOWN_AS_OF", None)
+    if known_as_of is not None:
+        env["ATTRITION_KNOWN_AS_OF"] = known_as_of.isoformat()
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(target.parent)}})
     try:
@@ -98,89 +112,110 @@ def _render(site: Site, staging: Path, notebooks: list[tuple[Path, str]]) -> lis
     return pages
 
 
-def build_site(ds: Dataset, notebooks: list[Path], out_dir: Path) -> Path:
-    """Render `notebooks` as they are, with the pages around them, into `out_dir` (replaced whole); returns the index."""
-    site = Site(ds)
-    with exclusive(out_dir), replace_folder(out_dir) as staging:
-        runs = [(path, f"{path.stem}.html") for path in notebooks]
-        site.pages = [site.describe(path, href) for path, href in runs]
-        site.pages = _render(site, staging, runs)  # now with their share cards
-        site.write_pages(staging, [Section("Notebooks", "The story, chart by chart.", site.pages)], _story(ds))
-    return out_dir / "index.html"
-
-
 def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = None,
-                notebooks: Path | None = None, execute: bool = True) -> Path:
+                notebooks: Path | None = None, execute: bool = True, examples: bool | None = None) -> Path:
     """Execute and render the report for the dataset in `data_dir` into the site folder `out`.
 
     The story notebooks (numbered) run only for the dataset they tell, and the standard roster report
     (any_roster.ipynb) for `company` (default: the one with the most people). On the repository's own
-    data with the default company, the committed notebooks are executed in place; on any other data
-    they run as temporary copies, so the committed ones never show another dataset. Examples listed in
-    dataset.toml ([[report.examples]]) are imported and get their own section. The site appears whole
-    or not at all.
+    data with the default company, the committed notebooks are executed in place (holding the notebook
+    folder's lock); on any other data, or on the data as known on an earlier day (`ds.known_as_of`, which the
+    notebooks then load), they run as copies in the site's work folder, so the committed ones never show another
+    dataset. Examples listed in dataset.toml ([[report.examples]]) are imported
+    first, so that a bad example stops the run before any notebook is written, and get their own
+    section; they always run (nothing of theirs is committed), so by default only when `execute` does. The site appears
+    whole or not at all, and what a killed run left is cleared by the next.
     """
     from attrition.io.outputs import check_target
     from attrition.measures.overview import default_company
 
     folder = notebooks or NOTEBOOK_DIR
     own = data_dir.resolve() == DEFAULT_DATA_DIR.resolve() and folder.resolve() == NOTEBOOK_DIR.resolve()
-    in_place = own and company is None
+    in_place = own and company is None and ds.known_as_of is None
     if not execute and not in_place:
         raise NotebookError("--no-execute renders the committed notebooks, which show the repository's data; "
                             "leave it out to run the report on other data or another company")
     check_target(out, data_dir)
     story = _story(ds)
     generic = folder / GENERIC
-    with exclusive(out), replace_folder(out) as staging, tempfile.TemporaryDirectory() as work:
-        scratch = Path(work)
+    runs = [*(notebook_paths(folder) if story else []), *([generic] if generic.exists() else [])]
+    if not runs:
+        raise NotebookError(f"no notebooks to run in {folder}")
+    with exclusive(out), (exclusive(folder) if in_place and execute else nullcontext()), \
+            replace_folder(out) as staging:
+        work = scratch(out, "notebooks-")
+        run_examples = (execute if examples is None else examples) and generic.exists()
+        imported = [_import_example(i, example, data_dir, work)
+                    for i, example in enumerate(ds.config.get("report", {}).get("examples", []) if run_examples else [])]
         chosen = company or default_company(ds)
-        runs = [*(notebook_paths(folder) if story else []), *([generic] if generic.exists() else [])]
-        if not runs:
-            raise NotebookError(f"no notebooks to run in {folder}")
         rendered = []
         for i, path in enumerate(runs, 1):
             params = None if in_place or path != generic else {"DATA_DIR": str(data_dir.resolve()), "COMPANY": chosen}
-            target = path if in_place else scratch / path.name
+            target = path if in_place else work / path.name
             if execute:
-                _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]")
+                _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]", ds.known_as_of)
             rendered.append((target, f"{path.stem}.html"))
         site = Site(ds)
         site.pages = [site.describe(path, href) for path, href in rendered]
-        site.pages = _render(site, staging, rendered)  # now with their share cards
+        site.pages = _render(site, staging, rendered)  # now with their charts
         sections = [Section("Notebooks" if story else f"The report on {data_dir.name}",
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
-        for example in ds.config.get("report", {}).get("examples", []) if execute else []:
-            sections.append(_example(example, data_dir, generic, staging, scratch, site.pages))
+        checked = []
+        for example, folder_of in imported:
+            section, example_ds = _example(example, folder_of, generic, staging, work, site.pages)
+            sections.append(section)
+            checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         site.write_pages(staging, sections, story)
+        checked = check_pages(ds, [*((p.href, p.findings) for p in site.pages), *site.findings]) + checked
+        print(f"checked {len(checked):,} claims behind the findings on {len({c.page for c in checked})} pages", flush=True)
+        refuse_unsupported(checked)
+        site.write_self_ledger(staging, checked)
+        site.write_corrections(staging, checked)
     return out / "index.html"
 
 
-def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step: str) -> None:
+def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step: str,
+             known_as_of: date | None = None) -> None:
     print(f"{step} executing {path.name} ...", flush=True)
     started = time.perf_counter()
-    execute_notebook(path, data_dir, parameters=params, target=target)
+    execute_notebook(path, data_dir, parameters=params, target=target, known_as_of=known_as_of)
     print(f"{step} {path.name} done in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def _example(example: dict, data_dir: Path, generic: Path, staging: Path, scratch: Path, menu: list[Page]) -> Section:
-    """Import one example roster named in dataset.toml and run the standard report for each of its companies."""
+def _import_example(index: int, example: dict, data_dir: Path, work: Path) -> tuple[dict, Path]:
+    """Import one example roster named in dataset.toml (checked by attrition.io.config) into the work folder;
+    a company it names that the roster lacks is refused here, before any notebook runs."""
+    from attrition.io.config import CONFIG_FILE, locate
     from attrition.io.dataset import load
     from attrition.io.importers.roster import import_roster
+    from attrition.schema import DataError, Problem
 
-    missing = [k for k in ("name", "title", "export", "mapping", "companies") if k not in example]
-    if missing:
-        raise DataError([Problem("dataset.toml", None, "report.examples", None,
-                                 f"each [[report.examples]] needs {', '.join(missing)}")])
-    name = str(example["name"])
-    imported = scratch / name
+    imported = inside(work, f"examples/{example['name']}")
     import_roster(data_dir / example["export"], data_dir / example["mapping"], imported)
+    companies = load(imported).companies
+    missing = [c for c in example["companies"] if c not in companies]
+    if missing:
+        lines = (data_dir / CONFIG_FILE).read_text(encoding="utf-8-sig").splitlines()
+        raise DataError([Problem(CONFIG_FILE, locate(lines, ("report", "examples", index, "companies")),
+                                 f"report.examples[{index + 1}].companies", company,
+                                 f"no such company in the imported roster; it has: {', '.join(companies)}")
+                         for company in missing])
+    return example, imported
+
+
+def _example(example: dict, imported: Path, generic: Path, staging: Path, work: Path,
+             menu: list[Page]) -> tuple[Section, Dataset]:
+    """Run the standard report for each company of an imported example roster, as pages under its name; returns
+    its section of the index and the dataset its findings are checked on."""
+    from attrition.io.dataset import load
+
+    name = example["name"]
     site = Site(load(imported), menu)  # its own "data as of", the main site's menu
     runs = []
     for company in example["companies"]:
-        target = scratch / f"{name}-{company}.ipynb"
+        target = inside(work, f"{name}-{company}.ipynb")
         _execute(generic, imported, {"DATA_DIR": str(imported), "COMPANY": company}, target, f"[{name}]")
         runs.append((target, f"{name}/{company}.html"))
-    return Section(str(example["title"]), str(example.get("intro", "")), _render(site, staging, runs))
+    return Section(str(example["title"]), str(example.get("intro", "")), _render(site, staging, runs)), site.ds

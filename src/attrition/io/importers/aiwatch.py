@@ -13,24 +13,29 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import tempfile
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from attrition.backends.duckdb import Engine
-from attrition.io import cache
+from attrition.io import cache, csvfiles
 from attrition.io.importers.roster import import_roster
-from attrition.io.outputs import check_target
-from attrition.schema import DataError, Problem
+from attrition.io.outputs import check_target, exclusive, scratch
+from attrition.schema import FIRST_DAY, LAST_DAY, DataError, Problem
 
 SNAPSHOT_FILE = "snapshot.toml"
 """Beside the .sql files: [snapshot] commit, date (the day the copy was taken: the roster's as-of) and url."""
 HEADER = re.compile(r"^\s*insert\s+into\s+positions\s*\((?P<columns>[^)]*)\)\s*values\s*$", re.I)
 TUPLE = r"^\s*,?\s*\((?P<values>.*?)\)\s*;?\s*(?P<comments>(?:/\*.*?\*/\s*)*)$"
-SKIPPED = r"^\s*(?:$|;\s*$|/\*|--)"
+SKIPPED = r"^\s*(?:$|;\s*$|(?:/\*.*?\*/\s*)+$|--)"
+"""Blank lines, a lone semicolon, whole comments."""
+VALUE = r"(?:'(?:[^'\\]|''|\\.)*'|NULL|-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)"
+VALUES = rf"^\s*{VALUE}(?:\s*,\s*{VALUE})*\s*$"
+"""What a position tuple holds: SQL values only ('text', NULL, a number, or a column's name, which AI Watch
+writes for columns it leaves at their default), separated by commas."""
 REVIEWED = r"Reviewed on (?:LinkedIn on )?(\d{4}-\d{2}-\d{2})"
 PRECISIONS = ("day", "month", "year")
 """AI Watch also writes 'multi-year': a date known to within several years, too loose to use; such rows are counted."""
@@ -38,17 +43,43 @@ NEEDED = ("person", "organization", "start_date", "start_date_precision", "end_d
 COLUMNS = ["file", "line", *NEEDED, "reviewed"]
 
 
+SNAPSHOT_KEYS = {
+    "commit": (r"^[0-9a-f]{7,40}$", "must be the copied commit's hash (7 to 40 hexadecimal digits)"),
+    "date": (r"^\d{4}-\d{2}-\d{2}$", f"must be the day of the copy, an ISO date (YYYY-MM-DD) between {FIRST_DAY} and "
+                                     f"{LAST_DAY}"),
+    "url": (r"^https?://[^\s\"'<>\\]+$", "must be the repository's address, starting with https:// or http://"),
+}
+
+
 def read_snapshot(folder: Path) -> dict:
     """The snapshot's commit, date and url, checked."""
-    path = folder / SNAPSHOT_FILE
+    problems: list[Problem] = []
+    raw = csvfiles.read_bytes(folder / SNAPSHOT_FILE, SNAPSHOT_FILE, problems)
+    if raw is None:
+        raise DataError(problems)
     try:
-        section = tomllib.loads(path.read_text(encoding="utf-8")).get("snapshot", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        section = tomllib.loads(raw.decode("utf-8")).get("snapshot")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise DataError([Problem(SNAPSHOT_FILE, None, None, None, f"cannot be read: {err}")]) from None
-    missing = [key for key in ("commit", "date", "url") if not section.get(key)]
-    if missing:
-        raise DataError([Problem(SNAPSHOT_FILE, None, key, None, "missing in [snapshot]") for key in missing])
-    return {key: str(section[key]) for key in ("commit", "date", "url")}
+    if not isinstance(section, dict):
+        raise DataError([Problem(SNAPSHOT_FILE, None, "snapshot", None, "needs a [snapshot] table with commit, date "
+                                                                        "and url")])
+    for key, (pattern, message) in SNAPSHOT_KEYS.items():
+        value = section.get(key)
+        day = _iso_day(value) if key == "date" else None
+        if not isinstance(value, str) or not re.match(pattern, value) or (key == "date" and day is None):
+            problems.append(Problem(SNAPSHOT_FILE, None, key, None if value is None else str(value), message))
+    if problems:
+        raise DataError(problems)
+    return {key: section[key] for key in SNAPSHOT_KEYS}
+
+
+def _iso_day(value: object) -> date | None:
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 def read_positions(folder: Path, as_of: str) -> pd.DataFrame:
@@ -62,6 +93,8 @@ def read_positions(folder: Path, as_of: str) -> pd.DataFrame:
         raise DataError([Problem(str(folder), None, None, None, "holds no .sql files of AI Watch positions")])
     problems: list[Problem] = []
     frames = [_file_positions(path, problems) for path in files]
+    problems += [Problem(path.name, None, None, None, "holds no position: not an AI Watch positions table")
+                 for path, frame in zip(files, frames) if frame.empty and not any(p.file == path.name for p in problems)]
     positions = _implied_precision(pd.concat(frames, ignore_index=True))
     problems += _date_problems(positions, as_of)
     if problems:
@@ -71,9 +104,10 @@ def read_positions(folder: Path, as_of: str) -> pd.DataFrame:
 
 def _file_positions(path: Path, problems: list[Problem]) -> pd.DataFrame:
     """The positions of one file; each insert statement's header says which value is which."""
+    raw = csvfiles.read_bytes(path, path.name, problems)
     try:
-        lines = pd.Series(path.read_text(encoding="utf-8").splitlines(), dtype="object")
-    except (OSError, UnicodeDecodeError) as err:
+        lines = pd.Series([] if raw is None else raw.decode("utf-8").splitlines(), dtype="object")
+    except UnicodeDecodeError as err:
         problems.append(Problem(path.name, None, None, None, f"cannot be read as UTF-8 text: {err}"))
         return pd.DataFrame(columns=COLUMNS)
     header = lines.str.extract(HEADER.pattern, flags=re.I)["columns"]
@@ -82,9 +116,15 @@ def _file_positions(path: Path, problems: list[Problem]) -> pd.DataFrame:
     odd = ~is_tuple & header.isna() & ~lines.str.match(SKIPPED)
     problems += [Problem(path.name, int(i) + 1, None, text[:80], "is not a header, a comment or a position tuple")
                  for i, text in lines[odd].items()]
-    tuples = pd.DataFrame({"line": lines.index[is_tuple] + 1, "columns": header.ffill()[is_tuple].to_numpy(),
+    literal = parsed["values"].fillna("").str.fullmatch(VALUES)
+    problems += [Problem(path.name, int(i) + 1, None, text[:80], "is not a list of SQL values ('text', NULL, "
+                                                                 "numbers, separated by commas)")
+                 for i, text in parsed["values"][is_tuple & ~literal].items()]
+    is_tuple &= literal
+    statement = header.ffill() if header.notna().any() else header  # (pandas warns on filling nothing but gaps)
+    tuples = pd.DataFrame({"line": lines.index[is_tuple] + 1, "columns": statement[is_tuple].to_numpy(),
                            "values": list(csv.reader(parsed["values"][is_tuple].tolist(), quotechar="'",
-                                                     skipinitialspace=True)),
+                                                     escapechar="\\", skipinitialspace=True)),
                            "comments": parsed["comments"][is_tuple].to_numpy()})
     problems += [Problem(path.name, int(line), None, None, "a position tuple before any 'insert into positions(...)'")
                  for line in tuples["line"][tuples["columns"].isna()]]
@@ -230,16 +270,18 @@ source_title = "AI Watch positions (riceissa/aiwatch at {commit}, CC0; {url}), o
 """
 
 
-def import_aiwatch(folder: Path, out: Path) -> dict[str, int]:
-    """Read the snapshot in `folder`, merge positions into spells and write the dataset folder `out`."""
-    check_target(out, folder)
+def import_aiwatch(folder: Path, out: Path, known_as_of: str | None = None) -> dict[str, int]:
+    """Read the snapshot in `folder`, merge positions into spells and write the dataset folder `out` (as known on
+    `known_as_of`: see `import_roster`)."""
+    check_target(out, folder, replaces_dataset=True)
     snapshot = read_snapshot(folder)
     table = spells(read_positions(folder, snapshot["date"]))
-    with tempfile.TemporaryDirectory(prefix="attrition-aiwatch-") as scratch:
-        export, mapping = Path(scratch) / f"aiwatch-{snapshot['commit'][:7]}.csv", Path(scratch) / "aiwatch.toml"
+    with exclusive(out):  # the spells go through the roster importer from a file in the output's work folder
+        work = scratch(out, "aiwatch-")
+        export, mapping = work / f"aiwatch-{snapshot['commit'][:7]}.csv", work / "aiwatch.toml"
         table.drop(columns=["reviewed", "positions", "lines"]).to_csv(export, index=False)
         mapping.write_text(MAPPING.format(**snapshot), encoding="utf-8")
-        return import_roster(export, mapping, out)
+        return import_roster(export, mapping, out, locked=True, known_as_of=known_as_of)
 
 
 def open_roster(folder: Path):
@@ -248,8 +290,15 @@ def open_roster(folder: Path):
 
     digest = hashlib.sha256(cache.code_version().encode())
     for path in sorted([*folder.glob("*.sql"), folder / SNAPSHOT_FILE]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        try:
+            digest.update(path.name.encode() + b"\0" + bytes.fromhex(cache.file_sha256(path)))
+        except OSError:  # reading the folder again names the problem
+            digest.update(path.name.encode() + b"\0unreadable")
     target = cache.root() / "imports" / f"aiwatch-{digest.hexdigest()[:24]}"
-    if not (target / "dataset.toml").exists():
+    why = cache.damaged(target) if target.exists() else "absent"
+    if why:
+        if why != "absent":
+            cache.discard(target, why)
         import_aiwatch(folder, target)
+        cache.seal(target)
     return load(target)

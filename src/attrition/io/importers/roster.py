@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -23,11 +24,13 @@ from attrition.backends.duckdb import Engine, literal
 from attrition.io import checks, csvfiles
 from attrition.io.outputs import OutputError, check_target, exclusive, replace_folder
 from attrition.locations import DEFAULT_DATA_DIR
+from attrition.result import MetricError
 from attrition.schema import (
     COHORTS,
     EPOCH,
     FIRST_DAY,
     LAST_DAY,
+    MAX_FIELD_CHARS,
     TABLES,
     Column,
     DataError,
@@ -106,14 +109,19 @@ def read_mapping(path: Path) -> Mapping:
                                     f"unknown key; the keys are {', '.join(MAPPING_KEYS)}"))
         elif not isinstance(value, (str, date)) or (isinstance(value, date) and key != "observed_until"):
             problems.append(Problem(path.name, where(key), key, str(value), "must be text in quotes"))
+        elif isinstance(value, str) and (len(value) > MAX_FIELD_CHARS or re.search(r"[\x00-\x1f\x7f-\x9f]", value)):
+            problems.append(Problem(path.name, where(key), key, value[:200],
+                                    f"must be one line of text without control characters, at most "
+                                    f"{MAX_FIELD_CHARS:,} characters"))
     for key in REQUIRED_KEYS:
         if key not in section:
             problems.append(Problem(path.name, None, key, None, f"missing: {MAPPING_KEYS[key]}"))
     if ("company" in section) == ("company_column" in section):
         problems.append(Problem(path.name, where("company") or where("company_column"), "company", None,
                                 "give exactly one of company (one company for every row) or company_column"))
-    if "company" in section and not str(section["company"]).strip():
-        problems.append(Problem(path.name, where("company"), "company", "", "must name the company"))
+    for key, what in (("company", "must name the company"), ("source_title", "must not be empty (or leave it out)")):
+        if key in section and not str(section[key]).strip():
+            problems.append(Problem(path.name, where(key), key, str(section[key]), what))
     precision = str(section.get("precision", "day"))
     if precision not in PRECISIONS:
         problems.append(Problem(path.name, where("precision"), "precision", precision, "must be day, month or year"))
@@ -383,13 +391,21 @@ def _sha256(path: Path) -> str:
 
 
 def _toml(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A TOML basic string: backslashes, quotes and control characters (a file name may hold any) escaped."""
+    return '"' + "".join(f"\\u{ord(c):04x}" if c in '"\\' or ord(c) < 32 or ord(c) == 127 else c for c in text) + '"'
 
 
-def import_roster(export: Path, mapping_path: Path, out: Path) -> dict[str, int]:
-    """Check `export` against its mapping and write the dataset folder `out`; returns what was written."""
+def import_roster(export: Path, mapping_path: Path, out: Path, locked: bool = False,
+                  known_as_of: date | str | None = None) -> dict[str, int]:
+    """Check `export` against its mapping and write the dataset folder `out`; returns what was written.
+    `locked`: the caller already holds `exclusive(out)`. Every row rests on one source, the export, dated by
+    its end of observation: as known on an earlier day (`known_as_of`) there is nothing to import, which is
+    refused."""
     mapping = read_mapping(mapping_path)
-    target = check_target(out, DEFAULT_DATA_DIR)
+    if known_as_of is not None and str(known_as_of) < mapping.observed_until.isoformat():
+        raise MetricError(f"--known-as-of {known_as_of}: the export is dated {mapping.observed_until} (its end of "
+                          "observation), so nothing in it was published by then")
+    target = check_target(out, DEFAULT_DATA_DIR, replaces_dataset=True)
     for given in (export, mapping_path):
         source = given.resolve()
         if target == source.parent or target in source.parents:
@@ -407,7 +423,7 @@ def import_roster(export: Path, mapping_path: Path, out: Path) -> dict[str, int]
         lines = csvfiles.record_lines(export)
         raise DataError([Problem(export.name, int(lines[rec]) if 0 <= rec < len(lines) else None, column, value,
                                  message) for rec, column, value, message in found])
-    with exclusive(out), replace_folder(out) as staging:
+    with (nullcontext() if locked else exclusive(out)), replace_folder(out) as staging:
         _write(engine, staging, export, mapping)
     counts = engine.rows("SELECT count(*), count(DISTINCT person_id), count(DISTINCT company), "
                          "count(*) FILTER (WHERE end_column IS NULL) FROM spells")[0]
