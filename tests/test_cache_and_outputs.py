@@ -89,10 +89,20 @@ def test_a_failure_half_way_leaves_the_previous_build_untouched(data_dir, tmp_pa
 
 
 def test_build_as_of_applies_to_every_table(data_dir, tmp_path) -> None:
-    out = tmp_path / "out"
-    assert main(["build", "--data", str(data_dir), "--out", str(out), "--as-of", "2021-06-01"]) == 0
-    last = (out / "headcount_monthly.csv").read_text().splitlines()[-1]
-    assert last.startswith("acme,2021-06-01,")
+    """Each of the six tables holds only what may have happened by the as-of day, and each loses rows to it."""
+    import pandas as pd
+
+    assert main(["build", "--data", str(data_dir), "--out", str(tmp_path / "all")]) == 0
+    assert main(["build", "--data", str(data_dir), "--out", str(tmp_path / "cut"), "--as-of", "2021-01-15"]) == 0
+    first_day = {"events.csv": "earliest", "conflicts.csv": "resolved_earliest", "spells.csv": "start_lo",
+                 "hires.csv": "start_lo", "headcount_monthly.csv": "date", "milestones.csv": "earliest"}
+    assert sorted(first_day) == sorted(p.name for p in (tmp_path / "all").glob("*.csv"))
+    for name, column in first_day.items():
+        everything, cut = (pd.read_csv(tmp_path / folder / name) for folder in ("all", "cut"))
+        assert (everything[column] > "2021-01-15").any(), f"{name}: the fixture must have something later"
+        assert (cut[column] <= "2021-01-15").all() and len(cut) < len(everything), name
+    last = (tmp_path / "cut" / "headcount_monthly.csv").read_text().splitlines()[-1]
+    assert last.startswith("acme,2021-01-01,")
 
 
 def test_header_only_tables_are_valid(tmp_path, capsys) -> None:

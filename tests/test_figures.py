@@ -189,3 +189,23 @@ def test_every_column_of_every_chart_is_explained_with_its_unit(charts) -> None:
     for name, chart in charts.items():
         missing = [c for c in chart.data.columns if c not in COLUMN_NOTES]
         assert missing == [], f"{name}: no note for {missing}"
+
+
+@pytest.mark.parametrize("people", [12, 2_850, 1_234_567])
+def test_the_at_risk_label_clears_the_first_count_however_wide(people) -> None:
+    """'At risk' sits left of the count under the axis's first tick (it ran into '2,850' on a court's page)."""
+    from attrition.site import plots
+
+    curve = pd.DataFrame({"days": [0.0, 400.0, 900.0], "events": [0, 1, 1], "censored": [0, 0, people - 2]})
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    try:
+        ax.plot([0, 1000], [1, 0.5])
+        ax.set_xlim(0, 1000)
+        plots.at_risk_row(ax, curve)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        texts = [t for t in ax.texts if t.get_text()]
+        assert f"{people:,}" in [t.get_text() for t in texts]
+        assert _overlaps(texts, renderer) == []
+    finally:
+        plt.close(fig)

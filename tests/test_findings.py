@@ -125,3 +125,10 @@ def test_still_there_holds_only_up_to_the_last_sighting_and_returns_count_as_the
     first = spells(ds, company="acme").set_index(["person_id", "spell"])
     assert first.loc[("erin", 1), "tenure_lo_days"] == (first.loc[("erin", 1), "seen_until"]
                                                          - first.loc[("erin", 1), "start_hi"]).days
+
+
+def test_counts_in_sentences_separate_thousands() -> None:
+    """'2,229 of 2,850 judges', as every table prints them (a court's page read '2229 of 2850')."""
+    from attrition.text import range_text
+
+    assert (range_text(2229, 2229), range_text(5, 6), range_text(999, 1_000)) == ("2,229", "5 to 6", "999 to 1,000")

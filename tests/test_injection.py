@@ -102,7 +102,7 @@ document.querySelectorAll("[src], [href], [srcset], [action], [formaction]").for
 });
 document.querySelectorAll("a[href]").forEach(a => {
   const v = a.getAttribute("href").trim().toLowerCase();
-  if (!/^(https?:\/\/|#|[a-z0-9_./-]*\.(html|csv|png|svg|css|zip)(#.*)?$)/.test(v)) out.bad.push("A href=" + v.slice(0, 60));
+  if (!/^(https?:\/\/|#|[a-z0-9_./-]*\.(html|csv|png|svg|css|zip|json)(#.*)?$)/.test(v)) out.bad.push("A href=" + v.slice(0, 60));
 });
 performance.getEntriesByType("resource").forEach(r => { if (/^https?:/.test(r.name)) out.remote.push(r.name); });
 document.querySelectorAll("iframe, object, embed").forEach(e => out.bad.push(e.tagName));

@@ -99,7 +99,8 @@ def test_the_import_writes_a_dataset_every_command_accepts(tmp_path) -> None:
         "    ,('Ann','Lab B','x','2021-07-01','month',NULL,NULL,'u') /*Reviewed on 2024-05-02*/",
     ])
     counts = aiwatch.import_aiwatch(folder, tmp_path / "out")
-    assert counts == {"spells": 2, "people": 1, "companies": 2, "still_there": 1}
+    assert counts == {"spells": 2, "people": 1, "companies": 2, "still_there": 1,
+                      "words": {"person": "person", "people": "people", "company": "lab", "companies": "labs"}}
     ds = load(tmp_path / "out")
     assert str(ds.freeze_date) == "2026-04-30"
     evidence = ds.evidence.set_index(["company", "event"])

@@ -170,3 +170,20 @@ def test_team_variants_count_each_definition_as_departed_share_would() -> None:
     a, b, c = (set(tml.loc[v, "members"].split(", ")) for v in "ABC")
     assert a < b < c, "each wider definition contains the narrower one"
     assert tml.loc["rule", "share_lo"] != tml.loc["B", "share_lo"], "the definitions give different answers here"
+
+
+@pytest.mark.parametrize("days, words", [(0, "0 days"), (1, "1 day"), (36.4, "36 days"), (36.525, "0.1 years"),
+                                         (1078.9, "2.9 years"), (1095.75, "3.0 years")])
+def test_how_long_a_team_was_followed_never_reads_as_no_time(days, words) -> None:
+    from attrition.measures.peers import time_followed
+
+    assert time_followed(days) == words
+
+
+def test_a_team_with_no_departures_gets_an_exact_interval_from_those_followed_that_long(shipped) -> None:
+    """Sakana AI's three founders: none has left; all three were followed a year, one of them two. KM's band has
+    zero width there; the exact interval for 0 of 3, then 0 of 1, applies (it read '0% to 0%' at two years)."""
+    table = peers.survival_table(shipped, cohort=None, at_years=(1, 2)).set_index("company").loc["sakana-ai"]
+    assert (table["left"], table["gone_1y"], table["gone_2y"]) == (0, 0, 0)
+    assert table["gone_1y_ci_upper"] == pytest.approx(1 - 0.025 ** (1 / 3))
+    assert table["gone_2y_ci_upper"] == pytest.approx(0.975)

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import write_dataset
+from test_site_in_browser import MEASURE, _browser, needs_chromium
 
 from attrition import load
 from attrition.cli import main
@@ -244,17 +245,28 @@ def test_every_link_inside_the_site_has_a_target(site) -> None:
             assert not anchor or anchor in anchors[target], f"{page.name} links to missing anchor {target}#{anchor}"
 
 
-def test_report_on_an_imported_roster_uses_only_that_roster(tmp_path, capsys) -> None:
-    from attrition.dev.synthetic import HR_MAPPING, write_hr_export
+@pytest.fixture(scope="module")
+def private(tmp_path_factory) -> tuple[Path, Path]:
+    """A private HR register (late entry, returns, reasons sorted) imported and reported on: (data, site)."""
+    from attrition.dev.synthetic import REGISTER_MAPPING, write_hr_export
     from attrition.io.importers.roster import import_roster
 
-    export = write_hr_export(tmp_path / "in" / "hr.csv", 300, n_companies=2, seed=5)
-    (tmp_path / "in" / "mapping.toml").write_text(HR_MAPPING)
+    tmp_path = tmp_path_factory.mktemp("private")
+    export = write_hr_export(tmp_path / "in" / "hr.csv", 600, n_companies=2, seed=5, register_from="2016-01-01")
+    (tmp_path / "in" / "mapping.toml").write_text(REGISTER_MAPPING)
     import_roster(export, tmp_path / "in" / "mapping.toml", tmp_path / "hr")
     committed = {p: p.read_bytes() for p in NOTEBOOK_DIR.glob("*.ipynb")}
-    site = tmp_path / "site"
-    assert main(["report", "--data", str(tmp_path / "hr"), "--company", "company-0002", "--out", str(site)]) == 0
+    assert main(["report", "--data", str(tmp_path / "hr"), "--company", "company-0002", "--out", str(tmp_path / "site")]) == 0
     assert {p: p.read_bytes() for p in NOTEBOOK_DIR.glob("*.ipynb")} == committed, "committed notebooks untouched"
+    return tmp_path / "hr", tmp_path / "site"
+
+
+def _text(page: Path) -> str:
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page.read_text())
+
+
+def test_report_on_an_imported_roster_uses_only_that_roster(private, tmp_path, capsys) -> None:
+    data, site = private
     pages = sorted(p.name for p in site.glob("*.html"))
     assert pages == sorted(["any_roster.html", "index.html", *SITE_PAGES]), "no story notebook runs on another dataset"
     assert not (site / "people").exists(), "no page names a person of an imported roster"
@@ -262,26 +274,74 @@ def test_report_on_an_imported_roster_uses_only_that_roster(tmp_path, capsys) ->
     assert "Company 0002" in report and "employees" in report
     shipped = load()
     for page in site.glob("*.html"):
-        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page.read_text())
+        text = _text(page)
         for name in [*shipped.company_names.values(), "Musk", "founders who"]:
             assert name not in text, f"{page.name} shows {name!r} from the shipped data"
     assert "Company 0002" in (site / "index.html").read_text()
     again = tmp_path / "again"
-    assert main(["report", "--data", str(tmp_path / "hr"), "--company", "company-0002", "--out", str(again)]) == 0
+    assert main(["report", "--data", str(data), "--company", "company-0002", "--out", str(again)]) == 0
     files = lambda folder: {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert files(again) == files(site), "a second run writes the same bytes"
-    assert main(["report", "--data", str(tmp_path / "hr"), "--no-execute", "--out", str(tmp_path / "s2")]) == 2
+    assert main(["report", "--data", str(data), "--no-execute", "--out", str(tmp_path / "s2")]) == 2
     assert "--no-execute renders the committed notebooks" in capsys.readouterr().err
-    assert main(["report", "--data", str(tmp_path / "hr"), "--company", "nobody", "--out", str(tmp_path / "s3")]) == 2
-    assert main(["report", "--data", str(tmp_path / "hr"), "--out", str(tmp_path / "hr" / "site")]) == 2
+    assert main(["report", "--data", str(data), "--company", "nobody", "--out", str(tmp_path / "s3")]) == 2
+    assert main(["report", "--data", str(data), "--out", str(data / "site")]) == 2
     assert "refusing to write here" in capsys.readouterr().err
+
+
+def test_a_private_roster_is_reported_without_a_name_or_this_projects_framing(private) -> None:
+    data, site = private
+    people = load(data).people
+    files = [p for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".csv")]
+    everything = "\n".join(_text(p) if p.suffix == ".html" else p.read_text() for p in files)
+    named = [n for n in people["name"] if re.search(rf"\b{n}\b", everything)]
+    assert named == [] and not re.search(r"\bE\d{7}\b", everything), "no name or employee number anywhere"
+    assert sorted(p.name for p in (site / "downloads").glob("*.csv")) == ["headcount_monthly.csv", "sources.csv"]
+    for page in site.glob("*.html"):
+        text = _text(page)
+        assert "Data: private, not for publication." in text and "Cite as" not in text and "CC BY" not in text, page
+        for framing in ("who leaves founding teams", "The pages</h2>", "Verdicts:", "the press", "xAI"):
+            assert framing not in text, f"{page.name} shows {framing!r}"
+        title = re.search(r"<title>(.*?)</title>", text).group(1)
+        assert title.endswith("Synthetic register") and "attrition" not in title, title
+    report = _text(site / "any_roster.html")
+    assert "Company 0002: who comes and goes · Synthetic register" in report
+    for section in ("Start cohorts", "Why people leave", "Who came back", "data-name=.cohorts", "data-name=.reasons",
+                    "left of their own accord", "person 1"):
+        assert re.search(section, report), section
+
+
+@pytest.fixture(scope="module")
+def judges(tmp_path_factory) -> Path:
+    """The shipped federal judges imported and the Supreme Court reported on, as `make report` does."""
+    from attrition.io.importers.roster import import_roster
+
+    tmp_path = tmp_path_factory.mktemp("judges")
+    example = DEFAULT_DATA_DIR / "examples" / "federal-judges"
+    import_roster(example / "judges.csv", example / "mapping.toml", tmp_path / "data")
+    make_report(load(tmp_path / "data"), tmp_path / "data", tmp_path / "site", "supreme-court-of-the-united-states")
+    return tmp_path / "site"
+
+
+def test_the_federal_judges_report_shows_reasons_cohorts_and_returns_in_its_own_words(judges) -> None:
+    report = _text(judges / "any_roster.html")
+    assert "Supreme Court of the United States: who comes and goes · U.S. federal judges, 1789-2014" in report
+    assert "judges" in report and "employees" not in report and "CC BY" not in report
+    assert "public domain (a work of the U.S. government" in report and "Cite as:" in report
+    for shown in ("data-name=.reasons", "left of their own accord", "data-name=.cohorts", r"Started \(decade\)",
+                  "Charles Evans Hughes", "returned .{0,40}1930-02-13", "The other courts in the data"):
+        assert re.search(shown, report), shown
+    assert sorted(p.name for p in (judges / "downloads").glob("*.csv"))[:3] == ["conflicts.csv", "events.csv",
+                                                                              "headcount_monthly.csv"], "public: all"
 
 
 def test_the_standard_report_notebook_is_committed_executed_on_the_shipped_data() -> None:
     nb = nbformat.read(NOTEBOOK_DIR / "any_roster.ipynb", as_version=4)
     assert [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])], "a cell tagged parameters"
+    title = next(c for c in nb.cells if "title" in c.metadata.get("tags", []))
+    assert title.outputs and title.outputs[0]["data"]["text/markdown"].startswith("# xAI: who comes and goes")
     headline = next(c for c in nb.cells if "headline" in c.metadata.get("tags", []))
-    assert headline.outputs and "## xAI" in headline.outputs[0]["data"]["text/markdown"]
+    assert headline.outputs and "of xAI's 24 people had left" in headline.outputs[0]["data"]["text/markdown"]
 
 
 def test_injected_parameters_have_a_fixed_cell_id() -> None:
@@ -337,3 +397,23 @@ def test_no_one_from_the_open_roster_is_named_on_the_site_unless_the_press_named
     pages = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     pages += "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.csv"))
     assert sorted(n for n in staff if n in pages) == []
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_private_roster_reads_well_in_a_browser_and_names_no_one(private, width) -> None:
+    data, site = private
+    names = list(load(data).people["name"])
+    driver = _browser(width)
+    try:
+        for page in ("index.html", "any_roster.html", "downloads.html", "findings.html"):
+            driver.get((site / page).as_uri())
+            seen = driver.execute_script(MEASURE, [])
+            assert seen["scroll"] == [] and seen["wraps"] == [] and seen["bad"] == [], (page, width, seen)
+            assert all(done and w > 0 and alt for done, w, alt, _ in seen["images"]), page
+            assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == [], page
+            shown = driver.execute_script("return document.body.innerText")
+            assert not any(name in shown for name in names), f"{page} shows a name at {width} px"
+            assert driver.title.endswith("Synthetic register"), page
+    finally:
+        driver.quit()

@@ -85,9 +85,12 @@ def test_groups_reasons_names_and_the_generated_files(tmp_path) -> None:
     assert ds.company_names == {"acme-ltd": "Acme Ltd"}
     assert compute("departed_count", ds, company="acme-ltd", group="blue").hi == 1
     people = pd.read_csv(out / "people.csv", keep_default_na=False)
-    assert people[["person_id", "name", "group", "cohort"]].values.tolist() == [
-        ["a", "Ann", "red", "hire"], ["b", "Bea", "red", "hire"], ["c", "Cy", "blue", "hire"], ["d", "Di", "blue", "hire"]]
+    assert people[["person_id", "name", "cohort"]].values.tolist() == [
+        ["a", "Ann", "hire"], ["b", "Bea", "hire"], ["c", "Cy", "hire"], ["d", "Di", "hire"]]
     evidence = pd.read_csv(out / "evidence.csv", keep_default_na=False)
+    joins = evidence[evidence.event == "join"]
+    assert joins[["person_id", "group"]].values.tolist() == [["a", "red"], ["b", "red"], ["c", "blue"], ["d", "blue"]], \
+        "each spell carries its own group"
     leave = evidence[(evidence.person_id == "d") & (evidence.event == "leave")].iloc[0]
     assert (leave.reason, leave.paraphrase) == ("fired", "export.csv line 5: end 2020-10-01")
     seen = evidence[evidence.event == "observed"].set_index("person_id")
@@ -162,7 +165,8 @@ def test_repeated_spells_become_returns_and_ids_never_collide(tmp_path) -> None:
 BAD_ROWS = {
     "a date in another format": (
         EXPORT.replace("2020-10-01", "01/10/2020"),
-        ("export.csv", 5, "end", "01/10/2020", "is not a date written as %Y-%m-%d: set date_format in the mapping")),
+        ("export.csv", 5, "end", "01/10/2020", "is not a date written as %Y-%m-%d: set end_date_format (or date_format) "
+                                               "in the mapping")),
     "a start after the export date": (
         EXPORT.replace("d,Di,blue,2020-01-01", "d,Di,blue,2023-01-01"),
         ("export.csv", 5, "start", "2023-01-01", "is after the export date (observed_until 2022-01-01)")),
@@ -208,10 +212,11 @@ def test_a_multi_line_field_keeps_line_numbers_right(tmp_path) -> None:
 
 
 BAD_MAPPINGS = {
-    "an unknown key": (MAPPING + 'start_colum = "start"\n', (11, "start_colum", "unknown key; the keys are")),
+    "an unknown key": (MAPPING + 'start_colum = "start"\n', (11, "start_colum",
+                                                              "unknown key (did you mean start_column?); the keys are")),
     "a missing key": (MAPPING.replace('end_column = "end"\n', ""), (None, "end_column", "missing:")),
     "both company keys": (MAPPING + 'company_column = "team"\n', (4, "company", "give exactly one of company")),
-    "a bad precision": (MAPPING + 'precision = "week"\n', (11, "precision", "must be day, month or year")),
+    "a bad precision": (MAPPING + 'precision = "week"\n', (11, "precision", "must be day, month, year or fiscal_year")),
     "a bad export date": (MAPPING.replace("2022-01-01", "2022-13-01"), (10, "observed_until", "must be an ISO date")),
     "not TOML": ("[roster\n", (1, None, "is not valid TOML")),
     "no roster table": ('[other]\nx = "y"\n', (None, "roster", "needs a [roster] table")),
@@ -252,7 +257,7 @@ def test_the_command_line_import_and_its_errors(tmp_path, capsys) -> None:
     source, mapping = _write(tmp_path / "in")
     out = tmp_path / "out"
     assert main(["import", "roster", str(source), "--mapping", str(mapping), "--out", str(out)]) == 0
-    assert "4 people at 1 companies, 4 spells (2 still there)" in capsys.readouterr().out
+    assert "4 employees at 1 company, 4 spells (2 still there)" in capsys.readouterr().out
     assert main(["validate", "--data", str(out)]) == 0
     _write(tmp_path / "bad", EXPORT.replace("2020-10-01", "2020-10-41"))
     assert main(["import", "roster", str(tmp_path / "bad" / "export.csv"), "--mapping", str(mapping),

@@ -177,9 +177,12 @@ def test_events_resolved_from_their_groups_are_what_the_source_rule_gives_over_e
     The shipped data has both kinds."""
     ds = check_folder(DEFAULT_DATA_DIR)
     rule = relations.resolved(ds.engine.ordered_ids("source_id"), "evidence", "person_id, company, spell, event",
-                              "WHERE event <> 'observed'", ("min(nullif(reason, ''))", "reason"))
+                              "WHERE event <> 'observed'", (("min(nullif(reason, ''))", "reason"),
+                                                            ("min(nullif(\"group\", ''))", "spell_group")))
     columns = "person_id, company, spell, event, earliest, latest, conflict, n_sources, source_ids, coalesce(reason, '')"
-    ours, theirs = f"SELECT {columns} FROM {events_table(ds)}", f"SELECT {columns} FROM ({rule}) AS r"
+    ours = f"SELECT {columns}, \"group\" FROM {events_table(ds)}"
+    theirs = (f"SELECT {columns}, coalesce(spell_group, (SELECT p.\"group\" FROM people AS p WHERE p.person_id = "
+              f"r.person_id AND p.company = r.company)) FROM ({rule}) AS r")
     differ = ds.engine.rows(f"SELECT count(*) FROM (({ours} EXCEPT ALL {theirs}) UNION ALL "
                             f"({theirs} EXCEPT ALL {ours})) AS d")[0][0]
     mixed = ds.engine.rows("SELECT count(*) FROM event_groups WHERE NOT one_grade AND event <> 'observed'")[0][0]
@@ -246,3 +249,17 @@ def test_spells_made_for_many_days_at_once_equal_those_made_a_day_at_a_time() ->
         assert rows[0] == rows[1] and len(rows[0]) > 10, day
     assert len({day_spells(together, day, "xai") for day in days}) == 1  # one table for the five days
     assert len({day_spells(alone, day, "xai") for day in days}) == len(days)
+
+
+def test_the_command_line_offers_exactly_the_registry_parameters() -> None:
+    """`metric` and `check` take every parameter a metric declares, spelled by registry.flag, and no other."""
+    from attrition.cli import _parser
+    from attrition.measures.registry import PARAMETERS, flag
+
+    commands = next(a for a in _parser()._actions if a.dest == "command").choices
+    shared = {"--help", "-h", "--data", "--known-as-of", "--engine", "--format"}
+    for command, own in (("metric", set()), ("check", {"--reported", "--reading", "--tolerance"})):
+        options = {s for a in commands[command]._actions for s in a.option_strings} - shared - own
+        assert options == {flag(name) for name in PARAMETERS}, command
+        dests = {a.dest for a in commands[command]._actions if a.option_strings and a.dest in PARAMETERS}
+        assert dests == set(PARAMETERS), command

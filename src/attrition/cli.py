@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from attrition.backends.duckdb import ENGINES
 from attrition.locations import DEFAULT_DATA_DIR
-from attrition.schema import COHORTS, READINGS, DataError
+from attrition.measures.registry import PARAMETERS, flag
+from attrition.schema import READINGS, DataError
 
 
 def load(data_dir: Path):
@@ -47,6 +49,10 @@ def load_on_engine(args: argparse.Namespace):
 
 
 EXIT_OK, EXIT_ERROR = 0, 2
+SHOWN_PROBLEMS = 20
+"""Problems printed on screen; the rest go to ERRORS_FILE, so one wrong date format in a large export does not
+print a line per row."""
+ERRORS_FILE = "attrition-errors.txt"
 WITHOUT_PANDAS = ("validate", "build", "claims")
 """Commands that never load pandas (a test holds them to it): on a small dataset it would be a third of their time.
 (`claims` as text or JSON; as CSV it writes through pandas.)"""
@@ -60,6 +66,43 @@ def _iso_date(value: str) -> str:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with shorter errors: the message, the nearest valid option or choice, and where help is,
+    instead of the whole usage block first."""
+
+    def error(self, message: str):
+        from attrition.text import did_you_mean
+
+        hint = ""
+        unknown = re.match(r"unrecognized arguments: (\S+)", message)
+        choice = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if unknown:
+            hint = did_you_mean(unknown.group(1), sorted(_options(self)))
+        elif choice:
+            hint = did_you_mean(choice.group(2), [c.strip(" '") for c in choice.group(3).split(",")])
+        self.exit(EXIT_ERROR, f"error: {message}{hint}\n(`{self.prog} --help` lists the options)\n")
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string of a parser and of its subcommands, for "did you mean"."""
+    found = set()
+    for action in parser._actions:
+        found.update(s for s in action.option_strings if s.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _options(sub)
+    return found
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("attrition")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR",
@@ -70,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     engine = argparse.ArgumentParser(add_help=False)
     engine.add_argument("--engine", choices=ENGINES, help="where the relational core runs (default: the data's "
                                                           "dataset.toml [engine] name, else duckdb)")
-    parser = argparse.ArgumentParser(prog="attrition", description=__doc__.splitlines()[0])
+    parser = Parser(prog="attrition", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"attrition {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("validate", parents=[common, engine],
@@ -82,34 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: build/<data folder name>)")
 
     params = argparse.ArgumentParser(add_help=False, argument_default=SUPPRESS)
-    params.add_argument("--company")
-    params.add_argument("--cohort", choices=COHORTS)
-    params.add_argument("--as-of", type=_iso_date)
-    params.add_argument("--start", type=_iso_date)
-    params.add_argument("--end", type=_iso_date)
-    params.add_argument("--exclude", nargs="+", metavar="PERSON_ID")
-    params.add_argument("--group", help="only people in this group (a department, office... from people.csv)")
-    params.add_argument("--days", help="tenure in days (share_departed_by_tenure)")
-    params.add_argument("--at-years", help="compare_labs: years since joining, comma-separated (default 1,2,3)")
-    params.add_argument("--person", metavar="PERSON_ID", help="a person (departure_rank, event_date, ...)")
-    params.add_argument("--basis", help="hiring metrics: roster (named people) or reported (a published count)")
-    params.add_argument("--baseline-start", type=_iso_date, help="rate ratios: start of the window compared with")
-    params.add_argument("--baseline-end", type=_iso_date, help="rate ratios: end of the window compared with")
-    params.add_argument("--milestone", dest="milestone_id", metavar="MILESTONE_ID", help="a milestone_id")
-    params.add_argument("--event", help="event_date: join, leave or step_back; event_rate_ratio: leave or join")
-    params.add_argument("--spell", help="event_date: which spell (default 1)")
-    params.add_argument("--count-id", help="count_ratio: a count_id from reported_counts.csv")
-    params.add_argument("--hours", help="weekly_hours_per_day: hours per week")
-    params.add_argument("--affiliation", help="prior_affiliation: an employer or school")
-    params.add_argument("--versus-company", help="hazard_ratio: the company whose cohort the group is compared with")
-    params.add_argument("--table", help="record_count: people, evidence, sources or conflicts")
-    params.add_argument("--censoring", help="how long people still there count: observed (to their last sighting, "
-                                            "the default) or freeze (to the as-of day)")
-    params.add_argument("--category", help="destination metrics: a moves.csv category (founded, ai_lab, ...)")
-    params.add_argument("--to-company", help="destination_count: only those who went to this company of the data")
-    params.add_argument("--variant", help="variant_share: a founding-team variant letter from companies.csv, or rule")
-    params.add_argument("--versus-cohort", choices=COHORTS, help="hazard_ratio: the cohort the group is compared with")
-    params.add_argument("--rate-id", help="base_rate, base_rate_tail: a rate_id from base_rates.csv")
+    for name, parameter in PARAMETERS.items():  # every metric parameter, as the registry declares it
+        kind = parameter.kind
+        params.add_argument(flag(name), dest=name, help=parameter.help, metavar=parameter.metavar,
+                            type=_iso_date if kind == "date" else None, nargs="+" if kind == "people" else None,
+                            choices=kind if isinstance(kind, tuple) else None)
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -332,13 +353,47 @@ def _import(args: argparse.Namespace) -> int:
         from attrition.io.importers.roster import import_roster
 
         n = import_roster(args.export, args.mapping, args.out, known_as_of=args.known_as_of)
-    print(f"{args.out}: {n['people']:,} people at {n['companies']:,} companies, {n['spells']:,} spells "
-          f"({n['still_there']:,} still there); check it with: attrition validate --data {args.out}")
+    words = n["words"]
+    print(f"{args.out}: {n['people']:,} {words['people'] if n['people'] != 1 else words['person']} at "
+          f"{n['companies']:,} {words['companies'] if n['companies'] != 1 else words['company']}, {n['spells']:,} "
+          f"spell{'s' if n['spells'] != 1 else ''} ({n['still_there']:,} still there); check it with: "
+          f"attrition validate --data {args.out}")
     return EXIT_OK
 
 
 COMMANDS = {"validate": _validate, "import": _import, "build": _build, "metric": _metric, "check": _check, "claims": _claims,
             "report": _report}
+
+
+def _problems(problems: list) -> None:
+    """Print the first SHOWN_PROBLEMS problems; write them all to a file in the temporary folder and say where."""
+    for problem in problems[:SHOWN_PROBLEMS]:
+        print(f"error: {problem}", file=sys.stderr)
+    count = f"{len(problems):,} problem(s) found"
+    if len(problems) <= SHOWN_PROBLEMS:
+        print(f"{count}; nothing was written.", file=sys.stderr)
+        return
+    where = _errors_file("".join(f"error: {p}\n" for p in problems))
+    print(f"{count}; the first {SHOWN_PROBLEMS} are above and all {len(problems):,} in {where} "
+          "(nothing was written but that list).", file=sys.stderr)
+
+
+def _errors_file(text: str) -> Path:
+    """ERRORS_FILE in the temporary folder (never a data folder or a checkout), or a file of its own there when
+    another user's is in the way."""
+    import tempfile
+
+    from attrition.io.outputs import write_atomic
+
+    folder = Path(tempfile.gettempdir())
+    try:
+        write_atomic(folder / ERRORS_FILE, text.encode("utf-8"))
+        return folder / ERRORS_FILE
+    except OSError:
+        handle, name = tempfile.mkstemp(prefix="attrition-errors-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        return Path(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -354,9 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except DataError as err:
-        for problem in err.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(f"{len(err.problems)} problem(s) found; nothing was written.", file=sys.stderr)
+        _problems(err.problems)
     except (MetricError, NotebookError, OutputError, EngineUnavailable) as err:
         print(f"error: {err}", file=sys.stderr)
     except KeyboardInterrupt:

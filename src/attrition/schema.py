@@ -36,6 +36,9 @@ MOVE_CATEGORIES = ("founded", "returned", "ai_lab", "big_tech", "academia", "inv
 BASE_RATE_MEASURES = ("left_company", "not_ceo", "replaced")
 """What a published base rate counts: founders gone from the company, founders no longer CEO (they may have
 stayed), founders replaced in a role they held (they may have stayed)."""
+REASON_CATEGORIES = ("voluntary", "dismissed", "retired", "death or health", "end of term",
+                     "moved to another organisation", "unknown")
+"""Why a spell ended, as an imported roster's mapping sorts its reasons (a roster may add its own categories)."""
 CHANGES = ("narrowed", "widened", "added", "removed", "source_added", "source_replaced", "paraphrase_fixed",
            "confirmed_unverifiable", "team_changed")
 
@@ -136,7 +139,8 @@ PEOPLE = TableSpec(
     "people", "people.csv",
     (_slug("person_id"), Column("name", required=True), _slug("company"),
      Column("cohort", "enum", required=True, values=COHORTS), Column("prior_affiliations"), Column("role"),
-     Column("note"), Column("group", optional=True), Column("team_variants", optional=True)),
+     Column("note"), Column("group", optional=True), Column("team_variants", optional=True),
+     Column("observed_from", "date", optional=True)),
     key=("person_id", "company"),
 )
 EVIDENCE = TableSpec(
@@ -144,7 +148,7 @@ EVIDENCE = TableSpec(
     (_slug("person_id"), _slug("company"), Column("spell", "int", required=True, minimum=1),
      Column("event", "enum", required=True, values=EVENTS), Column("earliest", "date", required=True),
      Column("latest", "date", required=True), _slug("source_id"), Column("paraphrase", required=True),
-     Column("note"), Column("reason", optional=True)),
+     Column("note"), Column("reason", optional=True), Column("group", optional=True)),
     key=("person_id", "company", "spell", "event", "source_id"),
     intervals=(("earliest", "latest"),),
     references=(

@@ -7,8 +7,8 @@ import math
 from datetime import date
 
 
-def range_text(lo: float, hi: float, fmt: str = "{:.0f}") -> str:
-    """'6' when both bounds agree, '5 to 6' when they do not."""
+def range_text(lo: float, hi: float, fmt: str = "{:,.0f}") -> str:
+    """'6' when both bounds agree, '5 to 6' when they do not; thousands separated ('2,229')."""
     return fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
 
 
@@ -39,6 +39,16 @@ def p_value_text(p: float) -> str:
 
 PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
 END_WORDS = {"leave": "left", "step_back": "stepped back"}
+REASON_WORDS = {"voluntary": "left of their own accord", "dismissed": "were dismissed", "retired": "retired",
+                "death or health": "died or left for health reasons", "end of term": "reached the end of their term",
+                "moved to another organisation": "moved to another organisation",
+                "unknown": "left for a reason not recorded"}
+"""What people who left for each standard reason category did, as a sentence says it."""
+
+
+def reason_words(reason: str) -> str:
+    """'retired', 'left of their own accord'... or, for a roster's own category, 'left for the reason “other”'."""
+    return REASON_WORDS.get(reason, f"left for the reason “{reason}”")
 
 
 def ordinal(n: int) -> str:
@@ -77,3 +87,20 @@ def possessive(name: str) -> str:
 def listing(items: list[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def did_you_mean(value: object, choices: list[str] | tuple[str, ...] | dict[str, str]) -> str:
+    """' (did you mean tony-wu?)' for the nearest of `choices` to a mistyped `value` (case aside), or ''.
+
+    `choices` may map other spellings (a display name, "xAI") to the value to suggest ("xai")."""
+    import difflib
+
+    spelled = choices if isinstance(choices, dict) else {c: c for c in choices}
+    by_lower = {k.lower(): v for k, v in spelled.items()}
+    text = str(value).lower()
+    if text in by_lower:
+        return f" (did you mean {by_lower[text]}?)"
+    close = difflib.get_close_matches(text, list(by_lower), n=1, cutoff=0.6)
+    if not close:
+        close = [k for k in by_lower if text and (k.startswith(text) or text in k.split("-"))][:1]
+    return f" (did you mean {by_lower[close[0]]}?)" if close else ""

@@ -215,6 +215,19 @@ def claim_rows(ds: Dataset, claim_id: str | None = None) -> list[tuple]:
     return claims
 
 
+SUBJECTS = (("person", "the person it names"), ("milestone_id", "the milestone it names"),
+            ("count_id", "the count it names"), ("company", "the company it names"))
+"""What a claim asks about, by the parameter that names it, most specific first: the words a replay uses."""
+
+
+def unknown_then(ds: Dataset, given: dict) -> str:
+    """What a claim's check says on data restricted to some sources that do not speak of what it asks about:
+    a reader's sentence, not the command line's error (which names options and suggests spellings)."""
+    subject = next((words for key, words in SUBJECTS if key in given), "what it asks about")
+    when = f" by {ds.known_as_of}" if ds.known_as_of else ""
+    return f"not known{when}: no source published{' by then' if when else ''} speaks of {subject}"
+
+
 def verdicts(ds: Dataset, claims: list[tuple]) -> list[dict]:
     """Each claim (from `claim_rows`, of this dataset or another) checked on `ds`. On data restricted to some
     sources (as known on an earlier day), a claim that asks about someone or something the data does not know
@@ -236,7 +249,7 @@ def verdicts(ds: Dataset, claims: list[tuple]) -> list[dict]:
                 if not ds.sources_rule:
                     failed.append((rec, params, str(err)))
                     continue
-                row["measured"] = f"not known by {ds.known_as_of}: {err}" if ds.known_as_of else f"not known: {err}"
+                row["measured"] = unknown_then(ds, given)
                 rows.append(row)
                 continue
             row.update(measured=result["measured"], verdict=result["verdict"], basis=basis(ds, source_id, metric_name, given),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from attrition import progress
 from attrition.backends.duckdb import literal
 from attrition.core import tables
 from attrition.core.scope import as_of_day
@@ -18,7 +19,8 @@ from attrition.io.outputs import FORMULA_START, exclusive, replace_folder
 
 
 def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]:
-    """Every derived table as of one day, as the SQL that produces it, keyed by the file name it is written under.
+    """Every derived table as of one day, as the SQL that produces it, keyed by the file name it is written under:
+    each holds only what may have happened by that day (an event, a conflict over one, a milestone, a spell).
 
     The large ones are read from tables stored in their order (`tables.derived`): events, and the spells at the
     freeze date, which the cache keeps too; spells as of another day are sorted once here. Hires are a subset
@@ -31,13 +33,13 @@ def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]
     else:
         spells = ds.engine.sorted_table("spells_out", tables.spells_sql(ds, cutoff, ordered=False), tables.SPELL_ORDER)
     return {
-        "events.csv": ds.engine.in_order(tables.events_table(ds), tables.EVENT_ORDER),
-        "conflicts.csv": tables.conflicts_sql(ds),
+        "events.csv": tables.events_sql(ds, cutoff, ordered=False),
+        "conflicts.csv": tables.conflicts_sql(ds, cutoff),
         "spells.csv": ds.engine.in_order(spells, tables.SPELL_ORDER),
         "hires.csv": ds.engine.in_order(spells, tables.SPELL_ORDER, "WHERE cohort <> 'founder' AND spell = 1"),
         "headcount_monthly.csv": "SELECT company, DATE '1970-01-01' + day AS date, lo, hi FROM headcount_out "
                                  "ORDER BY company, day",
-        "milestones.csv": tables.milestones_sql(ds),
+        "milestones.csv": tables.milestones_sql(ds, cutoff),
     }
 
 
@@ -61,7 +63,8 @@ def export_sql(ds: Dataset, sql: str) -> str:
 def write_tables(ds: Dataset, out_dir: Path, as_of: date | str | None = None) -> list[Path]:
     """Write all tables into `out_dir`, replacing it whole; returns the files written."""
     queries = tidy_queries(ds, as_of)
-    with exclusive(out_dir), replace_folder(out_dir) as staging:
+    with exclusive(out_dir), replace_folder(out_dir) as staging, progress.steps(len(queries), "writing tables") as bar:
         for name, sql in queries.items():
+            bar.next(name)
             ds.engine.write_csv(export_sql(ds, sql), staging / name)
     return [out_dir / name for name in queries]

@@ -28,15 +28,15 @@ SOURCE_RULE = ("An event's date comes from its best-graded sources (A before B b
 """How sources of different grades combine into one date, in words (the methodology page quotes it)."""
 
 
-def resolved(ids: str, table: str, key: str, where: str = "", extra: tuple[str, str] | None = None) -> str:
+def resolved(ids: str, table: str, key: str, where: str = "", extra: tuple[tuple[str, str], ...] = ()) -> str:
     """Many sources -> one interval per key, by SOURCE_RULE: the best-graded sources' intersection where they
     overlap (their hull where they conflict), widened to any lower-graded source that contradicts it;
     `conflict` flags both kinds of disagreement.
 
-    `extra` adds one aggregate column over every source, as (expression, name): e.g. the reason sources
-    give for a departure.
+    `extra` adds aggregate columns over every source, as (expression, name) pairs: e.g. the reason sources
+    give for a departure, or the group they give a spell.
     """
-    inner = f", {extra[0]} AS {extra[1]}" if extra else ""
+    inner = "".join(f", {expression} AS {name}" for expression, name in extra)
     keys = [k.strip() for k in key.split(",")]
     g_key = ", ".join(f"g.{k}" for k in keys)
     return f"""
@@ -74,16 +74,21 @@ def events(groups: str, ids: str) -> str:
     """One row per person, company, spell and event type (observations are not events), resolved by SOURCE_RULE
     from the evidence grouped by event (`attrition.io.checks.event_groups`, whose `one_grade` says whether a
     group's sources share one grade): such a group is resolved from its bounds (`one_grade_resolution`), and
-    only the evidence of the others is read again, by `resolved` (`ids`: the engine's sorted list of ids)."""
+    only the evidence of the others is read again, by `resolved` (`ids`: the engine's sorted list of ids).
+
+    A spell's group is the one its join or return evidence gives (groups belong to spells: someone can move
+    from one department or party to another between spells), else the person's group in people.csv."""
     key = "person_id, company, spell, event"
     plain = one_grade_resolution(f"(SELECT * FROM {groups} WHERE event <> 'observed' AND one_grade) AS grouped",
-                                 key, ", reason")
+                                 key, ", reason, spell_group")
     match = " AND ".join(f"g.{k} = e.{k}" for k in ("person_id", "company", "spell", "event"))
     mixed = (f"(SELECT e.* FROM evidence AS e JOIN {groups} AS g ON {match} "
              "WHERE e.event <> 'observed' AND NOT g.one_grade) AS mixed")
-    graded = resolved(ids, mixed, key, extra=("min(nullif(reason, ''))", "reason"))
+    graded = resolved(ids, mixed, key, extra=(("min(nullif(reason, ''))", "reason"),
+                                              ("min(nullif(\"group\", ''))", "spell_group")))
     return f"""
-    SELECT e.person_id, e.company, p.name, p.cohort, p."group", e.spell, e.event, e.earliest, e.latest, e.conflict,
+    SELECT e.person_id, e.company, p.name, p.cohort, coalesce(e.spell_group, p."group") AS "group", e.spell, e.event,
+           e.earliest, e.latest, e.conflict,
            e.n_sources, e.source_ids, coalesce(e.reason, '') AS reason
     FROM (SELECT * FROM ({plain}) AS plain UNION ALL SELECT * FROM ({graded}) AS graded) AS e
     JOIN people AS p ON p.person_id = e.person_id AND p.company = e.company"""
@@ -248,7 +253,7 @@ def lasting(spells_table: str, cutoff: int) -> str:
                   WHERE r.person_id = a.person_id AND r.company = a.company)) AS s
         LEFT JOIN (SELECT * FROM {spells} WHERE spell > 1) AS n
             ON n.person_id = s.person_id AND n.company = s.company AND n.spell = s.spell + 1),
-    people AS (
+    persons AS (
         SELECT person_id, company, {first('name')} AS name, {first('cohort')} AS cohort, {first('"group"')} AS "group",
                {first('start_lo')} AS start_lo, {first('start_hi')} AS start_hi, {first('joined')} AS joined,
                coalesce({pick('end_event')}, '') AS end_event, {pick('end_lo')} AS end_lo, {pick('end_hi')} AS end_hi,
@@ -269,10 +274,11 @@ def lasting(spells_table: str, cutoff: int) -> str:
            p.end_conflict, p.end_sources, p.end_reason, p.interruptions,
            {_status('p.end_lo', 'p.end_hi', horizon(cutoff, 'c.observed_until'), seen)} AS status,
            {_tenure('p.start_lo', 'p.start_hi', 'p.end_lo', 'p.end_hi', horizon(cutoff, 'c.observed_until'), seen)},
-           {seen} AS seen_until, c.observed_until AS company_end
-    FROM people AS p
+           {seen} AS seen_until, c.observed_until AS company_end, r.observed_from AS entry
+    FROM persons AS p
     LEFT JOIN seen AS s ON s.person_id = p.person_id AND s.company = p.company
     LEFT JOIN companies AS c ON c.company = p.company
+    LEFT JOIN people AS r ON r.person_id = p.person_id AND r.company = p.company
     WHERE p.joined = 'yes'"""
 
 
@@ -294,7 +300,9 @@ def _censor_day(cutoff: int, censoring: str) -> str:
 
 def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", origin: int | None = None,
              only: tuple[str, ...] = READINGS, censoring: str = "observed") -> str:
-    """Per person and reading: whether they left (`left_flag`) and time to leaving or censoring in half-days.
+    """Per person and reading: whether they left (`left_flag`), time to leaving or censoring (`days_2`) and
+    time at which observation began (`entry_2`, late entry: 0 unless people.csv gives observed_from after the
+    start), in half-days.
 
     A departure counts when it falls on or before the horizon (the as-of day, or the company's end of
     observation if earlier); anyone else is censored (see CENSORING). `origin`, if given, replaces
@@ -310,15 +318,24 @@ def readings(lasting_table: str, cutoff: int, columns: str, where: str = "", ori
             "longest": f"2 * CASE WHEN {left['longest']} THEN end_hi ELSE {censor} END"}
     start = {"midpoint": f"{lo} + {hi}", "shortest": f"2 * {hi}", "longest": f"2 * {lo}"}
     parts = [f"SELECT {columns}, '{r}' AS reading, CASE WHEN {left[r]} THEN 1 ELSE 0 END AS left_flag, "
-             f"greatest({stop[r]} - ({start[r]}), 0) AS days_2 FROM {lasting_table} {where}" for r in only]
+             f"greatest({stop[r]} - ({start[r]}), 0) AS days_2, "
+             f"CASE WHEN entry IS NULL THEN 0 ELSE greatest(2 * entry - ({start[r]}), 0) END AS entry_2 "
+             f"FROM {lasting_table} {where}" for r in only]
     return "\nUNION ALL\n".join(parts)
 
 
 def life_table(readings_sql: str, by: str) -> str:
-    """Departures and censorings per group, reading and duration: all a Kaplan-Meier fit needs."""
+    """Departures, censorings and entries per group, reading and duration: all a Kaplan-Meier fit needs.
+
+    Everyone enters the risk set at their `entry_2` (0, or later on a roster that began observing after they
+    joined: delayed entry, as lifelines' `entry=`); someone whose observation began after they left was never
+    seen at risk and is left out."""
     return f"""
-    SELECT {by}, reading, days_2, sum(left_flag) AS events, count(*) - sum(left_flag) AS censored
-    FROM ({readings_sql}) AS r GROUP BY {by}, reading, days_2"""
+    WITH r AS (SELECT * FROM ({readings_sql}) AS q WHERE entry_2 <= days_2)
+    SELECT {by}, reading, days_2, sum(events) AS events, sum(censored) AS censored, sum(entered) AS entered FROM (
+        SELECT {by}, reading, days_2, left_flag AS events, 1 - left_flag AS censored, 0 AS entered FROM r
+        UNION ALL SELECT {by}, reading, entry_2, 0, 0, 1 FROM r) AS counted
+    GROUP BY {by}, reading, days_2"""
 
 
 def interval_bounds(lasting_table: str, cutoff: int, columns: str, where: str = "", censoring: str = "observed") -> str:

@@ -147,13 +147,15 @@ def readings(ds: Dataset, as_of: date | str | None = None, company: str | None =
     frame["lower"] = frame["lower"].astype("float64")
     frame["left"] = frame.pop("left_flag").astype(bool)
     frame["days"] = frame.pop("days_2") / 2
+    frame["entry"] = frame.pop("entry_2") / 2
     return frame
 
 
 def life_table(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...] = ("company",),
                company: str | None = None, cohort: str | None = None, exclude: Iterable[str] = (),
                origin: date | str | None = None, group: str | None = None, censoring: str = "observed") -> pd.DataFrame:
-    """Departures (`events`) and censorings per group, reading and duration in days: what a fit needs.
+    """Departures (`events`), censorings and entries into the risk set (`entered`) per group, reading and
+    duration in days: what a fit needs.
 
     `by` names the columns that make the groups (company, cohort, group); `group` selects one group.
     """
@@ -165,8 +167,8 @@ def life_table(ds: Dataset, as_of: date | str | None = None, by: tuple[str, ...]
     labels = {column: _labels(ds, column) for column in (*by, "reading")}
     columns_out = ", ".join(ds.engine.label(column, values) if values else f'"{column}"' for column, values in labels.items())
     frame = ds.engine.frame(f"SELECT {columns_out}, days_2, CAST(events AS BIGINT) AS events, "
-                            f"CAST(censored AS BIGINT) AS censored FROM ({sql}) AS life ORDER BY {columns}, reading, days_2",
-                            params * 3)
+                            f"CAST(censored AS BIGINT) AS censored, CAST(entered AS BIGINT) AS entered "
+                            f"FROM ({sql}) AS life ORDER BY {columns}, reading, days_2", params * 3)
     frame = frame.astype({column: pd.CategoricalDtype(values, ordered=True) for column, values in labels.items() if values})
     frame["days"] = frame.pop("days_2") / 2
     return frame
@@ -180,7 +182,9 @@ def _labels(ds: Dataset, column: str) -> list[str]:
     if column not in ("company", "cohort", "group"):
         return []
     if ("labels", column) not in ds.derived:
-        ds.derived[("labels", column)] = [v for (v,) in ds.engine.rows(f'SELECT DISTINCT "{column}" FROM people ORDER BY 1')]
+        spells = ' UNION SELECT DISTINCT "group" FROM evidence' if column == "group" else ""  # groups belong to spells
+        ds.derived[("labels", column)] = [v for (v,) in ds.engine.rows(
+            f'SELECT * FROM (SELECT DISTINCT "{column}" FROM people{spells}) AS labels ORDER BY 1')]
     return ds.derived[("labels", column)]
 
 

@@ -10,6 +10,7 @@ from attrition.days import calendar_date, day_date
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError
 from attrition.schema import COHORTS, FIRST_DAY, LAST_DAY
+from attrition.text import did_you_mean
 
 
 def as_of_day(ds: Dataset, as_of: date | str | None) -> int:
@@ -54,19 +55,29 @@ def where_clause(company: str | None = None, cohort: str | None = None, exclude:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+def groups_at(ds: Dataset, company: str) -> list[str]:
+    """The groups people were in at `company`, over all their spells (evidence.csv's, else people.csv's)."""
+    return [g for (g,) in ds.engine.rows(
+        'SELECT DISTINCT g FROM (SELECT "group" AS g FROM people WHERE company = ? UNION ALL '
+        'SELECT "group" FROM evidence WHERE company = ?) AS groups WHERE g <> \'\' ORDER BY 1', [company, company])]
+
+
 def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = (),
-                group: str | None = None) -> list[str]:
-    """Reject unknown companies, cohorts, groups and excluded people with a message that lists valid choices."""
+                group: str | None = None, option: str = "--exclude") -> list[str]:
+    """Reject unknown companies, cohorts, groups and people with a message that lists valid choices and the
+    nearest to what was given; `option` names the option that gave the people (--exclude, --person...)."""
     if company not in ds.companies:
+        spelled = {**{c: c for c in ds.companies}, **{name: c for c, name in ds.company_names.items()}}
         known = f" (as known on {ds.known_as_of}: only sources published by then count)" if ds.known_as_of else ""
-        raise MetricError(f"unknown company {company!r}; the data has: {', '.join(ds.companies)}{known}")
+        raise MetricError(f"unknown company {company!r}{did_you_mean(company, spelled)}; the data has: "
+                          f"{', '.join(ds.companies)}{known}")
     if cohort is not None and cohort not in COHORTS:
-        raise MetricError(f"unknown cohort {cohort!r}; choose one of: {', '.join(COHORTS)}")
+        raise MetricError(f"unknown cohort {cohort!r}{did_you_mean(cohort, COHORTS)}; choose one of: {', '.join(COHORTS)}")
     if group is not None:
-        groups = [g for (g,) in ds.engine.rows(
-            'SELECT DISTINCT "group" FROM people WHERE company = ? AND "group" <> \'\' ORDER BY 1', [company])]
+        groups = groups_at(ds, company)
         if group not in groups:
-            raise MetricError(f"unknown group {group!r} at {company}; the data has: {', '.join(groups) or 'no groups'}")
+            raise MetricError(f"unknown group {group!r} at {company}{did_you_mean(group, groups)}; the data has: "
+                              f"{', '.join(groups) or 'no groups'}")
     wanted = sorted(set(exclude))
     if not wanted:
         return wanted
@@ -76,5 +87,9 @@ def check_scope(ds: Dataset, company: str, cohort: str | None, exclude: Iterable
             "SELECT person_id FROM people WHERE company = ? AND array_contains(?, person_id)", [company, wanted])}
     unknown = [p for p in wanted if p not in ds.derived[key]]
     if unknown:
-        raise MetricError(f"--exclude names no one at {company}: {', '.join(unknown)}")
+        known = dict(ds.engine.rows("SELECT person_id, person_id FROM people WHERE company = ?", [company]))
+        known.update(ds.engine.rows("SELECT name, person_id FROM people WHERE company = ?", [company]))
+        hints = "".join(did_you_mean(p, known) for p in unknown)
+        raise MetricError(f"{option} names no one at {company}: {', '.join(unknown)}{hints}"
+                          + ("" if hints else "; person ids are in people.csv (the person_id column)"))
     return wanted

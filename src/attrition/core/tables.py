@@ -145,21 +145,35 @@ def conflicted_events(ds: Dataset) -> int:
     return int(ds.engine.rows(f"SELECT count(*) FROM {events_table(ds)} WHERE conflict")[0][0])
 
 
-def events_sql(ds: Dataset) -> str:
-    return f"SELECT * FROM {events_table(ds)} ORDER BY {EVENT_ORDER}"
+def _by(cutoff: int | None, column: str) -> str:
+    """The condition that keeps what may have happened by day `cutoff` (its earliest day on or before it); none
+    when there is no cutoff. One rule for every dated table of `build --as-of`, as the spells' start."""
+    return "" if cutoff is None else f" AND {column} <= {int(cutoff)}"
 
 
-def conflicts_sql(ds: Dataset) -> str:
+def events_sql(ds: Dataset, cutoff: int | None = None, ordered: bool = True) -> str:
+    """Resolved events, those that may have happened by `cutoff` if given; unless `ordered`, read in the order
+    the table is stored in, which is EVENT_ORDER (`engine.in_order`: for writing its file straight from it)."""
+    where = f"WHERE true{_by(cutoff, 'earliest')}"
+    return f"SELECT * FROM {events_table(ds)} {where} ORDER BY {EVENT_ORDER}" if ordered else \
+        ds.engine.in_order(events_table(ds), EVENT_ORDER, where)
+
+
+def conflicts_sql(ds: Dataset, cutoff: int | None = None) -> str:
+    """Each source's interval for a resolved event whose sources disagree (of the events by `cutoff`, if given)."""
     return f"""
         SELECT v.person_id, v.company, v.spell, v.event, v.source_id, v.earliest, v.latest, v.paraphrase,
                e.earliest AS resolved_earliest, e.latest AS resolved_latest
         FROM evidence AS v JOIN {events_table(ds)} AS e ON e.person_id = v.person_id AND e.company = v.company
             AND e.spell = v.spell AND e.event = v.event
-        WHERE e.conflict ORDER BY v.person_id, v.company, v.spell, v.event, v.earliest, v.source_id"""
+        WHERE e.conflict{_by(cutoff, 'e.earliest')}
+        ORDER BY v.person_id, v.company, v.spell, v.event, v.earliest, v.source_id"""
 
 
-def milestones_sql(ds: Dataset) -> str:
-    return f"SELECT * FROM {milestones_table(ds)} ORDER BY company, earliest, milestone_id"
+def milestones_sql(ds: Dataset, cutoff: int | None = None) -> str:
+    """Resolved company milestones, those that may have happened by `cutoff` if given."""
+    return (f"SELECT * FROM {milestones_table(ds)} WHERE true{_by(cutoff, 'earliest')} "
+            "ORDER BY company, earliest, milestone_id")
 
 
 def spells_sql(ds: Dataset, cutoff: int, clause: str = "", company: str | None = None, ordered: bool = True) -> str:

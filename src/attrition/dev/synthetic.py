@@ -136,11 +136,20 @@ DEPARTMENTS = ("engineering", "research", "sales", "operations")
 REASONS = ("resigned", "retired", "dismissed")
 
 
-def write_hr_export(path: Path, n_rows: int, n_companies: int = 1, seed: int = 0) -> Path:
+def write_hr_export(path: Path, n_rows: int, n_companies: int = 1, seed: int = 0,
+                    register_from: str | None = None) -> Path:
     """Write a flat HR export (one row per person spell) as an HR system would: day/month/year dates,
-    an empty `left` while still there, and for some of those a `last_seen` date before the export date."""
+    an empty `left` while still there, and for some of those a `last_seen` date before the export date.
+    Each spell has its own department (people move between them), and about 2% of leavers come back.
+
+    `register_from` (ISO date) makes it a register that began on that day (late entry): spells that
+    ended before it are left out, as the register never saw them, and column `on_register` gives the
+    day each row's observation began."""
     rng = np.random.default_rng(seed)
     spells = _spells(rng, n_rows, n_companies)
+    if register_from is not None:
+        begun = np.datetime64(register_from)
+        spells = spells[spells["end"].isna() | (spells["end"] >= begun)].reset_index(drop=True)
     still = spells["end"].isna().to_numpy()
     last_seen = np.where(still & (rng.random(len(spells)) < 0.2),
                          FREEZE - rng.integers(0, 365, len(spells)), np.datetime64("NaT")).astype("datetime64[D]")
@@ -156,6 +165,8 @@ def write_hr_export(path: Path, n_rows: int, n_companies: int = 1, seed: int = 0
         "reason": np.where(still, "", np.asarray(REASONS)[rng.integers(0, len(REASONS), len(spells))]),
         "last_seen": as_text(last_seen),
     })
+    if register_from is not None:
+        export["on_register"] = pd.Timestamp(register_from).strftime("%d/%m/%Y")
     path.parent.mkdir(parents=True, exist_ok=True)
     export.to_csv(path, index=False, lineterminator="\n")
     return path
@@ -176,3 +187,12 @@ observed_until = "{FREEZE}"
 source_title = "Synthetic HR export"
 """
 """The mapping for write_hr_export's files."""
+REGISTER_MAPPING = HR_MAPPING + '''observed_from_column = "on_register"
+title = "Synthetic register"
+
+[roster.reasons]
+resigned = "voluntary"
+retired = "retired"
+dismissed = "dismissed"
+'''
+"""The mapping for write_hr_export's files with `register_from`: late entry per row, and reasons sorted."""

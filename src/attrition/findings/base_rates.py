@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from attrition.findings.finding import Claim, Finding, about, between, measured
 from attrition.io.dataset import Dataset
-from attrition.measures.base_rates import MEASURE_NOUNS, MEASURE_WORDS, busiest_window, odds, rate_ids, rate_row
-from attrition.text import listing, possessive
+from attrition.measures.base_rates import (
+    MEASURE_NOUNS,
+    MEASURE_WORDS,
+    busiest_window,
+    odds,
+    rate_ids,
+    rate_row,
+)
+from attrition.text import possessive
 
 
 def reference(ds: Dataset, rate_id: str) -> Finding:

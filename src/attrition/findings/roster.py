@@ -13,6 +13,7 @@ from attrition.findings import people, survival
 from attrition.findings.finding import (
     Claim,
     Finding,
+    about,
     between,
     capitalised,
     measured,
@@ -20,7 +21,7 @@ from attrition.findings.finding import (
 )
 from attrition.io.dataset import Dataset
 from attrition.measures import overview
-from attrition.text import listing, p_value_text, range_text
+from attrition.text import days_and_years, listing, p_value_text, possessive, range_text, reason_words
 
 
 def who_is_there(ds: Dataset, company: str, cohort: str | None, noun: str) -> tuple[Finding, Finding]:
@@ -99,3 +100,102 @@ def groups(ds: Dataset, company: str, cohort: str | None, noun: str) -> tuple[Fi
                     tuple(r for f in each for r in f.results)), each)
 
 
+
+
+def _share_claim(metric: str, params: dict, lo: float, hi: float) -> Claim:
+    """A claim on a share shown as a percentage to one decimal: the value (or range) give or take half of it."""
+    if lo == hi:
+        reported, tolerance = about(lo, 3)
+        return Claim(metric, params, "about", reported, tolerance)
+    return Claim(metric, params, "between", between(round(lo, 3), round(hi, 3)), 0.0005)
+
+
+def reasons(ds: Dataset, company: str, cohort: str | None, noun: str, years: float) -> Finding:
+    """Why people left, within `years` of joining (or the whole years anyone was followed, if fewer): the share
+    gone for each reason sources give (competing risks, 95% intervals), most common first."""
+    from attrition.measures import reasons as why
+
+    name = possessive(ds.company_names[company])
+    table = why.leavers(ds, company, cohort)
+    known = why.categories(ds, list(set(table["reason"]) - {""}))
+    years = min(years, float(int(table["midpoint_days"].max() // 365.25))) if len(table) else years
+    if years < 1:
+        result, params = measured("reasons", ds, company=company, cohort=cohort, at_years=(1,))
+        return Finding(f"{company}-{cohort or 'all'}-reasons", capitalised(
+            f"{result.lo:,} of {name} {noun} had left; no one was followed a whole year, too short to say why they "
+            "leave at any point of tenure"), (Claim("reasons", params, "exact", str(result.lo)),), (result,))
+    shares = [measured("reason_share", ds, company=company, reason=r, cohort=cohort, at_years=(years,)) for r in known]
+    defined = [(r, p) for r, p in shares if r.lo is not None and r.lo > 0]
+    if not defined:
+        result, params = measured("reasons", ds, company=company, cohort=cohort, at_years=(years,))
+        sentence = (f"{result.lo:,} of {name} {noun} had left, none within {years:g} years of joining" if result.lo
+                    else f"None of {name} {noun} had left")
+        claims = [Claim("reasons", params, "exact", str(result.lo))]
+        claims += [Claim("reason_share", p, "exact", "0") for r, p in shares] if result.lo else []
+        return Finding(f"{company}-{cohort or 'all'}-reasons", capitalised(sentence), tuple(claims),
+                       (result, *(r for r, _ in shares)))
+    defined.sort(key=lambda rp: (-rp[0].lo, known.index(rp[0].details["reason"])))
+    parts, claims = [], []
+    for i, (result, params) in enumerate(defined):
+        reported, tolerance = about(result.lo, 2)
+        claims.append(Claim("reason_share", params, "about", reported, tolerance))
+        parts.append(f"{float(reported):.0%} {reason_words(result.details['reason'])} ({'95% interval ' if i == 0 else ''}"
+                     f"{result.details['ci_lower']:.0%} to {result.details['ci_upper']:.0%})")
+    sentence = f"Of {name} {noun}, within {years:g} year{'s' if years != 1 else ''} of joining {listing(parts)}"
+    return Finding(f"{company}-{cohort or 'all'}-reasons-{years:g}y", sentence, tuple(claims),
+                   tuple(r for r, _ in defined))
+
+
+def cohort_retention(ds: Dataset, company: str, cohort: str | None, noun: str,
+                     at_years: tuple[float, ...] = (1, 2, 3)) -> Finding | None:
+    """The latest start cohort every member of which could have been followed the longest of `at_years`: how
+    many of it were still there that many years after joining (Kaplan-Meier, 95% interval). None when no
+    cohort could be followed even the first of `at_years`."""
+    from attrition.measures import cohorts
+
+    table, unit = cohorts.cohort_table(ds, company, cohort, at_years)
+    step = {"quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1), "decade": pd.DateOffset(years=10)}[unit]
+    as_of = pd.Timestamp(ds.freeze_date)
+    for years in sorted(at_years, reverse=True):
+        whole = table[(table["start"] + step + pd.DateOffset(days=round(years * 365.25)) <= as_of)
+                      & table[f"still_{years:g}y"].notna()]
+        if len(whole):
+            row = whole.iloc[-1]
+            break
+    else:
+        return None
+    end = (row["start"] + step - pd.Timedelta(days=1)).date()
+    result, params = measured("cohort_retention", ds, company=company, cohort=cohort, start=row["start"].date().isoformat(),
+                              end=end.isoformat(), at_years=(years,))
+    reported, tolerance = about(result.lo, 2)
+    when = f"the {row['period']}" if unit == "decade" else row["period"]
+    plural = "s" if years != 1 else ""
+    sentence = (f"Of the {int(row['people']):,} {noun} who joined {ds.company_names[company]} in {when} (the latest "
+                f"start {unit} all of whom could have been followed {years:g} year{plural}), {float(reported):.0%} were "
+                f"still there {years:g} year{plural} later (95% interval {result.details['ci_lower']:.0%} to "
+                f"{result.details['ci_upper']:.0%})")
+    return Finding(f"{company}-{cohort or 'all'}-cohort-{row['period']}-{years:g}y", sentence,
+                   (Claim("cohort_retention", params, "about", reported, tolerance),), (result,))
+
+
+def came_back(ds: Dataset, company: str, cohort: str | None, noun: str) -> Finding:
+    """How many of those who left came back (exact 95% interval), and how long they had been away (median)."""
+    rate, params = measured("rehire_rate", ds, company=company, cohort=cohort)
+    name = ds.company_names[company]
+    if rate.lo is None:
+        gone, gone_params = measured("departed_count", ds, company=company, cohort=cohort)
+        return Finding(f"{company}-{cohort or 'all'}-returns", f"No {noun} had surely left {name}, so none came back",
+                       (Claim("departed_count", gone_params, "between", between(gone.lo, gone.hi)),), (gone,))
+    k, n = rate.numerator["lo"], rate.denominator["lo"]
+    claims, results = [_share_claim("rehire_rate", params, rate.lo, rate.hi)], [rate]
+    share = f"{rate.lo:.1%}" if rate.lo == rate.hi else f"{rate.lo:.1%} to {rate.hi:.1%}"
+    sentence = (f"{k:,} of the {n:,} {noun} who left {name} came back ({share}; exact 95% interval "
+                f"{rate.details['ci_lower']:.1%} to {rate.details['ci_upper']:.1%})")
+    if k:
+        away, away_params = measured("time_away", ds, company=company, cohort=cohort)
+        claims.append(Claim("time_away", away_params, "between", between(int(away.lo), int(away.hi))))
+        results.append(away)
+        span_text = (days_and_years(away.lo) if away.lo == away.hi else
+                     f"{days_and_years(away.lo)} to {days_and_years(away.hi)}")
+        sentence += f"; they had been away a median of {span_text}"
+    return Finding(f"{company}-{cohort or 'all'}-returns", capitalised(sentence), tuple(claims), tuple(results))

@@ -391,13 +391,14 @@ def check_spells(engine: Engine) -> list[Finding]:
 def event_groups(ids: str, sql: Spelling) -> str:
     """The evidence grouped by person, company, spell and event: the bounds its sources give (`lo_max`, `lo_min`,
     `hi_max`, `hi_min`), how many sources there are, how many distinct, and which (`ids`: the engine's sorted list
-    of source ids), the first reason one gives, and whether they all have the same grade in sources.csv
+    of source ids), the first reason and group one gives, and whether they all have the same grade in sources.csv
     (`one_grade`). The checks read it (a source twice in one group is a duplicate key), and so does the resolution
     of sources into events (`attrition.core.relations.events`): made once, it serves both."""
     return f"""
     SELECT person_id, company, spell, event, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
            min(latest) AS hi_min, count(*) AS n_sources, {sql.distinct_count('source_id')} AS distinct_sources,
-           {ids} AS source_ids, min(nullif(reason, '')) AS reason, min(grade) = max(grade) AS one_grade
+           {ids} AS source_ids, min(nullif(reason, '')) AS reason, min(nullif("group", '')) AS spell_group,
+           min(grade) = max(grade) AS one_grade
     FROM (SELECT e.*, coalesce(s.grade, '') AS grade
           FROM evidence AS e LEFT JOIN sources AS s ON s.source_id = e.source_id) AS graded
     GROUP BY person_id, company, spell, event"""

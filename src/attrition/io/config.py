@@ -19,10 +19,11 @@ from attrition.io import csvfiles
 from attrition.schema import FIRST_DAY, LAST_DAY, SLUG_PATTERN, Problem
 
 CONFIG_FILE = "dataset.toml"
-WORDING_KEYS = ("founder", "hire", "executive", "people", "company")
-"""The plural nouns the standard report can be given in [wording] (see attrition.measures.overview.words)."""
+WORDING_KEYS = ("founder", "hire", "executive", "people", "person", "company", "companies")
+"""The nouns the standard report can be given in [wording] (see attrition.measures.overview.words): plural for
+each cohort, for everyone and for companies, singular for one person and one company."""
 WORD_PATTERN = r"^[^\W\d_]+(?:[ '-][^\W\d_]+)*$"
-"""A plural noun as the report writes it: letters, single spaces, hyphens or apostrophes between them."""
+"""A noun as the report writes it: letters, single spaces, hyphens or apostrophes between them."""
 EXAMPLE_KEYS = {"name": "slug", "title": "text", "intro": "text", "export": "file", "mapping": "file",
                 "companies": "slugs"}
 EXAMPLE_REQUIRED = ("name", "title", "export", "mapping", "companies")
@@ -100,9 +101,15 @@ def config_problems(config: dict, lines: list[str], data_dir: Path) -> list[Prob
         if key not in WORDING_KEYS:
             report(("wording", key), None, f"unknown key; the report's words are: {', '.join(WORDING_KEYS)}")
         elif not isinstance(value, str) or len(value) > 40 or not re.match(WORD_PATTERN, value):
-            report(("wording", key), value, "must be a plural noun in quotes (letters, with single spaces, hyphens "
+            report(("wording", key), value, "must be a noun in quotes (letters, with single spaces, hyphens "
                                             "or apostrophes between words; at most 40 characters)")
     _report_problems(table("report"), data_dir, report)
+    reasons = table("reasons")
+    if "categories" in reasons and not (isinstance(reasons["categories"], list)
+                                        and all(_text(c) and c.strip() for c in reasons["categories"])):
+        report(("reasons", "categories"), reasons["categories"], "must be a list of reason categories in quotes")
+    if "sorted" in reasons and not isinstance(reasons["sorted"], bool):
+        report(("reasons", "sorted"), reasons["sorted"], "must be true or false")
     return problems
 
 
@@ -116,6 +123,11 @@ def _report_problems(section: dict, data_dir: Path, report) -> None:
         "founder_claims_since": (lambda v: as_date(v) is not None, "must be an ISO date (YYYY-MM-DD)"),
         "site_url": (lambda v: v == "" or (isinstance(v, str) and re.match(r"^https?://[^\s\"'<>\\]+$", v)),
                      "must be empty or the site's address starting with https:// or http://"),
+        "title": (lambda v: _text(v) and v.strip(), f"must be text in quotes, without control characters, at most "
+                                                     f"{MAX_TEXT} characters"),
+        "public": (lambda v: isinstance(v, bool), "must be true or false: whether the report may name people"),
+        "licence": (lambda v: _text(v) and v.strip(), f"must be text in quotes, without control characters, at most "
+                                                       f"{MAX_TEXT} characters"),
     }
     for key, (ok, message) in checks.items():
         if key in section and not ok(section[key]):

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attrition import progress
 from attrition.backends.duckdb import ENGINES, Engine
 from attrition.io import cache, checks, csvfiles, vintage
 from attrition.io.config import read_config
@@ -156,9 +157,15 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
     fingerprint = fingerprint or cache.fingerprint(data_dir)
     config, freeze = read_config(data_dir, problems)
     engine = Engine()
-    readable = [spec for spec in TABLES.values() if _read_table(engine, spec, data_dir, problems, freeze)]
-    engine.keep_file_order(False)
-    findings = checks.check_tables(engine, readable, freeze, numbered=False)
+    with progress.steps(len(TABLES) + 1, f"reading {data_dir.name}", "step") as bar:
+        readable = []
+        for spec in TABLES.values():
+            bar.next(f"reading {spec.file}")
+            if _read_table(engine, spec, data_dir, problems, freeze):
+                readable.append(spec)
+        engine.keep_file_order(False)
+        bar.next("checking cells, references and spells")
+        findings = checks.check_tables(engine, readable, freeze, numbered=False)
     problems += _located(data_dir, findings)
     if problems or freeze is None:
         order = {spec.file: i for i, spec in enumerate(TABLES.values())}

@@ -29,22 +29,33 @@ from attrition.measures.rates import rate_ratio_test
 from attrition.measures.survival import tenure_table, window_rate
 from attrition.precision import snap, snap_significant
 from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL, p_value_text
+from attrition.text import PLURAL, p_value_text, possessive
 
 
-def logrank(days_a, left_a, days_b, left_b, alpha: float = 0.05) -> dict[str, float]:
+def logrank(days_a, left_a, days_b, left_b, alpha: float = 0.05, entry_a=None, entry_b=None) -> dict[str, float]:
     """The two-group log-rank test with Peto's hazard ratio of group a against group b and its interval.
 
     Returns observed and expected departures of each group, the variance, the estimate, the 95%
     interval (`ci_lower`, `ci_upper`) and the p-value (chi-square with one degree of freedom, as
     lifelines' logrank_test gives it). With no departure at all, the ratio is undefined (NaN).
+    `entry_a`, `entry_b` (days) are when each person entered the risk set on a roster with late entry:
+    at risk at t is everyone who entered before t and had not gone before t, as in the survival curves.
     """
+    entries = [np.zeros(len(d)) if e is None else np.asarray(e, float) for d, e in ((days_a, entry_a), (days_b, entry_b))]
     days = np.concatenate([np.asarray(days_a, float), np.asarray(days_b, float)])
     left = np.concatenate([np.asarray(left_a, bool), np.asarray(left_b, bool)])
+    entry = np.concatenate(entries)
+    seen = entry <= days
     in_a = np.r_[np.ones(len(days_a), bool), np.zeros(len(days_b), bool)]
+    days, left, entry, in_a = days[seen], left[seen], entry[seen], in_a[seen]
     times = np.unique(days[left])
-    at_risk = len(days) - np.searchsorted(np.sort(days), times, "left")
-    at_risk_a = in_a.sum() - np.searchsorted(np.sort(days[in_a]), times, "left")
+
+    def risk(chosen: np.ndarray) -> np.ndarray:
+        later = entry[chosen & (entry > 0)]
+        return (chosen.sum() - np.searchsorted(np.sort(days[chosen]), times, "left")
+                - (len(later) - np.searchsorted(np.sort(later), times, "left")))
+
+    at_risk, at_risk_a = risk(np.ones(len(days), bool)), risk(in_a)
     deaths = np.bincount(np.searchsorted(times, days[left]), minlength=len(times))
     deaths_a = np.bincount(np.searchsorted(times, days[left & in_a]), minlength=len(times))
     share = at_risk_a / at_risk
@@ -74,7 +85,7 @@ def _groups(ds: Dataset, company: str, cohort: str | None, group: str | None, ve
     """The two tenure tables a comparison sets side by side, and how each is named."""
     a = tenure_table(ds, company, cohort, as_of, group=group)
     names = ds.company_names
-    word_a = f"{names[company]}'s {PLURAL[cohort]}" + (f" in {group}" if group else "")
+    word_a = f"{possessive(names[company])} {PLURAL[cohort]}" + (f" in {group}" if group else "")
     if versus_company is None and versus_cohort is None:
         if group is None:
             raise MetricError("hazard_ratio needs something to compare with: --versus-company, --versus-cohort, "
@@ -83,13 +94,13 @@ def _groups(ds: Dataset, company: str, cohort: str | None, group: str | None, ve
         b = everyone[everyone["group"] != group]
         if b.empty:
             raise MetricError(f"no {PLURAL[cohort]} of {company} outside group {group} to compare with")
-        return a, b, word_a, f"the rest of {names[company]}'s {PLURAL[cohort]}"
+        return a, b, word_a, f"the rest of {possessive(names[company])} {PLURAL[cohort]}"
     other, other_cohort = versus_company or company, versus_cohort or cohort
     if (other, other_cohort) == (company, cohort):
         raise MetricError("hazard_ratio compares two different groups: the versus company or cohort must differ")
     check_scope(ds, other, other_cohort)
     b = tenure_table(ds, other, other_cohort, as_of)
-    return a, b, word_a, f"{names[other]}'s {PLURAL[other_cohort]}"
+    return a, b, word_a, f"{possessive(names[other])} {PLURAL[other_cohort]}"
 
 
 def hazard_ratio(ds: Dataset, company: str, cohort: str | None = None, group: str | None = None,
@@ -103,7 +114,8 @@ def hazard_ratio(ds: Dataset, company: str, cohort: str | None = None, group: st
     sighting, dates at their midpoints, as on the survival pages.
     """
     a, b, word_a, word_b = _groups(ds, company, cohort, group, versus_company, versus_cohort, as_of)
-    test = logrank(a["midpoint_days"], a["midpoint_left"], b["midpoint_days"], b["midpoint_left"])
+    test = logrank(a["midpoint_days"], a["midpoint_left"], b["midpoint_days"], b["midpoint_left"],
+                   entry_a=a["midpoint_entry"], entry_b=b["midpoint_entry"])
     day = as_of_date(ds, as_of)
     if math.isnan(test["estimate"]):
         lo = hi = None
@@ -152,7 +164,7 @@ def event_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | s
     test = rate_ratio_test(k_a, e_a, k_b, e_b)
     unit = "per person-year" if event == "leave" else "per day"
     verb = "left" if event == "leave" else "joined"
-    who = f"{ds.company_names[company]}'s {PLURAL[cohort]}" + (f" in {group}" if group else "")
+    who = f"{possessive(ds.company_names[company])} {PLURAL[cohort]}" + (f" in {group}" if group else "")
     lo, hi = (None, None) if test["n"] == 0 else (test["ci_lower"], test["ci_upper"])
     text = (f"{who} {verb} {test['rate_ratio']:.2f} times as fast from {a0} to {a1} ({k_a} in {e_a:.1f} "
             f"{'person-years' if event == 'leave' else 'days'}) as from {b0} to {b1} ({k_b} in {e_b:.1f}); "

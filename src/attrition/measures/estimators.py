@@ -23,38 +23,51 @@ def z_value(alpha: float = 0.05) -> float:
 
 
 def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan-Meier curves from a life table with columns `by`, days, events, censored.
+    """Kaplan-Meier curves from a life table with columns `by`, days, events, censored (and `entered`).
 
     Returns one row per group and time (a row at day 0 included, as lifelines does) with at_risk,
-    events, censored, survival and the 95% band (`lower`, `upper`). Sums of logs run in time order
+    entered, events, censored, survival and the 95% band (`lower`, `upper`). Sums of logs run in time order
     within each group, exactly as lifelines accumulates them, so medians that fall exactly on one
     half land on the same day.
+
+    With an `entered` column (people entering the risk set at each time: delayed entry, or left
+    truncation), the number at risk at t is everyone who entered before t less everyone gone before t:
+    someone entering on the day of a departure is not yet at risk for it, except at the table's first
+    time. That is lifelines' rule with `entry=` (its issue 497), which tests hold us to. Without the
+    column, everyone enters at day 0.
     """
     by = list(by)
     group, labels = _group_codes(life, by)
     days = life["days"].to_numpy(dtype=float)
     events = life["events"].to_numpy(dtype=np.int64)
     censored = life["censored"].to_numpy(dtype=np.int64)
+    entered = life["entered"].to_numpy(dtype=np.int64) if "entered" in life else None
     if len(group) > 1 and not np.all((group[1:] > group[:-1]) | ((group[1:] == group[:-1]) & (days[1:] > days[:-1]))):
         order = np.lexsort((days, group))
         group, days, events, censored = group[order], days[order], events[order], censored[order]
+        entered = None if entered is None else entered[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=np.int64)
+    first_time = np.repeat(days[starts], np.diff(np.r_[starts, len(group)]))
     need_zero = starts[days[starts] != 0]
     g = np.insert(group, need_zero, group[need_zero])
-    days = np.insert(days, need_zero, 0.0)
+    days_before, days = days, np.insert(days, need_zero, 0.0)
     events = np.insert(events, need_zero, 0)
     censored = np.insert(censored, need_zero, 0)
     n_groups = int(g.max()) + 1 if len(g) else 0
     removed = events + censored
-    total = np.bincount(g, removed, n_groups).astype(np.int64)
-    running = np.cumsum(removed)
     start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    before_group = np.repeat(np.r_[0, running[start[1:] - 1]], np.diff(np.r_[start, len(g)]))
-    at_risk = total[g] - (running - before_group - removed)
+    within = lambda running: running - np.repeat(np.r_[0, running[start[1:] - 1]], np.diff(np.r_[start, len(g)]))
+    gone_before = within(np.cumsum(removed)) - removed
+    if entered is None:
+        entered = np.where(days == 0, np.bincount(g, removed, n_groups).astype(np.int64)[g], 0)
+        at_risk = within(np.cumsum(entered)) - gone_before
+    else:
+        entered = np.insert(entered, need_zero, 0)
+        late = np.insert(days_before > first_time, need_zero, False)  # entering after the table's first time
+        at_risk = within(np.cumsum(entered)) - gone_before - np.where(late, entered, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.log((at_risk - events).astype(float)) - np.log(at_risk.astype(float))
-        square = events / (at_risk * (at_risk - events)).astype(float)
-    square[np.isinf(square)] = 0
+        step = np.where(events > 0, np.log((at_risk - events).astype(float)) - np.log(at_risk.astype(float)), 0.0)
+        square = np.where((events > 0) & (at_risk > events), events / (at_risk * (at_risk - events)).astype(float), 0.0)
     codes = pd.Series(g)
     log_s = pd.Series(step).groupby(codes, sort=False).cumsum().to_numpy()
     var = pd.Series(square).groupby(codes, sort=False).cumsum().to_numpy()
@@ -63,7 +76,7 @@ def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha
         lower = np.exp(-np.exp(np.log(-log_s) - z * np.sqrt(var) / log_s))
         upper = np.exp(-np.exp(np.log(-log_s) + z * np.sqrt(var) / log_s))
     columns = {name: pd.Categorical.from_codes(codes[g], values) for name, (codes, values) in labels.items()}
-    return pd.DataFrame({**columns, "days": days, "at_risk": at_risk,
+    return pd.DataFrame({**columns, "days": days, "at_risk": at_risk, "entered": entered,
                          "events": events, "censored": censored, "survival": snap(np.exp(log_s)),
                          "lower": snap(np.nan_to_num(lower, nan=1.0)), "upper": snap(np.nan_to_num(upper, nan=1.0))})
 
@@ -90,13 +103,21 @@ def _group_codes(life: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, dict[st
     return dense, {name: labels[name] for name in by}
 
 
-def curve(durations, observed, weights=None, alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan-Meier of individual durations (days) and left/censored flags: a one-group life table fit."""
-    frame = pd.DataFrame({"days": np.asarray(durations, dtype=float), "left": np.asarray(observed, dtype=bool),
-                          "w": 1 if weights is None else np.asarray(weights)})
+def curve(durations, observed, weights=None, alpha: float = 0.05, entry=None) -> pd.DataFrame:
+    """Kaplan-Meier of individual durations (days) and left/censored flags: a one-group life table fit.
+
+    `entry` (days, optional) is when each person entered the risk set (delayed entry); a person who
+    entered after they left was never seen at risk and is left out, as in the life tables."""
+    durations = np.asarray(durations, dtype=float)
+    entry = np.zeros_like(durations) if entry is None else np.asarray(entry, dtype=float)
+    frame = pd.DataFrame({"days": durations, "left": np.asarray(observed, dtype=bool),
+                          "w": 1 if weights is None else np.asarray(weights), "entry": entry})
+    frame = frame[frame["entry"] <= frame["days"]]
     frame["events"] = frame["w"] * frame["left"]
     frame["censored"] = frame["w"] * ~frame["left"]
-    life = frame.groupby("days", as_index=False)[["events", "censored"]].sum()
+    life = frame.groupby("days")[["events", "censored"]].sum()
+    entered = frame.groupby("entry")["w"].sum().rename("entered")
+    life = life.join(entered, how="outer").fillna(0).astype("int64").rename_axis("days").reset_index()
     return kaplan_meier(life, alpha=alpha)
 
 
@@ -215,7 +236,7 @@ def turnbull_median(frame: pd.DataFrame) -> list[float | None]:
     return bounds
 
 
-def aalen_johansen(days, cause, alpha: float = 0.05) -> pd.DataFrame:
+def aalen_johansen(days, cause, alpha: float = 0.05, entry=None) -> pd.DataFrame:
     """Cumulative incidence of each cause of leaving (Aalen-Johansen), with 95% bands, from individual
     durations (days) and a cause per person ("" or None: still there, censored).
 
@@ -226,17 +247,27 @@ def aalen_johansen(days, cause, alpha: float = 0.05) -> pd.DataFrame:
     (Collett, Modelling Survival Data in Medical Research, 3rd ed., p. 411), accumulated with prefix
     sums; the band is taken on the log(-log) scale so it stays inside [0, 1].
 
+    `entry` (days, optional) is when each person entered the risk set (delayed entry): at risk at t is
+    everyone who entered before t (or at the first time) less everyone gone before t, the rule of
+    `kaplan_meier`; a person who entered after they left is left out.
+
     Returns one row per cause and event day (a day-0 row first): at_risk, events (all causes),
     cause_events, survival (no departure of any cause), incidence, variance, lower, upper.
     """
     days = np.asarray(days, dtype=float)
     cause = pd.Series(cause, dtype=object).fillna("").astype(str).to_numpy()
+    entry = np.zeros_like(days) if entry is None else np.asarray(entry, dtype=float)
+    seen = entry <= days
+    days, cause, entry = days[seen], cause[seen], np.sort(entry[seen])
     times, index = np.unique(days, return_inverse=True)
     left = cause != ""
     causes = sorted(set(cause[left]))
     removed = np.bincount(index, minlength=len(times))
     events = np.bincount(index, left, len(times)).astype(np.int64)
-    at_risk = len(days) - np.r_[0, np.cumsum(removed)[:-1]]
+    first = min(entry[0], times[0]) if len(times) else 0.0  # entrants at the first time are at risk then
+    entered = np.searchsorted(entry, times, "left")
+    entered += np.where(times == first, np.searchsorted(entry, times, "right") - entered, 0)
+    at_risk = entered - np.r_[0, np.cumsum(removed)[:-1]]
     with np.errstate(divide="ignore", invalid="ignore"):
         survival = np.cumprod(1 - events / at_risk)
         greenwood = np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0)
@@ -252,12 +283,12 @@ def aalen_johansen(days, cause, alpha: float = 0.05) -> pd.DataFrame:
         a_sum, af, af2 = np.cumsum(a), np.cumsum(a * f), np.cumsum(a * f * f)
         variance = (f * f * a_sum - 2 * f * af + af2) + np.cumsum(b) - 2 * (f * np.cumsum(c) - np.cumsum(c * f))
         variance = np.maximum(variance, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             se = np.sqrt(variance) / (f * np.abs(np.log(f)))
             lower = np.exp(-np.exp(np.log(-np.log(f)) + z * se))
             upper = np.exp(-np.exp(np.log(-np.log(f)) - z * se))
         frames.append(pd.DataFrame({
-            "cause": k, "days": np.r_[0.0, times[keep]], "at_risk": np.r_[len(days), at_risk[keep]],
+            "cause": k, "days": np.r_[0.0, times[keep]], "at_risk": np.r_[int((entry <= 0).sum()), at_risk[keep]],
             "events": np.r_[0, events[keep]], "cause_events": np.r_[0, d[keep]],
             "survival": np.r_[1.0, survival[keep]], "incidence": np.r_[0.0, f[keep]],
             "variance": np.r_[0.0, variance[keep]],

@@ -15,7 +15,7 @@ import pandas as pd
 
 from attrition.core.scope import as_of_date, check_scope
 from attrition.io.dataset import Dataset
-from attrition.measures import estimators
+from attrition.measures import estimators, reasons
 from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN, destinations_sql  # noqa: F401 (site)
 from attrition.measures.survival import tenures
 from attrition.result import MetricResult
@@ -40,7 +40,7 @@ def cumulative_incidence(ds: Dataset, company: str | None = None, cohort: str | 
     table = departures(ds, company, cohort, as_of)
     if table.empty:
         return estimators.aalen_johansen([], [])
-    return estimators.aalen_johansen(table["midpoint_days"], table["category"])
+    return estimators.aalen_johansen(table["midpoint_days"], table["category"], entry=table["midpoint_entry"])
 
 
 def incidence_at(curves: pd.DataFrame, years: float) -> pd.DataFrame:
@@ -52,7 +52,8 @@ def incidence_at(curves: pd.DataFrame, years: float) -> pd.DataFrame:
 
 def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                  at_years: tuple[float, ...] | str = (1, 2, 3)) -> MetricResult:
-    """Where a cohort's leavers went: people per destination category, and the share gone to each within N years."""
+    """Where a cohort's leavers went, and why they left where sources say: people per destination category and
+    per reason, and the share gone to each within N years (competing risks, 95% intervals)."""
     from attrition.measures.peers import parse_years
 
     check_scope(ds, company, cohort)
@@ -60,7 +61,7 @@ def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     table = departures(ds, company, cohort, as_of)
     gone = table[table["category"] != ""]
     counts = gone["category"].value_counts()
-    curves = estimators.aalen_johansen(table["midpoint_days"], table["category"]) if len(table) else None
+    curves = estimators.aalen_johansen(table["midpoint_days"], table["category"], entry=table["midpoint_entry"]) if len(table) else None
     followed = float(table["midpoint_days"].max()) if len(table) else 0.0
     cutoff = as_of_date(ds, as_of)
     noun = PLURAL[cohort]
@@ -78,9 +79,16 @@ def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: da
         rows.append({"category": category, "people": int(len(people)), "person_ids": sorted(people["person_id"]),
                      "destinations": sorted(set(people["destination"]) - {""}),
                      "within_years": {f"{y:g}": v for y, v in shares.items()}})
+    why = []
+    if reasons.has_reasons(ds, company):
+        why = reasons.by_reason(ds, reasons.leavers(ds, company, cohort, as_of), years)
+        lines += ["why they left (the share gone for each reason within each number of years of joining, "
+                  "95% intervals):", *reasons.lines(why)]
     return MetricResult(metric="destinations", company=company, cohort=cohort, as_of=cutoff.isoformat(),
                         lo=int(len(gone)), hi=int(len(gone)), unit="people", text="\n".join(lines),
-                        person_ids={"departed": sorted(gone["person_id"])}, details={"categories": rows})
+                        person_ids={"departed": sorted(gone["person_id"])},
+                        details={"categories": rows, "reasons": [{k: v for k, v in r.items() if k != "person_ids"}
+                                                                 for r in why]})
 
 
 def flow_table(ds: Dataset, cohort: str | None = None, as_of: date | str | None = None) -> pd.DataFrame:
@@ -150,7 +158,7 @@ def destination_share(ds: Dataset, category: str, cohort: str | None = None, com
     (years,) = parse_years(at_years)[:1]
     table = _scoped_departures(ds, company, cohort, as_of)
     cutoff = as_of_date(ds, as_of)
-    curves = estimators.aalen_johansen(table["midpoint_days"], table["category"]) if len(table) else None
+    curves = estimators.aalen_johansen(table["midpoint_days"], table["category"], entry=table["midpoint_entry"]) if len(table) else None
     followed = float(table["midpoint_days"].max()) if len(table) else 0.0
     if curves is None or years * 365.25 > followed:
         return MetricResult(metric="destination_share", company=company or "all", cohort=cohort,

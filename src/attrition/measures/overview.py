@@ -18,16 +18,17 @@ from attrition.measures.rates import poisson_ci
 from attrition.result import MetricError
 from attrition.text import PLURAL
 
-DEFAULT_WORDS = {**{k: v for k, v in PLURAL.items() if k}, "people": "people", "company": "companies"}
+DEFAULT_WORDS = {**{k: v for k, v in PLURAL.items() if k}, "people": "people", "person": "person",
+                 "company": "company", "companies": "companies"}
 LONG_SPAN_YEARS = 10
 """Beyond this many years, hires are counted per year rather than per month, so a chart stays legible."""
 
 
 def words(ds: Dataset) -> dict[str, str]:
-    """Plural nouns the report uses: per cohort, for everyone ('people') and for companies.
+    """Nouns the report uses: plural per cohort, for everyone ('people'), one person, a company and companies.
 
-    A dataset can set its own in dataset.toml's [wording] table: the shipped data says "labs", an
-    imported HR export "employees" and "companies".
+    A dataset sets its own in dataset.toml's [wording] table: the shipped data says "labs", an imported
+    roster what its mapping's [roster.words] says ("judges", "courts"; by default "employees").
     """
     given = ds.config.get("wording", {})
     return {key: str(given.get(key, value)) for key, value in DEFAULT_WORDS.items()}
@@ -37,6 +38,30 @@ def people_word(ds: Dataset, cohort: str | None) -> str:
     """'founders', 'employees'...: the cohort's word, or the dataset's word for everyone."""
     table = words(ds)
     return table[cohort] if cohort else (table["hire"] if set(ds.people["cohort"]) == {"hire"} else table["people"])
+
+
+def imported(ds: Dataset) -> bool:
+    """Whether the dataset was imported from someone's roster (`attrition import`), not curated from sources."""
+    return "imported_from" in ds.config.get("dataset", {})
+
+
+def is_public(ds: Dataset) -> bool:
+    """Whether pages may name people: dataset.toml's [report] public. By default a curated dataset may (everyone
+    in it is named by the sources it cites) and an imported roster may not: private by default."""
+    return bool(ds.config.get("report", {}).get("public", not imported(ds)))
+
+
+def licence(ds: Dataset) -> str:
+    """The data's licence, as every page states it: dataset.toml's [report] licence; by default CC BY 4.0 for a
+    curated dataset and "private, not for publication" for an imported roster."""
+    from attrition.io.importers.mapping import PRIVATE
+
+    return str(ds.config.get("report", {}).get("licence", PRIVATE if imported(ds) else "CC BY 4.0"))
+
+
+def title(ds: Dataset) -> str:
+    """The dataset's title for a report's pages: dataset.toml's [report] title, else its folder's name."""
+    return str(ds.config.get("report", {}).get("title", "") or ds.data_dir.name)
 
 
 def default_company(ds: Dataset) -> str:

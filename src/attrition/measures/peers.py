@@ -54,9 +54,11 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
     life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
     curves = estimators.kaplan_meier(life, [by, "reading"], alpha=alpha)
     read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
-    mid_life = life[life["reading"] == "midpoint"].groupby(by, observed=True)
+    mid = life[life["reading"] == "midpoint"]
+    mid_life = mid.groupby(by, observed=True)
     table = pd.DataFrame({"n": mid_life["events"].sum() + mid_life["censored"].sum(), "left": mid_life["events"].sum()})
-    followed, shortest = mid_life["days"].max(), mid_life["days"].min()
+    removals = mid[mid["events"] + mid["censored"] > 0].groupby(by, observed=True)["days"]
+    followed, shortest = mid_life["days"].max(), removals.min().reindex(table.index)
     table["followed_years"] = followed / 365.25
     for column, reading in (("median_days", "midpoint"), ("median_days_lo", "shortest"), ("median_days_hi", "longest")):
         table[column] = estimators.first_time_below(read[reading], by=[by])
@@ -74,11 +76,14 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
         table[f"{name}_hi"] = gone("shortest").where(observed)
         table[f"{name}_ci_lower"] = gone("midpoint", "upper").where(observed)
         table[f"{name}_ci_upper"] = gone("midpoint", "lower").where(observed)
-        # No one left and everyone was followed this long, or everyone left by then: KM is the plain proportion
-        # (0/n or n/n), so the exact (Clopper-Pearson) interval applies; KM's own band has zero width there.
-        exact = observed & (table[name] == 0) & (shortest >= days)
+        # No one left by then: KM's own band has zero width, so the exact (Clopper-Pearson) interval for none gone
+        # of those still followed that long applies (all n when everyone was; fewer, so wider, when some were
+        # followed less). Everyone left by then: KM is the plain proportion n/n, exact interval likewise.
+        exact = observed & (table[name] == 0)
+        at_risk = mid[mid["days"] >= days].groupby(by, observed=True)[["events", "censored"]].sum().sum(axis=1)
+        at_risk = at_risk.reindex(table.index, fill_value=0).where(shortest < days, table["n"])
         table.loc[exact, f"{name}_ci_lower"] = 0.0
-        table.loc[exact, f"{name}_ci_upper"] = 1 - (alpha / 2) ** (1 / table.loc[exact, "n"])
+        table.loc[exact, f"{name}_ci_upper"] = 1 - (alpha / 2) ** (1 / at_risk[exact])
         whole = observed & everyone_left & (table[name] == 1)
         table.loc[whole, f"{name}_ci_lower"] = (alpha / 2) ** (1 / table.loc[whole, "n"])
         table.loc[whole, f"{name}_ci_upper"] = 1.0
@@ -93,7 +98,7 @@ def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...]
         caveats.append(f"only {n} {people}: each departure moves the share by {1 / n:.0%}")
     short = [f"{y:g}" for y in at_years if followed_days < y * 365.25 and left < n]  # all gone: every share known
     if short:
-        caveats.append(f"followed {years_down(followed_days)} years, so no full share at {', '.join(short)} years")
+        caveats.append(f"followed {time_followed(followed_days)}, so no full share at {', '.join(short)} years")
     if left == 0:
         caveats.append("no departures yet")
     return "; ".join(caveats)
@@ -101,7 +106,16 @@ def _caveat(n: int, left: int, followed_days: float, at_years: tuple[float, ...]
 
 def years_down(days: float) -> str:
     """Days as years to one decimal, rounded down, so 2.96 years never reads as a full 3.0."""
-    return f"{np.floor(days / 365.25 * 10) / 10:.1f}"
+    return f"{np.floor(days * 40 / 1461) / 10:.1f}"  # tenths of a year of 1461/4 days, one division
+
+
+def time_followed(days: float) -> str:
+    """How long a team was followed, in words: years to one decimal rounded down ('1.4 years'), or days where
+    that would read as no time at all ('29 days', not '0.0 years')."""
+    if days < 36.525:
+        whole = int(np.floor(days))
+        return f"{whole:,} day{'' if whole == 1 else 's'}"
+    return f"{years_down(days)} years"
 
 
 def rank_sets(ds: Dataset, cohort: str = "founder", years: float = 3, as_of: date | str | None = None,

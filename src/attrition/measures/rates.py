@@ -89,3 +89,14 @@ def rate_ratio_test(k_a: int, exposure_a: float, k_b: int, exposure_b: float) ->
     to_ratio = lambda q: (q / (1 - q)) * (exposure_b / exposure_a) if q < 1 else float("inf")
     return {"rate_ratio": snap(ratio), "p_value": snap_significant(_binomial_p_value(k_a, n, share)),
             "ci_lower": snap(to_ratio(low)), "ci_upper": snap(to_ratio(high)), "n": n}
+
+
+def binomial_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) confidence interval for a proportion k of n."""
+    from scipy.special import betaincinv
+
+    if n <= 0:
+        raise MetricError("a share of no one has no interval")
+    low = float(betaincinv(k, n - k + 1, alpha / 2)) if k > 0 else 0.0
+    high = float(betaincinv(k + 1, n - k, 1 - alpha / 2)) if k < n else 1.0
+    return snap(low), snap(high)

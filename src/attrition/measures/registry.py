@@ -20,17 +20,56 @@ from attrition.core.scope import as_of_day, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
+from attrition.text import did_you_mean
 
-KINDS: dict[str, str | tuple[str, ...]] = {
-    "company": "company", "cohort": COHORTS, "as_of": "date", "start": "date", "end": "date",
-    "baseline_start": "date", "baseline_end": "date", "exclude": "people", "person": "person", "days": "days",
-    "hours": "hours", "milestone_id": "milestone", "count_id": "count_id", "basis": HIRING_BASES,
-    "event": ("join", "leave", "step_back", "return"), "at_years": "years", "affiliation": "text", "spell": "spell",
-    "group": "group", "versus_company": "company", "to_company": "company", "versus_cohort": COHORTS, "table": ("people", "evidence", "sources",
-    "conflicts"), "censoring": ("observed", "freeze"), "category": MOVE_CATEGORIES, "variant": "text",
-    "rate_id": "rate_id",
+
+@dataclass(frozen=True)
+class Parameter:
+    """A metric parameter: its kind (checked against the dataset, see `check_params`) and, for the command line,
+    what its help says and what its value is called."""
+
+    kind: str | tuple[str, ...]
+    help: str | None = None
+    metavar: str | None = None
+
+
+PARAMETERS: dict[str, Parameter] = {
+    "company": Parameter("company"),
+    "cohort": Parameter(COHORTS),
+    "as_of": Parameter("date"),
+    "start": Parameter("date"),
+    "end": Parameter("date"),
+    "exclude": Parameter("people", metavar="PERSON_ID"),
+    "group": Parameter("group", "only people in this group (a department, office... from people.csv)"),
+    "days": Parameter("days", "tenure in days (share_departed_by_tenure)"),
+    "at_years": Parameter("years", "compare_labs: years since joining, comma-separated (default 1,2,3)"),
+    "person": Parameter("person", "a person (departure_rank, event_date, ...)", "PERSON_ID"),
+    "basis": Parameter(HIRING_BASES, "hiring metrics: roster (named people) or reported (a published count)"),
+    "baseline_start": Parameter("date", "rate ratios: start of the window compared with"),
+    "baseline_end": Parameter("date", "rate ratios: end of the window compared with"),
+    "milestone_id": Parameter("milestone", "a milestone_id", "MILESTONE_ID"),
+    "event": Parameter(("join", "leave", "step_back", "return"),
+                       "event_date: join, leave or step_back; event_rate_ratio: leave or join"),
+    "spell": Parameter("spell", "event_date: which spell (default 1)"),
+    "count_id": Parameter("count_id", "count_ratio: a count_id from reported_counts.csv"),
+    "hours": Parameter("hours", "weekly_hours_per_day: hours per week"),
+    "affiliation": Parameter("text", "prior_affiliation: an employer or school"),
+    "versus_company": Parameter("company", "hazard_ratio: the company whose cohort the group is compared with"),
+    "table": Parameter(("people", "evidence", "sources", "conflicts"),
+                       "record_count: people, evidence, sources or conflicts"),
+    "censoring": Parameter(("observed", "freeze"), "how long people still there count: observed (to their last "
+                                                   "sighting, the default) or freeze (to the as-of day)"),
+    "category": Parameter(MOVE_CATEGORIES, "destination metrics: a moves.csv category (founded, ai_lab, ...)"),
+    "to_company": Parameter("company", "destination_count: only those who went to this company of the data"),
+    "variant": Parameter("text", "variant_share: a founding-team variant letter from companies.csv, or rule"),
+    "reason": Parameter("text", "reason_share: a reason for leaving (retired, voluntary... as the data sorts them; "
+                                "`attrition metric reasons` lists them)"),
+    "versus_cohort": Parameter(COHORTS, "hazard_ratio: the cohort the group is compared with"),
+    "rate_id": Parameter("rate_id", "base_rate, base_rate_tail: a rate_id from base_rates.csv"),
 }
-"""The kind of every parameter any metric takes, by name: one name, one meaning."""
+"""Every parameter any metric takes, by name: one name, one meaning. The command line's options are made from it."""
+KINDS: dict[str, str | tuple[str, ...]] = {name: parameter.kind for name, parameter in PARAMETERS.items()}
+"""The kind of every parameter, by name."""
 FLAGS = {"milestone_id": "--milestone"}
 
 
@@ -117,6 +156,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("alumni_founded", "measures.flows", ("company",), frames=True),
     Metric("base_rate", "measures.base_rates", ("rate_id",)),
     Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
+    Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group"), fits=True),
+    Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of"), fits=True),
+    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
+    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
+    Metric("cohort_retention", "measures.cohorts", ("company", "start", "end"), ("at_years", "cohort", "as_of"),
+           fits=True),
 )}
 
 
@@ -126,7 +171,8 @@ class UnknownMetric(MetricError):
 
 def metric(name: str) -> Metric:
     if name not in METRICS:
-        raise UnknownMetric(f"unknown metric {name!r}; choose one of: {', '.join(sorted(METRICS))}")
+        raise UnknownMetric(f"unknown metric {name!r}{did_you_mean(name, list(METRICS))}; choose one of: "
+                            f"{', '.join(sorted(METRICS))}")
     return METRICS[name]
 
 
@@ -161,7 +207,10 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
             raise MetricError(f"{flag(key)} must be one of {', '.join(kind)}, not {value!r}")
         return value
     if kind == "company":
-        check_scope(ds, str(value), None)
+        try:
+            check_scope(ds, str(value), None)
+        except MetricError as err:
+            raise MetricError(f"{flag(key)}: {err}") from None
     elif kind == "date":
         text = value.strftime("%Y-%m-%d") if isinstance(value, date) else str(value)
         try:
@@ -176,12 +225,15 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
     elif kind == "group":
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
-        check_scope(ds, str(company), None, (), str(value))
+        try:
+            check_scope(ds, str(company), None, (), str(value))
+        except MetricError as err:
+            raise MetricError(f"{flag(key)}: {err}") from None
     elif kind in ("people", "person"):
         people = value if kind == "people" else [value]
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
-        check_scope(ds, str(company), None, [str(p) for p in people])
+        check_scope(ds, str(company), None, [str(p) for p in people], option=flag(key))
     elif kind == "spell":
         number = int(value) if isinstance(value, (int, str)) and str(value).isascii() and str(value).isdigit() else None
         if number is None or number < 1:

@@ -68,11 +68,13 @@ def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = 
     cutoff = as_of_timestamp(ds, as_of)
     table = roster.lasting(ds, as_of, company, cohort, exclude, group)
     long = roster.readings(ds, as_of, company, cohort, exclude, origin, group, censoring)
-    wide = long.pivot(index=["company", "person_id"], columns="reading", values=["days", "left", "lower", "upper"])
+    wide = long.pivot(index=["company", "person_id"], columns="reading",
+                      values=["days", "left", "entry", "lower", "upper"])
     key = pd.MultiIndex.from_frame(table[["company", "person_id"]])
     for scenario in SCENARIOS:
         table[f"{scenario}_days"] = wide["days"][scenario].reindex(key).to_numpy(dtype=float)
         table[f"{scenario}_left"] = wide["left"][scenario].reindex(key).to_numpy(dtype=bool)
+        table[f"{scenario}_entry"] = wide["entry"][scenario].reindex(key).to_numpy(dtype=float)
     for bound in ("lower", "upper"):
         table[bound] = wide[bound]["midpoint"].reindex(key).to_numpy(dtype=float)
     if origin is not None:
@@ -83,13 +85,13 @@ def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = 
     table.loc[table["end_lo"] > horizon, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
     columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
                "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
-               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left")], "lower", "upper"]
+               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left", "entry")], "lower", "upper"]
     return table[columns].sort_values(["company", "midpoint_days", "person_id"], ignore_index=True)
 
 
 def fit_scenario(tenure: pd.DataFrame, scenario: str = "midpoint") -> pd.DataFrame:
     """Kaplan-Meier curve of one reading of the dates (see SCENARIOS) from a tenure table."""
-    return estimators.curve(tenure[f"{scenario}_days"], tenure[f"{scenario}_left"])
+    return estimators.curve(tenure[f"{scenario}_days"], tenure[f"{scenario}_left"], entry=tenure[f"{scenario}_entry"])
 
 
 def fit_interval(tenure: pd.DataFrame) -> pd.DataFrame:
@@ -219,9 +221,10 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str
 
 def window_rate(tenure: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestamp) -> tuple[int, float, int, int]:
     """Departures and person-years in [start, stop) from a tenure table (dates at midpoints): the
-    departures counted, the person-years at risk, and the departures certainly and possibly inside."""
-    begin = tenure["start_mid"]
-    end = begin + pd.to_timedelta(tenure["midpoint_days"], unit="D")
+    departures counted, the person-years at risk, and the departures certainly and possibly inside.
+    On a roster with late entry, a person's time counts only from the day observation began."""
+    end = tenure["start_mid"] + pd.to_timedelta(tenure["midpoint_days"], unit="D")
+    begin = tenure["start_mid"] + pd.to_timedelta(tenure["midpoint_entry"], unit="D")
     overlap = (end.clip(upper=stop) - begin.clip(lower=start)).dt.total_seconds().clip(lower=0) / 86400
     k = int((tenure["midpoint_left"] & (tenure["end_mid"] >= start) & (tenure["end_mid"] < stop)).sum())
     surely = int(((tenure["end_lo"] >= start) & (tenure["end_hi"] < stop)).sum())

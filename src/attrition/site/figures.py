@@ -342,12 +342,13 @@ def lab_curves(ds: Dataset, highlight: str = "xai", years: int = 3, max_years: f
 # -- the standard report for any roster ----------------------------------------------------------
 
 def roster_survival(ds: Dataset, company: str, cohort: str | None, noun: str) -> Chart:
-    """The survival curve of everyone (or a cohort) at one company, departures named when few."""
-    from attrition.measures import survival
+    """The survival curve of everyone (or a cohort) at one company, departures named when few and the roster
+    is public (overview.is_public)."""
+    from attrition.measures import overview, survival
 
     tenure = survival.tenure_table(ds, company, cohort)
     curve = survival.fit_scenario(tenure)
-    few = len(tenure) <= 30
+    few = len(tenure) <= 30 and overview.is_public(ds)
     return chart(survival_findings.median_tenure(ds, company, cohort, noun=noun),
                  "A step curve of the share still there against years since joining, with its 95% band and the number "
                  "still followed under the axis.", curve[["days", "survival", "lower", "upper"]],
@@ -383,6 +384,38 @@ def roster_groups(ds: Dataset, company: str, cohort: str | None, noun: str) -> C
     return chart(summary, "One step curve per group of the share still there against years since joining.",
                  curves[["group", "days", "survival", "followed"]],
                  lambda title, narrow: plots.curves_by_lab(curves, title, highlight=None, by="group", narrow=narrow))
+
+
+REASON_STEPS = 200
+"""Steps drawn per reason at most: each an exact point of its curve; enough for the eye, light for the page."""
+
+
+def _at_most(curve: pd.DataFrame, steps: int) -> pd.DataFrame:
+    """At most `steps` rows of a curve, evenly spread, its first and last always among them."""
+    if len(curve) <= steps:
+        return curve
+    return curve.iloc[sorted({round(i * (len(curve) - 1) / (steps - 1)) for i in range(steps)})]
+
+
+def roster_reasons(ds: Dataset, company: str, cohort: str | None, noun: str, years: float) -> Chart:
+    """Cumulative incidence of leaving for each reason (Aalen-Johansen, 95% bands), titled with each reason's
+    share within `years` of joining. Each curve is drawn (and its data given) at its own steps, the days
+    someone left for that reason, with its band as it stands there, and at most REASON_STEPS of them,
+    evenly spread: a roster of thousands draws a few hundred exact points, not one per departure per reason."""
+    from attrition.measures import reasons
+
+    table = reasons.leavers(ds, company, cohort)
+    curves = reasons.incidence(table)
+    curves = curves[(curves["cause_events"] > 0) | (curves["days"] == 0)]  # each curve's own steps, band there
+    curves = curves.groupby("cause", sort=False, group_keys=False).apply(_at_most, REASON_STEPS)
+    order = [c for c in reasons.categories(ds, list(set(curves["cause"]))) if c in set(curves["cause"])]
+    curves = curves.set_index("cause").loc[order].reset_index()
+    longest = float(table["midpoint_days"].max())
+    return chart(roster_findings.reasons(ds, company, cohort, noun, years),
+                 "One step curve per reason for leaving: the share who had left for it, against years since joining, "
+                 "with 95% bands.", curves[["cause", "days", "at_risk", "cause_events", "incidence", "lower", "upper"]],
+                 lambda title, narrow: plots.incidence_curves(curves, {c: c for c in order}, title, longest,
+                                                              narrow=narrow))
 
 
 # -- where they went -------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from attrition.locations import REPO_ROOT
 from attrition.site.downloads import CHARTS, ZIP_NAME, ChartFiles
 
 TEMPLATES = Path(__file__).parent / "templates"
+AGGREGATES = ("headcount_monthly.csv",)
+"""The tidy tables that count people without naming or listing anyone: all a private roster's site offers."""
 SITE_PAGES = [("sources.html", "Sources"), ("methodology.html", "Methodology"), ("changes.html", "Corrections"),
               ("findings.html", "Checked"), ("downloads.html", "Downloads")]
 ASSETS = ("site.css", "site.js", "favicon.svg")
@@ -127,7 +129,14 @@ def _page_of(nb, path: Path, href: str) -> Page:
 
 
 def notebook_title(nb, fallback: str) -> str:
-    """The notebook's first heading, as plain text."""
+    """The notebook's title as plain text: the heading its cell tagged `title` displays (a title made from the
+    data, such as the company's name), else its first Markdown cell's heading."""
+    for cell in nb.cells:
+        if "title" in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                shown = output.get("data", {}).get("text/markdown", "")
+                if shown.startswith("# "):
+                    return markdown_text(shown.splitlines()[0].lstrip("# ")) or fallback
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     heading = next((line for line in first.splitlines() if line.startswith("# ")), "")
     return markdown_text(heading.lstrip("# ")) or fallback
@@ -136,10 +145,19 @@ def notebook_title(nb, fallback: str) -> str:
 class Site:
     """What every page shares: the menu, the dates, the templates."""
 
-    def __init__(self, ds: Dataset, pages: list[Page] | None = None) -> None:
+    def __init__(self, ds: Dataset, pages: list[Page] | None = None, home: Dataset | None = None) -> None:
+        """`home` is the dataset whose site the pages belong to (default `ds`): an example roster rendered inside
+        the main site keeps the main site's name and menu, and states its own licence and dates."""
         import jinja2
 
+        from attrition.measures import overview
+
         self.ds = ds
+        home = home or ds
+        self.story = bool(home.config.get("report", {}).get("story", False))
+        self.brand = "attrition" if self.story else overview.title(home)
+        """The site's name: the project's for the story dataset, the dataset's own title for anyone else's roster."""
+        self.public, self.licence = overview.is_public(ds), overview.licence(ds)
         self.freeze = ds.freeze_date.isoformat()
         self.built, self.commit = build_info()
         self.pages = pages or []
@@ -165,11 +183,13 @@ class Site:
 
     def header(self, root: str, current: str) -> str:
         return self.env.get_template("header.html").render(root=root, nav=self.nav(), current=current,
-                                                           freeze=self.freeze, built=self.built)
+                                                           freeze=self.freeze, built=self.built, brand=self.brand)
 
     def footer(self, root: str, title: str) -> str:
+        """Cite-as (only for data that may be published), the data's own licence, and where the numbers come from."""
         return self.env.get_template("footer.html").render(root=root, title=title, freeze=self.freeze,
-                                                           commit=self.commit)
+                                                           commit=self.commit, brand=self.brand, story=self.story,
+                                                           public=self.public, licence=self.licence)
 
     def page(self, href: str, title: str, body: str, answer: str = "", description: str = "", image: str = "",
              heading: bool = True) -> str:
@@ -179,7 +199,8 @@ class Site:
 
         root = "../" * href.count("/")
         return self.env.get_template("page.html").render(
-            root=root, title=title, answer=answer, description=description or answer or title, heading=heading,
+            root=root, title=title, brand=self.brand, answer=answer, description=description or answer or title,
+            heading=heading,
             image=self.absolute(image), url=self.absolute(href),
             header=Markup(self.header(root, href)), footer=Markup(self.footer(root, title)),
             body=Markup(resolve_links(body, root)))
@@ -256,13 +277,22 @@ class Site:
                           chart=Markup(self.chart_html(first.charts[0], "")) if first and first.charts else "",
                           latest=Markup(presentation.latest_departures(ds).html()) if story else "",
                           base_rates=self._base_rates() if story else None,
-                          reviews=self._reviews([c["claim_id"] for c in claims]))
-        intro = (f"How founding teams and early hires come and go, and whether the press gets it right, from "
-                 f"{len(ds.sources):,} sources and {len(ds.evidence):,} dated statements about {len(ds.people):,} people.")
+                          reviews=self._reviews([c["claim_id"] for c in claims]), story=story)
+        if story:
+            heading = "attrition: who leaves founding teams, and what the press gets right"
+            intro = (f"How founding teams and early hires come and go, and whether the press gets it right, from "
+                     f"{len(ds.sources):,} sources and {len(ds.evidence):,} dated statements about {len(ds.people):,} people.")
+        else:
+            from attrition.measures.overview import words
+
+            said = words(ds)
+            heading = self.brand
+            intro = (f"Who comes and goes: the standard report on {self.brand}, {ds.people['person_id'].nunique():,} "
+                     f"{said['people']} at {len(ds.companies):,} {said['companies'] if len(ds.companies) != 1 else said['company']}, "
+                     f"as of {self.freeze}.")
         (site_dir / "index.html").write_text(self.page(
-            "index.html", "attrition: who leaves founding teams, and what the press gets right", index,
-            answer=first.answer if first else "", description=intro, image=first.image if first else ""),
-            encoding="utf-8")
+            "index.html", heading, index, answer=first.answer if first else "", description=intro,
+            image=first.image if first else ""), encoding="utf-8")
         sources = self._sources(story)
         (site_dir / "sources.html").write_text(self.page(
             "sources.html", "Sources", self.body("sources_body.html", groups=_by_grade(sources),
@@ -325,7 +355,7 @@ class Site:
             "Verdict": [presentation.verdict_badge(row.verdict) for row in rows],
         })
         tally = Counter(row.verdict for row in rows)
-        body = self.body("findings_body.html", total=f"{len(rows):,}", pages=len({row.page for row in rows}),
+        body = self.body("findings_body.html", total=f"{len(rows):,}", pages=len({row.page for row in rows}), story=self.story,
                          tally=", ".join(f"{n:,} {v.replace('_', ' ')}" for v, n in sorted(tally.items())),
                          table=Markup(presentation.Table(frame, filters=("Verdict",), name="self-ledger").html()))
         (site_dir / "findings.html").write_text(self.page(
@@ -377,7 +407,7 @@ class Site:
         pages = list(dict.fromkeys((c.page, c.page_title) for c in charts))
         (site_dir / "downloads.html").write_text(self.page(
             "downloads.html", "Downloads", self.body(
-                "downloads_body.html", tables=tables, zip=f"downloads/{ZIP_NAME}", charts_dir=CHARTS,
+                "downloads_body.html", tables=tables, zip=f"downloads/{ZIP_NAME}", charts_dir=CHARTS, public=self.public,
                 pages=[{"href": h, "title": t, "charts": [c for c in charts if c.page == h]} for h, t in pages]),
             description="The tidy tables, the claims ledger, the sources and every chart (data, PNG and SVG), "
                         "one by one or in one zip."),
@@ -436,6 +466,8 @@ class Site:
                  "milestones.csv": "company milestones, sources resolved"}
         files = []
         for name, sql in tidy_queries(self.ds).items():
+            if not self.public and name not in AGGREGATES:  # a private roster's people stay off the site
+                continue
             self.ds.engine.write_csv(export_sql(self.ds, sql), folder / name)
             files.append({"name": name, "about": about.get(name, "")})
         if len(self.ds.claims):

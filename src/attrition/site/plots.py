@@ -225,18 +225,30 @@ def style_tenure_axes(ax: Axes, max_days: float, chart_title: str, narrow: bool 
     title(ax, chart_title, narrow)
 
 
+AT_RISK_CHAR_POINTS = 5.2
+"""The widest a character of the at-risk counts is at 8 points (a digit of DejaVu Sans is 0.64 em)."""
+
+
 def at_risk_row(ax: Axes, curve: pd.DataFrame, label: str = "At risk") -> None:
-    """Under the x axis, the number still at risk at the start of each tick's period."""
-    total = int(curve["events"].sum() + curve["censored"].sum())
+    """Under the x axis, the number still at risk at the start of each tick's period: everyone who entered
+    before it (at day 0, or later on a roster with late entry) less everyone gone before it."""
+    entered = curve["entered"].cumsum() if "entered" in curve else pd.Series(
+        int(curve["events"].sum() + curve["censored"].sum()), index=curve.index)
     removed = (curve["events"] + curve["censored"]).cumsum()
     lo, hi = ax.get_xlim()
+    first = ""  # the count under the axis's left edge, which the label must clear
     for tick in ax.get_xticks():
         if lo <= tick <= hi:
+            before = (curve["days"] < tick) | (curve["days"] == 0)
+            came = int(entered[before].iloc[-1]) if before.any() else 0
             gone_before = int(removed[curve["days"] < tick].iloc[-1]) if (curve["days"] < tick).any() else 0
-            ax.annotate(f"{total - gone_before:,}", (tick, 0), xycoords=("data", "axes fraction"), xytext=(0, -26),
+            text = f"{came - gone_before:,}"
+            first = text if tick == lo else first
+            ax.annotate(text, (tick, 0), xycoords=("data", "axes fraction"), xytext=(0, -26),
                         textcoords="offset points", ha="center", va="top", fontsize=8, gid="at-risk")
-    ax.annotate(label, (0, 0), xycoords="axes fraction", xytext=(-8, -26), textcoords="offset points", ha="right",
-                va="top", fontsize=8, fontweight="bold")
+    clear = 4 + AT_RISK_CHAR_POINTS * len(first) / 2  # half the centred count's width, and a gap
+    ax.annotate(label, (0, 0), xycoords="axes fraction", xytext=(-clear, -26), textcoords="offset points",
+                ha="right", va="top", fontsize=8, fontweight="bold")
     ax.xaxis.labelpad = 22
 
 
@@ -595,8 +607,8 @@ def curves_side_by_side(curves: list[tuple[pd.DataFrame, str, str]], max_days: f
 
 def incidence_curves(curves: pd.DataFrame, labels: dict[str, str], chart_title: str, max_days: float,
                      ax: Axes | None = None, narrow: bool = False) -> Axes:
-    """One step curve per destination category: the share of the group that had left for it, by time
-    since joining, each in its 95% band (attrition.estimators.aalen_johansen)."""
+    """One step curve per cause (a destination category, a reason for leaving): the share of the group that had
+    left for it, by time since joining, each in its 95% band (attrition.estimators.aalen_johansen)."""
     ax = axes_for(ax, narrow, (10, 5), 4.6)
     palette = plt.get_cmap("tab10")
     dashes = ["-", "--", "-.", ":"]

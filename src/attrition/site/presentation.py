@@ -804,6 +804,79 @@ def who_is_there(ds: Dataset, company: str, cohort: str | None = None) -> Table:
     return Table(frame, numeric=("People", "Left", "Still there", "Last seen earlier"), name="who-is-there")
 
 
+def _share_cell(value: float, lower: float, upper: float) -> str:
+    """'93% (84% to 97%)', or the share alone where its interval has no width."""
+    return f"{value:.0%}" + ("" if round(lower, 2) == round(upper, 2) else f" ({lower:.0%} to {upper:.0%})")
+
+
+def reason_table(ds: Dataset, company: str, cohort: str | None, at_years: tuple[float, ...]) -> Table:
+    """Why people left: per reason, how many, and the share gone for it within each number of years of joining,
+    with 95% intervals (attrition.measures.reasons)."""
+    from attrition.measures import reasons
+
+    rows = reasons.by_reason(ds, reasons.leavers(ds, company, cohort), at_years)
+    years = [f"{y:g}" for y in at_years]
+    frame = pd.DataFrame({
+        "Reason": [r["reason"] for r in rows],
+        "People": [r["people"] for r in rows],
+        **{f"Gone for it within {y} year{'s' if y != '1' else ''}":
+           [_share_cell(*(r["within_years"][y][k] for k in ("incidence", "lower", "upper")))
+            if y in r["within_years"] else "not yet observable" for r in rows] for y in years},
+    })
+    return Table(frame, numeric=("People",), name="reasons")
+
+
+def cohort_grid(ds: Dataset, company: str, cohort: str | None, at_years: tuple[float, ...] = (1, 2, 3)) -> Table:
+    """The retention grid: one row per start period, the share still there after each number of years with its
+    95% interval; "not yet" where no one in the cohort was followed that long (attrition.measures.cohorts)."""
+    from attrition.measures import cohorts
+
+    table, unit = cohorts.cohort_table(ds, company, cohort, at_years)
+
+    def cell(row: dict, years: float) -> str:
+        key = f"still_{years:g}y"
+        if not pd.isna(row[key]):
+            return _share_cell(row[key], row[f"{key}_lower"], row[f"{key}_upper"])
+        return "not yet" if row["followed_days"] < years * 365.25 else "not observed from joining"
+
+    records = table.to_dict("records")
+    frame = pd.DataFrame({
+        f"Started ({unit})": table["period"].to_numpy(),
+        "People": table["people"].to_numpy(),
+        "Left": table["left"].to_numpy(),
+        **{f"Still there after {y:g} year{'s' if y != 1 else ''}": [cell(r, y) for r in records] for y in at_years},
+    })
+    return Table(frame, numeric=("People", "Left"), name="cohorts")
+
+
+def return_histories(ds: Dataset, company: str, cohort: str | None, public: bool, limit: int = 25) -> Table:
+    """Everyone who came back, one line each: joined, left (and why), returned, left again or still there, every
+    date as the range its sources allow. Named only on a public roster; otherwise "person 1", "person 2", in
+    order of first joining. At most `limit` people, those with the most spells first."""
+    from attrition.measures.returns import histories
+
+    spells = histories(ds, company, cohort)
+    if spells.empty:
+        return Table(pd.DataFrame({"Person": [], "Spells": [], "History": []}), name="returns")
+    order = spells.groupby("person_id", sort=False).agg(first=("first_start", "min"), spells=("spell", "max"))
+    order["label"] = [f"person {i}" for i in range(1, len(order) + 1)]
+    shown = order.sort_values(["spells", "first"], ascending=[False, True], kind="stable").head(limit)
+    lines = []
+    for person, row in shown.iterrows():
+        parts = []
+        for s in spells[spells["person_id"] == person].itertuples():
+            parts.append(f"{'joined' if s.spell == 1 else 'returned'} {format_interval(s.start_lo, s.start_hi)}")
+            if s.end_event:
+                why = f" ({s.end_reason})" if s.end_reason else ""
+                parts.append(f"{END_WORDS[s.end_event]} {format_interval(s.end_lo, s.end_hi)}{why}")
+            else:
+                parts.append(status_text(s.status, s.seen_until) if s.status == "unseen" else "still there")
+        name = spells.loc[spells["person_id"] == person, "name"].iloc[0]
+        lines.append((name if public else row["label"], int(row["spells"]), "; ".join(parts)))
+    frame = pd.DataFrame(lines, columns=["Person", "Spells", "History"])
+    return Table(frame, numeric=("Spells",), name="returns")
+
+
 # -- the front page ------------------------------------------------------------------------------------
 
 def latest_departures(ds: Dataset, count: int = 8) -> Table:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from attrition import progress
 from attrition.io.outputs import (
     NotebookError,
     exclusive,
@@ -67,7 +69,6 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
 
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     from attrition.io.outputs import write_atomic
 
@@ -82,8 +83,22 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
     env.pop("ATTRITION_KNOWN_AS_OF", None)
     if known_as_of is not None:
         env["ATTRITION_KNOWN_AS_OF"] = known_as_of.isoformat()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(target.parent)}})
+    code = sum(cell.cell_type == "code" for cell in nb.cells)
+    with progress.steps(code, path.stem, "cell") as bar:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(target.parent)}},
+                                on_cell_start=lambda cell, cell_index: bar.next(f"cell {cell_index}"))
+        _run(client, env, path, nb)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    write_atomic(target, nbformat.writes(nb).encode("utf-8") + b"\n")
+    return target
+
+
+def _run(client, env: dict, path: Path, nb) -> None:
+    """Execute every cell; a failing cell stops the run with the notebook and the cell named."""
+    from nbclient.exceptions import CellExecutionError
+
     try:
         client.execute(env=env)  # the kernel reads `data_dir` by default, whatever this process was started with
     except CellExecutionError as err:
@@ -92,10 +107,6 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
             if errors:
                 raise NotebookError(f"{path.name}, cell {index}: {errors[0]['ename']}: {errors[0]['evalue']}") from None
         raise NotebookError(f"{path.name}: {err.ename}: {err.evalue}") from None
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-    write_atomic(target, nbformat.writes(nb).encode("utf-8") + b"\n")
-    return target
 
 
 def _story(ds: Dataset) -> bool:
@@ -156,15 +167,17 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
                 _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]", ds.known_as_of)
             rendered.append((target, f"{path.stem}.html"))
         site = Site(ds)
-        site.pages = [site.describe(path, href) for path, href in rendered]
-        site.pages = _render(site, staging, rendered)  # now with their charts
-        sections = [Section("Notebooks" if story else f"The report on {data_dir.name}",
+        named = (lambda pages: pages) if story else (  # the menu names the company the report is about
+            lambda pages: [replace(p, nav=ds.company_names[chosen]) for p in pages])
+        site.pages = named([site.describe(path, href) for path, href in rendered])
+        site.pages = named(_render(site, staging, rendered))  # now with their charts
+        sections = [Section("Notebooks" if story else "The standard report",
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
         checked = []
         for example, folder_of in imported:
-            section, example_ds = _example(example, folder_of, generic, staging, work, site.pages)
+            section, example_ds = _example(example, folder_of, generic, staging, work, site)
             sections.append(section)
             checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         site.write_pages(staging, sections, story)
@@ -206,13 +219,13 @@ def _import_example(index: int, example: dict, data_dir: Path, work: Path) -> tu
 
 
 def _example(example: dict, imported: Path, generic: Path, staging: Path, work: Path,
-             menu: list[Page]) -> tuple[Section, Dataset]:
+             home: Site) -> tuple[Section, Dataset]:
     """Run the standard report for each company of an imported example roster, as pages under its name; returns
     its section of the index and the dataset its findings are checked on."""
     from attrition.io.dataset import load
 
     name = example["name"]
-    site = Site(load(imported), menu)  # its own "data as of", the main site's menu
+    site = Site(load(imported), home.pages, home.ds)  # its own dates and licence, the main site's name and menu
     runs = []
     for company in example["companies"]:
         target = inside(work, f"{name}-{company}.ipynb")

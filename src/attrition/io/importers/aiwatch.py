@@ -267,10 +267,19 @@ end_precision_column = "end_precision"
 observed_until_column = "last_observed"
 observed_until = "{date}"
 source_title = "AI Watch positions (riceissa/aiwatch at {commit}, CC0; {url}), overlapping positions merged into spells"
+title = "AI Watch positions"
+licence = "CC0 1.0 (AI Watch, github.com/riceissa/aiwatch)"
+
+[roster.words]
+person = "person"
+people = "people"
+company = "lab"
+companies = "labs"
 """
+"""Staff of the open roster appear on the site only in counts (public is left false), as the README says."""
 
 
-def import_aiwatch(folder: Path, out: Path, known_as_of: str | None = None) -> dict[str, int]:
+def import_aiwatch(folder: Path, out: Path, known_as_of: str | None = None) -> dict:
     """Read the snapshot in `folder`, merge positions into spells and write the dataset folder `out` (as known on
     `known_as_of`: see `import_roster`)."""
     check_target(out, folder, replaces_dataset=True)

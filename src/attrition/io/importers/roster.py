@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from contextlib import nullcontext
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from attrition import progress
 from attrition.backends.duckdb import Engine, literal
 from attrition.io import checks, csvfiles
+from attrition.io.importers.mapping import DATE_KEYS, PRECISIONS, Mapping, read_mapping
 from attrition.io.outputs import OutputError, check_target, exclusive, replace_folder
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.result import MetricError
@@ -30,7 +30,6 @@ from attrition.schema import (
     EPOCH,
     FIRST_DAY,
     LAST_DAY,
-    MAX_FIELD_CHARS,
     TABLES,
     Column,
     DataError,
@@ -38,114 +37,13 @@ from attrition.schema import (
     TableSpec,
     day_number,
 )
+from attrition.text import did_you_mean
 
-MAPPING_KEYS = {
-    "person_column": "the column identifying a person (any text: an employee number, an e-mail, a name)",
-    "start_column": "the column with the day the spell started",
-    "end_column": "the column with the day it ended; empty when the person is still there",
-    "company": "the one company every row belongs to (use this or company_column)",
-    "company_column": "the column naming each row's company (use this or company)",
-    "name_column": "optional: the column with the person's display name (default: the person column)",
-    "group_column": "optional: a department, role or office, to compare groups",
-    "reason_column": "optional: why the spell ended (resigned, retired...)",
-    "cohort_column": "optional: founder, hire or executive per row (default: hire for everyone)",
-    "observed_until_column": "optional: the last day each row's person was seen there (for people still there)",
-    "start_precision_column": "optional: the column giving each start date's precision (day, month or year; "
-                              "empty: the precision key)",
-    "end_precision_column": "optional: the same for each end date",
-    "date_format": 'how dates are written, in strptime codes (default "%Y-%m-%d")',
-    "precision": "day, month or year: a month-precise date stands for the whole month (default day)",
-    "observed_until": "the export's date: people still there are followed to it; it becomes the freeze date",
-    "source_title": "optional: the title of the export in sources.csv (default: its file name)",
-}
-REQUIRED_KEYS = ("person_column", "start_column", "end_column", "observed_until")
-COLUMN_KEYS = ("person_column", "start_column", "end_column", "company_column", "name_column", "group_column",
-               "reason_column", "cohort_column", "observed_until_column", "start_precision_column",
-               "end_precision_column")
-PRECISION_KEYS = {"start_column": "start_precision_column", "end_column": "end_precision_column"}
-DATE_KEYS = ("start_column", "end_column", "observed_until_column")
-PRECISIONS = {"day": None, "month": "1 month", "year": "1 year"}
-"""How far past its written date a value of each precision reaches: its interval ends a day before that."""
+PRECISION_COLUMNS = {"start_column": "start_precision_column", "end_column": "end_precision_column"}
+STEPS = {"day": None, "month": "1 month", "year": "1 year", "fiscal_year": "1 year"}
+"""How far past its first day a value of each precision reaches: its interval ends a day before that."""
 MISSING = ("", "NA", "N/A", "NULL", "NAN", "NONE", "NAT")
 """Cell values read as empty (compared in upper case), as spreadsheets and pandas write them."""
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """The checked [roster] section of a mapping file."""
-
-    columns: dict[str, str]
-    company: str | None
-    date_format: str
-    precision: str
-    observed_until: date
-    source_title: str | None
-    path: Path
-
-
-def read_mapping(path: Path) -> Mapping:
-    """Parse and check MAPPING.toml; every problem names the mapping file, its line and the key."""
-    problems: list[Problem] = []
-    raw = csvfiles.read_bytes(path, path.name, problems)
-    if raw is None:
-        raise DataError(problems)
-    try:
-        text = raw.decode("utf-8-sig")
-        section = tomllib.loads(text).get("roster")
-    except UnicodeDecodeError:
-        raise DataError([Problem(path.name, None, None, None, "not valid UTF-8; save the file as UTF-8")]) from None
-    except tomllib.TOMLDecodeError as err:
-        line = re.search(r"at line (\d+)", str(err))
-        raise DataError([Problem(path.name, int(line.group(1)) if line else None, None, None,
-                                 f"is not valid TOML: {err}")]) from None
-    lines = text.splitlines()
-    where = lambda key: next((i for i, t in enumerate(lines, 1) if re.match(rf"\s*{re.escape(key)}\s*=", t)), None)
-    if not isinstance(section, dict):
-        raise DataError([Problem(path.name, None, "roster", None,
-                                 "needs a [roster] table (see the README for the keys and an example)")])
-    for key, value in section.items():
-        if key not in MAPPING_KEYS:
-            problems.append(Problem(path.name, where(key), key, None,
-                                    f"unknown key; the keys are {', '.join(MAPPING_KEYS)}"))
-        elif not isinstance(value, (str, date)) or (isinstance(value, date) and key != "observed_until"):
-            problems.append(Problem(path.name, where(key), key, str(value), "must be text in quotes"))
-        elif isinstance(value, str) and (len(value) > MAX_FIELD_CHARS or re.search(r"[\x00-\x1f\x7f-\x9f]", value)):
-            problems.append(Problem(path.name, where(key), key, value[:200],
-                                    f"must be one line of text without control characters, at most "
-                                    f"{MAX_FIELD_CHARS:,} characters"))
-    for key in REQUIRED_KEYS:
-        if key not in section:
-            problems.append(Problem(path.name, None, key, None, f"missing: {MAPPING_KEYS[key]}"))
-    if ("company" in section) == ("company_column" in section):
-        problems.append(Problem(path.name, where("company") or where("company_column"), "company", None,
-                                "give exactly one of company (one company for every row) or company_column"))
-    for key, what in (("company", "must name the company"), ("source_title", "must not be empty (or leave it out)")):
-        if key in section and not str(section[key]).strip():
-            problems.append(Problem(path.name, where(key), key, str(section[key]), what))
-    precision = str(section.get("precision", "day"))
-    if precision not in PRECISIONS:
-        problems.append(Problem(path.name, where("precision"), "precision", precision, "must be day, month or year"))
-    date_format = str(section.get("date_format", "%Y-%m-%d"))
-    if "%" not in date_format:
-        problems.append(Problem(path.name, where("date_format"), "date_format", date_format,
-                                'must be strptime codes, such as "%Y-%m-%d" or "%d/%m/%Y"'))
-    observed = section.get("observed_until", "")
-    until = observed if isinstance(observed, date) and not isinstance(observed, datetime) else _iso(str(observed))
-    if "observed_until" in section and (until is None or not FIRST_DAY <= until <= LAST_DAY):
-        problems.append(Problem(path.name, where("observed_until"), "observed_until", str(observed),
-                                f"must be an ISO date (YYYY-MM-DD) between {FIRST_DAY} and {LAST_DAY}"))
-    if problems:
-        raise DataError(problems)
-    columns = {key: str(section[key]) for key in COLUMN_KEYS if key in section}
-    return Mapping(columns=columns, company=section.get("company"), date_format=date_format, precision=precision,
-                   observed_until=until, source_title=section.get("source_title"), path=path)
-
-
-def _iso(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def _q(name: str) -> str:
@@ -204,27 +102,42 @@ def _located(export: Path, findings: list[checks.Finding]) -> list[Problem]:
             for f in findings]
 
 
+def _day_number(day: str) -> str:
+    return f"CAST(datediff('day', DATE '{EPOCH}', {day}) AS INTEGER)"
+
+
 def _typed(engine: Engine, mapping: Mapping) -> None:
-    """Table `rows`: one per export row, values trimmed, missing markers as NULL, dates as day intervals."""
+    """Table `rows`: one per export row, values trimmed, missing markers as NULL, dates as day intervals.
+
+    A date of precision month, year or fiscal_year stands for the whole period that starts on it; a fiscal
+    year written as its year (FY2015) starts on fiscal_year_start of the year before when years are named
+    by their end (a July fiscal year), of that year when named by their start."""
     col = mapping.columns
-    fmt = literal(mapping.date_format)
     parts = ["rec"]
     cell = lambda column: f"CASE WHEN {_missing(_q(column))} THEN NULL ELSE {_q(column)} END"
+    month, day_of_month = mapping.fiscal_year_start
+    back = 1 if mapping.fiscal_year_named_by == "end" and (month, day_of_month) != (1, 1) else 0
     for key, column in col.items():
         value = cell(column)
         parts.append(f"{value} AS {key}")
         if key in DATE_KEYS:
-            day = f"CAST(try_strptime({value}, {fmt}) AS DATE)"
-            lo = f"CAST(datediff('day', DATE '{EPOCH}', {day}) AS INTEGER)"
-            parts.append(f"{lo} AS {key}_lo")
-            reach = lambda step: f"CAST(datediff('day', DATE '{EPOCH}', CAST({day} + INTERVAL '{step}' AS DATE)) - 1 AS INTEGER)"
-            precision = f"lower(coalesce({cell(col[PRECISION_KEYS[key]])}, {literal(mapping.precision)}))" \
-                if PRECISION_KEYS.get(key) in col else literal(mapping.precision)
-            hi = "CASE " + " ".join(f"WHEN {precision} = '{name}' THEN {reach(step) if step else lo}"
-                                    for name, step in PRECISIONS.items()) + " END"
+            day = f"CAST(try_strptime({value}, {literal(mapping.date_formats[key])}) AS DATE)"
+            precision = (f"lower(coalesce({cell(col[PRECISION_COLUMNS[key]])}, {literal(mapping.precisions[key])}))"
+                         if PRECISION_COLUMNS.get(key) in col else literal(mapping.precisions[key]))
+            first = (f"CASE WHEN {precision} = 'fiscal_year' THEN make_date(year({day}) - {back}, {month}, "
+                     f"{day_of_month}) ELSE {day} END")
+            parts.append(f"{_day_number(first)} AS {key}_lo")
+            hi = "CASE " + " ".join(
+                f"WHEN {precision} = '{name}' THEN "
+                + (f"{_day_number(f'CAST({first} + INTERVAL {literal(step)} AS DATE)')} - 1" if step else _day_number(first))
+                for name, step in STEPS.items()) + " END"
             parts.append(f"{hi} AS {key}_hi")
     if "company_column" not in col:
         parts.append(f"{literal(mapping.company)} AS company_column")
+    if mapping.observed_from is not None:
+        entry = day_number(mapping.observed_from)
+        parts += [f"'{mapping.observed_from}' AS observed_from_column", f"{entry} AS observed_from_column_lo",
+                  f"{entry} AS observed_from_column_hi"]
     engine.table("rows", f"SELECT {', '.join(parts)} FROM export")
 
 
@@ -233,7 +146,6 @@ def _row_problems(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str 
     col = mapping.columns
     until = day_number(mapping.observed_until)
     first, last = day_number(FIRST_DAY), day_number(LAST_DAY)
-    fmt = mapping.date_format
     parts = [
         f"SELECT rec, {literal(col['person_column'])}, person_column, 'must not be empty: every row needs a person' "
         "FROM rows WHERE person_column IS NULL",
@@ -247,18 +159,24 @@ def _row_problems(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str 
         parts.append(f"SELECT rec, {literal(col['cohort_column'])}, cohort_column, 'must be one of {', '.join(COHORTS)} "
                      f"(or empty for hire)' FROM rows WHERE cohort_column IS NOT NULL AND lower(cohort_column) NOT IN "
                      f"({', '.join(map(literal, COHORTS))})")
-    for key, precision in PRECISION_KEYS.items():
+    for key, precision in PRECISION_COLUMNS.items():
         if precision in col:
-            parts.append(f"SELECT rec, {literal(col[precision])}, {precision}, 'must be day, month or year (or empty for "
-                         f"the precision key, {mapping.precision})' FROM rows WHERE {precision} IS NOT NULL AND "
+            default = mapping.precisions[key]
+            parts.append(f"SELECT rec, {literal(col[precision])}, {precision}, 'must be day, month, year or fiscal_year "
+                         f"(or empty for the mapping''s {default})' FROM rows WHERE {precision} IS NOT NULL AND "
                          f"lower({precision}) NOT IN ({', '.join(map(literal, PRECISIONS))})")
+            if not mapping.fiscal_year_set:
+                parts.append(f"SELECT rec, {literal(col[precision])}, {precision}, 'is fiscal_year, which needs "
+                             f"fiscal_year_start in the mapping (\"07-01\" for a July fiscal year)' FROM rows "
+                             f"WHERE lower({precision}) = 'fiscal_year'")
     future = literal(f"is after the export date (observed_until {mapping.observed_until}): a roster cannot record the future")
     for key in DATE_KEYS:
         if key not in col:
             continue
-        name = literal(col[key])
+        name, fmt = literal(col[key]), mapping.date_formats[key]
+        hint = f"set {key.removesuffix('_column')}_date_format (or date_format) in the mapping"
         parts += [
-            f"SELECT rec, {name}, {key}, {literal(f'is not a date written as {fmt}: set date_format in the mapping')} "
+            f"SELECT rec, {name}, {key}, {literal(f'is not a date written as {fmt}: {hint}')} "
             f"FROM rows WHERE {key} IS NOT NULL AND {key}_lo IS NULL",
             f"SELECT rec, {name}, {key}, {literal(f'is outside the supported range {FIRST_DAY} to {LAST_DAY}')} "
             f"FROM rows WHERE {key}_lo < {first} OR {key}_lo > {last}",
@@ -277,7 +195,36 @@ def _row_problems(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str 
             f"|| end_column || '): no one is seen after they left' FROM rows WHERE {seen} BETWEEN {first} AND {until} "
             f"AND {ok_dates} AND observed_until_column_lo > end_column_hi",
         ]
-    return engine.rows(" UNION ALL ".join(parts) + " ORDER BY 1, 2")
+    if "observed_from_column" in col or mapping.observed_from is not None:
+        parts.append(
+            f"SELECT rec, {literal(col['end_column'])}, end_column, 'ended before observation started (' || observed_from_column || "
+            f"'): a roster that starts observing then cannot hold this spell' FROM rows WHERE {ok_dates} AND "
+            f"observed_from_column_lo BETWEEN {first} AND {until} AND end_column_hi < observed_from_column_lo")
+    found = engine.rows(" UNION ALL ".join(parts) + " ORDER BY 1, 2")
+    return sorted(found + _unsorted_reasons(engine, mapping))
+
+
+def _reason_map(engine: Engine, mapping: Mapping) -> None:
+    """Table `reason_map` (value in lower case, category) from [roster.reasons]."""
+    pairs = [f"SELECT {literal(v.lower())} AS value, {literal(c)} AS category" for v, c in (mapping.reasons or {}).items()]
+    engine.table("reason_map", " UNION ALL ".join(pairs) if pairs else
+                 "SELECT CAST(NULL AS VARCHAR) AS value, CAST(NULL AS VARCHAR) AS category WHERE false")
+
+
+def _unsorted_reasons(engine: Engine, mapping: Mapping) -> list[tuple[int, str, str | None, str]]:
+    """One problem per reason value the mapping's [roster.reasons] does not sort, at its first row."""
+    if mapping.reasons is None or "reason_column" not in mapping.columns:
+        return []
+    _reason_map(engine, mapping)
+    unsorted = engine.rows("""SELECT min(r.rec), r.reason_column, count(*) FROM rows AS r
+        LEFT JOIN reason_map AS m ON m.value = lower(r.reason_column)
+        WHERE r.reason_column IS NOT NULL AND r.end_column IS NOT NULL AND m.value IS NULL
+        GROUP BY r.reason_column ORDER BY 1""")
+    column = mapping.columns["reason_column"]
+    return [(rec, column, value, f"is not sorted into a category by the mapping's [roster.reasons] ({n:,} row"
+                                 f"{'s' if n != 1 else ''}){did_you_mean(value, list(mapping.reasons))}; add a line "
+                                 f'"{value}" = "one of: {", ".join(mapping.categories)}"')
+            for rec, value, n in unsorted]
 
 
 def _spells(engine: Engine, mapping: Mapping, export: Path) -> list[tuple[int, str, str | None, str]]:
@@ -345,11 +292,20 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
     copy("sources.csv", "SELECT * FROM out_sources")
     cohort = "coalesce(lower(arg_min(cohort_column, spell)), 'hire')" if "cohort_column" in col else "'hire'"
     display = "arg_max(name_column, spell) FILTER (WHERE name_column IS NOT NULL)" if "name_column" in col else "NULL"
-    group = "coalesce(arg_max(group_column, spell), '')" if "group_column" in col else "''"
+    entry = (f"coalesce({day('arg_min(observed_from_column_lo, spell)')}, '')"
+             if "observed_from_column" in col or mapping.observed_from is not None else "''")
     copy("people.csv", f"""SELECT person_id, coalesce({display}, arg_max(person_column, spell)) AS name, company,
-        {cohort} AS cohort, '' AS prior_affiliations, '' AS role, '' AS note, {group} AS "group", '' AS team_variants
+        {cohort} AS cohort, '' AS prior_affiliations, '' AS role, '' AS note, '' AS "group", '' AS team_variants,
+        {entry} AS observed_from
         FROM spells GROUP BY person_id, company ORDER BY company, person_id""")
-    reason = "coalesce(reason_column, '')" if "reason_column" in col else "''"
+    sorted_reasons = mapping.reasons is not None and "reason_column" in col
+    if sorted_reasons:
+        _reason_map(engine, mapping)
+    reason = ("coalesce((SELECT category FROM reason_map AS m WHERE m.value = lower(s.reason_column)), '')"
+              if sorted_reasons else "coalesce(reason_column, '')" if "reason_column" in col else "''")
+    said = (f" || CASE WHEN reason_column IS NULL THEN '' ELSE '; ' || {literal(col['reason_column'])} || ' ' || "
+            "reason_column END" if sorted_reasons else "")
+    group = "coalesce(group_column, '')" if "group_column" in col else "''"
     u = day_number(mapping.observed_until)
     seen = (f"coalesce(observed_until_column_lo, {u})", f"coalesce(least(observed_until_column_hi, {u}), {u})") \
         if "observed_until_column" in col else (str(u), str(u))
@@ -358,17 +314,18 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
                  if "observed_until_column" in col else f"'{name} line ' || {line} || ': no end date; in the export of {until}'")
     copy("evidence.csv", f"""
         SELECT person_id, company, spell, event, {day('earliest')} AS earliest, {day('latest')} AS latest,
-               {literal(source_id)} AS source_id, paraphrase, '' AS note, reason FROM (
+               {literal(source_id)} AS source_id, paraphrase, '' AS note, reason, "group" FROM (
           SELECT person_id, company, spell, CASE WHEN spell = 1 THEN 'join' ELSE 'return' END AS event,
                  start_column_lo AS earliest, start_hi AS latest,
-                 '{name} line ' || {line} || ': ' || {start} || ' ' || start_column AS paraphrase, '' AS reason, 0 AS o
+                 '{name} line ' || {line} || ': ' || {start} || ' ' || start_column AS paraphrase, '' AS reason,
+                 {group} AS "group", 0 AS o
           FROM spells AS s
           UNION ALL
           SELECT person_id, company, spell, 'leave', end_column_lo, end_hi,
-                 '{name} line ' || {line} || ': ' || {end} || ' ' || end_column, {reason}, 1
+                 '{name} line ' || {line} || ': ' || {end} || ' ' || end_column{said}, {reason}, '', 1
           FROM spells AS s WHERE end_column IS NOT NULL
           UNION ALL
-          SELECT person_id, company, spell, 'observed', {seen[0]}, {seen[1]}, {seen_note}, '', 2
+          SELECT person_id, company, spell, 'observed', {seen[0]}, {seen[1]}, {seen_note}, '', '', 2
           FROM spells AS s WHERE end_column IS NULL)
         ORDER BY company, person_id, spell, o""")
     for table in ("milestones", "counts"):
@@ -376,10 +333,27 @@ def _write(engine: Engine, staging: Path, export: Path, mapping: Mapping) -> Non
         copy(spec.file, "SELECT " + ", ".join(f"'' AS {_q(c)}" for c in spec.column_names) + " WHERE false")
     copy("companies.csv", """SELECT DISTINCT company, company_column AS name, '' AS observed_until,
         '' AS team_variants, '' AS note FROM spells ORDER BY company""")
-    (staging / "dataset.toml").write_text(
+    (staging / "dataset.toml").write_text(_settings(export, mapping), encoding="utf-8")
+
+
+def _settings(export: Path, mapping: Mapping) -> str:
+    """dataset.toml of an imported roster: the freeze date, the report's title, privacy, licence and words,
+    and the order of the reason categories."""
+    words = mapping.words
+    title = mapping.title or export.stem
+    categories = ", ".join(_toml(c) for c in mapping.categories)
+    return (
         "# Written by `attrition import roster`; the freeze date is the export's date (observed_until).\n"
-        f'[dataset]\nfreeze_date = "{until}"\nimported_from = {_toml(export.name)}\nmapping = {_toml(mapping.path.name)}\n'
-        '\n[wording]\nhire = "employees"\ncompany = "companies"\n', encoding="utf-8")
+        f'[dataset]\nfreeze_date = "{mapping.observed_until}"\nimported_from = {_toml(export.name)}\n'
+        f"mapping = {_toml(mapping.path.name)}\n\n"
+        "# The report: its title, whether it may name people (public) and the data's licence.\n"
+        f"[report]\ntitle = {_toml(title)}\npublic = {'true' if mapping.public else 'false'}\n"
+        f"licence = {_toml(mapping.licence)}\n\n"
+        f"[wording]\nhire = {_toml(words['people'])}\npeople = {_toml(words['people'])}\n"
+        f"person = {_toml(words['person'])}\ncompany = {_toml(words['company'])}\n"
+        f"companies = {_toml(words['companies'])}\n\n"
+        f"# The categories reasons for leaving were sorted into, in the order the report lists them.\n"
+        f"[reasons]\ncategories = [{categories}]\nsorted = {'true' if mapping.reasons is not None else 'false'}\n")
 
 
 def _sha256(path: Path) -> str:
@@ -396,11 +370,11 @@ def _toml(text: str) -> str:
 
 
 def import_roster(export: Path, mapping_path: Path, out: Path, locked: bool = False,
-                  known_as_of: date | str | None = None) -> dict[str, int]:
-    """Check `export` against its mapping and write the dataset folder `out`; returns what was written.
-    `locked`: the caller already holds `exclusive(out)`. Every row rests on one source, the export, dated by
-    its end of observation: as known on an earlier day (`known_as_of`) there is nothing to import, which is
-    refused."""
+                  known_as_of: date | str | None = None) -> dict:
+    """Check `export` against its mapping and write the dataset folder `out`; returns what was written (counts,
+    and the nouns the mapping gives people and companies). `locked`: the caller already holds `exclusive(out)`.
+    Every row rests on one source, the export, dated by its end of observation: as known on an earlier day
+    (`known_as_of`) there is nothing to import, which is refused."""
     mapping = read_mapping(mapping_path)
     if known_as_of is not None and str(known_as_of) < mapping.observed_until.isoformat():
         raise MetricError(f"--known-as-of {known_as_of}: the export is dated {mapping.observed_until} (its end of "
@@ -411,20 +385,25 @@ def import_roster(export: Path, mapping_path: Path, out: Path, locked: bool = Fa
         if target == source.parent or target in source.parents:
             raise OutputError(f"{out}: refusing to write here, it holds the input {given}; choose another folder")
     engine = Engine()
-    spec, problems = _read_export(engine, export, mapping)
-    if problems:
-        raise DataError(problems)
-    engine.keep_file_order(False)
-    _typed(engine, mapping)
-    found = _row_problems(engine, mapping)
-    if not found:
-        found = _spells(engine, mapping, export)
-    if found:
-        lines = csvfiles.record_lines(export)
-        raise DataError([Problem(export.name, int(lines[rec]) if 0 <= rec < len(lines) else None, column, value,
-                                 message) for rec, column, value, message in found])
-    with (nullcontext() if locked else exclusive(out)), replace_folder(out) as staging:
-        _write(engine, staging, export, mapping)
+    with progress.steps(4, f"importing {export.name}") as bar:
+        bar.next("reading the export")
+        spec, problems = _read_export(engine, export, mapping)
+        if problems:
+            raise DataError(problems)
+        engine.keep_file_order(False)
+        bar.next("checking every row")
+        _typed(engine, mapping)
+        found = _row_problems(engine, mapping)
+        if not found:
+            bar.next("numbering each person's spells")
+            found = _spells(engine, mapping, export)
+        if found:
+            lines = csvfiles.record_lines(export)
+            raise DataError([Problem(export.name, int(lines[rec]) if 0 <= rec < len(lines) else None, column, value,
+                                     message) for rec, column, value, message in found])
+        bar.next("writing the dataset")
+        with (nullcontext() if locked else exclusive(out)), replace_folder(out) as staging:
+            _write(engine, staging, export, mapping)
     counts = engine.rows("SELECT count(*), count(DISTINCT person_id), count(DISTINCT company), "
                          "count(*) FILTER (WHERE end_column IS NULL) FROM spells")[0]
-    return dict(zip(("spells", "people", "companies", "still_there"), counts))
+    return {**dict(zip(("spells", "people", "companies", "still_there"), counts)), "words": mapping.words}
