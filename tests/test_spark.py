@@ -1,6 +1,6 @@
 """Spark runs the relational core to exactly DuckDB's results: tables, life tables, metrics, the ledger, files.
 
-Spark runs in local mode (two cores), once for the whole test run; each dataset gets its own Spark
+Spark runs in local mode (two cores), once per test process; each dataset gets its own Spark
 session. Skipped, with the reason, where Java or pyspark is missing; `.ci/run` installs Java.
 `make test` checks the ledger on one claim of each metric and the synthetic roster at 2,000 people;
 `make test-all` adds the whole ledger and the million spells (marked slow: minutes each).
@@ -20,17 +20,21 @@ pytest.importorskip("pyspark", reason="pyspark is not installed (make setup inst
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime (.ci/run installs one): Spark is not tested", allow_module_level=True)
 
+import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
-from conftest import write_dataset  # noqa: E402
+from conftest import FILES, write_dataset  # noqa: E402
 
 from attrition.claims.ledger import evaluate  # noqa: E402
 from attrition.cli import main  # noqa: E402
 from attrition.core import engines, roster, tables  # noqa: E402
 from attrition.core.scope import as_of_day  # noqa: E402
 from attrition.dev.synthetic import write_synthetic  # noqa: E402
-from attrition.io.dataset import load  # noqa: E402
+from attrition.backends.spark import SparkEngine  # noqa: E402
+from attrition.io import csvfiles  # noqa: E402
+from attrition.io.dataset import LINE, check_parquet, load, parquet_file  # noqa: E402
 from attrition.locations import DEFAULT_DATA_DIR  # noqa: E402
 from attrition.measures.registry import compute  # noqa: E402
+from attrition.schema import TABLES, DataError  # noqa: E402
 
 def _both(data_dir: Path) -> tuple:
     duck = load(data_dir)
@@ -165,6 +169,60 @@ def test_dataset_toml_can_choose_spark(tmp_path) -> None:
     import attrition
 
     assert attrition.load(folder).engine.dialect == "spark", "the package's own load honours [engine] too"
+
+
+def _as_parquet(folder: Path, out: Path) -> Path:
+    """A dataset folder's tables as a roster kept in Parquet: every column as text, and the line of each record."""
+    out.mkdir()
+    shutil.copy(folder / "dataset.toml", out)
+    for spec in TABLES.values():
+        if (folder / spec.file).exists():
+            table = pd.read_csv(folder / spec.file, dtype=str, keep_default_na=False)
+            table[LINE] = csvfiles.record_lines(folder / spec.file)
+            con = duckdb.connect()
+            con.register("records", table)
+            con.execute(f"COPY records TO '{out / parquet_file(spec)}' (FORMAT parquet)")
+    return out
+
+
+def _problems(check) -> list[str]:
+    with pytest.raises(DataError) as refused:
+        check()
+    return [str(problem) for problem in refused.value.problems]
+
+
+BAD_ROWS = {  # every kind of check: cells, keys, references, the order of spells
+    "sources_csv": FILES["sources.csv"] + "s5,Blog,Post,ftp://example.org,2021-13-01,en,\n",
+    "people_csv": FILES["people.csv"] + "Bad Id,Bad,acme,boss,,,\nerin,Erin again,acme,hire,,,\n"
+                  "gus,\x01Gus,acme,hire,,,\n",
+    "evidence_csv": FILES["evidence.csv"] + (
+        "erin,acme,1,leave,2020-02-01,2020-01-01,s2,ends before it starts,\n"
+        "erin,acme,2,return,2022-01-01,2022-01-01,s9,back from a source nobody lists,\n"
+        "zed,acme,1,join,2021-01-01,2021-01-01,s1,not in people.csv,\n"
+        "alice,acme,0,quit,2021-1-1,2021-01-01,s1,bad cells,\n"
+        "dan,acme,1,observed,2025-01-01,2025-01-01,s4,seen after stepping back,\n"
+        "bob,acme,1,leave,2022-03-01,2022-03-31,s2,left in March,\n"),
+}
+
+
+def test_spark_refuses_the_same_rows_with_the_same_locations(tmp_path) -> None:
+    """The checks are the same SQL on both engines: a roster kept as Parquet is checked where it is kept."""
+    folder = write_dataset(tmp_path / "csv", **BAD_ROWS)
+    duck = _problems(lambda: load(folder))
+    spark = _problems(lambda: check_parquet(_as_parquet(folder, tmp_path / "parquet"), SparkEngine()))
+    assert len(duck) > 12 and spark == duck
+
+
+def test_spark_validates_a_roster_kept_as_parquet(tmp_path, capsys) -> None:
+    folder = write_dataset(tmp_path / "csv")
+    assert main(["validate", "--data", str(folder)]) == 0
+    said = capsys.readouterr().out
+    kept = _as_parquet(folder, tmp_path / "parquet")
+    assert main(["validate", "--engine", "spark", "--data", str(kept)]) == 0
+    assert capsys.readouterr().out == said.replace(str(folder), str(kept))
+    (kept / parquet_file(TABLES["evidence"])).unlink()
+    assert main(["validate", "--engine", "spark", "--data", str(kept)]) == 2
+    assert "evidence.parquet: file not found" in capsys.readouterr().err
 
 
 def test_a_synthetic_roster_gives_identical_life_tables(synthetic) -> None:

@@ -13,8 +13,10 @@ import pytest
 from attrition import conflicts, events, hires, load, spells
 from attrition.cli import WITHOUT_PANDAS, main
 from attrition.core.roster import headcount, milestones
-from attrition.core.tables import day_spells, prepare_days
+from attrition.core import relations
+from attrition.core.tables import day_spells, events_table, prepare_days
 from attrition.days import day_number
+from attrition.io.dataset import check_folder
 from attrition.locations import DEFAULT_DATA_DIR
 from attrition.measures.metrics import (
     departed_share,
@@ -166,6 +168,54 @@ def test_checking_building_and_the_ledger_never_load_pandas(data_dir, tmp_path, 
     args = [command, "--data", str(data)] + (["--out", str(tmp_path / "out")] if command == "build" else [])
     script = (f"import sys; from attrition.cli import main; code = main({args!r}); "
               "sys.exit(code or ('pandas' in sys.modules and 3))")
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True).returncode == 0
+
+
+def test_events_resolved_from_their_groups_are_what_the_source_rule_gives_over_every_source() -> None:
+    """An event whose sources share one grade is resolved from the bounds of its group (checks.event_groups), the
+    others from their sources: together, exactly what SOURCE_RULE (`relations.resolved`) gives over every source.
+    The shipped data has both kinds."""
+    ds = check_folder(DEFAULT_DATA_DIR)
+    rule = relations.resolved(ds.engine.ordered_ids("source_id"), "evidence", "person_id, company, spell, event",
+                              "WHERE event <> 'observed'", (("min(nullif(reason, ''))", "reason"),
+                                                            ("min(nullif(\"group\", ''))", "spell_group")))
+    columns = "person_id, company, spell, event, earliest, latest, conflict, n_sources, source_ids, coalesce(reason, '')"
+    ours = f"SELECT {columns}, \"group\" FROM {events_table(ds)}"
+    theirs = (f"SELECT {columns}, coalesce(spell_group, (SELECT p.\"group\" FROM people AS p WHERE p.person_id = "
+              f"r.person_id AND p.company = r.company)) FROM ({rule}) AS r")
+    differ = ds.engine.rows(f"SELECT count(*) FROM (({ours} EXCEPT ALL {theirs}) UNION ALL "
+                            f"({theirs} EXCEPT ALL {ours})) AS d")[0][0]
+    mixed = ds.engine.rows("SELECT count(*) FROM event_groups WHERE NOT one_grade AND event <> 'observed'")[0][0]
+    assert mixed > 0 and differ == 0
+
+
+ARGUMENTS = {  # one call of every metric that neither fits nor reads frames, on the shipped data
+    "departed_count": "--company xai --cohort founder", "departed_share": "--company xai --cohort founder",
+    "remaining_count": "--company xai", "departures_between": "--company xai --start 2024-01-01 --end 2025-12-31",
+    "headcount": "--company xai", "departure_rank": "--company xai --person tony-wu",
+    "hires_between": "--company xai --start 2024-01-01 --end 2024-12-31",
+    "days_per_hire": "--company xai --start 2024-02-01 --end 2024-03-31 --basis reported",
+    "hiring_rate_ratio": "--company xai --start 2024-01-01 --end 2024-06-30 --baseline-start 2023-07-01 "
+                         "--baseline-end 2023-12-31",
+    "days_before_milestone": "--company xai --person tony-wu --milestone founded",
+    "event_date": "--company xai --person tony-wu --event leave", "milestone_date": "--company xai --milestone founded",
+    "years_since_milestone": "--company xai --milestone founded", "count_ratio":
+        "--company xai --count-id qbitai-technical-staff-2024-04 --cohort founder",
+    "weekly_hours_per_day": "--hours 80", "prior_affiliation": "--company xai --person pavel-izmailov --affiliation OpenAI",
+    "flow_matrix": "--cohort founder", "interruptions": "--company openai --person sam-altman",
+    "record_count": "--company xai --table people", "last_seen": "--company xai --person tony-wu",
+    "reported_count": "--count-id qbitai-technical-staff-2024-04", "destination_count": "--cohort founder",
+    "base_rate": "--rate-id carta-q1-2017-3y", "base_rate_tail": "--company xai --rate-id carta-q1-2017-3y",
+}
+
+
+def test_every_metric_that_fits_no_curve_runs_without_pandas() -> None:
+    """pandas is most of a small command's start-up: only the fits (`Metric.fits`), and the few metrics not yet
+    counted by the engine (`Metric.frames`), may load it."""
+    assert set(ARGUMENTS) == {m.name for m in METRICS.values() if not m.fits and not m.frames}
+    calls = [["metric", name, *args.split()] for name, args in ARGUMENTS.items()]
+    script = (f"import sys; from attrition.cli import main; codes = [main(c) for c in {calls!r}]; "
+              "sys.exit(3 if 'pandas' in sys.modules else max(codes))")
     assert subprocess.run([sys.executable, "-c", script], capture_output=True).returncode == 0
 
 

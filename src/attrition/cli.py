@@ -117,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"attrition {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("validate", parents=[common], help="check every data file and print all problems")
+    sub.add_parser("validate", parents=[common, engine],
+                   help="check every data file and print all problems (with --engine spark: the tables kept as "
+                        "Parquet, checked by Spark)")
 
     build = sub.add_parser("build", parents=[common, engine], help="write the tidy tables as CSV (and cache the data)")
     build.add_argument("--as-of", type=_iso_date, help="as-of date (default: the dataset's freeze date)")
@@ -189,7 +191,14 @@ def checked_claims(ds) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from attrition.core.tables import conflicted_events
 
-    ds = load(args.data)
+    if args.engine == "spark":
+        from attrition.backends.spark import SparkEngine
+        from attrition.io.dataset import check_parquet
+
+        ds = check_parquet(args.data, SparkEngine())
+    else:
+        ds = load(args.data)
+        _keep_checked(ds)
     checked_claims(ds)
     ds = known(args, ds)
     n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
@@ -203,7 +212,6 @@ def _validate(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from attrition.core.engines import cached_tables
     from attrition.core.export import write_tables
-    from attrition.io.dataset import store_in_cache
     from attrition.io.outputs import check_target
 
     out = args.out if args.out is not None else Path("build") / args.data.resolve().name
@@ -212,12 +220,22 @@ def _build(args: argparse.Namespace) -> int:
     for path in write_tables(ds, out, args.as_of):
         print(f"wrote {path}")
     if ds.engine.dialect == "duckdb" and ds.known_as_of is None:  # on another engine the cache was kept before
-        try:                                                        # it read the tables; a replay is not kept
-            store_in_cache(ds, cached_tables(ds))
-        except OSError as err:  # the tables are written; only the next command will read the CSV files again
-            print(f"note: the checked tables could not be kept in the cache ({err}); the next command reads the "
-                  "data files again", file=sys.stderr)
+        _keep_checked(ds, cached_tables(ds))                        # it read the tables; a replay is not kept
     return EXIT_OK
+
+
+def _keep_checked(ds, derived: list[str] | None = None) -> None:
+    """Keep the checked tables in the cache, with the `derived` ones (default: the events, which `validate` makes
+    as it checks), so that `build` and every command start from there. A cache that cannot be written only means
+    the next command reads the data files again."""
+    from attrition.core.tables import events_table
+    from attrition.io.dataset import store_in_cache
+
+    try:
+        store_in_cache(ds, derived if derived is not None else [events_table(ds)])
+    except OSError as err:
+        print(f"note: the checked tables could not be kept in the cache ({err}); the next command reads the "
+              "data files again", file=sys.stderr)
 
 
 def _params(args: argparse.Namespace) -> dict:

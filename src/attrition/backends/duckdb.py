@@ -9,6 +9,7 @@ query results.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,20 +27,88 @@ ENGINES = tuple(ORDERED_IDS)
 """Where the relational core can run: DuckDB, in this process (the default), or Apache Spark."""
 
 
+MEMORY_LIMIT = "3GiB"
+"""What DuckDB may hold in memory (unless $ATTRITION_MEMORY says otherwise); beyond it, tables and the work of
+sorts, joins and aggregates spill to a temporary folder, so ten million people build in a few GiB."""
+
+
 class EngineUnavailable(RuntimeError):
     """The engine a command asks for cannot start here; the message says what is missing."""
 
 
+class Spelling:
+    """How DuckDB writes the few constructs of the checks (`attrition.io.checks`) that engines spell differently;
+    `attrition.backends.spark` has Spark's. Patterns are RE2 and Java regular expressions alike."""
+
+    def literal(self, value: str) -> str:
+        return literal(value)
+
+    def matches(self, text: str, pattern: str) -> str:
+        """Whether the pattern occurs anywhere in the text."""
+        return f"regexp_matches({text}, {self.literal(pattern)})"
+
+    def matches_sql(self, text: str, pattern: str) -> str:
+        """Whether the pattern, an SQL expression, occurs anywhere in the text."""
+        return f"regexp_matches({text}, {pattern})"
+
+    def full_match(self, text: str, pattern: str) -> str:
+        return f"regexp_full_match({text}, {self.literal(pattern)})"
+
+    def replace_all(self, text: str, pattern: str, by: str) -> str:
+        return f"regexp_replace({text}, {self.literal(pattern)}, {self.literal(by)}, 'g')"
+
+    def first_match(self, text: str, pattern: str) -> str:
+        return f"regexp_extract({text}, {self.literal(pattern)})"
+
+    def octets(self, text: str) -> str:
+        """The text's length in bytes: never less than in characters, and cheaper to count."""
+        return f"strlen({text})"
+
+    def code_point(self, text: str) -> str:
+        """The number of the text's first character."""
+        return f"unicode({text})"
+
+    def day(self, text: str) -> str:
+        """A day number from text the engine reads as a date (it reads more than ISO days: see `iso`)."""
+        return f"CAST(TRY_CAST({text} AS DATE) - DATE '1970-01-01' AS INTEGER)"
+
+    def iso(self, day: str) -> str:
+        """A day number as YYYY-MM-DD."""
+        return f"CAST(DATE '1970-01-01' + {day} AS VARCHAR)"
+
+    def whole_number(self, text: str) -> str:
+        return f"TRY_CAST({text} AS BIGINT)"
+
+    def as_text(self, value: str) -> str:
+        return f"CAST({value} AS VARCHAR)"
+
+    def hash(self, columns: str) -> str:
+        """A 64-bit hash of some columns (missing values included), to find candidate duplicates in one GROUP BY."""
+        return f"hash({columns})"
+
+    def distinct_count(self, column: str) -> str:
+        """An aggregate: how many distinct values the column has in the group (cheapest next to ORDERED_IDS' list)."""
+        return f"list_unique(list({column}))"
+
+    def items(self, text: str, separator: str, alias: str, name: str) -> str:
+        """What follows a table in a FROM clause to split its column `text` at `separator`: one row per part, as
+        column `name` of `alias`."""
+        return f", LATERAL (SELECT unnest(string_split({text}, {self.literal(separator)})) AS {name}) AS {alias}"
+
+
 class Engine:
-    """One in-memory DuckDB database per loaded dataset."""
+    """One in-memory DuckDB database per loaded dataset, with bounded memory."""
 
     dialect = "duckdb"
+    spelling = Spelling()
 
     def __init__(self) -> None:
         import duckdb
 
         threads = os.environ.get("ATTRITION_THREADS")
-        config = {"preserve_insertion_order": True, **({"threads": int(threads)} if threads else {})}
+        spill = Path(tempfile.gettempdir()) / f"attrition-spill-{os.getpid()}-{os.urandom(4).hex()}"
+        config = {"preserve_insertion_order": True, "memory_limit": os.environ.get("ATTRITION_MEMORY", MEMORY_LIMIT),
+                  "temp_directory": str(spill), **({"threads": int(threads)} if threads else {})}
         self.con = duckdb.connect(":memory:", config=config)
         self._labels: set[str] = set()
         try:
@@ -96,6 +165,18 @@ class Engine:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
         return name
 
+    def view(self, name: str, sql: str) -> str:
+        """Name a query: it runs whenever the name is read, nothing is stored."""
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        return name
+
+    def drop(self, name: str) -> None:
+        """Forget a table or view made by `table` or `view`."""
+        kind = self.rows("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? UNION ALL "
+                         "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ?", [name, name])
+        for (what,) in kind:
+            self.con.execute(f"DROP {what} {name}")
+
     def load_integers(self, name: str, columns: dict[str, list[int]]) -> str:
         """Store columns of whole numbers (a calendar, say) as a table, with no pandas in between."""
         cells = ", ".join(f'unnest(CAST(? AS INTEGER[])) AS "{column}"' for column in columns)
@@ -140,10 +221,12 @@ class Engine:
             self.con.execute(f"COPY ({sql}) TO '{target}' (HEADER, DELIMITER ',')")
 
     def write_parquet(self, name: str, path: Path) -> None:
-        """Write a table to Parquet with snappy, DuckDB's default codec: it writes a fifth faster than zstd,
-        for files about twice as large, and the cache is written on every build."""
+        """Write a table to Parquet with snappy, DuckDB's default codec (it writes a fifth faster than zstd, for
+        files about twice as large), in the table's order: a table stored sorted (`sorted_table`) is read back
+        in its order by later commands, to write its CSV file straight from it."""
         target = str(path).replace("'", "''")
-        self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
+        with self._in_insertion_order():
+            self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
 
     def label(self, column: str, values: list[str]) -> str:
         """A select expression for a text column that reaches pandas as a Categorical of `values` (an ENUM,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from attrition.backends.duckdb import ORDERED_IDS, EngineUnavailable
+from attrition.backends.duckdb import ORDERED_IDS, EngineUnavailable, Spelling
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -69,10 +69,63 @@ def shared_session() -> SparkSession:
     return SparkSession(context)
 
 
+class SparkSpelling(Spelling):
+    """The checks' engine-specific constructs in Spark SQL (Java regular expressions, which read the checks'
+    patterns as RE2 does; `\\z` ends a full match, as `$` would also match before a final line break)."""
+
+    def literal(self, value: str) -> str:
+        """Text as SQL: Spark reads no escaped quote with escaped literals off (see SETTINGS), so a quote is chr(39)."""
+        parts = [f"'{part}'" for part in value.split("'")]
+        return parts[0] if len(parts) == 1 else f"concat({', chr(39), '.join(parts)})"
+
+    def matches(self, text: str, pattern: str) -> str:
+        return f"{text} RLIKE {self.literal(pattern)}"
+
+    def matches_sql(self, text: str, pattern: str) -> str:
+        return f"{text} RLIKE {pattern}"
+
+    def full_match(self, text: str, pattern: str) -> str:
+        return f"{text} RLIKE {self.literal('^(?:' + pattern + ')' + chr(92) + 'z')}"
+
+    def replace_all(self, text: str, pattern: str, by: str) -> str:
+        return f"regexp_replace({text}, {self.literal(pattern)}, {self.literal(by)})"
+
+    def first_match(self, text: str, pattern: str) -> str:
+        return f"regexp_extract({text}, {self.literal(pattern)}, 0)"
+
+    def octets(self, text: str) -> str:
+        return f"octet_length({text})"
+
+    def code_point(self, text: str) -> str:
+        return f"ascii({text})"
+
+    def day(self, text: str) -> str:
+        return f"datediff(try_cast({text} AS DATE), DATE'1970-01-01')"
+
+    def iso(self, day: str) -> str:
+        return f"CAST(date_add(DATE'1970-01-01', {day}) AS STRING)"
+
+    def whole_number(self, text: str) -> str:
+        return f"try_cast({text} AS BIGINT)"
+
+    def as_text(self, value: str) -> str:
+        return f"CAST({value} AS STRING)"
+
+    def hash(self, columns: str) -> str:
+        return f"xxhash64({columns})"
+
+    def distinct_count(self, column: str) -> str:
+        return f"size(collect_set({column}))"
+
+    def items(self, text: str, separator: str, alias: str, name: str) -> str:
+        return f" LATERAL VIEW explode(split({text}, {self.literal(separator)})) {alias} AS {name}"
+
+
 class SparkEngine:
     """A Spark session's temporary views standing in for one dataset's DuckDB database."""
 
     dialect = "spark"
+    spelling = SparkSpelling()
 
     def __init__(self) -> None:
         self.spark = shared_session().newSession()  # its own views: two datasets never see each other's tables
@@ -119,6 +172,13 @@ class SparkEngine:
         queries read the rows, not the query that made them (a local checkpoint cuts the lineage)."""
         self._query(sql, params).localCheckpoint(eager=True).createOrReplaceTempView(name)
         return name
+
+    def view(self, name: str, sql: str) -> str:
+        self._query(sql).createOrReplaceTempView(name)
+        return name
+
+    def drop(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
 
     def sorted_table(self, name: str, sql: str, order: str) -> str:
         return self.table(name, f"{sql} ORDER BY {order}")

@@ -11,7 +11,6 @@ from attrition.core.scope import as_of_day
 from attrition.core.tables import (
     events_table,
     lasting_table,
-    milestones_table,
     sightings_table,
     spell_ends_table,
     spells_table,
@@ -22,11 +21,12 @@ from attrition.schema import TABLES
 
 
 def cached_tables(ds: Dataset) -> list[str]:
-    """The derived tables worth keeping in the cache: everything needed as of the freeze date, and the
-    spells' ends, from which spells as of any other day are made."""
+    """The derived tables worth keeping in the cache: the events, the spells' ends and last sightings, from which
+    spells as of any day are made, and the spells and lasting departures as of the freeze date (milestones are
+    cheaper to resolve again than to read)."""
     cutoff = as_of_day(ds, None)
-    return [events_table(ds), spell_ends_table(ds), sightings_table(ds), spells_table(ds, cutoff), lasting_table(ds, cutoff),
-            milestones_table(ds)]
+    return [events_table(ds), spell_ends_table(ds), sightings_table(ds), spells_table(ds, cutoff),
+            lasting_table(ds, cutoff)]
 
 
 def on_engine(ds: Dataset, name: str | None = None) -> Dataset:

@@ -20,13 +20,20 @@ from attrition.io.outputs import FORMULA_START, exclusive, replace_folder
 
 def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]:
     """Every derived table as of one day, as the SQL that produces it, keyed by the file name it is written under:
-    each holds only what may have happened by that day (an event, a conflict over one, a milestone, a spell)."""
+    each holds only what may have happened by that day (an event, a conflict over one, a milestone, a spell).
+
+    The large ones are read from tables stored in their order (`tables.derived`): events, and the spells at the
+    freeze date, which the cache keeps too; spells as of another day are sorted once here. Hires are a subset
+    of the spells, read in the same order."""
     cutoff = as_of_day(ds, as_of)
     no_one = ("SELECT '' AS company, 0 AS day, 0 AS lo, 0 AS hi WHERE false", [])
     ds.engine.table("headcount_out", *(tables.headcount_sql(ds, as_of) or no_one))
-    spells = ds.engine.sorted_table("spells_out", tables.spells_sql(ds, cutoff, ordered=False), tables.SPELL_ORDER)
-    return {  # hires are a subset of the spells: sorted once, read twice
-        "events.csv": tables.events_sql(ds, cutoff),
+    if cutoff == as_of_day(ds, None):
+        spells = ds.engine.view("spells_out", tables.spells_sql(ds, cutoff, ordered=False))
+    else:
+        spells = ds.engine.sorted_table("spells_out", tables.spells_sql(ds, cutoff, ordered=False), tables.SPELL_ORDER)
+    return {
+        "events.csv": tables.events_sql(ds, cutoff, ordered=False),
         "conflicts.csv": tables.conflicts_sql(ds, cutoff),
         "spells.csv": ds.engine.in_order(spells, tables.SPELL_ORDER),
         "hires.csv": ds.engine.in_order(spells, tables.SPELL_ORDER, "WHERE cohort <> 'founder' AND spell = 1"),

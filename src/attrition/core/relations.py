@@ -57,18 +57,41 @@ def resolved(ids: str, table: str, key: str, where: str = "", extra: tuple[tuple
     GROUP BY {g_key}, b.lo, b.hi, b.split"""
 
 
-def events(ids: str) -> str:
-    """One row per person, company, spell and event type (observations are not events).
+def one_grade_resolution(groups: str, key: str, extra: str = "") -> str:
+    """`resolved` for keys whose sources all have one grade, from each key's bounds in `groups` (`lo_max`,
+    `lo_min`, `hi_max`, `hi_min`) without reading the sources again: the best-graded sources are then all of
+    them, and none can contradict their intersection (or their hull), so SOURCE_RULE gives that intersection,
+    or the hull on conflict. `extra` names more columns of `groups` to keep."""
+    return f"""
+    SELECT {key},
+           CASE WHEN lo_max > hi_min THEN lo_min ELSE lo_max END AS earliest,
+           CASE WHEN lo_max > hi_min THEN hi_max ELSE hi_min END AS latest,
+           lo_max > hi_min AS conflict, n_sources, source_ids{extra}
+    FROM {groups}"""
+
+
+def events(groups: str, ids: str) -> str:
+    """One row per person, company, spell and event type (observations are not events), resolved by SOURCE_RULE
+    from the evidence grouped by event (`attrition.io.checks.event_groups`, whose `one_grade` says whether a
+    group's sources share one grade): such a group is resolved from its bounds (`one_grade_resolution`), and
+    only the evidence of the others is read again, by `resolved` (`ids`: the engine's sorted list of ids).
 
     A spell's group is the one its join or return evidence gives (groups belong to spells: someone can move
     from one department or party to another between spells), else the person's group in people.csv."""
-    body = resolved(ids, "evidence", "person_id, company, spell, event", "WHERE event <> 'observed'",
-                    (("min(nullif(reason, ''))", "reason"), ("min(nullif(\"group\", ''))", "spell_group")))
+    key = "person_id, company, spell, event"
+    plain = one_grade_resolution(f"(SELECT * FROM {groups} WHERE event <> 'observed' AND one_grade) AS grouped",
+                                 key, ", reason, spell_group")
+    match = " AND ".join(f"g.{k} = e.{k}" for k in ("person_id", "company", "spell", "event"))
+    mixed = (f"(SELECT e.* FROM evidence AS e JOIN {groups} AS g ON {match} "
+             "WHERE e.event <> 'observed' AND NOT g.one_grade) AS mixed")
+    graded = resolved(ids, mixed, key, extra=(("min(nullif(reason, ''))", "reason"),
+                                              ("min(nullif(\"group\", ''))", "spell_group")))
     return f"""
     SELECT e.person_id, e.company, p.name, p.cohort, coalesce(e.spell_group, p."group") AS "group", e.spell, e.event,
            e.earliest, e.latest, e.conflict,
            e.n_sources, e.source_ids, coalesce(e.reason, '') AS reason
-    FROM ({body}) AS e JOIN people AS p ON p.person_id = e.person_id AND p.company = e.company"""
+    FROM (SELECT * FROM ({plain}) AS plain UNION ALL SELECT * FROM ({graded}) AS graded) AS e
+    JOIN people AS p ON p.person_id = e.person_id AND p.company = e.company"""
 
 
 def milestones(ids: str) -> str:
@@ -211,19 +234,24 @@ def lasting(spells_table: str, cutoff: int) -> str:
 
     A spell's end is lasting unless the person's next spell starts within INTERRUPTION_DAYS of it;
     `interruptions` counts the ends skipped. The start is spell 1's; status and tenure are as of `cutoff`.
-    One GROUP BY does it, no window: the checks number spells 1, 2, 3 and end every spell before the
-    last, so the next spell is spell + 1 and the ends skipped are those before the first lasting one.
+    No window: the checks number spells 1, 2, 3 and end every spell before the last, so the next spell is
+    spell + 1 and the ends skipped are those before the first lasting one. Most people have one spell, which
+    is their row as it is; only the few with more go through the join with the next spell and a GROUP BY.
     """
     pick = lambda column: f"min_by({column}, CASE WHEN lasting THEN spell END)"
     first = lambda column: f"max(CASE WHEN spell = 1 THEN {column} END)"
-    stored = spells_table.isidentifier()  # a stored table is read twice; a query is named once, as a CTE
+    stored = spells_table.isidentifier()  # a stored table is read as it is; a query is named once, as a CTE
     spells = spells_table if stored else "spells"
+    own = lambda column: f"CASE WHEN end_lo IS NOT NULL THEN {column} END"
     seen = "greatest(p.last_start, coalesce(s.observed, p.last_start), coalesce(p.end_lo, p.last_start))"
     return f"""
     WITH {"" if stored else f"spells AS (SELECT * FROM {spells_table}),"}
+    returned AS (SELECT DISTINCT person_id, company FROM {spells} WHERE spell > 1),
     marked AS (
         SELECT s.*, s.end_lo IS NOT NULL AND (n.start_lo IS NULL OR n.start_lo - s.end_hi > {INTERRUPTION_DAYS}) AS lasting
-        FROM {spells} AS s LEFT JOIN {spells} AS n
+        FROM (SELECT * FROM {spells} AS a WHERE EXISTS (SELECT 1 FROM returned AS r
+                  WHERE r.person_id = a.person_id AND r.company = a.company)) AS s
+        LEFT JOIN (SELECT * FROM {spells} WHERE spell > 1) AS n
             ON n.person_id = s.person_id AND n.company = s.company AND n.spell = s.spell + 1),
     persons AS (
         SELECT person_id, company, {first('name')} AS name, {first('cohort')} AS cohort, {first('"group"')} AS "group",
@@ -232,7 +260,13 @@ def lasting(spells_table: str, cutoff: int) -> str:
                coalesce({pick('end_conflict')}, false) AS end_conflict, coalesce({pick('end_sources')}, '') AS end_sources,
                coalesce({pick('end_reason')}, '') AS end_reason, max(start_hi) AS last_start,
                coalesce(min(CASE WHEN lasting THEN spell END), max(spell)) - 1 AS interruptions
-        FROM marked GROUP BY person_id, company),
+        FROM marked GROUP BY person_id, company
+        UNION ALL
+        SELECT person_id, company, name, cohort, "group", start_lo, start_hi, joined,
+               coalesce({own('end_event')}, ''), end_lo, {own('end_hi')}, coalesce({own('end_conflict')}, false),
+               coalesce({own('end_sources')}, ''), coalesce({own('end_reason')}, ''), start_hi, spell - 1
+        FROM {spells} AS a WHERE spell = 1 AND NOT EXISTS (SELECT 1 FROM returned AS r
+            WHERE r.person_id = a.person_id AND r.company = a.company)),
     seen AS (
         SELECT person_id, company, max(earliest) AS observed FROM evidence WHERE event = 'observed'
         GROUP BY person_id, company)

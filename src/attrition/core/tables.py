@@ -8,13 +8,14 @@ build` do not load it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from attrition.backends.duckdb import literal
 from attrition.core import relations
 from attrition.core.scope import as_of_day, where_clause
 from attrition.days import day_number
+from attrition.io import checks
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError
 from attrition.schema import EPOCH
@@ -24,43 +25,63 @@ DATE_COLUMNS = ("earliest", "latest", "start_lo", "start_hi", "end_lo", "end_hi"
 """Columns of the derived tables that hold day numbers (days since 1970-01-01)."""
 
 
-def derived(ds: Dataset, name: str, sql: str) -> str:
-    """Compute a derived table in the dataset's engine once; later calls reuse it."""
+EVENT_ORDER = "person_id, company, spell, earliest, event"
+"""The order events are listed in, in files and in frames."""
+SPELL_ORDER = "company, cohort, start_lo, person_id, spell"
+"""The order spells are listed in, in files and in frames."""
+
+
+def derived(ds: Dataset, name: str, make: Callable[[], str], order: str | None = None) -> str:
+    """Compute a derived table in the dataset's engine once, from the query `make` returns (stored in `order`, if
+    given, so that its file is written straight from it); later calls, and a table kept in the cache, are reused
+    without asking for the query, so the tables it is made from are not made either."""
     if name not in ds.derived:
-        ds.engine.table(name, sql)
+        sql = make()
+        if order is None:
+            ds.engine.table(name, sql)
+        else:
+            ds.engine.sorted_table(name, sql, order)
         ds.derived[name] = name
     return name
 
 
+def event_groups_table(ds: Dataset) -> str:
+    """The evidence grouped by event; the checks made it already when the dataset was read from its files."""
+    ids = ds.engine.ordered_ids("source_id")
+    return derived(ds, "event_groups", lambda: checks.event_groups(ids, ds.engine.spelling))
+
+
 def events_table(ds: Dataset) -> str:
-    return derived(ds, "events", relations.events(ds.engine.ordered_ids("source_id")))
+    return derived(ds, "events", lambda: relations.events(event_groups_table(ds), ds.engine.ordered_ids("source_id")),
+                   EVENT_ORDER)
 
 
 def milestones_table(ds: Dataset) -> str:
-    return derived(ds, "milestones_resolved", relations.milestones(ds.engine.ordered_ids("source_id")))
+    return derived(ds, "milestones_resolved", lambda: relations.milestones(ds.engine.ordered_ids("source_id")))
 
 
 def spell_ends_table(ds: Dataset) -> str:
-    return derived(ds, "spell_ends", relations.spell_ends(events_table(ds)))
+    return derived(ds, "spell_ends", lambda: relations.spell_ends(events_table(ds)))
 
 
 def sightings_table(ds: Dataset) -> str:
-    return derived(ds, "spell_sightings", relations.sightings())
+    return derived(ds, "spell_sightings", relations.sightings)
 
 
 def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
-    ends, seen = spell_ends_table(ds), sightings_table(ds)
     if cutoff == as_of_day(ds, None):
-        return derived(ds, f"spells_{cutoff + 100_000}", relations.spells(cutoff, "events", ends, seen))
-    source = "events" if company is None else f"(SELECT * FROM events WHERE company = {literal(company)})"
-    return f"({relations.spells(cutoff, source, ends, seen)}) AS spells"
+        return derived(ds, f"spells_{cutoff + 100_000}", lambda: relations.spells(
+            cutoff, events_table(ds), spell_ends_table(ds), sightings_table(ds)), SPELL_ORDER)
+    events = events_table(ds)
+    source = events if company is None else f"(SELECT * FROM {events} WHERE company = {literal(company)})"
+    return f"({relations.spells(cutoff, source, spell_ends_table(ds), sightings_table(ds))}) AS spells"
 
 
 def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
     """First lasting departures as of `cutoff`, stored at the freeze date, else computed (for one company if given)."""
     if cutoff == as_of_day(ds, None):
-        return derived(ds, f"lasting_{cutoff + 100_000}", relations.lasting(spells_table(ds, cutoff), cutoff))
+        return derived(ds, f"lasting_{cutoff + 100_000}", lambda: relations.lasting(spells_table(ds, cutoff), cutoff))
     return f"({relations.lasting(spells_table(ds, cutoff, company), cutoff)}) AS lasting"
 
 
@@ -130,10 +151,12 @@ def _by(cutoff: int | None, column: str) -> str:
     return "" if cutoff is None else f" AND {column} <= {int(cutoff)}"
 
 
-def events_sql(ds: Dataset, cutoff: int | None = None) -> str:
-    """Resolved events, those that may have happened by `cutoff` if given."""
-    return (f"SELECT * FROM {events_table(ds)} WHERE true{_by(cutoff, 'earliest')} "
-            "ORDER BY person_id, company, spell, earliest, event")
+def events_sql(ds: Dataset, cutoff: int | None = None, ordered: bool = True) -> str:
+    """Resolved events, those that may have happened by `cutoff` if given; unless `ordered`, read in the order
+    the table is stored in, which is EVENT_ORDER (`engine.in_order`: for writing its file straight from it)."""
+    where = f"WHERE true{_by(cutoff, 'earliest')}"
+    return f"SELECT * FROM {events_table(ds)} {where} ORDER BY {EVENT_ORDER}" if ordered else \
+        ds.engine.in_order(events_table(ds), EVENT_ORDER, where)
 
 
 def conflicts_sql(ds: Dataset, cutoff: int | None = None) -> str:
@@ -151,10 +174,6 @@ def milestones_sql(ds: Dataset, cutoff: int | None = None) -> str:
     """Resolved company milestones, those that may have happened by `cutoff` if given."""
     return (f"SELECT * FROM {milestones_table(ds)} WHERE true{_by(cutoff, 'earliest')} "
             "ORDER BY company, earliest, milestone_id")
-
-
-SPELL_ORDER = "company, cohort, start_lo, person_id, spell"
-"""The order spells are listed in, in files and in frames."""
 
 
 def spells_sql(ds: Dataset, cutoff: int, clause: str = "", company: str | None = None, ordered: bool = True) -> str:

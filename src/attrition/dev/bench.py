@@ -1,14 +1,18 @@
-"""`make bench`: how long each command takes and how much memory it needs, from 1e3 to 1e7 spells.
+"""`make bench`: how long each command takes and how much memory it needs, from 1e3 to 1e7 people.
 
-Every measurement runs in a fresh process (`python -m attrition.bench --task ...`), which reports
-its time after start-up (the interpreter, DuckDB and, for the commands that use it, pandas
-imported; the package is byte-compiled first, as pip does on install) and the driver adds the whole
-wall time and the peak memory (max RSS) of that process. References are timed in the same run on the
-same data: a DuckDB GROUP BY and a numpy bincount that build the same life table, so the ratios
-say what the tool's own layers cost. The Spark columns time the same commands with `--engine spark`
-(local mode, two cores): the whole wall time, and the time after Spark has started; they stay empty
-where a command does not run the relational core, or where Java or pyspark is missing. This is a
-benchmark, not a test: it prints, it does not assert.
+Every measurement runs in a fresh process (`python -m attrition.dev.bench --task ...`), which reports
+its time after start-up (the interpreter and DuckDB loaded; the package is byte-compiled first, as
+pip does on install) and the driver adds the whole wall time and the peak memory (max RSS) of that
+process. The yardstick is timed in the same run on the same files: `attrition.dev.reference`, a
+hand-written DuckDB script from the CSV files to the resolved tables (beside `validate` then `build`)
+and to three answers (beside `validate`, `build` and three `metric` commands), with the ratio of the
+wall times; on a million people and more the two alternate, round by round, and the ratio is the
+median of the rounds'. Two references also build one life table from 1e7 spells: a DuckDB GROUP BY
+and a numpy bincount. The Spark columns time the same commands with `--engine spark` (local mode, two
+cores): the whole wall time, and the time after Spark has started; they stay empty where a command
+does not run the relational core, or where Java or pyspark is missing. Every row gives the machine's
+load average (1 minute) when it was measured: on a shared machine the wall times move with it, the
+ratios much less. This is a benchmark, not a test: it prints, it does not assert.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from attrition.cli import WITHOUT_PANDAS
 from attrition.locations import REPO_ROOT
 
 SIZES = ((1_000, 10, "mixed"), (10_000, 10, "mixed"), (100_000, 10, "mixed"), (100_000, 1_000, "mixed"),
-         (1_000_000, 10, "mixed"), (1_000_000, 1_000, "mixed"), (1_000_000, 10, "month"))
+         (1_000_000, 10, "mixed"), (1_000_000, 1_000, "mixed"), (1_000_000, 10, "month"), (10_000_000, 10, "mixed"))
+ANSWERS = ("departed_share --company co-0001", "median_tenure --company co-0001", "compare_labs --cohort founder")
+"""The three answers the reference gives: the end-to-end rows run these after `validate` and `build`."""
 METRICS = (
     "departed_share --company co-0001",
     "departed_count --company co-0001",
@@ -44,7 +49,8 @@ METRICS = (
     "compare_labs --cohort founder",
 )
 RUNS = 3
-"""How often validate and build run on a million people; the table gives the fastest run and the slowest's time."""
+"""Rounds of validate, build and the references on a million people; the table gives each command's fastest run
+and the slowest's time, and the median of the rounds' ratios."""
 SPARK_METRICS = ("departed_share", "median_tenure", "hires_between", "compare_labs")
 """The metrics also timed on Spark: a slice of spells, a life table, hires in a window, life tables of every company."""
 SHIPPED = ("validate", "build", "metric departed_share --company xai --cohort founder",
@@ -61,13 +67,13 @@ def _task_cli(args: list[str]) -> float:
     import contextlib
     import io
 
-    from attrition.cli import main
-
     if "spark" in args:  # start-up includes starting Spark
         from attrition.backends.spark import shared_session
 
         shared_session()
     started = time.perf_counter()
+    from attrition.cli import main
+
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(args)
     if code != 0:
@@ -144,10 +150,7 @@ def _task_turnbull(data: Path) -> float:
 
 
 def _run_task(spec: dict) -> None:
-    import duckdb  # noqa: F401  (start-up: the libraries a command needs are loaded before timing)
-
-    if spec["kind"] != "cli" or spec["args"][0] not in WITHOUT_PANDAS:
-        import pandas  # noqa: F401
+    import duckdb  # noqa: F401  (start-up: the engine is loaded before timing; pandas, where needed, is timed)
 
     kind, value = spec["kind"], None
     if kind == "leaver":
@@ -178,36 +181,94 @@ def _run_task(spec: dict) -> None:
 
 # --- driver --------------------------------------------------------------------------------------
 
-def _popen_peak(spec: dict, env: dict) -> dict:
-    """Run one task in a fresh process: its own time after start-up, whole wall time, peak memory (from wait4)."""
+def _popen_peak(spec: dict, env: dict, argv: list[str] | None = None) -> dict:
+    """Run one task in a fresh process: its own time after start-up, whole wall time, peak memory (from wait4).
+    With `argv`, run that command instead (the reference script), which reports no time of its own."""
     started = time.perf_counter()
+    argv = argv or [sys.executable, "-m", "attrition.dev.bench", "--task", json.dumps(spec)]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "attrition.dev.bench", "--task", json.dumps(spec)],
-                             env, file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1),
-                                                (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1),
+                                                                (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
         _, status, usage = os.wait4(pid, 0)
         wall = time.perf_counter() - started
         out.seek(0), err.seek(0)
         if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"benchmark task failed: {spec}\n{err.read()}")
-        report = json.loads(out.read().strip().splitlines()[-1])
+            raise SystemExit(f"benchmark task failed: {spec or argv}\n{err.read()}")
+        report = json.loads(out.read().strip().splitlines()[-1]) if spec else {"inside": float("nan"), "value": None}
     return {"wall": wall, "inside": report["inside"], "value": report["value"], "peak_mib": usage.ru_maxrss / 1024}
 
 
-def _fastest(spec: dict, env: dict, runs: int, cache: Path) -> tuple[dict, float]:
-    """The fastest of `runs` runs (as timeit reports: slower runs measure the machine's other work, and this
-    two-core virtual machine varies by a second or more on a 20-second build), and the slowest run's wall time.
-    Every run starts without a cache, so each one reads and checks the files."""
-    timings = []
-    for _ in range(runs):
-        shutil.rmtree(cache, ignore_errors=True)
-        timings.append(_popen_peak(spec, env))
-    return min(timings, key=lambda m: m["wall"]), max(m["wall"] for m in timings)
+def _reference(mode: str, data: Path, env: dict, out: Path) -> dict:
+    """One run of the reference script (`prepare`: to the resolved tables; `answers`: to the three answers)."""
+    argv = [sys.executable, "-m", "attrition.dev.reference", mode, str(data), *([str(out)] if mode == "prepare" else [])]
+    return _popen_peak({}, env, argv)
 
 
-def _row(size: str, what: str, m: dict, target: str = "", spark: dict | None = None) -> str:
+def _together(runs: list[dict]) -> dict:
+    """Commands run one after the other, as one: times added, the largest peak."""
+    return {"wall": sum(r["wall"] for r in runs), "inside": sum(r["inside"] for r in runs),
+            "peak_mib": max(r["peak_mib"] for r in runs)}
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def _row(size: str, what: str, m: dict, target: str = "", spark: dict | None = None,
+         reference: dict | None = None, ratio: float | None = None) -> str:
     on_spark = f"{spark['wall']:.2f} | {spark['inside']:.2f}" if spark else " | "
-    return f"| {size} | {what} | {m['wall']:.2f} | {m['inside']:.2f} | {m['peak_mib']:,.0f} | {on_spark} | {target} |"
+    inside = "" if m["inside"] != m["inside"] else f"{m['inside']:.2f}"
+    against = f"{reference['wall']:.2f} | {ratio:.1f}x" if reference else " | "
+    return (f"| {size} | {what} | {m['wall']:.2f} | {inside} | {m['peak_mib']:,.0f} | {against} | {on_spark} | "
+            f"{target} | {_load():.1f} |")
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _rounds(data: Path, work: Path, env: dict, runs: int, answers: bool) -> list[dict]:
+    """`runs` rounds, each from no cache: `validate`, then `build` (which reads what validate kept), then (with
+    `answers`) the three answers from the cache, each command in its own process; and the reference script,
+    to the resolved tables and (with `answers`) to the three answers."""
+    rounds = []
+    for _ in range(runs):
+        shutil.rmtree(work / "cache", ignore_errors=True)
+        cli = lambda *args: _popen_peak({"kind": "cli", "args": [*args, "--data", str(data)]}, env)
+        done = {"validate": cli("validate"), "build": cli("build", "--out", str(work / "out")),
+                "prepare": _reference("prepare", data, env, work / "reference")}
+        if answers:
+            done["metrics"] = [cli("metric", *metric.split()) for metric in ANSWERS]
+            done["answers"] = _reference("answers", data, env, work / "reference")
+        rounds.append(done)
+    return rounds
+
+
+def _size_rows(size: str, rounds: list[dict], big: bool, huge: bool) -> list[str]:
+    """The rows of `_rounds`: each command's fastest run (and, on a million people and more, the slowest's time),
+    validate and build together beside the reference, and end to end beside the reference."""
+    fastest = lambda runs: min(runs, key=lambda m: m["wall"])
+    note = lambda runs: f" (fastest of {len(runs)}; slowest {max(m['wall'] for m in runs):.2f} s wall)" \
+        if len(runs) > 1 else ""
+    validate, build = [r["validate"] for r in rounds], [r["build"] for r in rounds]
+    both = [_together([r["validate"], r["build"]]) for r in rounds]
+    prepare = [r["prepare"] for r in rounds]
+    rows = [_row(size, f"`validate` from CSV{note(validate)}", fastest(validate)),
+            _row(size, f"`build`, reading what `validate` kept{note(build)}", fastest(build),
+                 "<= 8 GiB" if huge else ""),
+            _row(size, f"`validate` then `build` (as `make report` runs them){note(both)}", fastest(both),
+                 "<= 3x reference" if big else "", reference=fastest(prepare),
+                 ratio=_median([b["wall"] / p["wall"] for b, p in zip(both, prepare)]))]
+    if "answers" in rounds[0]:
+        ends = [_together([r["validate"], r["build"], *r["metrics"]]) for r in rounds]
+        answers = [r["answers"] for r in rounds]
+        rows.append(_row(size, f"end to end: `validate`, `build`, then {len(ANSWERS)} answers (`departed_share`, "
+                               f"`median_tenure`, `compare_labs`){note(ends)}", fastest(ends),
+                         "<= 3x reference" if big else "", reference=fastest(answers),
+                         ratio=_median([e["wall"] / a["wall"] for e, a in zip(ends, answers)])))
+    return rows
 
 
 def _spark_runs() -> bool:
@@ -254,29 +315,29 @@ def drive(work: Path, sizes: tuple = SIZES, spark: bool = True) -> None:
     on_spark = (lambda args: _popen_peak({"kind": "cli", "args": [*args, "--engine", "spark"]}, env)) if spark \
         else (lambda args: None)
     print(f"machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} "
-          f"GiB; python {sys.version.split()[0]}; Spark {'local[2]' if spark else 'not timed'}", flush=True)
-    print("| size | command | wall s | after start-up s | peak MiB | Spark wall s | Spark after start-up s | target |")
-    print("|---|---|---|---|---|---|---|---|", flush=True)
+          f"GiB; python {sys.version.split()[0]}; Spark {'local[2]' if spark else 'not timed'}; "
+          f"load average at the start {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    print("| size | command | wall s | after start-up s | peak MiB | reference wall s | tool / reference "
+          "| Spark wall s | Spark after start-up s | target | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     data_dir = REPO_ROOT / "data"
     for i, command in enumerate(SHIPPED):
         args = command.split() + ["--data", str(data_dir)] + (["--out", str(work / "out-shipped")] if command == "build" else [])
-        target = "<= 1.0 s wall" if command.split()[0] in ("validate", "build", "claims", "check") or "departed" in command \
-            else "<= 2 s wall (fits)"
         timed = on_spark(args) if command.split()[0] == "metric" else None
         again = " (again: the ledger kept in the cache)" if command in SHIPPED[:i] else ""
         print(_row("shipped data", f"`attrition {command}`{again}", _popen_peak({"kind": "cli", "args": args}, env),
-                   target, timed), flush=True)
+                   "<= 0.35 s wall", timed), flush=True)
     for n, k, precision in sizes:
         data = work / f"n{n}-k{k}-{precision}"
         _popen_peak({"kind": "generate", "folder": str(data), "n": n, "k": k, "precision": precision}, env)
         size = f"{n:,} people, {k:,} companies, {precision}"
-        big = n == 1_000_000
-        for command in ("validate", "build"):
-            args = [command, "--data", str(data)] + (["--out", str(work / f"out-{n}-{k}")] if command == "build" else [])
-            timed, slowest = _fastest({"kind": "cli", "args": args}, env, RUNS if big else 1, work / "cache")
-            runs = f" (fastest of {RUNS}; slowest {slowest:.2f} s wall)" if big else ""
-            print(_row(size, f"`{command}` from CSV{runs}", timed, "<= 20 s, <= 4 GiB" if big and command == "build" else ""),
-                  flush=True)
+        big, huge = n >= 1_000_000, n > 1_000_000
+        rounds = _rounds(data, work, env, RUNS if big and not huge else 1, answers=k == 10 and precision == "mixed")
+        for row in _size_rows(size, rounds, big, huge):
+            print(row, flush=True)
+        if huge:
+            shutil.rmtree(data)
+            continue
         leaver = _popen_peak({"kind": "leaver", "data": str(data)}, env)["value"]
         for metric in (m.format(leaver=leaver) for m in METRICS):
             if "compare_labs" not in metric and k == 1_000 or precision == "month" and "compare_labs" in metric:
@@ -289,6 +350,7 @@ def drive(work: Path, sizes: tuple = SIZES, spark: bool = True) -> None:
         if precision == "month" and big:
             print(_row(size, "interval-censored fit over all 1,000,000 people (cache)",
                        _popen_peak({"kind": "turnbull", "data": str(data)}, env), "<= 10 s"), flush=True)
+        shutil.rmtree(data)
     for n in (n for n in (100_000, 1_000_000) if any(size[0] >= n for size in sizes)):
         hr = work / f"hr-{n}"
         _popen_peak({"kind": "hr_export", "folder": str(hr), "n": n}, env)
@@ -310,19 +372,21 @@ def drive(work: Path, sizes: tuple = SIZES, spark: bool = True) -> None:
                duck))
     print(_row(size, f"reference: numpy bincount life table (tool / numpy = {tool['inside'] / numpy['inside']:.1f}x)",
                numpy), flush=True)
+    print(f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m attrition.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m attrition.dev.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--task", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help="folder for the generated rosters (default: a temporary folder)")
     parser.add_argument("--quick", action="store_true", help="only the sizes up to 100,000 people")
+    parser.add_argument("--no-huge", action="store_true", help="leave out the ten million people (saves minutes)")
     parser.add_argument("--no-spark", action="store_true", help="leave the Spark columns empty (faster)")
     args = parser.parse_args(argv)
     if args.task:
         _run_task(json.loads(args.task))
         return 0
-    sizes = tuple(s for s in SIZES if s[0] <= 100_000) if args.quick else SIZES
+    sizes = tuple(s for s in SIZES if s[0] <= (100_000 if args.quick else 1_000_000 if args.no_huge else s[0]))
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)
         drive(args.work, sizes, not args.no_spark)

@@ -24,18 +24,25 @@ def _month_bounds(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return month.astype("datetime64[D]"), (month + 1).astype("datetime64[D]") - 1
 
 
-def _spells(rng: np.random.Generator, n_people: int, n_companies: int) -> pd.DataFrame:
-    """One row per person and spell: company, cohort, start and end day (NaT while still there)."""
-    founded = FIRST_FOUNDING + rng.integers(0, (LAST_FOUNDING - FIRST_FOUNDING).astype(int), n_companies)
-    company = np.arange(n_people) % n_companies
+def _founded(rng: np.random.Generator, n_companies: int) -> np.ndarray:
+    return FIRST_FOUNDING + rng.integers(0, (LAST_FOUNDING - FIRST_FOUNDING).astype(int), n_companies)
+
+
+def _spells(rng: np.random.Generator, n_people: int, n_companies: int, first: int = 0,
+            founded: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per person and spell: company, cohort, start and end day (NaT while still there); people are
+    numbered from `first`, and the companies' founding days drawn here unless given."""
+    founded = _founded(rng, n_companies) if founded is None else founded
+    company = (first + np.arange(n_people)) % n_companies
     cohort = np.where(rng.random(n_people) < 0.03, "founder", np.where(rng.random(n_people) < 0.02, "executive", "hire"))
-    cohort[:n_companies] = "founder"
+    if first == 0:
+        cohort[:n_companies] = "founder"
     room = (FREEZE - 30 - founded[company]).astype(int)
     start = founded[company] + np.where(cohort == "founder", 0, (rng.random(n_people) * room).astype(int))
     tenure = 90 + rng.exponential(900, n_people).astype(int)
     leaves = (rng.random(n_people) < 0.6) & (start + tenure <= FREEZE)
     end = np.where(leaves, start + tenure, np.datetime64("NaT"))
-    first = pd.DataFrame({"person": np.arange(n_people), "company": company, "cohort": cohort, "spell": 1,
+    first = pd.DataFrame({"person": first + np.arange(n_people), "company": company, "cohort": cohort, "spell": 1,
                           "start": start, "end": end, "end_event": np.where(rng.random(n_people) < 0.05,
                                                                             "step_back", "leave")})
     back = leaves & (rng.random(n_people) < 0.02)
@@ -70,11 +77,40 @@ def _evidence(rng: np.random.Generator, events: pd.DataFrame, precision: str) ->
     return rows
 
 
+PART = 1_000_000
+"""Rosters larger than this are drawn and written this many people at a time, so memory stays bounded."""
+
+
 def write_synthetic(folder: Path, n_people: int, n_companies: int, precision: str = "mixed", seed: int = 0) -> Path:
-    """Write a complete dataset (dataset.toml and every CSV) with `n_people` over `n_companies`."""
-    rng = np.random.default_rng(seed)
+    """Write a complete dataset (dataset.toml and every CSV) with `n_people` over `n_companies`.
+
+    Up to PART people are drawn at once; a larger roster is drawn in parts (each with its own seed, the
+    companies' founding days shared) and appended part by part."""
     folder.mkdir(parents=True, exist_ok=True)
-    spells = _spells(rng, n_people, n_companies)
+    if n_people <= PART:
+        rng = np.random.default_rng(seed)
+        _write_part(folder, rng, _spells(rng, n_people, n_companies), precision, header=True)
+    else:
+        founded = _founded(np.random.default_rng(seed), n_companies)
+        for first in range(0, n_people, PART):
+            rng = np.random.default_rng([seed, first])
+            spells = _spells(rng, min(PART, n_people - first), n_companies, first, founded)
+            _write_part(folder, rng, spells, precision, header=first == 0)
+    (folder / "dataset.toml").write_text(f'[dataset]\nfreeze_date = "{FREEZE}"\n', encoding="utf-8")
+    sources = pd.DataFrame({"source_id": [f"src-{i:02d}" for i in range(N_SOURCES)]})
+    sources = sources.assign(publisher="Synthetic Wire", title="Generated for the benchmark", url="",
+                             published="", language="en", note="synthetic")
+    sources.to_csv(folder / "sources.csv", index=False, lineterminator="\n")
+    (folder / "milestones.csv").write_text("company,milestone_id,label,earliest,latest,source_id,note\n")
+    (folder / "reported_counts.csv").write_text(
+        "count_id,company,measure,start,end,value,qualifier,scope_note,source_id\n")
+    (folder / "claims.csv").write_text(
+        "claim_id,source_id,claim,as_of,metric,params,reported,reading,tolerance,note\n")
+    return folder
+
+
+def _write_part(folder: Path, rng: np.random.Generator, spells: pd.DataFrame, precision: str, header: bool) -> None:
+    """Append the people and evidence of some spells to people.csv and evidence.csv (writing them anew with `header`)."""
     person_id = np.char.add("p-", np.char.zfill(spells["person"].to_numpy().astype(str), 7))
     company_id = np.char.add("co-", np.char.zfill((spells["company"].to_numpy() + 1).astype(str), 4))
     spells = spells.assign(person_id=person_id, company_id=company_id)
@@ -82,9 +118,6 @@ def write_synthetic(folder: Path, n_people: int, n_companies: int, precision: st
     ends = spells[spells["end"].notna()].assign(event=lambda s: s["end_event"], day=lambda s: s["end"])
     events = pd.concat([starts, ends], ignore_index=True)
     evidence = _evidence(rng, events, precision)
-    sources = pd.DataFrame({"source_id": [f"src-{i:02d}" for i in range(N_SOURCES)]})
-    sources = sources.assign(publisher="Synthetic Wire", title="Generated for the benchmark", url="",
-                             published="", language="en", note="synthetic")
     first = spells[spells["spell"] == 1]
     people = pd.DataFrame({"person_id": first["person_id"], "name": first["person_id"], "company": first["company_id"],
                            "cohort": first["cohort"], "prior_affiliations": "", "role": "", "note": ""})
@@ -94,17 +127,9 @@ def write_synthetic(folder: Path, n_people: int, n_companies: int, precision: st
         "source_id": np.char.add("src-", np.char.zfill(evidence["source"].to_numpy().astype(str), 2)),
         "paraphrase": "generated", "note": "",
     }).drop_duplicates(["person_id", "company", "spell", "event", "source_id"])
-    (folder / "dataset.toml").write_text(f'[dataset]\nfreeze_date = "{FREEZE}"\n', encoding="utf-8")
-    write = dict(index=False, lineterminator="\n", date_format="%Y-%m-%d")
-    sources.to_csv(folder / "sources.csv", **write)
+    write = dict(index=False, lineterminator="\n", date_format="%Y-%m-%d", header=header, mode="w" if header else "a")
     people.to_csv(folder / "people.csv", **write)
     table.to_csv(folder / "evidence.csv", **write)
-    (folder / "milestones.csv").write_text("company,milestone_id,label,earliest,latest,source_id,note\n")
-    (folder / "reported_counts.csv").write_text(
-        "count_id,company,measure,start,end,value,qualifier,scope_note,source_id\n")
-    (folder / "claims.csv").write_text(
-        "claim_id,source_id,claim,as_of,metric,params,reported,reading,tolerance,note\n")
-    return folder
 
 
 DEPARTMENTS = ("engineering", "research", "sales", "operations")

@@ -184,19 +184,18 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
 def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str], remember: bool = True) -> Path:
     """Write `tables` as Parquet under the fingerprint, sealed with their checksums and atomically, and (with
     `remember`) record the folder's file stats, so that the folder's files open this entry next time. An entry
-    already there is kept if it verifies, and replaced if it does not. Raises OSError (OutputError) when the
-    cache cannot be written."""
+    already there is kept if it verifies, with the tables it lacks added (`attrition build` adds the derived
+    tables to the checked ones `attrition validate` kept), and replaced if it does not. Raises OSError
+    (OutputError) when the cache cannot be written."""
     folder = entry(fp)
     why = damaged(folder) if folder.exists() else "absent"
-    if why:
-        if why != "absent":
-            discard(folder, why)
+    if why and why != "absent":
+        discard(folder, why)
+    kept = {} if why else _kept_meta(folder)
+    if kept is None or [name for name in tables if name not in kept.get("tables", [])]:
         try:
             with exclusive(folder), replace_folder(folder) as staging:
-                for name in tables:
-                    engine.write_parquet(name, staging / f"{name}.parquet")
-                (staging / "meta.json").write_text(json.dumps({**meta, "tables": tables}, indent=1))
-                seal(staging)
+                _write_entry(engine, folder, staging, meta, tables, kept or {})
         except OutputError as err:
             if damaged(folder):  # not another build that won the race with the same content
                 raise OSError(str(err)) from None
@@ -208,6 +207,40 @@ def store(engine: Engine, data_dir: Path, fp: str, meta: dict, tables: list[str]
     write_atomic(index, json.dumps({"fingerprint": fp, "stats": stats, "code": code_version(),
                                     "check": _record_check(fp, stats)}).encode())
     return folder
+
+
+def _kept_meta(folder: Path) -> dict | None:
+    """The metadata of a verified entry (None if it cannot be read after all: the entry is then written anew)."""
+    try:
+        kept = json.loads((folder / "meta.json").read_text())
+        return kept if isinstance(kept.get("tables"), list) and isinstance(kept.get("derived"), list) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _write_entry(engine: Engine, folder: Path, staging: Path, meta: dict, tables: list[str], kept: dict) -> None:
+    """Fill `staging` as the entry: the tables `kept` lists, linked from `folder` (readers of the old entry read the
+    same files at the same paths), and the other `tables` written; sealed, with the kept ledger (which carries its
+    own checksum) beside it."""
+    old = kept.get("tables", [])
+    for name in old:
+        _link(folder / f"{name}.parquet", staging / f"{name}.parquet")
+    new = [name for name in tables if name not in old]
+    for name in new:
+        engine.write_parquet(name, staging / f"{name}.parquet")
+    derived = [*kept.get("derived", []), *(name for name in meta.get("derived", []) if name in new)]
+    (staging / "meta.json").write_text(json.dumps({**kept, **meta, "tables": old + new, "derived": derived}, indent=1))
+    seal(staging)
+    if (folder / LEDGER_FILE).exists():
+        _link(folder / LEDGER_FILE, staging / LEDGER_FILE)
+
+
+def _link(source: Path, target: Path) -> None:
+    """The same file at another path: a hard link, or a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def read_ledger(fp: str) -> dict | None:

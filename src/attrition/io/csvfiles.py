@@ -15,12 +15,14 @@ import mmap
 import os
 import stat
 from array import array
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
-from attrition.backends.duckdb import Engine
+from attrition.backends.duckdb import Engine, literal
+from attrition.io import checks
 from attrition.schema import MAX_FIELD_CHARS, Problem, TableSpec
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -147,8 +149,10 @@ def header(text: str, spec: TableSpec, problems: list[Problem]) -> list[str] | N
     return names if ok else None
 
 
-def load_text_table(engine: Engine, spec: TableSpec, path: Path, names: list[str], problems: list[Problem]) -> bool:
-    """Parse the rows into table `raw_<name>` (all text, in file order); False if malformed.
+def load_table(engine: Engine, spec: TableSpec, path: Path, names: list[str], problems: list[Problem],
+               freeze: date | None) -> bool:
+    """Parse and type the records in one pass (`checks.typed_table`: table `<name>`, records numbered in file
+    order); False if the file is malformed.
 
     Every record longer than MAX_LINE_BYTES is refused, whatever its length (`long_line` finds those
     DuckDB would drop). A file the strict csv module reads but DuckDB's strict parser does not (line
@@ -163,11 +167,11 @@ def load_text_table(engine: Engine, spec: TableSpec, path: Path, names: list[str
     picked = ", ".join(
         f'c{names.index(c.name)} AS "{c.name}"' if c.name in names else f'NULL AS "{c.name}"' for c in spec.columns)
     try:
-        rejected = _read_csv(engine, spec, path, columns, picked, strict=True)
+        rejected = _read_csv(engine, spec, path, columns, picked, freeze, strict=True)
     except duckdb.Error as err:  # DuckDB gave up on the file as a whole: the strict csv pass says where and why
         found = structure_problems(path, spec.file, len(names))
         if not found:
-            return _read_leniently(engine, spec, path, columns, picked, err, problems)
+            return _read_leniently(engine, spec, path, columns, picked, freeze, err, problems)
         problems.extend(found)
         return False
     if not rejected:
@@ -183,26 +187,28 @@ def load_text_table(engine: Engine, spec: TableSpec, path: Path, names: list[str
     return False
 
 
-def _read_csv(engine: Engine, spec: TableSpec, path: Path, columns: str, picked: str, strict: bool) -> list[tuple]:
-    """Read the file into `raw_<name>` with DuckDB; returns the rows it rejected (line, kind, message)."""
+def _read_csv(engine: Engine, spec: TableSpec, path: Path, columns: str, picked: str, freeze: date | None,
+              strict: bool) -> list[tuple]:
+    """Read the file with DuckDB straight into `checks.typed_table`; returns the rows it rejected (line, kind,
+    message)."""
     rejects = f"rejects_{spec.name}"
     engine.run(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
-    engine.run(
-        f"CREATE OR REPLACE TABLE raw_{spec.name} AS SELECT {picked} FROM read_csv(?, auto_detect=false, "
-        f"header=true, delim=',', quote='\"', escape='\"', columns={columns}, strict_mode={str(strict).lower()}, "
-        f"null_padding=false, store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan', "
-        f"max_line_size={MAX_LINE_BYTES})", [str(path)])
+    source = (f"(SELECT {picked} FROM read_csv({literal(str(path))}, auto_detect=false, header=true, delim=',', "
+              f"quote='\"', escape='\"', columns={columns}, strict_mode={str(strict).lower()}, null_padding=false, "
+              f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan', "
+              f"max_line_size={MAX_LINE_BYTES})) AS records")
+    checks.typed_table(engine, spec, source, freeze, numbered=False)
     return engine.rows(f"SELECT line, error_type, error_message FROM {rejects} ORDER BY line")
 
 
-def _read_leniently(engine: Engine, spec: TableSpec, path: Path, columns: str, picked: str, strict_error: Exception,
-                    problems: list[Problem]) -> bool:
+def _read_leniently(engine: Engine, spec: TableSpec, path: Path, columns: str, picked: str, freeze: date | None,
+                    strict_error: Exception, problems: list[Problem]) -> bool:
     """The strict csv module reads the file whole: read it with DuckDB's lenient parser, and keep the rows only
     if they are exactly the records the csv module found."""
     reason = str(strict_error).splitlines()[0].removeprefix("Invalid Input Error: ")
     try:
-        rejected = _read_csv(engine, spec, path, columns, picked, strict=False)
-        read = engine.rows(f"SELECT count(*) FROM raw_{spec.name}")[0][0]
+        rejected = _read_csv(engine, spec, path, columns, picked, freeze, strict=False)
+        read = engine.rows(f"SELECT count(*) FROM {checks.rows_of(spec.name)}")[0][0]
     except duckdb.Error:
         rejected, read = [("", "", "")], -1
     if not rejected and read == len(record_lines(path)):

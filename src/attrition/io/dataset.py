@@ -119,15 +119,15 @@ def configured_engine(config: dict) -> str:
     return engine.get("name", ENGINES[0]) if isinstance(engine, dict) else ENGINES[0]
 
 
-def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem]) -> bool:
+def _read_table(engine: Engine, spec: TableSpec, data_dir: Path, problems: list[Problem], freeze: date | None) -> bool:
     path = data_dir / spec.file
     if spec.optional_file and not path.exists():
-        engine.table(f"raw_{spec.name}", "SELECT " + ", ".join(
-            f'CAST(NULL AS VARCHAR) AS "{c}"' for c in spec.column_names) + " WHERE false")
+        none = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c}"' for c in spec.column_names)
+        checks.typed_table(engine, spec, f"(SELECT {none} WHERE false) AS records", freeze, numbered=False)
         return True
     text = csvfiles.read_prefix(path, spec.file, problems)
     names = None if text is None else csvfiles.header(text, spec, problems)
-    return names is not None and csvfiles.load_text_table(engine, spec, path, names, problems)
+    return names is not None and csvfiles.load_table(engine, spec, path, names, problems, freeze)
 
 
 def _located(ds_dir: Path, findings: list[checks.Finding]) -> list[Problem]:
@@ -157,29 +157,76 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
     fingerprint = fingerprint or cache.fingerprint(data_dir)
     config, freeze = read_config(data_dir, problems)
     engine = Engine()
-    findings: list[checks.Finding] = []
-    with progress.steps(2 * len(TABLES) + 1, f"reading {data_dir.name}", "step") as bar:
+    with progress.steps(len(TABLES) + 1, f"reading {data_dir.name}", "step") as bar:
         readable = []
         for spec in TABLES.values():
             bar.next(f"reading {spec.file}")
-            if _read_table(engine, spec, data_dir, problems):
+            if _read_table(engine, spec, data_dir, problems, freeze):
                 readable.append(spec)
         engine.keep_file_order(False)
-        for spec in readable:
-            bar.next(f"checking {spec.file}")
-            findings += checks.check_cells(engine, spec, freeze)
-        bar.next("checking references and spells")
-        if len(readable) == len(TABLES):
-            for spec in TABLES.values():
-                findings += checks.check_references(engine, spec)
-            findings += checks.check_spells(engine)
+        bar.next("checking cells, references and spells")
+        findings = checks.check_tables(engine, readable, freeze, numbered=False)
     problems += _located(data_dir, findings)
     if problems or freeze is None:
         order = {spec.file: i for i, spec in enumerate(TABLES.values())}
         problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
         raise DataError(problems)
     return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config,
-                   fingerprint=fingerprint)
+                   fingerprint=fingerprint, derived={"event_groups": "event_groups"})
+
+
+LINE = "line"
+"""The column of a table kept as Parquet that says where each record stands in the file it came from."""
+
+
+def parquet_file(spec: TableSpec) -> str:
+    """The name of a table kept as Parquet: its CSV file's, ending in .parquet (evidence.parquet)."""
+    return Path(spec.file).with_suffix(".parquet").name
+
+
+def check_parquet(data_dir: Path, engine) -> Dataset:
+    """The dataset kept as Parquet in `data_dir`, checked in `engine` (Spark: on the cluster that holds it) by the
+    same checks as the CSV files; raise DataError if any fails.
+
+    Each table is a file named like its CSV file, ending in .parquet (`parquet_file`), with the CSV file's
+    columns as text and `line`, where each record stands in the file it came from: problems are located by
+    it, as they are by the lines of a CSV file. Nothing is cached: the engine that holds the data keeps it.
+    """
+    problems: list[Problem] = []
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, None, None, "data directory not found (or not a folder)")])
+    config, freeze = read_config(data_dir, problems)
+    readable = []
+    for spec in TABLES.values():
+        path, name = data_dir / parquet_file(spec), parquet_file(spec)
+        if not path.exists():
+            if not spec.optional_file:
+                problems.append(Problem(name, None, None, None, f"file not found in {data_dir}"))
+                continue
+            cells = ", ".join(f'CAST(NULL AS STRING) AS "{c}"' for c in spec.column_names)
+            source = f"(SELECT CAST(NULL AS BIGINT) AS rec, {cells} WHERE false) AS records"
+        else:
+            table = engine.load_parquet(f"{spec.name}_source", path)
+            names = {column for column, _ in engine.columns(f"SELECT * FROM {table}")}
+            missing = [c.name for c in spec.columns if c.name not in names and not c.optional]
+            problems += [Problem(name, None, column, None, "required column is missing") for column in
+                         (missing + ([LINE] if LINE not in names else []))]
+            if missing or LINE not in names:
+                continue
+            cells = ", ".join(f'CAST("{c}" AS STRING) AS "{c}"' if c in names else f'CAST(NULL AS STRING) AS "{c}"'
+                              for c in spec.column_names)
+            source = f"(SELECT CAST({LINE} AS BIGINT) AS rec, {cells} FROM {spec.name}_source) AS records"
+        checks.typed_table(engine, spec, source, freeze, numbered=True)
+        readable.append(spec)
+    for f in checks.check_tables(engine, readable, freeze, numbered=True):
+        message = f.message if f.first_rec is None else f"{f.message}; first given on line {f.first_rec}"
+        problems.append(Problem(TABLES[f.table].file, f.rec, f.column, f.value, message))
+    if problems or freeze is None:
+        order = {spec.file: i for i, spec in enumerate(TABLES.values())}
+        problems.sort(key=lambda p: (order.get(p.file, -1), p.line or 0))
+        raise DataError(problems)
+    return Dataset(data_dir=data_dir, freeze_date=freeze, engine=engine, config=config, fingerprint="",
+                   derived={"event_groups": "event_groups"})
 
 
 def load(data_dir: Path | str | None = None, known_as_of: date | str | None = None) -> Dataset:
@@ -250,8 +297,9 @@ def _restricted(ds: Dataset, condition: str, known: date | None) -> Dataset:
 
 
 def store_in_cache(ds: Dataset, derived: list[str]) -> Path:
-    """Keep the checked tables and `derived` ones as Parquet, so the next command skips reading and checking.
-    Data as known on a day is kept under its own key, and never answers for the folder's files."""
+    """Keep the checked tables and `derived` ones as Parquet, so the next command skips reading and checking;
+    an entry kept already (`attrition validate` keeps the checked tables and the events) gains the derived
+    tables it lacks. Data as known on a day is kept under its own key, and never answers for the folder's files."""
     return cache.store(ds.engine, ds.data_dir, ds.fingerprint, {"freeze_date": ds.freeze_date.isoformat(),
                                                                 "derived": derived},
                        [*TABLES, *derived], remember=not ds.sources_rule)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from attrition.core import relations
 from attrition.core.scope import as_of_date, as_of_day, check_scope
-from attrition.core.tables import day_spells, events_table, milestones_table
+from attrition.core.tables import day_spells, events_table, lasting_table, milestones_table
 from attrition.days import day_date
 from attrition.io.dataset import Dataset
 from attrition.measures.metrics import headcount
@@ -139,6 +140,23 @@ def last_seen(ds: Dataset, company: str, person: str, spell: int | None = None) 
     what = f"{name}: last seen at {ds.company_names[company]}" + (" (the spell's end)" if end_lo is not None else "")
     return _date_result("last_seen", company, seen, seen, what, {"spell": int(number), "ended": end_lo is not None},
                         person)
+
+
+def interruptions(ds: Dataset, company: str, person: str) -> MetricResult:
+    """How many times a person left and came back within the interruption window (relations.INTERRUPTION_DAYS):
+    absences the survival pages do not count as leaving."""
+    check_scope(ds, company, None, [person])
+    cutoff = as_of_day(ds, None)
+    found = ds.engine.rows(f"SELECT name, interruptions FROM {lasting_table(ds, cutoff, company)} "
+                           "WHERE company = ? AND person_id = ?", [company, person])
+    if not found:
+        raise MetricError(f"{person} had not joined {company} by {as_of_date(ds, None)}")
+    name, count = found[0][0], int(found[0][1])
+    return MetricResult(metric="interruptions", company=company, cohort=None, as_of=as_of_date(ds, None).isoformat(),
+                        lo=count, hi=count, unit="interruptions",
+                        text=f"{name}: {count} absence{'s' if count != 1 else ''} of up to "
+                             f"{relations.INTERRUPTION_DAYS} days not counted as leaving {ds.company_names[company]}",
+                        person_ids={"person": [person]})
 
 
 def reported_count(ds: Dataset, count_id: str) -> MetricResult:

@@ -1,10 +1,9 @@
 """Where people went: destinations of departures, competing risks, flows between labs, lineage.
 
-Each lasting departure (the leaving rule of `survival`) takes its destination from moves.csv: the
-category (founded a company, another AI lab, big tech...), the organisation, and its id when that
-organisation is a company in the data. A departure with no moves row is `unknown`, an honest value.
-Cumulative incidence by category uses the same tenures and observation windows as the survival
-curves (`survival.tenures`), fitted by `estimators.aalen_johansen`, which never breaks ties at random.
+Each lasting departure (the leaving rule of `survival`) takes its destination from moves.csv, as
+`moves` finds it (the engine counts the flows between companies there, without pandas). Cumulative
+incidence by category uses the same tenures and observation windows as the survival curves
+(`survival.tenures`), fitted by `estimators.aalen_johansen`, which never breaks ties at random.
 """
 
 from __future__ import annotations
@@ -17,41 +16,21 @@ import pandas as pd
 from attrition.core.scope import as_of_date, check_scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators, reasons
+from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN, destinations_sql  # noqa: F401 (site)
 from attrition.measures.survival import tenures
-from attrition.result import MetricError, MetricResult
+from attrition.result import MetricResult
 from attrition.schema import MOVE_CATEGORIES
 from attrition.text import PLURAL
-
-CATEGORY_WORDS = {
-    "founded": "founded or co-founded a company", "returned": "went back to a previous employer",
-    "ai_lab": "joined another AI lab", "big_tech": "joined big tech", "academia": "went into academia",
-    "investing": "went into investing", "personal": "left for personal reasons or retired",
-    "unknown": "destination unknown",
-}
-"""Each destination category in words, in the order of schema.MOVE_CATEGORIES: what a sentence or a table says."""
-CATEGORY_LABELS = {"founded": "founded a company", "returned": "went back", "ai_lab": "other AI lab",
-                   "big_tech": "big tech", "academia": "academia", "investing": "investing",
-                   "personal": "personal, retired", "unknown": "unknown"}
-"""The same categories as short labels, where a chart has little room (column heads)."""
-UNKNOWN = "unknown"
 
 
 def departures(ds: Dataset, company: str | None = None, cohort: str | None = "founder",
                as_of: date | str | None = None) -> pd.DataFrame:
     """The tenure table (each person followed to their last observation) with, for everyone who left
     (date midpoints), where they went: category, destination and destination_company ("" if not in
-    the data). One moves row per departure is taken, the earliest dated, then by source id."""
-    table = tenures(ds, as_of, company, cohort)
-    moves = ds.frame("moves")
-    first = (moves.sort_values(["person_id", "company", "spell", "latest", "source_id"], kind="stable")
-             .drop_duplicates(["person_id", "company"])[["person_id", "company", "category", "destination",
-                                                         "destination_company"]])
-    table = table.merge(first, on=["person_id", "company"], how="left")
-    left = table["midpoint_left"].to_numpy(dtype=bool)
-    table["category"] = np.where(left, table["category"].fillna(UNKNOWN), "")
-    for column in ("destination", "destination_company"):
-        table[column] = np.where(left, table[column].fillna(""), "")
-    return table
+    the data), as `moves.destinations_sql` finds them."""
+    sql, params = destinations_sql(ds, company, cohort, as_of)
+    return tenures(ds, as_of, company, cohort).merge(ds.engine.frame(sql, params), on=["person_id", "company"],
+                                                      how="left")
 
 
 def cumulative_incidence(ds: Dataset, company: str | None = None, cohort: str | None = "founder",
@@ -123,27 +102,6 @@ def flow_table(ds: Dataset, cohort: str | None = None, as_of: date | str | None 
             .agg(people=("person_id", "size"), names=("name", ", ".join)).reset_index())
 
 
-def flow_matrix(ds: Dataset, cohort: str | None = None, as_of: date | str | None = None) -> MetricResult:
-    """Departures from each company of the data to each other company in it, and to the outside by category."""
-    flows = flow_table(ds, cohort, as_of)
-    if flows.empty:
-        raise MetricError("no one in the data had left, so there are no flows")
-    names = ds.company_names
-    cutoff = as_of_date(ds, as_of)
-    between = flows[flows["to_company"]]
-    label = lambda row: names.get(row["to"], row["to"]) if row["to_company"] else CATEGORY_WORDS[row["to"]]
-    lines = [f"Departures of {PLURAL[cohort]} as of {cutoff}, from each company to another company in the data "
-             f"or, outside it, by kind of destination:"]
-    for company, rows in flows.groupby("company", sort=True):
-        parts = [f"{label(r)} {r['people']}" for r in rows.sort_values(["to_company", "people"],
-                                                                        ascending=[False, False]).to_dict("records")]
-        lines.append(f"  {names[company]} ({int(rows['people'].sum())} left): " + "; ".join(parts))
-    return MetricResult(metric="flow_matrix", company="all", cohort=cohort, as_of=cutoff.isoformat(),
-                        lo=int(between["people"].sum()), hi=int(between["people"].sum()), unit="moves between companies",
-                        text="\n".join(lines),
-                        details={"flows": flows.drop(columns="names").to_dict("records")})
-
-
 def _prior(ds: Dataset) -> pd.DataFrame:
     """One row per founder and former organisation (people.csv prior_affiliations), with `from_company`:
     the organisation's id when it is a company in the data, by its name or an alias in companies.csv."""
@@ -188,28 +146,6 @@ def _scoped_departures(ds: Dataset, company: str | None, cohort: str | None, as_
     if company is not None:
         check_scope(ds, company, cohort)
     return departures(ds, company, cohort, as_of)
-
-
-def destination_count(ds: Dataset, cohort: str | None = None, company: str | None = None,
-                      category: str | None = None, to_company: str | None = None,
-                      as_of: date | str | None = None) -> MetricResult:
-    """How many of a cohort (at one company, or every company in the data) had left by `as_of` (first lasting
-    departures, date midpoints): for one destination category if given (`unknown`: no source says where),
-    or to one company of the data (`to_company`)."""
-    table = _scoped_departures(ds, company, cohort, as_of)
-    gone = table[table["category"] != ""]
-    chosen = gone if category is None else gone[gone["category"] == category]
-    chosen = chosen if to_company is None else chosen[chosen["destination_company"] == to_company]
-    where = ds.company_names[company] if company else f"the {table['company'].nunique()} companies in the data"
-    what = ("" if category is None else f" and {CATEGORY_WORDS[category]}") + \
-        ("" if to_company is None else f" for {ds.company_names[to_company]}")
-    cutoff = as_of_date(ds, as_of)
-    return MetricResult(metric="destination_count", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
-                        lo=len(chosen), hi=len(chosen), unit="people",
-                        text=f"{len(chosen)} of {len(table)} {PLURAL[cohort]} of {where} had left{what} as of {cutoff}",
-                        denominator={"lo": len(table), "hi": len(table)},
-                        person_ids={"counted": sorted(chosen["person_id"])},
-                        details={"companies": int(table["company"].nunique()), "left": len(gone)})
 
 
 def destination_share(ds: Dataset, category: str, cohort: str | None = None, company: str | None = None,

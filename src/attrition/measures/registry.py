@@ -91,6 +91,11 @@ class Metric:
     module: str
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    fits: bool = False
+    """Whether it fits a curve or a model (Kaplan-Meier, Turnbull, Aalen-Johansen, Cox), which needs pandas."""
+    frames: bool = False
+    """Whether it reads pandas frames although it fits nothing (not yet counted by the engine). No metric that
+    is neither loads pandas (a test holds them to that)."""
 
     @property
     def function(self) -> Callable[..., MetricResult]:
@@ -117,12 +122,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("remaining_count", "measures.metrics", ("company",), SCOPE),
     Metric("departures_between", "measures.metrics", ("company", "start", "end"), ("cohort", "exclude", "group")),
     Metric("headcount", "measures.metrics", ("company",), SCOPE),
-    Metric("median_tenure", "measures.survival", ("company",), SCOPE),
-    Metric("interval_median", "measures.survival", ("company",), SCOPE),
-    Metric("interruptions", "measures.survival", ("company", "person")),
-    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), (*SCOPE, "censoring")),
+    Metric("median_tenure", "measures.survival", ("company",), SCOPE, fits=True),
+    Metric("interval_median", "measures.survival", ("company",), SCOPE, fits=True),
+    Metric("interruptions", "measures.facts", ("company", "person")),
+    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), (*SCOPE, "censoring"), fits=True),
     Metric("departure_rank", "measures.metrics", ("company", "person"), ("cohort", "as_of")),
-    Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of")),
+    Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of"), fits=True),
     Metric("hires_between", "measures.hiring", ("company", "start", "end"), ("basis", "count_id")),
     Metric("days_per_hire", "measures.hiring", ("company", "start", "end"), ("basis", "count_id")),
     Metric("hiring_rate_ratio", "measures.hiring", ("company", "start", "end", "baseline_start", "baseline_end"), ("basis",)),
@@ -133,28 +138,30 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("count_ratio", "measures.facts", ("company", "count_id"), ("cohort", "as_of")),
     Metric("weekly_hours_per_day", "measures.facts", ("hours",), ("company",)),
     Metric("prior_affiliation", "measures.facts", ("company", "person", "affiliation")),
-    Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years")),
-    Metric("flow_matrix", "measures.flows", (), ("cohort", "as_of")),
-    Metric("hazard_ratio", "measures.compare", ("company",), ("cohort", "group", "versus_company", "versus_cohort", "as_of")),
+    Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years"), fits=True),
+    Metric("flow_matrix", "measures.moves", (), ("cohort", "as_of")),
+    Metric("hazard_ratio", "measures.compare", ("company",), ("cohort", "group", "versus_company", "versus_cohort", "as_of"),
+           fits=True),
     Metric("event_rate_ratio", "measures.compare", ("company", "start", "end", "baseline_start", "baseline_end"),
-           ("event", "cohort", "group")),
+           ("event", "cohort", "group"), frames=True),
     Metric("record_count", "measures.facts", ("company", "table"), ("cohort",)),
     Metric("last_seen", "measures.facts", ("company", "person"), ("spell",)),
     Metric("reported_count", "measures.facts", ("count_id",)),
-    Metric("share_gone_within", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of")),
-    Metric("lab_rank", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of")),
-    Metric("variant_share", "measures.peers", ("company", "variant"), ("as_of",)),
-    Metric("retention_interval", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of")),
-    Metric("destination_count", "measures.flows", (), ("cohort", "company", "category", "to_company", "as_of")),
-    Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of")),
-    Metric("alumni_founded", "measures.flows", ("company",)),
+    Metric("share_gone_within", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("lab_rank", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("variant_share", "measures.peers", ("company", "variant"), ("as_of",), frames=True),
+    Metric("retention_interval", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("destination_count", "measures.moves", (), ("cohort", "company", "category", "to_company", "as_of")),
+    Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of"), fits=True),
+    Metric("alumni_founded", "measures.flows", ("company",), frames=True),
     Metric("base_rate", "measures.base_rates", ("rate_id",)),
     Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
-    Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group")),
-    Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of")),
-    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group")),
-    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group")),
-    Metric("cohort_retention", "measures.cohorts", ("company", "start", "end"), ("at_years", "cohort", "as_of")),
+    Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group"), fits=True),
+    Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of"), fits=True),
+    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
+    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
+    Metric("cohort_retention", "measures.cohorts", ("company", "start", "end"), ("at_years", "cohort", "as_of"),
+           fits=True),
 )}
 
 

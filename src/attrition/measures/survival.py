@@ -187,22 +187,6 @@ def interval_median(ds: Dataset, company: str, cohort: str | None = None, as_of:
                         excluded=excluded)
 
 
-def interruptions(ds: Dataset, company: str, person: str) -> MetricResult:
-    """How many times a person left and came back within the interruption window (relations.INTERRUPTION_DAYS):
-    absences the survival pages do not count as leaving."""
-    check_scope(ds, company, None, [person])
-    table = roster.lasting(ds, None, company)
-    row = table[table["person_id"] == person]
-    if row.empty:
-        raise MetricError(f"{person} had not joined {company} by {as_of_date(ds, None)}")
-    count = int(row["interruptions"].iloc[0])
-    return MetricResult(metric="interruptions", company=company, cohort=None, as_of=as_of_date(ds, None).isoformat(),
-                        lo=count, hi=count, unit="interruptions",
-                        text=f"{row['name'].iloc[0]}: {count} absence{'s' if count != 1 else ''} of up to "
-                             f"{relations.INTERRUPTION_DAYS} days not counted as leaving {ds.company_names[company]}",
-                        person_ids={"person": [person]})
-
-
 def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str | None = None,
                              as_of: date | str | None = None, exclude: Iterable[str] = (),
                              group: str | None = None, censoring: str = "observed") -> MetricResult:

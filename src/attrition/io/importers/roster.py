@@ -88,9 +88,9 @@ def _read_export(engine: Engine, export: Path, mapping: Mapping) -> tuple[TableS
         raise DataError(problems)
     used = list(dict.fromkeys(mapping.columns.values()))
     spec = TableSpec("export", export.name, tuple(Column(n) for n in used), key=())
-    if not csvfiles.load_text_table(engine, spec, export, names, problems):
+    if not csvfiles.load_table(engine, spec, export, names, problems, None):
         raise DataError(problems)
-    findings = checks.check_cells(engine, spec, None)
+    findings = checks.cell_findings(engine, spec, None, numbered=False)
     return spec, _located(export, findings)
 
 
