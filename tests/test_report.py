@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import write_dataset
-from test_site_in_browser import MEASURE, _browser, needs_chromium
+from test_site_in_browser import MEASURE, _browser, needs_chromium, open_page
 
 from attrition import load
 from attrition.cli import main
@@ -421,7 +421,7 @@ def test_a_private_roster_reads_well_in_a_browser_and_names_no_one(private, widt
     driver = _browser(width)
     try:
         for page in ("index.html", "any_roster.html", "downloads.html", "findings.html"):
-            driver.get((site / page).as_uri())
+            open_page(driver, (site / page).as_uri())
             seen = driver.execute_script(MEASURE, [])
             assert seen["scroll"] == [] and seen["wraps"] == [] and seen["bad"] == [], (page, width, seen)
             assert all(done and w > 0 and alt for done, w, alt, _ in seen["images"]), page

@@ -111,6 +111,20 @@ return out;
 """
 
 
+def open_page(driver, url: str, seconds: float = 30) -> None:
+    """Open a page and wait until every picture has finished loading or failed (`complete`; a missing file is
+    complete with no width, so a broken picture still fails the checks): on a busy machine the load event can
+    come before a chart picked by width is decoded."""
+    import time
+
+    driver.get(url)
+    deadline = time.monotonic() + seconds
+    while not driver.execute_script("return Array.from(document.images).every(i => i.complete)"):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+
+
 def _browser(width: int):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -162,7 +176,7 @@ def test_every_page_reads_well_in_a_browser(site, width) -> None:
     try:
         for page in _pages(site):
             name = page.relative_to(site).as_posix()
-            driver.get(page.as_uri())
+            open_page(driver, page.as_uri())
             assert driver.execute_script("return document.documentElement.clientWidth") == width, name
             seen = driver.execute_script(MEASURE, ids)
             for kind in ("cells", "wraps", "scroll", "unlinked", "bad", "right"):
