@@ -137,13 +137,19 @@ def test_any_roster_export_imports_clean_or_is_refused_in_its_own_terms(tmp_path
         writer.writerow(["id", "name", "company", "start", "end", "seen", "cohort"])
         writer.writerows(rows)
     (folder / "mapping.toml").write_text(ROSTER_MAPPING)
+    _import_refused_where_or_valid(folder, capsys, r"export\.csv")
+
+
+def _import_refused_where_or_valid(folder: Path, capsys, files: str) -> None:
+    """Import folder's export.csv with its mapping.toml: either exit 2 with every error located in one of `files`
+    (a regular expression) and nothing written, or exit 0 with a dataset that validates."""
     out = folder / "out"
     code, err = _run(["import", "roster", str(folder / "export.csv"), "--mapping", str(folder / "mapping.toml"),
                       "--out", str(out)], capsys)
     if code == 2:
         assert not out.exists()
         for line in filter(None, err.splitlines()):
-            assert re.match(r"^error: export\.csv(:\d+)?: |^\d+ problem\(s\) found", line), f"not located: {line}"
+            assert re.match(rf"^error: {files}(:\d+)?: |^\d+ problem\(s\) found", line), f"not located: {line}"
     else:
         assert code == 0
         validated, v_err = _run(["validate", "--data", str(out)], capsys)
@@ -268,14 +274,4 @@ def _any_mapping_file(tmp_path_factory, capsys, changes, dropped) -> None:
     section = {**tomllib.loads(ROSTER_MAPPING)["roster"], **changes}
     (folder / "mapping.toml").write_text(_toml({"roster": {k: v for k, v in section.items() if k not in dropped}}),
                                          encoding="utf-8")
-    out = folder / "out"
-    code, err = _run(["import", "roster", str(folder / "export.csv"), "--mapping", str(folder / "mapping.toml"),
-                      "--out", str(out)], capsys)
-    if code == 2:
-        assert not out.exists()
-        for line in filter(None, err.splitlines()):
-            assert re.match(r"^error: (export\.csv|mapping\.toml)(:\d+)?: |^\d+ problem\(s\) found", line), line
-    else:
-        assert code == 0
-        validated, v_err = _run(["validate", "--data", str(out)], capsys)
-        assert validated == 0, f"the import wrote a dataset that does not validate:\n{v_err}"
+    _import_refused_where_or_valid(folder, capsys, r"(export\.csv|mapping\.toml)")

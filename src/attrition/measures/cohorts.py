@@ -75,7 +75,7 @@ def retention(tenure: pd.DataFrame, key: str, at_years: tuple[float, ...]) -> pd
         exact = observed & (table[name] == 1)
         at_risk = tenure[tenure["midpoint_days"] >= days].groupby(key, observed=True).size()
         at_risk = at_risk.reindex(table.index, fill_value=0).where(shortest < days, table["people"])
-        table.loc[exact, name + "_lower"] = 0.025 ** (1 / at_risk[exact])
+        table.loc[exact, name + "_lower"] = estimators.all_alike_bound(at_risk[exact])
     return snap(table.reset_index())
 
 

@@ -22,6 +22,12 @@ def z_value(alpha: float = 0.05) -> float:
     return NormalDist().inv_cdf(1 - alpha / 2)
 
 
+def all_alike_bound(n: pd.Series | float, alpha: float = 0.05):
+    """The exact (Clopper-Pearson) two-sided bound for a share where all `n` people followed went the same way
+    (none gone, or all gone): that share is at least this. Kaplan-Meier's own band has no width there."""
+    return (alpha / 2) ** (1 / n)
+
+
 def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha: float = 0.05) -> pd.DataFrame:
     """Kaplan-Meier curves from a life table with columns `by`, days, events, censored (and `entered`).
 

@@ -83,9 +83,9 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
         at_risk = mid[mid["days"] >= days].groupby(by, observed=True)[["events", "censored"]].sum().sum(axis=1)
         at_risk = at_risk.reindex(table.index, fill_value=0).where(shortest < days, table["n"])
         table.loc[exact, f"{name}_ci_lower"] = 0.0
-        table.loc[exact, f"{name}_ci_upper"] = 1 - (alpha / 2) ** (1 / at_risk[exact])
+        table.loc[exact, f"{name}_ci_upper"] = 1 - estimators.all_alike_bound(at_risk[exact], alpha)
         whole = observed & everyone_left & (table[name] == 1)
-        table.loc[whole, f"{name}_ci_lower"] = (alpha / 2) ** (1 / table.loc[whole, "n"])
+        table.loc[whole, f"{name}_ci_lower"] = estimators.all_alike_bound(table.loc[whole, "n"], alpha)
         table.loc[whole, f"{name}_ci_upper"] = 1.0
     table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[cohort]) for n, left, f in
                        zip(table["n"], table["left"], followed)]
