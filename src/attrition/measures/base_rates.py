@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from attrition.core.scope import as_of_date, as_of_day, check_scope, where_clause
+from attrition.core.scope import Scope
 from attrition.core.tables import lasting_table
 from attrition.io.dataset import Dataset
 from attrition.precision import snap_significant
@@ -71,23 +71,22 @@ def tail_probability(k, n, p):
     return float(value) if value.ndim == 0 else value
 
 
-def team_tails(ds: Dataset, rate_id: str, cohort: str = "founder", as_of: date | str | None = None,
-               company: str | None = None) -> list[dict]:
-    """For every company with someone in `cohort` (or one): its founders (`n`), how many surely and possibly left
+def team_tails(ds: Dataset, rate_id: str, scope: Scope) -> list[dict]:
+    """For every company with someone in the scope's cohort (or the scope's company): its founders (`n`), how many surely and possibly left
     within the rate's years of joining (`gone_lo`, `gone_hi`; first lasting departures, those still there counted
-    as staying), whether all were followed that long by `as_of` (`followed`; if not, the counts are floors), and
+    as staying), whether all were followed that long by the scope's day (`followed`; if not, the counts are floors), and
     the exact binomial probability of at least that many had each left with the rate's chance independently
     (`p_lo` for `gone_hi`, `p_hi` for `gone_lo`), in one query and one vectorised sum."""
     row = rate_row(ds, rate_id)
     if row["horizon_years"] is None:
         raise MetricError(f"base rate {rate_id} gives no number of years, so no team can be set beside it")
-    cutoff = as_of_day(ds, as_of)
+    cutoff = scope.day
     days = float(row["horizon_years"]) * YEAR
-    where, params = where_clause(company, cohort)
+    where, params = scope.where()
     found = ds.engine.rows(
         f"SELECT company, count(*), count(CASE WHEN end_hi <= {cutoff} AND end_hi - start_lo <= {days} THEN 1 END), "
         f"count(CASE WHEN end_lo <= {cutoff} AND end_lo - start_hi <= {days} THEN 1 END), "
-        f"count(CASE WHEN start_hi + {days} > {cutoff} THEN 1 END) FROM {lasting_table(ds, cutoff, company)} {where} "
+        f"count(CASE WHEN start_hi + {days} > {cutoff} THEN 1 END) FROM {lasting_table(ds, scope)} {where} "
         "GROUP BY company ORDER BY company", params)
     if not found:
         return []
@@ -107,10 +106,10 @@ def base_rate_tail(ds: Dataset, company: str, rate_id: str, cohort: str | None =
     while some founders have not been followed that long, the count is a floor and the probability an upper
     bound (`followed` false)."""
     cohort = cohort or "founder"
-    check_scope(ds, company, cohort)
+    scope = Scope.of(ds, company, cohort, as_of)
     row = rate_row(ds, rate_id)
-    found = team_tails(ds, rate_id, cohort, as_of, company)
-    day = as_of_date(ds, as_of)
+    found = team_tails(ds, rate_id, scope)
+    day = scope.date
     if not found:
         raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {day}")
     team = found[0]
@@ -133,9 +132,10 @@ def busiest_window(ds: Dataset, company: str | None = None, cohort: str = "found
     from attrition.core.tables import spells_table
     from attrition.days import day_date
 
-    where, params = where_clause(company, cohort)
+    scope = Scope.of(ds, company, cohort)
+    where, params = scope.where()
     found = ds.engine.rows(f"""
-        WITH ends AS (SELECT company, end_lo, end_hi FROM {spells_table(ds, as_of_day(ds, None), company)} {where}
+        WITH ends AS (SELECT company, end_lo, end_hi FROM {spells_table(ds, scope)} {where}
                       AND end_lo IS NOT NULL)
         SELECT a.company, a.end_lo, count(*) AS n FROM ends AS a JOIN ends AS b
             ON b.company = a.company AND b.end_lo >= a.end_lo AND b.end_hi <= a.end_lo + {days - 1}

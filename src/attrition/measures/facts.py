@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from attrition.core import relations
-from attrition.core.scope import as_of_date, as_of_day, check_scope
+from attrition.core.scope import Scope, check_scope
 from attrition.core.tables import day_spells, events_table, lasting_table, milestones_table
 from attrition.days import day_date
 from attrition.io.dataset import Dataset
@@ -51,7 +51,7 @@ def milestone_date(ds: Dataset, company: str, milestone_id: str) -> MetricResult
 def years_since_milestone(ds: Dataset, company: str, milestone_id: str, as_of: date | str | None = None) -> MetricResult:
     """Years from a milestone (e.g. the founding) to `as_of`, a range where the milestone's date is."""
     ms = milestone_date(ds, company, milestone_id)
-    cutoff = as_of_date(ds, as_of)
+    cutoff = Scope.of(ds, as_of=as_of).date
     lo = (cutoff - date.fromisoformat(ms.hi)).days / 365.25
     hi = (cutoff - date.fromisoformat(ms.lo)).days / 365.25
     span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
@@ -129,11 +129,11 @@ def last_seen(ds: Dataset, company: str, person: str, spell: int | None = None) 
     """The last day a source shows a person at a company (their latest spell unless one is named): a
     sighting, their join or the end of the spell. Still there holds only up to it."""
     check_scope(ds, company, None, [person])
-    freeze = as_of_day(ds, None)
+    freeze = Scope.at_freeze(ds, company)
     where = "AND spell = ?" if spell is not None else "AND latest"
-    found = ds.engine.rows(f"SELECT name, spell, seen_until, end_lo FROM {day_spells(ds, freeze, company)} "
+    found = ds.engine.rows(f"SELECT name, spell, seen_until, end_lo FROM {day_spells(ds, freeze)} "
                            f"WHERE company = ? AND person_id = ? AND as_of = ? {where}",
-                           [company, person, freeze, *([spell] if spell is not None else [])])
+                           [company, person, freeze.day, *([spell] if spell is not None else [])])
     if not found:
         raise MetricError(f"no spell {spell} of {person!r} at {company}")
     name, number, seen, end_lo = found[0]
@@ -146,13 +146,13 @@ def interruptions(ds: Dataset, company: str, person: str) -> MetricResult:
     """How many times a person left and came back within the interruption window (relations.INTERRUPTION_DAYS):
     absences the survival pages do not count as leaving."""
     check_scope(ds, company, None, [person])
-    cutoff = as_of_day(ds, None)
-    found = ds.engine.rows(f"SELECT name, interruptions FROM {lasting_table(ds, cutoff, company)} "
+    freeze = Scope.at_freeze(ds, company)
+    found = ds.engine.rows(f"SELECT name, interruptions FROM {lasting_table(ds, freeze)} "
                            "WHERE company = ? AND person_id = ?", [company, person])
     if not found:
-        raise MetricError(f"{person} had not joined {company} by {as_of_date(ds, None)}")
+        raise MetricError(f"{person} had not joined {company} by {freeze.date}")
     name, count = found[0][0], int(found[0][1])
-    return MetricResult(metric="interruptions", company=company, cohort=None, as_of=as_of_date(ds, None).isoformat(),
+    return MetricResult(metric="interruptions", company=company, cohort=None, as_of=freeze.date.isoformat(),
                         lo=count, hi=count, unit="interruptions",
                         text=f"{name}: {count} absence{'s' if count != 1 else ''} of up to "
                              f"{relations.INTERRUPTION_DAYS} days not counted as leaving {ds.company_names[company]}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from attrition.core import relations
-from attrition.core.scope import as_of_day, check_scope, where_clause
+from attrition.core.scope import Scope, as_of_day, check_scope
 from attrition.core.tables import day_spells, milestones_table, people_where
 from attrition.days import calendar_date, day_date, day_number
 from attrition.io.dataset import Dataset
@@ -34,14 +34,14 @@ def _window(start, end) -> dict[str, object]:
             "days": window_days(start, end)}
 
 
-def roster_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> tuple[list[str], list[str]]:
-    """Named hires (first spells of cohorts hire and executive) whose join lies certainly inside [start, end],
-    and those whose join only may."""
-    cutoff, first = as_of_day(ds, end), day_number(start)
-    where, params = where_clause(company)
+def roster_hires(ds: Dataset, scope: Scope, start: date | str) -> tuple[list[str], list[str]]:
+    """Named hires (first spells of cohorts hire and executive) at the scope's company whose join lies certainly
+    inside [start, the scope's day], and those whose join only may."""
+    cutoff, first = scope.day, day_number(start)
+    where, params = scope.where()
     h = relations.horizon(cutoff)
     inside = f"start_lo >= {first} AND start_hi <= {h}"
-    found = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
+    found = people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
                          [*params, cutoff], {"sure": inside,
                                              "maybe": f"start_hi >= {first} AND start_lo <= {h} AND NOT ({inside})"})
     return found["sure"], found["maybe"]
@@ -78,7 +78,7 @@ def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
     if count_id is not None and basis != "reported":
         raise MetricError("--count-id chooses a reported count: it needs --basis reported")
     if basis == "roster":
-        sure, maybe = roster_hires(ds, company, start, end)
+        sure, maybe = roster_hires(ds, Scope(as_of_day(ds, end), company), start)  # the company is checked
         lo, hi = len(sure), len(sure) + len(maybe)
         text = (f"{range_text(lo, hi)} named hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
                 f"({window['days']} days; basis: roster of named people)")
@@ -181,11 +181,10 @@ def _publisher(ds: Dataset, source_id: str) -> str:
 
 def days_before_milestone(ds: Dataset, company: str, person: str, milestone_id: str) -> MetricResult:
     """Days from a person's join to a milestone, as a range where either date is a range."""
-    check_scope(ds, company, None)
-    cutoff = as_of_day(ds, None)
-    where, params = where_clause(company)
-    joins = ds.engine.rows(f"SELECT name, start_lo, start_hi, start_sources FROM {day_spells(ds, cutoff, company)} "
-                           f"{where} AND as_of = ? AND person_id = ? AND spell = 1", [*params, cutoff, person])
+    scope = Scope.of(ds, company)
+    where, params = scope.where()
+    joins = ds.engine.rows(f"SELECT name, start_lo, start_hi, start_sources FROM {day_spells(ds, scope)} "
+                           f"{where} AND as_of = ? AND person_id = ? AND spell = 1", [*params, scope.day, person])
     if not joins:
         raise MetricError(f"no person {person!r} at {company}")
     ms = ds.engine.rows(f"SELECT label, earliest, latest, conflict, source_ids FROM {milestones_table(ds)} "

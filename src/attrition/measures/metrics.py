@@ -10,10 +10,11 @@ leave it, and nothing here needs pandas, so checking the claims does not load it
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from attrition.core import relations
-from attrition.core.scope import as_of_date, as_of_day, check_scope, where_clause
+from attrition.core.scope import Scope
 from attrition.core.tables import day_spells, id_lists, listed_people, people_where
 from attrition.days import calendar_date, day_number
 from attrition.io.dataset import Dataset
@@ -21,37 +22,35 @@ from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, ordinal, range_text
 
 
-def _latest(ds: Dataset, company: str, cohort: str | None, as_of: date | str | None, exclude: Iterable[str],
-            group: str | None) -> tuple[str, str, list, int]:
-    """Where each person's most recent spell at `company` that had (possibly) started by `as_of` is: the
-    table, the condition choosing the cohort's, its parameters, and the day."""
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    cutoff = as_of_day(ds, as_of)
-    where, params = where_clause(company, cohort, excluded, group=group)
-    return day_spells(ds, cutoff, company), f"{where} AND latest AND as_of = ?", [*params, cutoff], cutoff
+def _latest(ds: Dataset, scope: Scope) -> tuple[str, str, list]:
+    """Where each person's most recent spell at the scope's company that had (possibly) started by its day is:
+    the table, the condition choosing the scope's, and its parameters."""
+    where, params = scope.where()
+    return day_spells(ds, scope), f"{where} AND latest AND as_of = ?", [*params, scope.day]
 
 
 def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Share of a cohort that had left by `as_of` (a step back counts as leaving)."""
-    return _departed(ds, company, cohort, as_of, exclude, group, share=True)
+    return _departed(ds, Scope.of(ds, company, cohort, as_of, exclude, group), share=True)
 
 
 def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Number of a cohort who had left by `as_of` (a step back counts as leaving)."""
-    return _departed(ds, company, cohort, as_of, exclude, group, share=False)
+    return _departed(ds, Scope.of(ds, company, cohort, as_of, exclude, group), share=False)
 
 
-def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
-    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
+def _departed(ds: Dataset, scope: Scope, share: bool) -> MetricResult:
+    table, where, params = _latest(ds, scope)
+    cutoff, company, cohort, group = scope.day, scope.company, scope.cohort, scope.group
     s = relations.standing(cutoff)
     lists = id_lists(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
                       "join_uncertain": s["join_uncertain"]})
     row = ds.engine.rows(relations.departure_bounds(table, cutoff, where=where, extra=lists), params)[0]
     num_lo, num_hi, den_lo, den_hi, share_lo, share_hi = row[:6]
     people = listed_people(row, lists)
-    day = as_of_date(ds, as_of)
+    day = scope.date
     noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
         if den_hi == 0:
@@ -67,7 +66,7 @@ def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, gro
         company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
         unit="share" if share else "people", text=text,
         numerator={"lo": int(num_lo), "hi": int(num_hi)}, denominator={"lo": int(den_lo), "hi": int(den_hi)},
-        person_ids=people, excluded=sorted(set(exclude)),
+        person_ids=people, excluded=list(scope.exclude),
     )
 
 
@@ -76,19 +75,20 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     """Number of a cohort still at the company on `as_of`: `lo` counts those a source shows there on or after
     that day, `hi` adds those who may be (a join or leave date straddles the day, or not observed since an
     earlier sighting, listed as `unseen`)."""
-    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
-    s = relations.standing(cutoff)
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
+    table, where, params = _latest(ds, scope)
+    s = relations.standing(scope.day)
     people = people_where(ds, table, where, params, {
         "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})", "unseen": s["unseen"]})
     lo = len(people["remaining"])
     hi = lo + len(people["uncertain"]) + len(people["unseen"])
-    day = as_of_date(ds, as_of)
+    day = scope.date
     unseen = f" ({len(people['unseen'])} not observed since an earlier sighting)" if people["unseen"] else ""
     text = (f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at "
             f"{ds.company_names[company]} as of {day}{unseen}")
     return MetricResult(
         metric="remaining_count", company=company, cohort=cohort, as_of=day.isoformat(),
-        lo=lo, hi=hi, unit="people", text=text, person_ids=people, excluded=sorted(set(exclude)),
+        lo=lo, hi=hi, unit="people", text=text, person_ids=people, excluded=list(scope.exclude),
     )
 
 
@@ -110,13 +110,12 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     first, last = calendar_date(start), calendar_date(end)
     if last < first:
         raise MetricError(f"--end {last} is before --start {first}")
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    cutoff = as_of_day(ds, last)
-    where, params = where_clause(company, cohort, excluded, group=group)
-    h = relations.horizon(cutoff)
+    scope = Scope.of(ds, company, cohort, last, exclude, group)
+    where, params = scope.where()
+    h = relations.horizon(scope.day)
     inside = f"end_lo >= {day_number(first)} AND end_hi <= {h}"
     overlap = f"end_hi >= {day_number(first)} AND end_lo <= {h}"
-    people = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
+    people = people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ?", [*params, scope.day],
                      {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
     lo = len(people["departed"])
     hi = lo + len(people["uncertain"])
@@ -127,7 +126,7 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
         metric="departures_between", company=company, cohort=cohort, as_of=last.isoformat(),
         lo=lo, hi=hi, unit="departures", text=text,
         window={"start": first.isoformat(), "end": last.isoformat()},
-        person_ids=people, excluded=excluded,
+        person_ids=people, excluded=list(scope.exclude),
     )
 
 
@@ -138,16 +137,18 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     A range where dates overlap: `lo` counts only those certainly gone earlier, `hi` everyone who
     may have gone earlier or on the same day.
     """
-    check_scope(ds, company, cohort, ())
+    scope = Scope.of(ds, company, cohort, as_of)
     if cohort is None:
         found = ds.engine.rows("SELECT cohort FROM people WHERE company = ? AND person_id = ?", [company, person])
         if not found:
             raise MetricError(f"no person {person!r} at {company}")
         cohort = found[0][0]
-    table, where, params, cutoff = _latest(ds, company, cohort, as_of, (), None)
+        scope = replace(scope, cohort=cohort)  # a cohort of the data, so nothing to check
+    table, where, params = _latest(ds, scope)
+    cutoff = scope.day
     gone = f"{where} AND status IN ('departed', 'uncertain')"
     me = ds.engine.rows(f"SELECT name, end_lo, end_hi FROM {table} {gone} AND person_id = ?", [*params, person])
-    day = as_of_date(ds, as_of)
+    day = scope.date
     if not me:
         raise MetricError(f"{person} had not left {company} as of {day}, so has no departure rank")
     name, end_lo, end_hi = me[0]

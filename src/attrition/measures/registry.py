@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from attrition.core.scope import as_of_day, check_scope
+from attrition.core.scope import Scope, ScopeError, as_of_day, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
@@ -196,7 +196,25 @@ def check_params(ds: Dataset, name: str, params: dict[str, object], spelled=flag
     for first, last in (("start", "end"), ("baseline_start", "baseline_end")):
         if first in checked and last in checked and str(checked[last]) < str(checked[first]):
             raise MetricError(f"{flag(last)} {checked[last]} is before {flag(first)} {checked[first]}")
+    _scope(ds, checked)
     return checked
+
+
+SCOPED = ("company", "as_of", "group", "exclude")
+"""The parameters `Scope.of` checks against the data, all at once, after every parameter's form is checked."""
+
+
+def _scope(ds: Dataset, checked: dict[str, object]) -> Scope:
+    """The metric's scope, checked once (`Scope.of`): the metric, asking for the same scope, gets this one.
+    A value the data does not know is reported against the option that gave it."""
+    try:
+        return Scope.of(ds, checked.get("company"), checked.get("cohort"), checked.get("as_of"),
+                        checked.get("exclude", ()), checked.get("group"), checked.get("censoring", "observed"),
+                        option=flag("exclude"))
+    except ScopeError as err:
+        if err.parameter == "exclude":  # the message names the option already
+            raise
+        raise MetricError(f"{flag(err.parameter)}: {err}") from None
 
 
 def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
@@ -206,7 +224,7 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
         if value not in kind:
             raise MetricError(f"{flag(key)} must be one of {', '.join(kind)}, not {value!r}")
         return value
-    if kind == "company":
+    if kind == "company" and key not in SCOPED:
         try:
             check_scope(ds, str(value), None)
         except MetricError as err:
@@ -217,23 +235,17 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
             date.fromisoformat(text)
         except ValueError:
             raise MetricError(f"{flag(key)} {text!r} is not a date (YYYY-MM-DD)") from None
-        try:
-            as_of_day(ds, text)
-        except MetricError as err:
-            raise MetricError(f"{flag(key)}: {err}") from None
+        if key not in SCOPED:
+            try:
+                as_of_day(ds, text)
+            except MetricError as err:
+                raise MetricError(f"{flag(key)}: {err}") from None
         return text
-    elif kind == "group":
+    elif kind in ("group", "people", "person"):
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
-        try:
-            check_scope(ds, str(company), None, (), str(value))
-        except MetricError as err:
-            raise MetricError(f"{flag(key)}: {err}") from None
-    elif kind in ("people", "person"):
-        people = value if kind == "people" else [value]
-        if company is None:
-            raise MetricError(f"{flag(key)} needs --company")
-        check_scope(ds, str(company), None, [str(p) for p in people], option=flag(key))
+        if kind == "person":  # not the scope's: the metric asks about this one person
+            check_scope(ds, str(company), None, [str(value)], option=flag(key))
     elif kind == "spell":
         number = int(value) if isinstance(value, (int, str)) and str(value).isascii() and str(value).isdigit() else None
         if number is None or number < 1:

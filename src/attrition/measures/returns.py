@@ -8,29 +8,30 @@ curves do not count as leaving (an interruption: back within relations.INTERRUPT
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from attrition.core import roster
-from attrition.core.scope import as_of_date, check_scope
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures.rates import binomial_ci
 from attrition.result import MetricResult
 from attrition.text import PLURAL, days_and_years
 
 
-def returns(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-            group: str | None = None) -> pd.DataFrame:
-    """One row per return surely begun by `as_of`: person, the spell it opens, and the time away from the end of
-    the spell before (`away_lo`, `away_hi`: the range dated intervals allow; `away_mid`: date midpoints), in days."""
-    spells = roster.spells(ds, as_of, company, cohort).sort_values(["person_id", "spell"], kind="stable")
+def returns(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """One row per return in the scope surely begun by its day: person, the spell it opens, and the time away from
+    the end of the spell before (`away_lo`, `away_hi`: the range dated intervals allow; `away_mid`: date midpoints),
+    in days. The scope's group is the returning spell's: the spell before may have been in another."""
+    spells = roster.spells(ds, replace(scope, group=None)).sort_values(["person_id", "spell"], kind="stable")
     before = spells.groupby("person_id")[["end_lo", "end_hi"]].shift()
     back = spells[(spells["spell"] > 1) & (spells["joined"] == "yes")].assign(
         left_lo=before["end_lo"], left_hi=before["end_hi"])
-    if group is not None:
-        back = back[back["group"] == group]
+    if scope.group is not None:
+        back = back[back["group"] == scope.group]
     days = lambda delta: delta.dt.days.astype("float64")
     mid = lambda lo, hi: lo + (hi - lo) / 2
     return back.assign(away_lo=days(back["start_lo"] - back["left_hi"]).clip(lower=0),
@@ -44,14 +45,14 @@ def rehire_rate(ds: Dataset, company: str, cohort: str | None = None, as_of: dat
                 group: str | None = None) -> MetricResult:
     """The share of people who left and later came back to the same company (rehires), of everyone who left:
     a range where a departure is not sure by `as_of`, with an exact 95% interval in details."""
-    check_scope(ds, company, cohort, (), group)
-    spells = roster.spells(ds, as_of, company, cohort, group=group)
+    scope = Scope.of(ds, company, cohort, as_of, group=group)
+    spells = roster.spells(ds, scope)
     latest = spells.groupby("person_id")["spell"].transform("max") == spells["spell"]
     came_back = set(spells.loc[(spells["spell"] > 1) & (spells["joined"] == "yes"), "person_id"])
     surely = came_back | set(spells.loc[latest & (spells["status"] == "departed"), "person_id"])
     maybe = set(spells.loc[latest & (spells["status"] == "uncertain"), "person_id"]) - surely
     k, n_lo, n_hi = len(came_back), len(surely), len(surely) + len(maybe)
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     who = f"{PLURAL[cohort]} of {ds.company_names[company]}" + (f" in {group}" if group else "")
     if n_lo == 0:
         return MetricResult(metric="rehire_rate", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=None,
@@ -70,9 +71,9 @@ def time_away(ds: Dataset, company: str, cohort: str | None = None, as_of: date 
               group: str | None = None) -> MetricResult:
     """How long people who came back had been away: the median time from leaving to returning, as the range
     dated intervals allow (the midpoint median and the quartiles in details)."""
-    check_scope(ds, company, cohort, (), group)
-    table = returns(ds, company, cohort, as_of, group)
-    cutoff = as_of_date(ds, as_of)
+    scope = Scope.of(ds, company, cohort, as_of, group=group)
+    table = returns(ds, scope)
+    cutoff = scope.date
     who = f"{PLURAL[cohort]} of {ds.company_names[company]}" + (f" in {group}" if group else "")
     if table.empty:
         return MetricResult(metric="time_away", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=None,
@@ -94,8 +95,9 @@ def time_away(ds: Dataset, company: str, cohort: str | None = None, as_of: date 
 def histories(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None) -> pd.DataFrame:
     """Every spell of everyone who came back, in order: person, name, spell, start and end ranges, status,
     end reason, first start (to order people by)."""
-    spells = roster.spells(ds, as_of, company, cohort)
-    back = set(returns(ds, company, cohort, as_of)["person_id"])
+    scope = Scope.of(ds, company, cohort, as_of)
+    spells = roster.spells(ds, scope)
+    back = set(returns(ds, scope)["person_id"])
     chosen = spells[spells["person_id"].isin(back)]
     first = chosen.groupby("person_id")["start_lo"].transform("min")
     return (chosen.assign(first_start=first)
