@@ -2,11 +2,11 @@
 
 Spark runs in local mode (two cores), once per test process; each dataset gets its own Spark
 session. Skipped, with the reason, where Java or pyspark is missing; `.ci/run` installs Java.
-`make test` checks every table of the core, the life tables, the metrics, the checks on bad rows and the
-synthetic roster at 2,000 people, and tests/test_sql_dialects.py keeps the text of the SQL each engine is
-given (no Java needed); `make test-all` adds what runs the most Spark queries (marked slow): the ledger (one
-claim of each metric as known then and now, and the whole ledger), the command line's `validate` and `build`
-on Spark, and the million spells.
+`make test` checks the life tables and metrics of the synthetic roster at 2,000 people (returns, days and
+months mixed), the checks on bad rows and `[engine]` in dataset.toml, and tests/test_sql_dialects.py keeps
+the text of the SQL each engine is given (no Java needed); `make test-all` adds the equality on the shipped data (every table of the core, life
+tables, metrics, the ledger: one claim of each metric as known then and now, and the whole), the command line's
+`validate` and `build` on Spark, and the million spells (marked slow).
 """
 
 from __future__ import annotations
@@ -100,10 +100,12 @@ LIFE_TABLES = {
 
 
 @pytest.mark.parametrize("params", LIFE_TABLES.values(), ids=LIFE_TABLES)
+@pytest.mark.slow
 def test_life_tables_are_identical_on_the_shipped_data(shipped, params) -> None:
     _same(*shipped, lambda ds: roster.life_table(ds, **params))
 
 
+@pytest.mark.slow
 def test_every_table_of_the_core_is_identical_on_the_shipped_data(shipped) -> None:
     queries = [roster.events, roster.conflicts, roster.milestones, roster.spells, roster.lasting, roster.readings,
               roster.moves_between,
@@ -127,6 +129,7 @@ METRICS = [  # the ledger below checks the others (departed_share, departure_ran
 ]
 
 
+@pytest.mark.slow
 def test_every_metric_is_identical_on_the_shipped_data(shipped) -> None:
     duck, spark = shipped
     for name, params in METRICS:
