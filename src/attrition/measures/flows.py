@@ -13,10 +13,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from attrition.core.departures import destinations_frame
 from attrition.core.scope import Scope, check_scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators, reasons
-from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN, destinations_sql  # noqa: F401 (site)
+from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN  # noqa: F401 (site)
 from attrition.measures.survival import tenures
 from attrition.result import MetricResult
 from attrition.schema import MOVE_CATEGORIES
@@ -26,9 +27,9 @@ from attrition.text import PLURAL
 def departures(ds: Dataset, scope: Scope) -> pd.DataFrame:
     """The scope's tenure table (each person followed to their last observation) with, for everyone who left
     (date midpoints), where they went: category, destination and destination_company ("" if not in
-    the data), as `moves.destinations_sql` finds them."""
-    sql, params = destinations_sql(ds, scope)
-    return tenures(ds, scope).merge(ds.engine.frame(sql, params), on=["person_id", "company"], how="left")
+    the data), as `core.departures.destinations` finds them."""
+    return tenures(ds, scope).merge(destinations_frame(ds, scope), on=["person_id", "company"],
+                                    how="left")
 
 
 def cumulative_incidence(ds: Dataset, scope: Scope) -> pd.DataFrame:

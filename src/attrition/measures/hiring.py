@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from attrition.core import relations
+from attrition.core import lookups, relations
 from attrition.core.scope import Scope, as_of_day, check_scope
-from attrition.core.tables import day_spells, milestones_table, people_where
+from attrition.core.tables import day_spells, people_where
 from attrition.days import calendar_date, day_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.measures.rates import poisson_ci, rate_ratio_test
@@ -51,14 +51,10 @@ def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str
                    count_id: str | None = None) -> list[dict[str, object]]:
     """The reported counts of hires for exactly this window (every one, in id order: two sources may disagree),
     or only `count_id` when a claim names its basis; the error lists the windows available."""
-    columns = ("count_id", "value", "qualifier", "source_id", "scope_note")
-    match = [dict(zip(columns, row)) for row in ds.engine.rows(
-        f"SELECT {', '.join(columns)} FROM counts WHERE company = ? AND measure = 'hires' "
-        'AND "start" = ? AND "end" = ? ORDER BY count_id', [company, day_number(start), day_number(end)])]
+    match = lookups.hire_counts(ds, company, day_number(start), day_number(end))
     chosen = [row for row in match if count_id is None or row["count_id"] == count_id]
     if not chosen:
-        windows = ds.engine.rows('SELECT count_id, "start", "end" FROM counts WHERE company = ? AND measure = \'hires\' '
-                                 "ORDER BY rec", [company])
+        windows = lookups.hire_windows(ds, company)
         available = "; ".join(f"{day_date(first)} to {day_date(last)} ({count_id})" for count_id, first, last in windows)
         named = "" if count_id is None else f" named {count_id}"
         raise MetricError(f"no reported count of hires{named} at {company} for {calendar_date(start)} to "
@@ -176,22 +172,19 @@ def hiring_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | 
 
 def _publisher(ds: Dataset, source_id: str) -> str:
     """How a metric's text names a source: its publisher, not its id."""
-    return str(ds.engine.rows("SELECT publisher FROM sources WHERE source_id = ?", [source_id])[0][0])
+    return lookups.publisher(ds, source_id)
 
 
 def days_before_milestone(ds: Dataset, company: str, person: str, milestone_id: str) -> MetricResult:
     """Days from a person's join to a milestone, as a range where either date is a range."""
     scope = Scope.of(ds, company)
-    where, params = scope.where()
-    joins = ds.engine.rows(f"SELECT name, start_lo, start_hi, start_sources FROM {day_spells(ds, scope)} "
-                           f"{where} AND as_of = ? AND person_id = ? AND spell = 1", [*params, scope.day, person])
-    if not joins:
+    joined = lookups.first_join(ds, scope, person)
+    if joined is None:
         raise MetricError(f"no person {person!r} at {company}")
-    ms = ds.engine.rows(f"SELECT label, earliest, latest, conflict, source_ids FROM {milestones_table(ds)} "
-                        "WHERE company = ? AND milestone_id = ?", [company, milestone_id])
-    if not ms:
+    ms = lookups.milestone(ds, company, milestone_id)
+    if ms is None:
         raise MetricError(f"no milestone {milestone_id!r} for {company}; see milestones.csv")
-    (name, start_lo, start_hi, start_sources), (label, earliest, latest, conflict, source_ids) = joins[0], ms[0]
+    (name, start_lo, start_hi, start_sources), (label, earliest, latest, conflict, source_ids) = joined, ms
     lo, hi = earliest - start_hi, latest - start_lo
     text = (f"{name} joined {range_text(lo, hi)} days before {label} (joined "
             f"{format_interval(day_date(start_lo), day_date(start_hi))}; {label} {format_interval(day_date(earliest), day_date(latest))})")

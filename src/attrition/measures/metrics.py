@@ -13,20 +13,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from attrition.core import relations
+from attrition.core import departures, lookups, relations
+from attrition.core.departures import latest
 from attrition.core.scope import Scope
-from attrition.core.tables import day_spells, id_lists, listed_people, people_where
+from attrition.core.tables import day_spells, people_where
 from attrition.days import calendar_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, ordinal, range_text
-
-
-def _latest(ds: Dataset, scope: Scope) -> tuple[str, str, list]:
-    """Where each person's most recent spell at the scope's company that had (possibly) started by its day is:
-    the table, the condition choosing the scope's, and its parameters."""
-    where, params = scope.where()
-    return day_spells(ds, scope), f"{where} AND latest AND as_of = ?", [*params, scope.day]
 
 
 def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
@@ -42,14 +36,8 @@ def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: 
 
 
 def _departed(ds: Dataset, scope: Scope, share: bool) -> MetricResult:
-    table, where, params = _latest(ds, scope)
-    cutoff, company, cohort, group = scope.day, scope.company, scope.cohort, scope.group
-    s = relations.standing(cutoff)
-    lists = id_lists(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
-                      "join_uncertain": s["join_uncertain"]})
-    row = ds.engine.rows(relations.departure_bounds(table, cutoff, where=where, extra=lists), params)[0]
-    num_lo, num_hi, den_lo, den_hi, share_lo, share_hi = row[:6]
-    people = listed_people(row, lists)
+    company, cohort, group = scope.company, scope.cohort, scope.group
+    (num_lo, num_hi, den_lo, den_hi, share_lo, share_hi), people = departures.departed(ds, scope)
     day = scope.date
     noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
@@ -76,7 +64,7 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     that day, `hi` adds those who may be (a join or leave date straddles the day, or not observed since an
     earlier sighting, listed as `unseen`)."""
     scope = Scope.of(ds, company, cohort, as_of, exclude, group)
-    table, where, params = _latest(ds, scope)
+    table, where, params = latest(ds, scope)
     s = relations.standing(scope.day)
     people = people_where(ds, table, where, params, {
         "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})", "unseen": s["unseen"]})
@@ -139,24 +127,17 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     """
     scope = Scope.of(ds, company, cohort, as_of)
     if cohort is None:
-        found = ds.engine.rows("SELECT cohort FROM people WHERE company = ? AND person_id = ?", [company, person])
-        if not found:
+        found = lookups.person(ds, company, person)
+        if found is None:
             raise MetricError(f"no person {person!r} at {company}")
-        cohort = found[0][0]
+        cohort = found[1]
         scope = replace(scope, cohort=cohort)  # a cohort of the data, so nothing to check
-    table, where, params = _latest(ds, scope)
-    cutoff = scope.day
-    gone = f"{where} AND status IN ('departed', 'uncertain')"
-    me = ds.engine.rows(f"SELECT name, end_lo, end_hi FROM {table} {gone} AND person_id = ?", [*params, person])
+    found = departures.rank(ds, scope, person)
     day = scope.date
-    if not me:
+    if found is None:
         raise MetricError(f"{person} had not left {company} as of {day}, so has no departure rank")
-    name, end_lo, end_hi = me[0]
-    lists = id_lists(ds, {"earlier": f"end_hi <= {cutoff} AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
-                      "maybe_earlier": f"end_lo <= {cutoff} AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})  # taken out
-    row = ds.engine.rows(f"SELECT count(*), {', '.join(lists.values())} FROM {table} {where}", params)[0]
-    counted, people = row[0], listed_people(row, lists)
-    people["maybe_earlier"].remove(person)
+    name, counted, people = found
+    people["maybe_earlier"].remove(person)  # they are among those who may have left before them
     lo = len(people["earlier"]) + 1
     hi = lo + len(people["maybe_earlier"])
     rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"

@@ -13,9 +13,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core import relations, roster
+from attrition.core import departures, relations, roster
 from attrition.core.scope import Scope
-from attrition.core.tables import day_spells
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.survival import tenures
@@ -295,14 +294,8 @@ def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataF
     tags = people.assign(variant=people["team_variants"].fillna("").str.split(";")).explode("variant")
     members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company"]].assign(variant=RULE),
                          tags.loc[tags["variant"] != "", ["person_id", "company", "variant"]]], ignore_index=True)
-    scope = Scope.of(ds, as_of=as_of)
-    cutoff = scope.day
-    ds.engine.load_frame("variant_members", members)
-    joined = (f"(SELECT s.*, m.variant FROM {day_spells(ds, scope)} AS s JOIN variant_members AS m "
-              f"ON m.company = s.company AND m.person_id = s.person_id WHERE s.latest AND s.as_of = {cutoff}) AS joined")
-    bounds = ds.engine.frame(relations.departure_bounds(joined, cutoff, "company, variant"))
-    names = ds.engine.frame(f"SELECT company, variant, name FROM {joined} ORDER BY name").groupby(
-        ["company", "variant"])["name"].agg(", ".join).rename("members")
+    bounds, named = departures.variant_departures(ds, Scope.of(ds, as_of=as_of), members)
+    names = named.groupby(["company", "variant"])["name"].agg(", ".join).rename("members")
     table = variants.merge(bounds, on=["company", "variant"], how="left").merge(
         names.reset_index(), on=["company", "variant"], how="left")
     order = table["variant"].where(table["variant"] != RULE, "")  # the rule first, then A, B, C

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from attrition.core import lookups
 from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
@@ -45,8 +46,7 @@ def categories(ds: Dataset, found: list[str] | None = None) -> list[str]:
 
 def has_reasons(ds: Dataset, company: str | None = None) -> bool:
     """Whether any source gives a reason for leaving (at `company`, or anywhere)."""
-    where, params = ("AND company = ?", [company]) if company else ("", [])
-    return bool(ds.engine.rows(f"SELECT count(*) FROM evidence WHERE coalesce(reason, '') <> '' {where}", params)[0][0])
+    return lookups.has_reasons(ds, company)
 
 
 def incidence(table: pd.DataFrame) -> pd.DataFrame:

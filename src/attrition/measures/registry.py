@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from attrition.core import lookups
 from attrition.core.scope import Scope, ScopeError, as_of_day, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
@@ -274,14 +275,13 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
 
         return parse_years(value if isinstance(value, (str, tuple)) else tuple(value))
     elif kind == "milestone":
-        if company is None or not ds.engine.rows("SELECT 1 FROM milestones WHERE company = ? AND milestone_id = ?",
-                                                 [company, value]):
+        if company is None or not lookups.milestone_listed(ds, company, value):
             raise MetricError(f"no milestone {value!r} for {company} in milestones.csv")
     elif kind == "rate_id":
-        if not ds.engine.rows("SELECT 1 FROM base_rates WHERE rate_id = ?", [value]):
+        if lookups.base_rate(ds, value) is None:
             raise MetricError(f"no base rate {value!r} in base_rates.csv")
     elif kind == "count_id":
-        if not ds.engine.rows("SELECT 1 FROM counts WHERE count_id = ?", [value]):
+        if lookups.reported_count(ds, value) is None:
             raise MetricError(f"no reported count {value!r} in reported_counts.csv")
     return value
 

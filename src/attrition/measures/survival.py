@@ -15,9 +15,8 @@ from datetime import date
 
 import pandas as pd
 
-from attrition.core import relations, roster
+from attrition.core import departures, relations, roster
 from attrition.core.scope import Scope
-from attrition.core.tables import day_spells, prepare_days
 from attrition.days import day_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
@@ -337,14 +336,7 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
     days = sorted({first, last, *bounds[(bounds > first) & (bounds < last)]})
     numbers = [day_number(day) for day in days]
-    prepare_days(ds, numbers, company)
-    tables = sorted({day_spells(ds, scope.on(n)) for n in numbers})
-    spells_sql = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
-    where, params = scope.where()
-    ds.engine.load_integers("series_days", {"day": numbers})
-    frame = ds.engine.frame(relations.departure_bounds(
-        f"({spells_sql}) AS s", "as_of", "as_of",
-        f"{where} AND latest AND as_of IN (SELECT day FROM series_days)"), params).set_index("as_of")
+    frame = departures.departed_by_day(ds, scope, numbers).set_index("as_of")
     frame = frame.reindex(numbers)
     if frame["den_hi"].isna().any() or (frame["den_hi"] == 0).any():
         missing = frame.index[frame["den_hi"].isna() | (frame["den_hi"] == 0)][0]
