@@ -1,5 +1,6 @@
-"""Departures counted in the engine for the measures: who had left by a day and in which order, within a base
-rate's years, in the busiest window, to which destination, by each definition of a founding team, and day by day.
+"""Departures counted in the engine for the measures: who had left by a day and in which order, who was still
+there, who left or joined in a window, within a base rate's years, in the busiest window, to which destination,
+by each definition of a founding team, and day by day.
 
 Each query is a named `Relation` with its output columns declared (tests/test_core_relations.py holds the engine
 to them), or one of `attrition.core.relations`' builders; the functions here run them on the dataset's engine
@@ -43,6 +44,39 @@ def departed(ds: Dataset, scope: Scope) -> tuple[tuple, dict[str, list[str]]]:
                           "join_uncertain": s["join_uncertain"]})
     row = ds.engine.rows(relations.departure_bounds(table, scope.day, where=where, extra=lists), params)[0]
     return row[:6], listed_people(row, lists)
+
+
+def remaining(ds: Dataset, scope: Scope) -> dict[str, list[str]]:
+    """The people of the scope's latest spells a source shows there on or after its day (`remaining`), those who
+    may be there (`uncertain`: a join or leave date straddles the day) and those not observed since an earlier
+    sighting (`unseen`)."""
+    table, where, params = latest(ds, scope)
+    s = relations.standing(scope.day)
+    return people_where(ds, table, where, params, {
+        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})", "unseen": s["unseen"]})
+
+
+def left_between(ds: Dataset, scope: Scope, first: int) -> dict[str, list[str]]:
+    """The people of the scope whose departure lies surely inside [first, the scope's day] (`departed`), and those
+    whose departure only may (`uncertain`), among their spells as of that day."""
+    where, params = scope.where()
+    h = relations.horizon(scope.day)
+    inside = f"end_lo >= {first} AND end_hi <= {h}"
+    overlap = f"end_hi >= {first} AND end_lo <= {h}"
+    return people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ?", [*params, scope.day],
+                        {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
+
+
+def joined_between(ds: Dataset, scope: Scope, first: int) -> tuple[list[str], list[str]]:
+    """Named hires (first spells of cohorts other than founders) of the scope whose join lies surely inside
+    [first, the scope's day], and those whose join only may: departures' mirror, counted the same way."""
+    where, params = scope.where()
+    h = relations.horizon(scope.day)
+    inside = f"start_lo >= {first} AND start_hi <= {h}"
+    found = people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
+                         [*params, scope.day], {"sure": inside,
+                                                "maybe": f"start_hi >= {first} AND start_lo <= {h} AND NOT ({inside})"})
+    return found["sure"], found["maybe"]
 
 
 LEAVER = Relation("leaver", ("name", "end_lo", "end_hi"),

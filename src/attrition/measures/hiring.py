@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from attrition.core import lookups, relations
+from attrition.core import departures, lookups
 from attrition.core.scope import Scope, as_of_day, check_scope
-from attrition.core.tables import day_spells, people_where
 from attrition.days import calendar_date, day_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.measures.rates import poisson_ci, rate_ratio_test
@@ -37,14 +36,7 @@ def _window(start, end) -> dict[str, object]:
 def roster_hires(ds: Dataset, scope: Scope, start: date | str) -> tuple[list[str], list[str]]:
     """Named hires (first spells of cohorts hire and executive) at the scope's company whose join lies certainly
     inside [start, the scope's day], and those whose join only may."""
-    cutoff, first = scope.day, day_number(start)
-    where, params = scope.where()
-    h = relations.horizon(cutoff)
-    inside = f"start_lo >= {first} AND start_hi <= {h}"
-    found = people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
-                         [*params, cutoff], {"sure": inside,
-                                             "maybe": f"start_hi >= {first} AND start_lo <= {h} AND NOT ({inside})"})
-    return found["sure"], found["maybe"]
+    return departures.joined_between(ds, scope, day_number(start))
 
 
 def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str,

@@ -3,8 +3,8 @@
 Where a date is only known as an interval that straddles the as-of day, a person may or may not be
 counted, so every metric returns `lo` and `hi` bounds together with the people behind them. The
 CLI, the notebooks and the claims ledger all call these same functions. Each is one query over the
-spells as of its day (`tables.day_spells`), counted by the engine: only counts and the people counted
-leave it, and nothing here needs pandas, so checking the claims does not load it.
+spells as of its day (`tables.day_spells`), counted by the engine (`core.departures`): only counts and
+the people counted leave it, and nothing here needs pandas, so checking the claims does not load it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from attrition.core import departures, lookups, relations
-from attrition.core.departures import latest
+from attrition.core import departures, lookups
 from attrition.core.scope import Scope
-from attrition.core.tables import day_spells, people_where
 from attrition.days import calendar_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
@@ -64,10 +62,7 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     that day, `hi` adds those who may be (a join or leave date straddles the day, or not observed since an
     earlier sighting, listed as `unseen`)."""
     scope = Scope.of(ds, company, cohort, as_of, exclude, group)
-    table, where, params = latest(ds, scope)
-    s = relations.standing(scope.day)
-    people = people_where(ds, table, where, params, {
-        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})", "unseen": s["unseen"]})
+    people = departures.remaining(ds, scope)
     lo = len(people["remaining"])
     hi = lo + len(people["uncertain"]) + len(people["unseen"])
     day = scope.date
@@ -99,12 +94,7 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     if last < first:
         raise MetricError(f"--end {last} is before --start {first}")
     scope = Scope.of(ds, company, cohort, last, exclude, group)
-    where, params = scope.where()
-    h = relations.horizon(scope.day)
-    inside = f"end_lo >= {day_number(first)} AND end_hi <= {h}"
-    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {h}"
-    people = people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ?", [*params, scope.day],
-                     {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
+    people = departures.left_between(ds, scope, day_number(first))
     lo = len(people["departed"])
     hi = lo + len(people["uncertain"])
     noun = f"{cohort} departure" if cohort else "departure"
