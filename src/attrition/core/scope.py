@@ -123,12 +123,14 @@ class Scope:
         messages). Made once per dataset and values: the registry checks a claim's parameters by making its
         scope, and the metric it then calls, asking for the same scope, gets that one back unchecked again."""
         wanted = tuple(sorted(set(exclude)))
+        chosen = None if cohorts is None else tuple(cohorts)
         key = ("scope", company, cohort, None if as_of is None else str(as_of), wanted, group, censoring,
-               None if origin is None else str(origin), None if cohorts is None else tuple(cohorts), option)
+               None if origin is None else str(origin), chosen, option)
         if key not in ds.derived:
-            wanted = tuple(check_scope(ds, company, cohort, wanted, group, option))
-            ds.derived[key] = cls(as_of_day(ds, as_of), company, cohort, key[8], group, wanted, censoring,
-                                  None if origin is None else schema.day_number(calendar_date(origin)))
+            checked = tuple(check_scope(ds, company, cohort, wanted, group, option))
+            ds.derived[key] = cls(day=as_of_day(ds, as_of), company=company, cohort=cohort, cohorts=chosen,
+                                  group=group, exclude=checked, censoring=censoring,
+                                  origin=None if origin is None else schema.day_number(calendar_date(origin)))
         return ds.derived[key]
 
     @classmethod
