@@ -2,9 +2,9 @@
 
 A thin layer over `attrition.core.tables`, which makes each derived table once per dataset and as-of
 day in the dataset's engine: callers here receive pandas slices of them (one company, one cohort),
-with day numbers turned into Timestamps. Every table takes a checked `Scope` (`Scope.of`), whose day
-defaults to the dataset's freeze date, so nothing depends on the day the code runs; the few read by
-users (`spells`, `hires`, `headcount`) default to everyone at the freeze date.
+with day numbers turned into Timestamps. Every table takes a checked `Scope` (`Scope.of`: its day is the
+dataset's freeze date unless the caller names another), so nothing depends on the day the code runs;
+those a reader may call at a prompt hold everyone at the freeze date when given none.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def as_of_day(ds: Dataset, as_of: date | str | None) -> int:
         raise ScopeError("as_of", f"as-of date {day} is outside the supported range {FIRST_DAY} to {LAST_DAY}")
     if day > ds.freeze_date:
         raise ScopeError("as_of", f"as-of date {day} is after the dataset's freeze date {ds.freeze_date}: "
-                          "the data says nothing about later days")
+                                  "the data says nothing about later days")
     return schema.day_number(day)
 
 
@@ -57,22 +57,23 @@ def check_scope(ds: Dataset, company: str | None, cohort: str | None, exclude: I
                 group: str | None = None, option: str = "--exclude") -> list[str]:
     """Reject unknown companies, cohorts, groups and people with a message that lists valid choices and the
     nearest to what was given; `option` names the option that gave the people (--exclude, --person...).
-    With no company (every company), only the cohort is checked: groups and people belong to a company, and
-    only the core asks about every company."""
+    With no company (every company, which only the core asks about), only the cohort is checked: groups and
+    people belong to a company."""
     if company is not None and company not in ds.companies:
         spelled = {**{c: c for c in ds.companies}, **{name: c for c, name in ds.company_names.items()}}
         known = f" (as known on {ds.known_as_of}: only sources published by then count)" if ds.known_as_of else ""
         raise ScopeError("company", f"unknown company {company!r}{did_you_mean(company, spelled)}; the data has: "
-                          f"{', '.join(ds.companies)}{known}")
+                                    f"{', '.join(ds.companies)}{known}")
     if cohort is not None and cohort not in COHORTS:
-        raise ScopeError("cohort", f"unknown cohort {cohort!r}{did_you_mean(cohort, COHORTS)}; choose one of: {', '.join(COHORTS)}")
+        raise ScopeError("cohort", f"unknown cohort {cohort!r}{did_you_mean(cohort, COHORTS)}; "
+                                   f"choose one of: {', '.join(COHORTS)}")
     if company is None:
         return sorted(set(exclude))
     if group is not None:
         groups = groups_at(ds, company)
         if group not in groups:
-            raise ScopeError("group", f"unknown group {group!r} at {company}{did_you_mean(group, groups)}; the data has: "
-                              f"{', '.join(groups) or 'no groups'}")
+            raise ScopeError("group", f"unknown group {group!r} at {company}{did_you_mean(group, groups)}; "
+                                      f"the data has: {', '.join(groups) or 'no groups'}")
     wanted = sorted(set(exclude))
     if not wanted:
         return wanted
@@ -86,7 +87,7 @@ def check_scope(ds: Dataset, company: str | None, cohort: str | None, exclude: I
         known.update(ds.engine.rows("SELECT name, person_id FROM people WHERE company = ?", [company]))
         hints = "".join(did_you_mean(p, known) for p in unknown)
         raise ScopeError("exclude", f"{option} names no one at {company}: {', '.join(unknown)}{hints}"
-                          + ("" if hints else "; person ids are in people.csv (the person_id column)"))
+                                      + ("" if hints else "; person ids are in people.csv (the person_id column)"))
     return wanted
 
 
@@ -123,12 +124,14 @@ class Scope:
         messages). Made once per dataset and values: the registry checks a claim's parameters by making its
         scope, and the metric it then calls, asking for the same scope, gets that one back unchecked again."""
         wanted = tuple(sorted(set(exclude)))
+        chosen = None if cohorts is None else tuple(cohorts)
         key = ("scope", company, cohort, None if as_of is None else str(as_of), wanted, group, censoring,
-               None if origin is None else str(origin), None if cohorts is None else tuple(cohorts), option)
+               None if origin is None else str(origin), chosen, option)
         if key not in ds.derived:
-            wanted = tuple(check_scope(ds, company, cohort, wanted, group, option))
-            ds.derived[key] = cls(as_of_day(ds, as_of), company, cohort, key[8], group, wanted, censoring,
-                                  None if origin is None else schema.day_number(calendar_date(origin)))
+            checked = tuple(check_scope(ds, company, cohort, wanted, group, option))
+            ds.derived[key] = cls(day=as_of_day(ds, as_of), company=company, cohort=cohort, cohorts=chosen,
+                                  group=group, exclude=checked, censoring=censoring,
+                                  origin=None if origin is None else schema.day_number(calendar_date(origin)))
         return ds.derived[key]
 
     @classmethod

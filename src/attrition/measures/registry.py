@@ -193,28 +193,35 @@ def check_params(ds: Dataset, name: str, params: dict[str, object], spelled=flag
     if missing:
         word = "" if spelled is flag else "parameter "
         raise MetricError(f"metric {name} needs {word}" + " and ".join(spelled(p) for p in missing))
-    checked = {key: _check(ds, key, value, given) for key, value in given.items()}
+    checked: dict[str, object] = {}
+    for key, value in given.items():
+        if key in SCOPED and not SCOPED.intersection(checked):  # all at once, where the first of them is given
+            _scope(ds, given)
+        checked[key] = _check(ds, key, value, given)
     for first, last in (("start", "end"), ("baseline_start", "baseline_end")):
         if first in checked and last in checked and str(checked[last]) < str(checked[first]):
             raise MetricError(f"{flag(last)} {checked[last]} is before {flag(first)} {checked[first]}")
-    _scope(ds, checked)
     return checked
 
 
-SCOPED = ("company", "as_of", "group", "exclude")
-"""The parameters `Scope.of` checks against the data, all at once, after every parameter's form is checked."""
+SCOPED = frozenset({"company", "as_of", "group", "exclude"})
+"""The parameters `Scope.of` checks against the data, all at once, where the first of them is given."""
 
 
-def _scope(ds: Dataset, checked: dict[str, object]) -> Scope:
-    """The metric's scope, checked once (`Scope.of`): the metric, asking for the same scope, gets this one.
-    A value the data does not know is reported against the option that gave it."""
+def _scope(ds: Dataset, given: dict[str, object]) -> Scope:
+    """The metric's scope, checked once (`Scope.of`): the metric, asking for the same scope, gets this one back.
+    A value the data does not know is reported against the option that gave it; a cohort or censoring that is
+    not one of its choices is left to its own check, which names the choices."""
+    cohort, censoring = given.get("cohort"), given.get("censoring", "observed")
     try:
-        return Scope.of(ds, checked.get("company"), checked.get("cohort"), checked.get("as_of"),
-                        checked.get("exclude", ()), checked.get("group"), checked.get("censoring", "observed"),
-                        option=flag("exclude"))
+        return Scope.of(ds, given.get("company"), cohort if cohort in COHORTS else None, given.get("as_of"),
+                        given.get("exclude", ()), given.get("group"),
+                        censoring if censoring in KINDS["censoring"] else "observed", option=flag("exclude"))
     except ScopeError as err:
         if err.parameter == "exclude":  # the message names the option already
             raise
+        if err.parameter == "as_of":
+            _check(ds, "as_of", given["as_of"], given)  # a value that is no date at all is said so, as for any date
         raise MetricError(f"{flag(err.parameter)}: {err}") from None
 
 
