@@ -137,7 +137,7 @@ def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
     """Which of BASES a claim's check rests on: does the measured value come from the claim's own source?"""
     if "count_id" in params:
         found = lookups.reported_count(ds, params["count_id"])
-        return "own_count" if found and found[3] == source_id else "other_count"
+        return "own_count" if found and found["source_id"] == source_id else "other_count"
     event = {"days_before_milestone": "join", "event_date": params.get("event", "leave"),
              "departure_rank": "leave"}.get(metric_name)
     if event and "person" in params:

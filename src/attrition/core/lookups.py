@@ -165,9 +165,10 @@ def milestone_listed(ds: Dataset, company: str, milestone_id: str) -> bool:
     return bool(LISTED_MILESTONE.rows(ds, [company, milestone_id]))
 
 
-def reported_count(ds: Dataset, count_id: str) -> tuple | None:
-    """(company, measure, value, source id, end day) of one reported count, or None."""
-    return first(COUNT.rows(ds, [count_id]))
+def reported_count(ds: Dataset, count_id: str) -> dict | None:
+    """One reported count's row by column name (company, measure, value, source_id, end day), or None."""
+    found = first(COUNT.rows(ds, [count_id]))
+    return None if found is None else dict(zip(COUNT.columns, found))
 
 
 def hire_counts(ds: Dataset, company: str, start: int, end: int) -> list[dict[str, object]]:

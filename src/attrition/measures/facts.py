@@ -63,8 +63,7 @@ def count_ratio(ds: Dataset, company: str, count_id: str, cohort: str | None = N
     found = lookups.reported_count(ds, count_id)
     if found is None:
         raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")
-    _, _, value, source_id, _ = found
-    value = int(value)
+    value, source_id = int(found["value"]), found["source_id"]
     team = headcount(ds, company, cohort, as_of)
     lo, hi = value / team.hi, value / team.lo if team.lo else float("inf")
     span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
@@ -153,7 +152,7 @@ def reported_count(ds: Dataset, count_id: str) -> MetricResult:
     found = lookups.reported_count(ds, count_id)
     if found is None:
         raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")
-    company, measure, value, source_id, end = found
+    company, measure, value, source_id, end = (found[c] for c in ("company", "measure", "value", "source_id", "end"))
     return MetricResult(metric="reported_count", company=company, cohort=None, as_of=day_date(end).isoformat(),
                         lo=int(value), hi=int(value), unit=measure,
                         text=f"{int(value):,} {measure.replace('_', ' ')} reported ({source_id})",
