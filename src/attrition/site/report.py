@@ -10,6 +10,7 @@ attrition.site.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
@@ -69,6 +70,7 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
     when notebooks run side by side).
     """
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     from attrition.io.outputs import write_atomic
@@ -85,8 +87,12 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
     if known_as_of is not None:
         env["ATTRITION_KNOWN_AS_OF"] = known_as_of.isoformat()
     code = sum(cell.cell_type == "code" for cell in nb.cells)
-    with progress.steps(code if cell_bar else 0, path.stem, "cell") as bar:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+    with progress.steps(code if cell_bar else 0, path.stem, "cell") as bar, \
+            tempfile.TemporaryDirectory(prefix="attrition-kernel-") as sockets:
+        # Local sockets in a folder of our own, not TCP: nothing else on the machine can reach the kernel (and it
+        # prints no warning about it), and nothing is left behind.
+        kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=kernel, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(target.parent)}},
                                 on_cell_start=lambda cell, cell_index: bar.next(f"cell {cell_index}"))
         _run(client, env, path, nb)
