@@ -2,8 +2,11 @@
 
 Spark runs in local mode (two cores), once per test process; each dataset gets its own Spark
 session. Skipped, with the reason, where Java or pyspark is missing; `.ci/run` installs Java.
-`make test` checks the ledger on one claim of each metric and the synthetic roster at 2,000 people;
-`make test-all` adds the whole ledger and the million spells (marked slow: minutes each).
+`make test` checks every table of the core, the life tables, the metrics, the checks on bad rows and the
+synthetic roster at 2,000 people, and tests/test_sql_dialects.py keeps the text of the SQL each engine is
+given (no Java needed); `make test-all` adds what runs the most Spark queries (marked slow): the ledger (one
+claim of each metric as known then and now, and the whole ledger), the command line's `validate` and `build`
+on Spark, and the million spells.
 """
 
 from __future__ import annotations
@@ -130,6 +133,7 @@ def test_every_metric_is_identical_on_the_shipped_data(shipped) -> None:
         assert compute(name, spark, **params).to_dict() == compute(name, duck, **params).to_dict(), name
 
 
+@pytest.mark.slow
 def test_one_claim_of_each_metric_is_checked_identically_then_and_now(one_claim_per_metric) -> None:
     """The ledger's every metric (and a claim not evaluated), checked on the data and as known when written: the
     fast sibling of the whole ledger below."""
@@ -146,6 +150,7 @@ def test_the_claims_ledger_is_identical_on_the_shipped_data(shipped) -> None:
     _same(*shipped, evaluate)
 
 
+@pytest.mark.slow
 def test_the_command_line_prints_the_same_and_builds_the_same_files(tmp_path, capsys) -> None:
     args = ["metric", "departed_share", "--company", "xai", "--cohort", "founder", "--as-of", "2026-02-11",
             "--format", "json"]
@@ -213,6 +218,7 @@ def test_spark_refuses_the_same_rows_with_the_same_locations(tmp_path) -> None:
     assert len(duck) > 12 and spark == duck
 
 
+@pytest.mark.slow
 def test_spark_validates_a_roster_kept_as_parquet(tmp_path, capsys) -> None:
     folder = write_dataset(tmp_path / "csv")
     assert main(["validate", "--data", str(folder)]) == 0

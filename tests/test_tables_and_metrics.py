@@ -176,7 +176,7 @@ def test_events_resolved_from_their_groups_are_what_the_source_rule_gives_over_e
     others from their sources: together, exactly what SOURCE_RULE (`relations.resolved`) gives over every source.
     The shipped data has both kinds."""
     ds = check_folder(DEFAULT_DATA_DIR)
-    rule = relations.resolved(ds.engine.ordered_ids("source_id"), "evidence", "person_id, company, spell, event",
+    rule = relations.resolved(ds.engine.spelling.ordered_ids("source_id"), "evidence", "person_id, company, spell, event",
                               "WHERE event <> 'observed'", (("min(nullif(reason, ''))", "reason"),
                                                             ("min(nullif(\"group\", ''))", "spell_group")))
     columns = "person_id, company, spell, event, earliest, latest, conflict, n_sources, source_ids, coalesce(reason, '')"

@@ -239,3 +239,104 @@ BASE_RATES = TableSpec(
 TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (SOURCES, PEOPLE, EVIDENCE, MILESTONES, COUNTS, CLAIMS,
                                                               COMPANIES, MOVES, CORRECTIONS, BASE_RATES)}
 """Every canonical table, in the order they are read and checked."""
+
+
+# --- the published tables: what `attrition build` writes ---------------------------------------------------
+
+STATUSES = ("departed", "uncertain", "active", "unseen")
+"""A spell's status on a day: surely ended (`departed`), maybe ended (`uncertain`), surely there (`active`: a
+source shows the person there on or after the day, or a later end does), or not observed since an earlier
+sighting and with no end recorded (`unseen`: "last seen D, not observed since"). Still there holds only up
+to the last dated sighting."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a published table: `kind` is slug, text, enum (of `values`), date, int or bool."""
+
+    name: str
+    kind: str
+    meaning: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Published:
+    """One table `attrition build` writes as CSV: what a row is, its columns, and the columns no two rows share."""
+
+    file: str
+    about: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+_PERSON = (Field("person_id", "slug", "the person's id, as in people.csv"),
+           Field("company", "slug", "the company's id, as in companies.csv"))
+_RESOLVED = (Field("earliest", "date", "the earliest day the sources allow, by the source rule (methodology page)"),
+             Field("latest", "date", "the latest day the sources allow"),
+             Field("conflict", "bool", "true where sources disagree: the range then spans every version"),
+             Field("n_sources", "int", "how many sources give it"),
+             Field("source_ids", "text", "their ids, sorted and separated by ;"))
+_SPELL = (*_PERSON[:1], Field("name", "text", "the person's name"), _PERSON[1],
+          Field("cohort", "enum", "the person's cohort (a hire is a named early hire)", COHORTS),
+          Field("group", "text", "the spell's group (a team, department or party), empty if none"),
+          Field("spell", "int", "1 for the first time at the company, 2 after a return, and so on"),
+          Field("start_lo", "date", "the earliest day the spell can have started"),
+          Field("start_hi", "date", "the latest day the spell can have started"),
+          Field("joined", "enum", "whether the spell surely started by the as-of day", ("yes", "uncertain")),
+          Field("end_event", "enum", "how the spell ended; empty if no end is recorded", ("", *END_EVENTS)),
+          Field("end_lo", "date", "the earliest day the spell can have ended; empty if no end is recorded"),
+          Field("end_hi", "date", "the latest day the spell can have ended; empty if no end is recorded"),
+          Field("status", "enum", "on the as-of day (uncertain: the end straddles the day; unseen: no end is recorded "
+                                  "and the person was last seen earlier)", STATUSES),
+          Field("seen_until", "date", "the last day a source shows the person there: a sighting, the start, or a "
+                                      "later end"),
+          Field("tenure_lo_days", "int", "the shortest the spell can have lasted by the as-of day (days)"),
+          Field("tenure_hi_days", "int", "the longest the spell can have lasted by the as-of day (days)"),
+          Field("start_conflict", "bool", "true where the start's sources disagree"),
+          Field("end_conflict", "bool", "true where the end's sources disagree"),
+          Field("start_sources", "text", "ids of the start's sources, separated by ;"),
+          Field("end_sources", "text", "ids of the end's sources, separated by ;"),
+          Field("end_reason", "text", "why the person left, as a source gives it; empty if none does"),
+          Field("company_end", "date", "the day the company stopped being observed (closure, merger); empty if "
+                                       "it still is"),
+          Field("as_of", "date", "the day the row describes: the freeze date, or build --as-of"))
+PUBLISHED: dict[str, Published] = {p.file: p for p in (
+    Published("events.csv", "one row per person, spell and event, its sources resolved into one date range",
+              (*_PERSON[:1], _PERSON[1], Field("name", "text", "the person's name"),
+               Field("cohort", "enum", "the person's cohort", COHORTS),
+               Field("group", "text", "the spell's group, empty if none"),
+               Field("spell", "int", "which spell of the person at the company"),
+               Field("event", "enum", "what happened", tuple(e for e in EVENTS if e != "observed")),
+               *_RESOLVED, Field("reason", "text", "a reason a source gives for the event, empty if none")),
+              ("person_id", "company", "spell", "event")),
+    Published("conflicts.csv", "each source's version of an event whose sources disagree",
+              (*_PERSON, Field("spell", "int", "which spell"),
+               Field("event", "enum", "what happened", tuple(e for e in EVENTS if e != "observed")),
+               Field("source_id", "slug", "the source, as in sources.csv"),
+               Field("earliest", "date", "the earliest day this source allows"),
+               Field("latest", "date", "the latest day this source allows"),
+               Field("paraphrase", "text", "what the source says, in our words"),
+               Field("resolved_earliest", "date", "the event's earliest day, all sources resolved (events.csv)"),
+               Field("resolved_latest", "date", "the event's latest day, all sources resolved")),
+              ("person_id", "company", "spell", "event", "source_id")),
+    Published("spells.csv", "one row per person and spell that may have started by the as-of day", _SPELL,
+              ("person_id", "company", "spell")),
+    Published("hires.csv", "the first spells of everyone who is not a founder (rows of spells.csv)", _SPELL,
+              ("person_id", "company", "spell")),
+    Published("headcount_monthly.csv", "people surely and possibly at each company on the first day of each month",
+              (Field("company", "slug", "the company's id"), Field("date", "date", "the first day of a month"),
+               Field("lo", "int", "people surely there that day"),
+               Field("hi", "int", "people possibly there that day")),
+              ("company", "date")),
+    Published("milestones.csv", "company milestones, their sources resolved into one date range",
+              (Field("company", "slug", "the company's id"), Field("milestone_id", "slug", "the milestone's id"),
+               Field("label", "text", "what happened, from the earliest-dated version"), *_RESOLVED),
+              ("company", "milestone_id")),
+)}
+"""Every table `attrition build` writes, in the order it writes them; tests/test_published_tables.py holds each
+file's header, types, values and key to it, and the README's table of them is made from it."""

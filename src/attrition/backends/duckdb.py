@@ -18,12 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only annotations: the command line imports ENGINES before it needs pandas
     import pandas as pd
 
-ORDERED_IDS = {
-    "duckdb": "array_to_string(list_sort(list({column})), ';')",
-    "spark": "array_join(array_sort(collect_list({column})), ';')",
-}
-"""The one construct the engines spell differently: a sorted, ';'-joined list of ids."""
-ENGINES = tuple(ORDERED_IDS)
+ENGINES = ("duckdb", "spark")
 """Where the relational core can run: DuckDB, in this process (the default), or Apache Spark."""
 
 
@@ -37,8 +32,9 @@ class EngineUnavailable(RuntimeError):
 
 
 class Spelling:
-    """How DuckDB writes the few constructs of the checks (`attrition.io.checks`) that engines spell differently;
-    `attrition.backends.spark` has Spark's. Patterns are RE2 and Java regular expressions alike."""
+    """How DuckDB writes the few constructs that engines spell differently: every one is a method here, and
+    `attrition.backends.spark` has Spark's, so a dialect difference lives in one place per engine (and
+    tests/test_sql_dialects.py shows each engine's SQL text). Patterns are RE2 and Java regular expressions alike."""
 
     def literal(self, value: str) -> str:
         return literal(value)
@@ -87,8 +83,12 @@ class Spelling:
         return f"hash({columns})"
 
     def distinct_count(self, column: str) -> str:
-        """An aggregate: how many distinct values the column has in the group (cheapest next to ORDERED_IDS' list)."""
+        """An aggregate: how many distinct values the column has in the group (cheapest next to `ordered_ids`)."""
         return f"list_unique(list({column}))"
+
+    def ordered_ids(self, column: str) -> str:
+        """An aggregate: the group's values sorted and joined with ';'."""
+        return f"array_to_string(list_sort(list({column})), ';')"
 
     def items(self, text: str, separator: str, alias: str, name: str) -> str:
         """What follows a table in a FROM clause to split its column `text` at `separator`: one row per part, as
@@ -235,9 +235,6 @@ class Engine:
             self.run(f"CREATE TYPE {column}_label AS ENUM ({', '.join(literal(v) for v in values)})")
             self._labels.add(column)
         return f'CAST("{column}" AS {column}_label) AS "{column}"'
-
-    def ordered_ids(self, column: str) -> str:
-        return ORDERED_IDS[self.dialect].format(column=column)
 
     def has_table(self, name: str) -> bool:
         return bool(self.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0][0]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from attrition.backends.duckdb import ORDERED_IDS, EngineUnavailable, Spelling
+from attrition.backends.duckdb import EngineUnavailable, Spelling
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -116,6 +116,9 @@ class SparkSpelling(Spelling):
 
     def distinct_count(self, column: str) -> str:
         return f"size(collect_set({column}))"
+
+    def ordered_ids(self, column: str) -> str:
+        return f"array_join(array_sort(collect_list({column})), ';')"
 
     def items(self, text: str, separator: str, alias: str, name: str) -> str:
         return f" LATERAL VIEW explode(split({text}, {self.literal(separator)})) {alias} AS {name}"
@@ -216,9 +219,6 @@ class SparkEngine:
         self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
         self.parquet[name] = path
         return name
-
-    def ordered_ids(self, column: str) -> str:
-        return ORDERED_IDS[self.dialect].format(column=column)
 
     def has_table(self, name: str) -> bool:
         return self.spark.catalog.tableExists(name)

@@ -163,13 +163,6 @@ def horizon(cutoff: int | str, company_end: str = "company_end") -> str:
     return f"least({cutoff}, coalesce({company_end}, {cutoff}))"
 
 
-STATUSES = ("departed", "uncertain", "active", "unseen")
-"""A spell's status on a day: surely ended (`departed`), maybe ended (`uncertain`), surely there (`active`: a
-source shows the person there on or after the day, or a later end does), or not observed since an earlier
-sighting and with no end recorded (`unseen`: "last seen D, not observed since"). Still there holds only up
-to the last dated sighting."""
-
-
 def _status(end_lo: str, end_hi: str, cutoff: int | str, seen_until: str) -> str:
     return (f"CASE WHEN {end_hi} <= {cutoff} THEN 'departed' WHEN {end_lo} <= {cutoff} THEN 'uncertain' "
             f"WHEN {end_lo} IS NULL AND {seen_until} < {cutoff} THEN 'unseen' ELSE 'active' END")

@@ -67,7 +67,7 @@ def spells(ds: Dataset, as_of: date | str | None = None, company: str | None = N
            exclude: Iterable[str] = (), group: str | None = None) -> pd.DataFrame:
     """One row per person and company spell that had (possibly) started by `as_of`.
 
-    status (`relations.STATUSES`): `departed` when the end's latest date is on or before as_of, `uncertain`
+    status (`schema.STATUSES`): `departed` when the end's latest date is on or before as_of, `uncertain`
     when only its earliest is, `active` when a source shows the person there on or after as_of (a sighting
     or a later end), `unseen` when there is no end and the last sighting (`seen_until`) is earlier. `joined`
     is `uncertain` when the start interval straddles as_of. A step_back counts as leaving; `end_event` says which.

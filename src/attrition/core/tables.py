@@ -47,17 +47,16 @@ def derived(ds: Dataset, name: str, make: Callable[[], str], order: str | None =
 
 def event_groups_table(ds: Dataset) -> str:
     """The evidence grouped by event; the checks made it already when the dataset was read from its files."""
-    ids = ds.engine.ordered_ids("source_id")
-    return derived(ds, "event_groups", lambda: checks.event_groups(ids, ds.engine.spelling))
+    return derived(ds, "event_groups", lambda: checks.event_groups(ds.engine.spelling))
 
 
 def events_table(ds: Dataset) -> str:
-    return derived(ds, "events", lambda: relations.events(event_groups_table(ds), ds.engine.ordered_ids("source_id")),
-                   EVENT_ORDER)
+    ids = ds.engine.spelling.ordered_ids("source_id")
+    return derived(ds, "events", lambda: relations.events(event_groups_table(ds), ids), EVENT_ORDER)
 
 
 def milestones_table(ds: Dataset) -> str:
-    return derived(ds, "milestones_resolved", lambda: relations.milestones(ds.engine.ordered_ids("source_id")))
+    return derived(ds, "milestones_resolved", lambda: relations.milestones(ds.engine.spelling.ordered_ids("source_id")))
 
 
 def spell_ends_table(ds: Dataset) -> str:
@@ -131,7 +130,8 @@ def people_where(ds: Dataset, table: str, where: str, params: list, lists: dict[
 
 def id_lists(ds: Dataset, lists: dict[str, str]) -> dict[str, str]:
     """For each of `lists` (name: condition on a row), the aggregate listing the people whose rows meet it."""
-    return {name: ds.engine.ordered_ids(f"CASE WHEN {condition} THEN person_id END") for name, condition in lists.items()}
+    listed = ds.engine.spelling.ordered_ids
+    return {name: listed(f"CASE WHEN {condition} THEN person_id END") for name, condition in lists.items()}
 
 
 def listed_people(row: tuple, names: Iterable[str]) -> dict[str, list[str]]:

@@ -388,16 +388,17 @@ def check_spells(engine: Engine) -> list[Finding]:
     return findings
 
 
-def event_groups(ids: str, sql: Spelling) -> str:
+def event_groups(sql: Spelling) -> str:
     """The evidence grouped by person, company, spell and event: the bounds its sources give (`lo_max`, `lo_min`,
-    `hi_max`, `hi_min`), how many sources there are, how many distinct, and which (`ids`: the engine's sorted list
-    of source ids), the first reason and group one gives, and whether they all have the same grade in sources.csv
+    `hi_max`, `hi_min`), how many sources there are, how many distinct, and which (the engine's sorted list of
+    source ids), the first reason and group one gives, and whether they all have the same grade in sources.csv
     (`one_grade`). The checks read it (a source twice in one group is a duplicate key), and so does the resolution
     of sources into events (`attrition.core.relations.events`): made once, it serves both."""
     return f"""
     SELECT person_id, company, spell, event, max(earliest) AS lo_max, min(earliest) AS lo_min, max(latest) AS hi_max,
            min(latest) AS hi_min, count(*) AS n_sources, {sql.distinct_count('source_id')} AS distinct_sources,
-           {ids} AS source_ids, min(nullif(reason, '')) AS reason, min(nullif("group", '')) AS spell_group,
+           {sql.ordered_ids('source_id')} AS source_ids, min(nullif(reason, '')) AS reason,
+           min(nullif("group", '')) AS spell_group,
            min(grade) = max(grade) AS one_grade
     FROM (SELECT e.*, coalesce(s.grade, '') AS grade
           FROM evidence AS e LEFT JOIN sources AS s ON s.source_id = e.source_id) AS graded
@@ -451,12 +452,15 @@ def check_tables(engine: Engine, specs: list[TableSpec], freeze: date | None, nu
 
     When every cell passed, the evidence is grouped by event (table `event_groups`, which the resolution of
     sources into events reads next), and the cheap tests of `structure_holds` and the count of distinct
-    sources per group come first: the queries that name offending records run only where one fails."""
-    findings = [f for spec in specs for f in cell_findings(engine, spec, freeze, numbered)]
+    sources per group come first: the queries that name offending records run only where one fails, and the
+    cells' rules only over tables where `typed_table` flagged a record (one count for every table)."""
+    flagged = [(spec.name, f"(SELECT count(*) FROM {rows_of(spec.name)} WHERE _flag AND NOT _blank)") for spec in specs]
+    counts = engine.rows("SELECT " + ", ".join(f"{count} AS {_q(name)}" for name, count in flagged))[0] if specs else ()
+    findings = [f for spec, n in zip(specs, counts) if n for f in cell_findings(engine, spec, freeze, numbered)]
     complete = len(specs) == len(TABLES)
     grouped = complete and not findings
     if grouped:
-        engine.table("event_groups", event_groups(engine.ordered_ids("source_id"), engine.spelling))
+        engine.table("event_groups", event_groups(engine.spelling))
     repeated = bool(engine.rows("SELECT count(*) FROM event_groups WHERE distinct_sources < n_sources")[0][0]) \
         if grouped else True
     for spec in specs:

@@ -26,6 +26,7 @@ import pandas as pd
 from attrition.io.dataset import Dataset
 from attrition.io.outputs import inside
 from attrition.locations import REPO_ROOT
+from attrition.schema import PUBLISHED
 from attrition.site.downloads import CHARTS, ZIP_NAME, ChartFiles
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -458,18 +459,12 @@ class Site:
         from attrition.io.outputs import formula_safe
 
         folder.mkdir(parents=True, exist_ok=True)
-        about = {"events.csv": "one row per person and event, sources resolved into one date range",
-                 "conflicts.csv": "events whose sources disagree, each version",
-                 "spells.csv": "one row per person and spell, as of the freeze date",
-                 "hires.csv": "first spells of everyone who is not a founder",
-                 "headcount_monthly.csv": "people surely and possibly at each company, month by month",
-                 "milestones.csv": "company milestones, sources resolved"}
         files = []
         for name, sql in tidy_queries(self.ds).items():
             if not self.public and name not in AGGREGATES:  # a private roster's people stay off the site
                 continue
             self.ds.engine.write_csv(export_sql(self.ds, sql), folder / name)
-            files.append({"name": name, "about": about.get(name, "")})
+            files.append({"name": name, "about": PUBLISHED[name].about})
         if len(self.ds.claims):
             formula_safe(self.ledger).to_csv(folder / "ledger.csv", index=False, lineterminator="\n")
             files.append({"name": "ledger.csv", "about": "every claim, its reading, what the data says, the verdict"})

@@ -29,7 +29,7 @@ from attrition.text import END_WORDS, format_interval, range_text
 
 STATUS_WORDS = {"departed": "gone", "active": "still there", "uncertain": "leaving date straddles the as-of day",
                 "unseen": "last seen {seen:%Y-%m-%d}, not observed since"}
-"""How a spell's status (attrition.core.relations.STATUSES) reads; `unseen` names the last sighting."""
+"""How a spell's status (attrition.schema.STATUSES) reads; `unseen` names the last sighting."""
 
 
 def status_text(status: str, seen_until) -> str:
