@@ -13,6 +13,7 @@ from conftest import write_dataset
 
 from attrition import load
 from attrition.cli import main
+from attrition.core.scope import Scope
 from attrition.measures.base_rates import odds, tail_probability, team_tails
 from attrition.measures.registry import compute
 from attrition.result import MetricError
@@ -59,7 +60,8 @@ def test_a_team_beside_a_base_rate_by_hand(rated) -> None:
 
 
 def test_a_team_not_followed_that_long_gives_a_floor_and_an_upper_bound(rated) -> None:
-    early = team_tails(load(rated), "study-3y", as_of="2022-06-01")
+    ds = load(rated)
+    early = team_tails(ds, "study-3y", Scope.of(ds, cohort="founder", as_of="2022-06-01"))
     assert early == [{"company": "acme", "n": 4, "gone_lo": 2, "gone_hi": 2, "followed": False,
                       "p_lo": pytest.approx(0.1808), "p_hi": pytest.approx(0.1808), "rate_id": "study-3y"}]
 

@@ -12,6 +12,7 @@ from conftest import FILES, write_dataset
 from attrition import load
 from attrition.cli import main
 from attrition.core.roster import latest_spells, spells
+from attrition.core.scope import Scope
 from attrition.findings import people, survival
 from attrition.findings.finding import MIME, Statement
 from attrition.io.outputs import NotebookError
@@ -109,7 +110,7 @@ def test_still_there_holds_only_up_to_the_last_sighting_and_returns_count_as_the
     """Erin was last seen on 2025-11-30 (before the freeze date): not 'still there' but 'last seen'. Grace left
     and came back and a source shows her there on the freeze date: still there, in every count alike."""
     ds = load(write_dataset(tmp_path / "data", **RETURNS))
-    latest = latest_spells(ds, company="acme").set_index("person_id")
+    latest = latest_spells(ds, Scope.of(ds, "acme")).set_index("person_id")
     assert latest.loc["erin", "status"] == "unseen"
     assert str(latest.loc["erin", "seen_until"].date()) == "2025-11-30"
     assert latest.loc["grace", "status"] == "active" and latest.loc["grace", "spell"] == 2
@@ -122,7 +123,7 @@ def test_still_there_holds_only_up_to_the_last_sighting_and_returns_count_as_the
     assert "grace" not in departed.person_ids["departed"]
     sentence = people.still_there(ds, "acme", None).sentence
     assert "Grace G is still there" in sentence and "Erin E (last seen 2025-11-30)" in sentence
-    first = spells(ds, company="acme").set_index(["person_id", "spell"])
+    first = spells(ds, Scope.of(ds, "acme")).set_index(["person_id", "spell"])
     assert first.loc[("erin", 1), "tenure_lo_days"] == (first.loc[("erin", 1), "seen_until"]
                                                          - first.loc[("erin", 1), "start_hi"]).days
 

@@ -10,6 +10,7 @@ from conftest import FILES, write_dataset
 
 from attrition import load
 from attrition.cli import main
+from attrition.core.scope import Scope
 from attrition.measures import peers
 from attrition.measures.peers import (
     confidence_sets,
@@ -123,17 +124,17 @@ def test_compare_labs_on_the_command_line(capsys) -> None:
 def test_a_short_absence_is_an_interruption_not_leaving(tmp_path) -> None:
     # Frank leaves 2022-06-30 and returns 2023-01-10: 194 days away, so that counts as leaving.
     ds = load(write_dataset(tmp_path / "a"))
-    frank = tenure_table(ds, "acme", "hire").set_index("person_id").loc["frank"]
+    frank = tenure_table(ds, Scope.of(ds, "acme", "hire")).set_index("person_id").loc["frank"]
     assert (frank.end_lo.date().isoformat(), frank.interruptions) == ("2022-06-30", 0)
     # Back after 10 days instead: an interruption; his lasting departure is the 2024 one.
     evidence = FILES["evidence.csv"].replace("frank,acme,2,return,2023-01-10", "frank,acme,2,return,2022-07-10")
     ds = load(write_dataset(tmp_path / "b", evidence_csv=evidence))
-    frank = tenure_table(ds, "acme", "hire").set_index("person_id").loc["frank"]
+    frank = tenure_table(ds, Scope.of(ds, "acme", "hire")).set_index("person_id").loc["frank"]
     assert (frank.end_lo.date().isoformat(), frank.interruptions) == ("2024-01-01", 1)
 
 
 def test_openai_firing_and_return_is_an_interruption(shipped) -> None:
-    openai = tenure_table(shipped, "openai", "founder").set_index("person_id")
+    openai = tenure_table(shipped, Scope.of(shipped, "openai", "founder")).set_index("person_id")
     assert openai.loc["sam-altman", "status"] in ("active", "unseen") and openai.loc["sam-altman", "interruptions"] == 1
     assert compute("departed_share", shipped, company="openai", cohort="founder", as_of="2023-11-19").hi > \
         compute("departed_share", shipped, company="openai", cohort="founder", as_of="2023-11-25").hi

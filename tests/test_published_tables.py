@@ -95,3 +95,12 @@ def readme_table() -> str:
 def test_the_readme_describes_every_published_column_as_declared() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert readme_table() in readme, "README.md: rewrite the list under 'What build writes' from schema.PUBLISHED"
+
+
+def test_the_downloads_readme_describes_every_column_of_each_tidy_table() -> None:
+    from attrition.site.downloads import readme
+
+    text = readme([{"name": name, "about": table.about} for name, table in PUBLISHED.items()], [], "2026-01-01")
+    missing = [(name, f.name) for name, table in PUBLISHED.items() for f in table.fields
+               if f"  - `{f.name}` ({f.kind}): {f.meaning}" not in text]
+    assert missing == [] and text.count("`spells.csv`") == 1

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
+from attrition.core.scope import Scope
 from attrition.dev.synthetic import REGISTER_MAPPING, write_hr_export
 from attrition.io.dataset import load
 from attrition.io.importers.mapping import MAPPING_KEYS
@@ -118,7 +119,7 @@ def test_groups_belong_to_spells(tmp_path) -> None:
     assert compute("departed_count", ds, company="acme-ltd", group="blue").to_dict()["denominator"]["hi"] == 2
     from attrition.measures.survival import tenure_table
 
-    tenure = tenure_table(ds, "acme-ltd").set_index("person_id")
+    tenure = tenure_table(ds, Scope.of(ds, "acme-ltd")).set_index("person_id")
     assert tenure.loc["c", "group"] == "red", "a tenure is in the group of the spell it measures (the first)"
     with pytest.raises(MetricError, match=r"unknown group 'Red' at acme-ltd \(did you mean red\?\)"):
         compute("departed_count", ds, company="acme-ltd", group="Red")
@@ -277,7 +278,7 @@ def _none(value: float) -> float | None:
 
 def test_reason_incidences_add_up_to_the_share_gone(register) -> None:
     _, ds = register
-    table = reasons.leavers(ds, "company-0001")
+    table = reasons.leavers(ds, Scope.of(ds, "company-0001"))
     curves = reasons.incidence(table)
     total = reasons.incidence_at(curves, 3)["incidence"].sum()
     from attrition.measures.survival import fit_scenario

@@ -111,15 +111,17 @@ return out;
 """
 
 
-def open_page(driver, url: str, seconds: float = 30) -> None:
+def open_page(driver, url: str, seconds: float = 30, ready: str = "return true") -> None:
     """Open a page and wait until every picture has finished loading or failed (`complete`; a missing file is
-    complete with no width, so a broken picture still fails the checks): on a busy machine the load event can
-    come before a chart picked by width is decoded."""
+    complete with no width, so a broken picture still fails the checks) and the script `ready` returns true (the
+    page's own scripts have run): on a busy machine the load event can come before a chart picked by width is
+    decoded, or before a filter has counted its rows."""
     import time
 
     driver.get(url)
     deadline = time.monotonic() + seconds
-    while not driver.execute_script("return Array.from(document.images).every(i => i.complete)"):
+    while not driver.execute_script("return Array.from(document.images).every(i => i.complete)") \
+            or not driver.execute_script(ready):
         if time.monotonic() > deadline:
             break
         time.sleep(0.1)
@@ -237,7 +239,8 @@ def test_ledger_filters_are_kept_in_the_address_and_charts_tell_their_values(sit
     expected = int(((ledger["verdict"] == "contradicted") & ledger["as_of"].str.startswith("2026")).sum())
     driver = _browser(1280)
     try:
-        driver.get((site / "04_claims_ledger.html").as_uri() + "?verdict=contradicted&year=2026")
+        open_page(driver, (site / "04_claims_ledger.html").as_uri() + "?verdict=contradicted&year=2026",
+                  ready="return document.querySelector('.filters output').textContent !== ''")
         shown = driver.execute_script(
             "return [...document.querySelectorAll('tr[data-item]')].filter(r => !r.hidden).length")
         assert shown == expected > 0

@@ -2,11 +2,11 @@
 
 Spark runs in local mode (two cores), once per test process; each dataset gets its own Spark
 session. Skipped, with the reason, where Java or pyspark is missing; `.ci/run` installs Java.
-`make test` checks every table of the core, the life tables, the metrics, the checks on bad rows and the
-synthetic roster at 2,000 people, and tests/test_sql_dialects.py keeps the text of the SQL each engine is
-given (no Java needed); `make test-all` adds what runs the most Spark queries (marked slow): the ledger (one
-claim of each metric as known then and now, and the whole ledger), the command line's `validate` and `build`
-on Spark, and the million spells.
+`make test` checks the life tables and metrics of the synthetic roster at 2,000 people (returns, days and
+months mixed), the checks on bad rows and `[engine]` in dataset.toml, and tests/test_sql_dialects.py keeps
+the text of the SQL each engine is given (no Java needed); `make test-all` adds the equality on the shipped data (every table of the core, life
+tables, metrics, the ledger: one claim of each metric as known then and now, and the whole), the command line's
+`validate` and `build` on Spark, and the million spells (marked slow).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from conftest import FILES, write_dataset  # noqa: E402
 from attrition.claims.ledger import evaluate  # noqa: E402
 from attrition.cli import main  # noqa: E402
 from attrition.core import engines, roster, tables  # noqa: E402
-from attrition.core.scope import as_of_day  # noqa: E402
+from attrition.core.scope import Scope  # noqa: E402
 from attrition.dev.synthetic import write_synthetic  # noqa: E402
 from attrition.backends.spark import SparkEngine  # noqa: E402
 from attrition.io import csvfiles  # noqa: E402
@@ -100,18 +100,21 @@ LIFE_TABLES = {
 
 
 @pytest.mark.parametrize("params", LIFE_TABLES.values(), ids=LIFE_TABLES)
+@pytest.mark.slow
 def test_life_tables_are_identical_on_the_shipped_data(shipped, params) -> None:
-    _same(*shipped, lambda ds: roster.life_table(ds, **params))
+    scope = {key: value for key, value in params.items() if key != "by"}
+    _same(*shipped, lambda ds: roster.life_table(ds, Scope.of(ds, **scope), by=params.get("by", ("company",))))
 
 
+@pytest.mark.slow
 def test_every_table_of_the_core_is_identical_on_the_shipped_data(shipped) -> None:
     queries = [roster.events, roster.conflicts, roster.milestones, roster.spells, roster.lasting, roster.readings,
               roster.moves_between,
-              lambda ds: roster.spells(ds, "2024-06-30", company="openai"),
-              lambda ds: roster.lasting(ds, "2024-06-30", company="openai"),
+              lambda ds: roster.spells(ds, Scope.of(ds, "openai", as_of="2024-06-30")),
+              lambda ds: roster.lasting(ds, Scope.of(ds, "openai", as_of="2024-06-30")),
               lambda ds: roster.interval_bounds(ds, by=("company", "cohort")),
               lambda ds: roster.headcount_table(ds),
-              lambda ds: roster.headcount_table(ds, freq="YS", start="2016-01-01", company="openai")]
+              lambda ds: roster.headcount_table(ds, Scope.of(ds, "openai"), freq="YS", start="2016-01-01")]
     for query in queries:
         _same(*shipped, query)
 
@@ -127,6 +130,7 @@ METRICS = [  # the ledger below checks the others (departed_share, departure_ran
 ]
 
 
+@pytest.mark.slow
 def test_every_metric_is_identical_on_the_shipped_data(shipped) -> None:
     duck, spark = shipped
     for name, params in METRICS:
@@ -233,7 +237,7 @@ def test_spark_validates_a_roster_kept_as_parquet(tmp_path, capsys) -> None:
 
 def test_a_synthetic_roster_gives_identical_life_tables(synthetic) -> None:
     duck, spark, spells = synthetic
-    assert duck.engine.rows(f"SELECT count(*) FROM {tables.spells_table(duck, as_of_day(duck, None))}")[0][0] \
+    assert duck.engine.rows(f"SELECT count(*) FROM {tables.spells_table(duck, Scope.at_freeze(duck))}")[0][0] \
         >= spells
     _same(duck, spark, lambda ds: roster.life_table(ds, by=("company", "cohort")))  # by company is its sum over cohorts
     _same(duck, spark, lambda ds: roster.interval_bounds(ds, by=("company",)))

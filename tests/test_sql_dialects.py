@@ -19,7 +19,7 @@ import pytest
 
 from attrition.backends.duckdb import Spelling
 from attrition.backends.spark import SparkSpelling
-from attrition.core import relations
+from attrition.core import departures, lookups, relations
 from attrition.io import checks
 from attrition.schema import TABLES
 
@@ -69,7 +69,9 @@ def _checks(spelling: Spelling) -> list[tuple[str, str]]:
 
 
 def _core(spelling: Spelling) -> list[tuple[str, str]]:
-    """The core's relations, from the evidence grouped by event to life tables and head counts."""
+    """The core's relations, from the evidence grouped by event to life tables and head counts, then the records
+    looked up by key and the departures counted for the measures (`lookups`, `departures`: their `{slots}` name the
+    derived tables, clauses and numbers filled in when run)."""
     ids = spelling.ordered_ids("source_id")
     one = "WHERE company = ?"
     readings = relations.readings("lasting", CUTOFF, "person_id, company", one)
@@ -93,6 +95,8 @@ def _core(spelling: Spelling) -> list[tuple[str, str]]:
             {"departed": spelling.ordered_ids(f"CASE WHEN {standing['departed']} THEN person_id END")})),
         ("headcount", relations.headcount("spells", "calendar", "grid", one)),
         ("moves between", relations.moves_between("lasting")),
+        *((f"lookup: {relation.name}", relation.template) for relation in lookups.RELATIONS),
+        *((f"departures: {relation.name}", relation.template) for relation in departures.RELATIONS),
     ]
 
 

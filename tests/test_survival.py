@@ -10,6 +10,7 @@ import pytest
 
 from attrition import load
 from attrition.cli import main
+from attrition.core.scope import Scope
 from attrition.measures import estimators
 from attrition.measures.rates import rate_ratio_test
 from attrition.measures.registry import compute
@@ -78,14 +79,14 @@ def test_logrank_wrapper_reproduces_the_published_democracy_test(dd) -> None:
 # --- synthetic roster (conftest.py): four founders leave at 366, 790-820, 1127-1246 and 1627 days ---------
 
 def test_tenure_readings_bracket_the_uncertain_dates(ds) -> None:
-    t = tenure_table(ds, "acme", "founder").set_index("person_id")
+    t = tenure_table(ds, Scope.of(ds, "acme", "founder")).set_index("person_id")
     assert (t.loc["bob", "shortest_days"], t.loc["bob", "midpoint_days"], t.loc["bob", "longest_days"]) == (790, 805, 820)
     assert (t.loc["carol", "lower"], t.loc["carol", "upper"]) == (1127, 1246)
     assert t["midpoint_left"].all()
 
 
 def test_censoring_at_the_as_of_date(ds) -> None:
-    t = tenure_table(ds, "acme", "founder", as_of="2022-01-01").set_index("person_id")
+    t = tenure_table(ds, Scope.of(ds, "acme", "founder", as_of="2022-01-01")).set_index("person_id")
     assert list(t["midpoint_left"].sort_index()) == [True, False, False, False]  # only alice had left
     assert t.loc["bob", "midpoint_days"] == 731  # censored on 2022-01-01, 731 days after 2020-01-01
     assert math.isinf(t.loc["bob", "upper"])
@@ -113,14 +114,14 @@ def test_share_departed_by_tenure_by_hand(ds) -> None:
 
 
 def test_interval_censored_fit_by_hand(ds) -> None:
-    npmle = fit_interval(tenure_table(ds, "acme", "founder"))
+    npmle = fit_interval(tenure_table(ds, Scope.of(ds, "acme", "founder")))
     assert estimators.turnbull_value_at(npmle, 1000) == pytest.approx((0.5, 0.5))
     assert estimators.turnbull_value_at(npmle, 800) == pytest.approx((0.5, 0.75))
     assert estimators.turnbull_median(npmle) == [790, 820]
 
 
 def test_origin_measures_time_since_a_founding_date(ds) -> None:
-    t = tenure_table(ds, "acme", "founder", origin="2019-11-01").set_index("person_id")
+    t = tenure_table(ds, Scope.of(ds, "acme", "founder", origin="2019-11-01")).set_index("person_id")
     assert t.loc["alice", "midpoint_days"] == 427  # 2019-11-01 to 2021-01-01
 
 

@@ -14,6 +14,7 @@ from attrition import conflicts, events, hires, load, spells
 from attrition.cli import WITHOUT_PANDAS, main
 from attrition.core.roster import headcount, milestones
 from attrition.core import relations
+from attrition.core.scope import Scope
 from attrition.core.tables import day_spells, events_table, prepare_days
 from attrition.days import day_number
 from attrition.io.dataset import check_folder
@@ -45,7 +46,7 @@ def test_milestone_versions_are_resolved_like_events(ds) -> None:
 
 
 def test_spell_status_follows_the_as_of_date(ds) -> None:
-    table = spells(ds, "2023-03-15").set_index(["person_id", "spell"])
+    table = spells(ds, Scope.of(ds, as_of="2023-03-15")).set_index(["person_id", "spell"])
     assert table.loc[("alice", 1), "status"] == "departed"
     assert table.loc[("carol", 1), "status"] == "uncertain"  # Feb or May 2023
     assert table.loc[("dan", 1), "status"] == "active"  # steps back in 2024
@@ -61,8 +62,8 @@ def test_step_back_counts_as_leaving_but_keeps_its_name(ds) -> None:
 
 
 def test_people_not_yet_joined_are_not_counted_and_straddling_joins_are_uncertain(ds) -> None:
-    assert "erin" not in set(spells(ds, "2021-01-31")["person_id"])
-    erin = spells(ds, "2021-02-10").set_index("person_id").loc["erin"]
+    assert "erin" not in set(spells(ds, Scope.of(ds, as_of="2021-01-31"))["person_id"])
+    erin = spells(ds, Scope.of(ds, as_of="2021-02-10")).set_index("person_id").loc["erin"]
     assert erin.joined == "uncertain"
     result = remaining_count(ds, "acme", "hire", as_of="2021-02-10")
     assert (result.lo, result.hi) == (0, 1)
@@ -206,7 +207,6 @@ ARGUMENTS = {  # one call of every metric that neither fits nor reads frames, on
     "record_count": "--company xai --table people", "last_seen": "--company xai --person tony-wu",
     "reported_count": "--count-id qbitai-technical-staff-2024-04", "destination_count": "--cohort founder",
     "base_rate": "--rate-id carta-q1-2017-3y", "base_rate_tail": "--company xai --rate-id carta-q1-2017-3y",
-    "rehire_rate": "--company openai", "time_away": "--company openai",
 }
 
 
@@ -245,11 +245,11 @@ def test_spells_made_for_many_days_at_once_equal_those_made_a_day_at_a_time() ->
                   | {day_number(together.freeze_date)})
     prepare_days(together, days, "xai")
     for day in days:
-        rows = [ds.engine.rows(f"SELECT * FROM {day_spells(ds, day, 'xai')} WHERE as_of = ? "
+        rows = [ds.engine.rows(f"SELECT * FROM {day_spells(ds, Scope(day, 'xai'))} WHERE as_of = ? "
                                "ORDER BY person_id, spell", [day]) for ds in (together, alone)]
         assert rows[0] == rows[1] and len(rows[0]) > 10, day
-    assert len({day_spells(together, day, "xai") for day in days}) == 1  # one table for the five days
-    assert len({day_spells(alone, day, "xai") for day in days}) == len(days)
+    assert len({day_spells(together, Scope(day, "xai")) for day in days}) == 1  # one table for the five days
+    assert len({day_spells(alone, Scope(day, "xai")) for day in days}) == len(days)
 
 
 def test_the_command_line_offers_exactly_the_registry_parameters() -> None:
@@ -268,7 +268,7 @@ def test_the_command_line_offers_exactly_the_registry_parameters() -> None:
 
 def test_time_away_where_no_one_came_back_says_so() -> None:
     """No one who left Adept came back: time_away said "3 returns", each away for "not reached" (an empty pandas
-    frame took the index of the column assigned to it, one row per spell and none of them a return)."""
+    frame took the index of the column assigned to it: one row per spell, none of them a return)."""
     ds = load()
     assert compute("rehire_rate", ds, company="adept").numerator == {"lo": 0, "hi": 0}
     away = compute("time_away", ds, company="adept")

@@ -198,9 +198,9 @@ class Engine:
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{source}')")
         return name
 
-    def columns(self, sql: str) -> list[tuple[str, bool]]:
+    def columns(self, sql: str, params: list | None = None) -> list[tuple[str, bool]]:
         """A query's result columns: each name, and whether it holds text."""
-        return [(name, kind == "VARCHAR") for name, kind, *_ in self.rows(f"DESCRIBE {sql}")]
+        return [(name, kind == "VARCHAR") for name, kind, *_ in self.rows(f"DESCRIBE {sql}", params)]
 
     def sorted_table(self, name: str, sql: str, order: str) -> str:
         """Store a query's rows sorted by `order`, so that `in_order` reads them (or a subset) in that order

@@ -190,10 +190,10 @@ class SparkEngine:
         """Spark keeps no table order: the rows are sorted again."""
         return f"SELECT * FROM {name} {where} ORDER BY {order}"
 
-    def columns(self, sql: str) -> list[tuple[str, bool]]:
+    def columns(self, sql: str, params: list | None = None) -> list[tuple[str, bool]]:
         from pyspark.sql.types import StringType
 
-        return [(field.name, isinstance(field.dataType, StringType)) for field in self._query(sql).schema.fields]
+        return [(field.name, isinstance(field.dataType, StringType)) for field in self._query(sql, params).schema.fields]
 
     def write_csv(self, sql: str, path: Path) -> None:
         """One CSV file, written as DuckDB's COPY writes it (one task writes the ordered rows in turn)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from attrition.core import lookups
 from attrition.io.dataset import Dataset
 from attrition.measures.registry import UnknownMetric, check_params, metric
 from attrition.result import MetricError
@@ -76,9 +77,7 @@ def claim_problems(ds: Dataset) -> list[Problem]:
     and tolerances; `attrition validate`, `claims` and `report` run these, other commands do not.
     """
     found: list[tuple[int, str, str, str]] = []
-    columns = ("rec", "reading", "note", "params", "metric", "as_of", "reported", "tolerance")
-    for values in ds.engine.rows(f"SELECT {', '.join(columns)} FROM claims ORDER BY rec"):
-        row = dict(zip(columns, values))
+    for row in lookups.claims_to_check(ds):
 
         def report(column: str, message: str) -> None:
             found.append((int(row["rec"]), column, row[column], message))

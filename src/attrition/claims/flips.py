@@ -16,13 +16,10 @@ from dataclasses import dataclass
 
 from attrition.claims.file import parse_params
 from attrition.claims.ledger import check, claim_rows, verdicts
+from attrition.core import lookups
 from attrition.days import day_date, day_number
 from attrition.io.dataset import Dataset, without_sources
 from attrition.result import MetricError
-
-ABOUT = " UNION ".join(f"SELECT source_id, company FROM {table}" for table in ("evidence", "milestones", "counts", "moves"))
-"""Every source with the company each of its rows is about."""
-
 
 @dataclass(frozen=True)
 class Flip:
@@ -47,11 +44,7 @@ def flips(ds: Dataset, ledger: list[dict]) -> list[Flip]:
 def _flip(ds: Dataset, claim: tuple, row: dict) -> Flip:
     then = row["verdict_then"]
     company = parse_params(row["params"]).get("company")
-    about = (" AND a.company = ?", [company]) if company else ("", [])
-    days = [day for (day,) in ds.engine.rows(
-        f"SELECT DISTINCT s.published FROM sources AS s JOIN ({ABOUT}) AS a ON a.source_id = s.source_id "
-        f"WHERE s.published > ? AND s.published <= ?{about[0]} ORDER BY 1",
-        [day_number(row["known_then"]), day_number(ds.freeze_date), *about[1]])]
+    days = lookups.publication_days(ds, day_number(row["known_then"]), day_number(ds.freeze_date), company)
     verdict = lambda data: verdicts(data, [claim])[0]["verdict"]  # noqa: E731
     on = lambda day: ds.as_known_on(day_date(day))  # noqa: E731
     if not days or verdict(on(days[-1])) == then:
@@ -80,22 +73,7 @@ def _decisive(ds: Dataset, claim: tuple, company: str | None, day: int | None, v
         people = sorted({*named, *(p for ids in result["metric_result"]["person_ids"].values() for p in ids)})
     except MetricError:  # the data does not know what the claim asks about
         people = named
-    when = ("s.published IS NULL", []) if day is None else ("s.published = ?", [day])
-    parts, values = [], []
-    if people:
-        parts.append("SELECT source_id FROM evidence WHERE array_contains(?, person_id) UNION "
-                     "SELECT source_id FROM moves WHERE array_contains(?, person_id)")
-        values += [people, people]
-    for key, table in (("count_id", "counts"), ("milestone_id", "milestones")):
-        if key in given:
-            parts.append(f"SELECT source_id FROM {table} WHERE {key} = ?")
-            values.append(given[key])
-    if not parts:
-        parts.append(f"SELECT source_id FROM ({ABOUT}) AS a" + (" WHERE company = ?" if company else ""))
-        values += [company] if company else []
-    candidates = [s for (s,) in ds.engine.rows(
-        f"SELECT DISTINCT s.source_id FROM sources AS s JOIN ({' UNION '.join(parts)}) AS a ON a.source_id = s.source_id "
-        f"WHERE {when[0]} ORDER BY 1", [*values, *when[1]])]
+    candidates = lookups.sources_about(ds, day, people, given, company)
     now = verdict(ds)
     return tuple(_deciding(candidates, lambda left_out: verdict(without_sources(ds, left_out)) != now) or candidates)
 

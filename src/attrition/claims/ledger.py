@@ -17,8 +17,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from attrition.claims.file import parse_params, parse_reported
+from attrition.core import lookups
 from attrition.core.scope import as_of_day
-from attrition.core.tables import events_table, prepare_days
+from attrition.core.tables import prepare_days
 from attrition.days import calendar_date, day_date
 from attrition.io import cache
 from attrition.io.dataset import Dataset
@@ -135,19 +136,16 @@ article's own arithmetic says less than one checked against independent facts.""
 def basis(ds: Dataset, source_id: str, metric_name: str, params: dict) -> str:
     """Which of BASES a claim's check rests on: does the measured value come from the claim's own source?"""
     if "count_id" in params:
-        found = ds.engine.rows("SELECT source_id FROM counts WHERE count_id = ?", [params["count_id"]])
-        return "own_count" if found and found[0][0] == source_id else "other_count"
+        found = lookups.reported_count(ds, params["count_id"])
+        return "own_count" if found and found["source_id"] == source_id else "other_count"
     event = {"days_before_milestone": "join", "event_date": params.get("event", "leave"),
              "departure_rank": "leave"}.get(metric_name)
     if event and "person" in params:
-        found = ds.engine.rows(f"SELECT source_ids FROM {events_table(ds)} WHERE company = ? AND person_id = ? AND event = ? "
-                               "ORDER BY spell LIMIT 1", [params.get("company"), params["person"], event])
-        if found and set(str(found[0][0]).split(";")) == {source_id}:
+        found = lookups.event_sources(ds, params.get("company"), params["person"], event)
+        if found is not None and set(str(found).split(";")) == {source_id}:
             return "own_dates"
     if params.get("basis") == "reported":
-        (own,), = ds.engine.rows("SELECT count(*) FROM counts WHERE company = ? AND measure = 'hires' AND source_id = ?",
-                                 [params.get("company"), source_id])
-        return "own_figures" if own else "other_count"
+        return "own_figures" if lookups.own_hire_counts(ds, params.get("company"), source_id) else "other_count"
     return "independent"
 
 
@@ -206,10 +204,7 @@ def checked(ds: Dataset, claim_id: str | None = None) -> list[dict]:
 def claim_rows(ds: Dataset, claim_id: str | None = None) -> list[tuple]:
     """The claims (or one), in file order, as `verdicts` takes them: record, id, publisher, published, as_of,
     claim, metric, params, reported, reading, tolerance, note, source_id, url."""
-    claims = ds.engine.rows(
-        "SELECT c.rec, c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading, "
-        "c.tolerance, c.note, c.source_id, s.url FROM claims AS c LEFT JOIN sources AS s ON s.source_id = c.source_id "
-        + ("" if claim_id is None else "WHERE c.claim_id = ? ") + "ORDER BY c.rec", [] if claim_id is None else [claim_id])
+    claims = lookups.claims(ds, claim_id)
     if claim_id is not None and not claims:
         raise MetricError(f"no claim {claim_id!r} in claims.csv")
     return claims

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from attrition.backends.duckdb import EngineUnavailable
-from attrition.core.scope import as_of_day
+from attrition.core.scope import Scope
 from attrition.core.tables import (
     events_table,
     lasting_table,
@@ -24,9 +24,9 @@ def cached_tables(ds: Dataset) -> list[str]:
     """The derived tables worth keeping in the cache: the events, the spells' ends and last sightings, from which
     spells as of any day are made, and the spells and lasting departures as of the freeze date (milestones are
     cheaper to resolve again than to read)."""
-    cutoff = as_of_day(ds, None)
-    return [events_table(ds), spell_ends_table(ds), sightings_table(ds), spells_table(ds, cutoff),
-            lasting_table(ds, cutoff)]
+    freeze = Scope.at_freeze(ds)
+    return [events_table(ds), spell_ends_table(ds), sightings_table(ds), spells_table(ds, freeze),
+            lasting_table(ds, freeze)]
 
 
 def on_engine(ds: Dataset, name: str | None = None) -> Dataset:

@@ -13,7 +13,7 @@ from pathlib import Path
 from attrition import progress
 from attrition.backends.duckdb import literal
 from attrition.core import tables
-from attrition.core.scope import as_of_day
+from attrition.core.scope import Scope, freeze_day
 from attrition.io.dataset import Dataset
 from attrition.io.outputs import FORMULA_START, exclusive, replace_folder
 
@@ -25,13 +25,14 @@ def tidy_queries(ds: Dataset, as_of: date | str | None = None) -> dict[str, str]
     The large ones are read from tables stored in their order (`tables.derived`): events, and the spells at the
     freeze date, which the cache keeps too; spells as of another day are sorted once here. Hires are a subset
     of the spells, read in the same order."""
-    cutoff = as_of_day(ds, as_of)
+    scope = Scope.of(ds, as_of=as_of)
+    cutoff = scope.day
     no_one = ("SELECT '' AS company, 0 AS day, 0 AS lo, 0 AS hi WHERE false", [])
-    ds.engine.table("headcount_out", *(tables.headcount_sql(ds, as_of) or no_one))
-    if cutoff == as_of_day(ds, None):
-        spells = ds.engine.view("spells_out", tables.spells_sql(ds, cutoff, ordered=False))
+    ds.engine.table("headcount_out", *(tables.headcount_sql(ds, scope) or no_one))
+    if cutoff == freeze_day(ds):
+        spells = ds.engine.view("spells_out", tables.spells_sql(ds, scope, ordered=False))
     else:
-        spells = ds.engine.sorted_table("spells_out", tables.spells_sql(ds, cutoff, ordered=False), tables.SPELL_ORDER)
+        spells = ds.engine.sorted_table("spells_out", tables.spells_sql(ds, scope, ordered=False), tables.SPELL_ORDER)
     return {
         "events.csv": tables.events_sql(ds, cutoff, ordered=False),
         "conflicts.csv": tables.conflicts_sql(ds, cutoff),

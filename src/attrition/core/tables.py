@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from attrition.backends.duckdb import literal
 from attrition.core import relations
-from attrition.core.scope import as_of_day, where_clause
+from attrition.core.scope import Scope, freeze_day
 from attrition.days import day_number
 from attrition.io import checks
 from attrition.io.dataset import Dataset
@@ -67,28 +67,33 @@ def sightings_table(ds: Dataset) -> str:
     return derived(ds, "spell_sightings", relations.sightings)
 
 
-def spells_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
-    """Spells as of `cutoff`: the stored table at the freeze date, else the core query (for one company if given)."""
-    if cutoff == as_of_day(ds, None):
+def spells_table(ds: Dataset, scope: Scope) -> str:
+    """Spells as of the scope's day: the stored table at the freeze date, else the core query (for the scope's
+    company if it has one). Which people of them the scope selects is `scope.where()`'s business."""
+    cutoff = scope.day
+    if cutoff == freeze_day(ds):
         return derived(ds, f"spells_{cutoff + 100_000}", lambda: relations.spells(
             cutoff, events_table(ds), spell_ends_table(ds), sightings_table(ds)), SPELL_ORDER)
     events = events_table(ds)
-    source = events if company is None else f"(SELECT * FROM {events} WHERE company = {literal(company)})"
+    source = events if scope.company is None else f"(SELECT * FROM {events} WHERE company = {literal(scope.company)})"
     return f"({relations.spells(cutoff, source, spell_ends_table(ds), sightings_table(ds))}) AS spells"
 
 
-def lasting_table(ds: Dataset, cutoff: int, company: str | None = None) -> str:
-    """First lasting departures as of `cutoff`, stored at the freeze date, else computed (for one company if given)."""
-    if cutoff == as_of_day(ds, None):
-        return derived(ds, f"lasting_{cutoff + 100_000}", lambda: relations.lasting(spells_table(ds, cutoff), cutoff))
-    return f"({relations.lasting(spells_table(ds, cutoff, company), cutoff)}) AS lasting"
+def lasting_table(ds: Dataset, scope: Scope) -> str:
+    """First lasting departures as of the scope's day, stored at the freeze date, else computed (for the scope's
+    company if it has one)."""
+    cutoff = scope.day
+    if cutoff == freeze_day(ds):
+        return derived(ds, f"lasting_{cutoff + 100_000}",
+                       lambda: relations.lasting(spells_table(ds, Scope(cutoff)), cutoff))
+    return f"({relations.lasting(spells_table(ds, scope), cutoff)}) AS lasting"
 
 
-def day_spells(ds: Dataset, day: int, company: str | None) -> str:
-    """The stored table that holds the spells at `company` (every company if None) as of `day`, among
+def day_spells(ds: Dataset, scope: Scope) -> str:
+    """The stored table that holds the spells at the scope's company (every company if None) as of its day, among
     those as of other days: column `as_of` says the day, `latest` marks each person's most recent spell then."""
-    prepare_days(ds, [day], company)
-    return ds.derived[("day spells", company)][day]
+    prepare_days(ds, [scope.day], scope.company)
+    return ds.derived[("day spells", scope.company)][scope.day]
 
 
 def prepare_days(ds: Dataset, days: Iterable[int], company: str | None) -> None:
@@ -101,11 +106,11 @@ def prepare_days(ds: Dataset, days: Iterable[int], company: str | None) -> None:
     missing = sorted(set(days) - set(made))
     if not missing:
         return
-    clause, params = where_clause(company)
-    freeze = as_of_day(ds, None)
+    freeze = freeze_day(ds)
+    clause, params = Scope(freeze, company).where()
     parts, values = [], []
     if freeze in missing:  # stored already, for every company
-        parts.append(f"SELECT {freeze} AS as_of, * FROM {spells_table(ds, freeze)} {clause}")
+        parts.append(f"SELECT {freeze} AS as_of, * FROM {spells_table(ds, Scope(freeze))} {clause}")
         values += params
     others = [day for day in missing if day != freeze]
     if others:
@@ -176,8 +181,11 @@ def milestones_sql(ds: Dataset, cutoff: int | None = None) -> str:
             "ORDER BY company, earliest, milestone_id")
 
 
-def spells_sql(ds: Dataset, cutoff: int, clause: str = "", company: str | None = None, ordered: bool = True) -> str:
-    sql = f"SELECT *, {cutoff} AS as_of FROM {spells_table(ds, cutoff, company)} {clause}"
+def spells_sql(ds: Dataset, scope: Scope, ordered: bool = True) -> str:
+    """Every spell at the scope's company (every company if None) as of its day, with that day as column `as_of`
+    (the scope's other filters are for its callers to apply to the slice)."""
+    clause = "" if scope.company is None else f"WHERE company = {literal(scope.company)}"
+    sql = f"SELECT *, {scope.day} AS as_of FROM {spells_table(ds, scope)} {clause}"
     return f"{sql} ORDER BY {SPELL_ORDER}" if ordered else sql
 
 
@@ -209,18 +217,18 @@ def _calendar(first: int, last: int, freq: str, start: int | None) -> tuple[dict
     return {"day": days, "grid_day": grid_days}, {"grid_day": sorted({g for g in grid_days if g <= last})}
 
 
-def headcount_sql(ds: Dataset, as_of: date | str | None = None, freq: str = "MS", start: date | str | None = None,
-                  company: str | None = None, cohorts: Iterable[str] | None = None) -> tuple[str, list] | None:
-    """The query (and its parameters) for named people surely (`lo`) and possibly (`hi`) at each company on
-    each grid day up to `as_of`, ordered by company and day; None when no one is in scope.
+def headcount_sql(ds: Dataset, scope: Scope, freq: str = "MS", start: date | str | None = None) -> tuple[str, list] | None:
+    """The query (and its parameters) for named people surely (`lo`) and possibly (`hi`) at the scope's
+    company (each company if None) of its cohorts on each grid day up to its day, ordered by company and day;
+    None when no one is in scope.
 
     The grid is the first day of each month (MS) or year (YS), from each company's first join, or
     from `start` when given. This counts the named roster only, which for most companies is far
     from everyone.
     """
-    cutoff = as_of_day(ds, as_of)
-    table = spells_table(ds, cutoff, company)
-    clause, params = where_clause(company, cohorts=cohorts)
+    cutoff = scope.day
+    table = spells_table(ds, scope)
+    clause, params = scope.where()
     first = ds.engine.rows(f"SELECT min(start_lo) FROM {table} {clause}", params)[0][0]
     if first is None:
         return None

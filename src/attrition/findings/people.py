@@ -16,6 +16,7 @@ from attrition.findings.finding import (
     measured,
     span,
 )
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.text import (
     END_WORDS,
@@ -170,7 +171,7 @@ def interruptions(ds: Dataset, cohort: str = "founder") -> Finding:
     count checked."""
     from attrition.measures.survival import tenures
 
-    table = tenures(ds, cohort=cohort)
+    table = tenures(ds, Scope.of(ds, cohort=cohort))
     back = table[table["interruptions"] > 0].sort_values(["name", "company"])
     if back.empty:
         result, params = measured("destination_count", ds, cohort=cohort)

@@ -19,6 +19,7 @@ from attrition.findings.finding import (
     measured,
     span,
 )
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import overview
 from attrition.text import days_and_years, listing, p_value_text, possessive, range_text, reason_words
@@ -79,7 +80,7 @@ def largest_headcount(ds: Dataset, company: str, cohort: str | None, noun: str) 
 
 def groups(ds: Dataset, company: str, cohort: str | None, noun: str) -> tuple[Finding, list[Finding]]:
     """Each group against the rest of the company (log-rank hazard ratios), and which leave clearly faster or slower."""
-    tenure = overview.survival.tenure_table(ds, company, cohort)
+    tenure = overview.survival.tenure_table(ds, Scope.of(ds, company, cohort))
     names = sorted(g for g in tenure["group"].unique() if g != "")
     each = [survival.comparison(ds, company, cohort, group=g, label=f"{noun} in {g}",
                                 versus_label="the rest") for g in names]
@@ -116,7 +117,7 @@ def reasons(ds: Dataset, company: str, cohort: str | None, noun: str, years: flo
     from attrition.measures import reasons as why
 
     name = possessive(ds.company_names[company])
-    table = why.leavers(ds, company, cohort)
+    table = why.leavers(ds, Scope.of(ds, company, cohort))
     known = why.categories(ds, list(set(table["reason"]) - {""}))
     years = min(years, float(int(table["midpoint_days"].max() // 365.25))) if len(table) else years
     if years < 1:

@@ -17,6 +17,7 @@ from attrition.findings.finding import (
     measured,
     span,
 )
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import survival
 from attrition.measures.compare import direction
@@ -26,7 +27,7 @@ from attrition.text import PLURAL, days_and_years, p_value_text, possessive
 def _who(ds: Dataset, company: str, cohort: str | None, exclude: Iterable[str] = (), noun: str | None = None) -> str:
     from attrition.core.roster import spells
 
-    people = spells(ds, company=company)
+    people = spells(ds, Scope.of(ds, company))
     left_out = sorted(set(people.loc[people["person_id"].isin(list(exclude)), "name"]))
     without = f" (not counting {', '.join(left_out)})" if left_out else ""
     return f"{possessive(ds.company_names[company])} {noun or PLURAL[cohort]}{without}"

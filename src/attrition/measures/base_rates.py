@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from attrition.core.scope import as_of_date, as_of_day, check_scope, where_clause
-from attrition.core.tables import lasting_table
+from attrition.core import departures, lookups
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.precision import snap_significant
 from attrition.result import MetricError, MetricResult
@@ -32,22 +32,16 @@ YEAR = 365.25
 
 def rate_row(ds: Dataset, rate_id: str) -> dict:
     """One row of base_rates.csv, with its source's publisher, as a dict (MetricError if there is none)."""
-    found = ds.engine.rows(
-        "SELECT b.rate_id, b.source_id, b.study, b.stated_as, b.share, b.measure, b.horizon_years, b.clock, "
-        "b.population, b.sample, b.definition, s.publisher FROM base_rates AS b "
-        "LEFT JOIN sources AS s ON s.source_id = b.source_id WHERE b.rate_id = ?", [rate_id])
-    if not found:
-        known = [r for (r,) in ds.engine.rows("SELECT rate_id FROM base_rates ORDER BY rate_id")]
+    found = lookups.base_rate(ds, rate_id)
+    if found is None:
+        known = sorted(lookups.rate_ids(ds))
         raise MetricError(f"no base rate {rate_id!r} in base_rates.csv; the data has: {', '.join(known) or 'none'}")
-    keys = ("rate_id", "source_id", "study", "stated_as", "share", "measure", "horizon_years", "clock", "population", "sample",
-            "definition", "publisher")
-    return dict(zip(keys, found[0]))
+    return found
 
 
 def rate_ids(ds: Dataset, with_horizon: bool = False) -> list[str]:
     """Every base rate's id (only those read at a horizon, with `with_horizon`), in file order."""
-    where = "WHERE horizon_years IS NOT NULL " if with_horizon else ""
-    return [r for (r,) in ds.engine.rows(f"SELECT rate_id FROM base_rates {where}ORDER BY rec")]
+    return lookups.rate_ids(ds, with_horizon)
 
 
 def base_rate(ds: Dataset, rate_id: str) -> MetricResult:
@@ -71,24 +65,16 @@ def tail_probability(k, n, p):
     return float(value) if value.ndim == 0 else value
 
 
-def team_tails(ds: Dataset, rate_id: str, cohort: str = "founder", as_of: date | str | None = None,
-               company: str | None = None) -> list[dict]:
-    """For every company with someone in `cohort` (or one): its founders (`n`), how many surely and possibly left
+def team_tails(ds: Dataset, rate_id: str, scope: Scope) -> list[dict]:
+    """For every company with someone in the scope's cohort (or the scope's company): its founders (`n`), how many surely and possibly left
     within the rate's years of joining (`gone_lo`, `gone_hi`; first lasting departures, those still there counted
-    as staying), whether all were followed that long by `as_of` (`followed`; if not, the counts are floors), and
+    as staying), whether all were followed that long by the scope's day (`followed`; if not, the counts are floors), and
     the exact binomial probability of at least that many had each left with the rate's chance independently
     (`p_lo` for `gone_hi`, `p_hi` for `gone_lo`), in one query and one vectorised sum."""
     row = rate_row(ds, rate_id)
     if row["horizon_years"] is None:
         raise MetricError(f"base rate {rate_id} gives no number of years, so no team can be set beside it")
-    cutoff = as_of_day(ds, as_of)
-    days = float(row["horizon_years"]) * YEAR
-    where, params = where_clause(company, cohort)
-    found = ds.engine.rows(
-        f"SELECT company, count(*), count(CASE WHEN end_hi <= {cutoff} AND end_hi - start_lo <= {days} THEN 1 END), "
-        f"count(CASE WHEN end_lo <= {cutoff} AND end_lo - start_hi <= {days} THEN 1 END), "
-        f"count(CASE WHEN start_hi + {days} > {cutoff} THEN 1 END) FROM {lasting_table(ds, cutoff, company)} {where} "
-        "GROUP BY company ORDER BY company", params)
+    found = departures.gone_within(ds, scope, float(row["horizon_years"]) * YEAR)
     if not found:
         return []
     companies, n, gone_lo, gone_hi, short = (list(column) for column in zip(*found))
@@ -107,10 +93,10 @@ def base_rate_tail(ds: Dataset, company: str, rate_id: str, cohort: str | None =
     while some founders have not been followed that long, the count is a floor and the probability an upper
     bound (`followed` false)."""
     cohort = cohort or "founder"
-    check_scope(ds, company, cohort)
+    scope = Scope.of(ds, company, cohort, as_of)
     row = rate_row(ds, rate_id)
-    found = team_tails(ds, rate_id, cohort, as_of, company)
-    day = as_of_date(ds, as_of)
+    found = team_tails(ds, rate_id, scope)
+    day = scope.date
     if not found:
         raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {day}")
     team = found[0]
@@ -130,19 +116,12 @@ def base_rate_tail(ds: Dataset, company: str, rate_id: str, cohort: str | None =
 def busiest_window(ds: Dataset, company: str | None = None, cohort: str = "founder", days: int = 61) -> tuple[str, date, date]:
     """The `days`-day window in which most of a cohort's departures surely fell, at any company (or one): where
     departures bunch, they are not independent. Ties go to the earliest window, then the company first by id."""
-    from attrition.core.tables import spells_table
     from attrition.days import day_date
 
-    where, params = where_clause(company, cohort)
-    found = ds.engine.rows(f"""
-        WITH ends AS (SELECT company, end_lo, end_hi FROM {spells_table(ds, as_of_day(ds, None), company)} {where}
-                      AND end_lo IS NOT NULL)
-        SELECT a.company, a.end_lo, count(*) AS n FROM ends AS a JOIN ends AS b
-            ON b.company = a.company AND b.end_lo >= a.end_lo AND b.end_hi <= a.end_lo + {days - 1}
-        GROUP BY a.company, a.end_lo ORDER BY n DESC, a.end_lo, a.company LIMIT 1""", params)
-    if not found:
+    found = departures.busiest_window(ds, Scope.of(ds, company, cohort), days)
+    if found is None:
         raise MetricError(f"no {PLURAL[cohort]} had left{'' if company is None else f' {company}'}")
-    chosen, start, _ = found[0]
+    chosen, start, _ = found
     return chosen, day_date(start), day_date(start + days - 1)
 
 

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core.scope import as_of_date, check_scope
+from attrition.core.scope import Scope
 from attrition.days import calendar_date
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
@@ -83,8 +83,9 @@ def cohort_table(ds: Dataset, company: str, cohort: str | None = None, at_years:
                  as_of: date | str | None = None, unit: str | None = None) -> tuple[pd.DataFrame, str]:
     """The retention grid of one company: one row per start period (label, first day, people, left, and
     `still_Ny` with bands per year), and the unit (quarter, year or decade; chosen by the roster's span)."""
-    tenure = tenure_table(ds, company, cohort, as_of)
-    span = (pd.Timestamp(as_of_date(ds, as_of)) - tenure["start_mid"].min()).days / 365.25
+    scope = Scope.of(ds, company, cohort, as_of)
+    tenure = tenure_table(ds, scope)
+    span = (pd.Timestamp(scope.date) - tenure["start_mid"].min()).days / 365.25
     unit = unit or cohort_unit(span)
     label, start = _period(tenure["start_mid"], unit)
     table = retention(tenure.assign(period=label), "period", at_years)
@@ -100,12 +101,12 @@ def cohort_retention(ds: Dataset, company: str, start: date | str, end: date | s
     joining (Kaplan-Meier), with the 95% interval in details: one cell of the retention grid."""
     from attrition.measures.peers import parse_years
 
-    check_scope(ds, company, cohort)
+    scope = Scope.of(ds, company, cohort, as_of)
     (years,) = parse_years(at_years)[:1]
-    tenure = tenure_table(ds, company, cohort, as_of)
+    tenure = tenure_table(ds, scope)
     first, last = pd.Timestamp(calendar_date(start)), pd.Timestamp(calendar_date(end))
     chosen = tenure[(tenure["start_mid"] >= first) & (tenure["start_mid"] < last + pd.Timedelta(days=1))]
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     who = f"{PLURAL[cohort]} of {ds.company_names[company]} who joined from {start} to {end}"
     if chosen.empty:
         return MetricResult(metric="cohort_retention", company=company, cohort=cohort, as_of=cutoff.isoformat(),

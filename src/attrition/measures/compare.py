@@ -15,13 +15,14 @@ the data allow; the estimate and the test are in `details`. A claim read `less_t
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from attrition.core.roster import spells
-from attrition.core.scope import as_of_date, check_scope
+from attrition.core.scope import Scope
 from attrition.days import calendar_date
 from attrition.io.dataset import Dataset
 from attrition.measures.estimators import z_value
@@ -80,17 +81,18 @@ def direction(lo: float, hi: float) -> str:
     return "higher" if lo > 1 else "lower" if hi < 1 else "no clear difference"
 
 
-def _groups(ds: Dataset, company: str, cohort: str | None, group: str | None, versus_company: str | None,
-            versus_cohort: str | None, as_of) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
+def _groups(ds: Dataset, scope: Scope, versus_company: str | None,
+            versus_cohort: str | None) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
     """The two tenure tables a comparison sets side by side, and how each is named."""
-    a = tenure_table(ds, company, cohort, as_of, group=group)
+    company, cohort, group = scope.company, scope.cohort, scope.group
+    a = tenure_table(ds, scope)
     names = ds.company_names
     word_a = f"{possessive(names[company])} {PLURAL[cohort]}" + (f" in {group}" if group else "")
     if versus_company is None and versus_cohort is None:
         if group is None:
             raise MetricError("hazard_ratio needs something to compare with: --versus-company, --versus-cohort, "
                               "or --group (compared with the rest of the company)")
-        everyone = tenure_table(ds, company, cohort, as_of)
+        everyone = tenure_table(ds, replace(scope, group=None))
         b = everyone[everyone["group"] != group]
         if b.empty:
             raise MetricError(f"no {PLURAL[cohort]} of {company} outside group {group} to compare with")
@@ -98,8 +100,7 @@ def _groups(ds: Dataset, company: str, cohort: str | None, group: str | None, ve
     other, other_cohort = versus_company or company, versus_cohort or cohort
     if (other, other_cohort) == (company, cohort):
         raise MetricError("hazard_ratio compares two different groups: the versus company or cohort must differ")
-    check_scope(ds, other, other_cohort)
-    b = tenure_table(ds, other, other_cohort, as_of)
+    b = tenure_table(ds, Scope.of(ds, other, other_cohort, scope.date))
     return a, b, word_a, f"{possessive(names[other])} {PLURAL[other_cohort]}"
 
 
@@ -113,10 +114,11 @@ def hazard_ratio(ds: Dataset, company: str, cohort: str | None = None, group: st
     the rest of the company. Each person is followed to their first lasting departure or last
     sighting, dates at their midpoints, as on the survival pages.
     """
-    a, b, word_a, word_b = _groups(ds, company, cohort, group, versus_company, versus_cohort, as_of)
+    scope = Scope.of(ds, company, cohort, as_of, group=group)
+    a, b, word_a, word_b = _groups(ds, scope, versus_company, versus_cohort)
     test = logrank(a["midpoint_days"], a["midpoint_left"], b["midpoint_days"], b["midpoint_left"],
                    entry_a=a["midpoint_entry"], entry_b=b["midpoint_entry"])
-    day = as_of_date(ds, as_of)
+    day = scope.date
     if math.isnan(test["estimate"]):
         lo = hi = None
         text = f"no departures among {word_a} or {word_b} as of {day}: nothing to compare"
@@ -143,11 +145,11 @@ def event_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | s
     known on the freeze date."""
     if event not in ("leave", "join"):
         raise MetricError(f"event_rate_ratio compares leaving or joining, not {event!r}")
+    scope = Scope.of(ds, company, cohort, group=group)
     if event == "leave":
-        tenure = tenure_table(ds, company, cohort, group=group)
+        tenure = tenure_table(ds, scope)
     else:
-        check_scope(ds, company, cohort, (), group)
-        first_spells = spells(ds, None, company, cohort, group=group)
+        first_spells = spells(ds, scope)
         first_spells = first_spells[first_spells["spell"] == 1]
     windows = []
     for first, last in ((start, end), (baseline_start, baseline_end)):

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from attrition.core import relations
-from attrition.core.scope import as_of_date, as_of_day, check_scope
-from attrition.core.tables import day_spells, events_table, lasting_table, milestones_table
+from attrition.core import lookups, relations
+from attrition.core.scope import Scope, check_scope
 from attrition.days import day_date
 from attrition.io.dataset import Dataset
 from attrition.measures.metrics import headcount
@@ -29,29 +28,27 @@ def _date_result(metric: str, company: str, lo: int, hi: int, what: str, details
 def event_date(ds: Dataset, company: str, person: str, event: str = "leave", spell: int = 1) -> MetricResult:
     """The resolved date interval of one person's join, leave or step back."""
     check_scope(ds, company, None, ())
-    found = ds.engine.rows(f"SELECT name, earliest, latest, conflict, source_ids FROM {events_table(ds)} "
-                           "WHERE company = ? AND person_id = ? AND event = ? AND spell = ?", [company, person, event, spell])
-    if not found:
+    found = lookups.event(ds, company, person, event, spell)
+    if found is None:
         raise MetricError(f"no {event} of {person!r} at {company} (spell {spell}) in evidence.csv")
-    name, lo, hi, conflict, source_ids = found[0]
+    name, lo, hi, conflict, source_ids = found
     return _date_result("event_date", company, lo, hi, f"{name}: {event.replace('_', ' ')}",
                         {"conflict": bool(conflict), "source_ids": source_ids}, person)
 
 
 def milestone_date(ds: Dataset, company: str, milestone_id: str) -> MetricResult:
     """The resolved date interval of a company milestone."""
-    found = ds.engine.rows(f"SELECT label, earliest, latest, conflict, source_ids FROM {milestones_table(ds)} "
-                           "WHERE company = ? AND milestone_id = ?", [company, milestone_id])
-    if not found:
+    found = lookups.milestone(ds, company, milestone_id)
+    if found is None:
         raise MetricError(f"no milestone {milestone_id!r} for {company} in milestones.csv")
-    label, lo, hi, conflict, source_ids = found[0]
+    label, lo, hi, conflict, source_ids = found
     return _date_result("milestone_date", company, lo, hi, label, {"conflict": bool(conflict), "source_ids": source_ids})
 
 
 def years_since_milestone(ds: Dataset, company: str, milestone_id: str, as_of: date | str | None = None) -> MetricResult:
     """Years from a milestone (e.g. the founding) to `as_of`, a range where the milestone's date is."""
     ms = milestone_date(ds, company, milestone_id)
-    cutoff = as_of_date(ds, as_of)
+    cutoff = Scope.of(ds, as_of=as_of).date
     lo = (cutoff - date.fromisoformat(ms.hi)).days / 365.25
     hi = (cutoff - date.fromisoformat(ms.lo)).days / 365.25
     span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
@@ -63,10 +60,10 @@ def years_since_milestone(ds: Dataset, company: str, milestone_id: str, as_of: d
 def count_ratio(ds: Dataset, company: str, count_id: str, cohort: str | None = None,
                 as_of: date | str | None = None) -> MetricResult:
     """A reported count divided by the named cohort's headcount on `as_of` ("34 is more than double 12")."""
-    found = ds.engine.rows("SELECT value, source_id FROM counts WHERE count_id = ?", [count_id])
-    if not found:
+    found = lookups.reported_count(ds, count_id)
+    if found is None:
         raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")
-    value, source_id = int(found[0][0]), found[0][1]
+    value, source_id = int(found["value"]), found["source_id"]
     team = headcount(ds, company, cohort, as_of)
     lo, hi = value / team.hi, value / team.lo if team.lo else float("inf")
     span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
@@ -88,11 +85,10 @@ def weekly_hours_per_day(ds: Dataset, hours: float, company: str | None = None) 
 
 def prior_affiliation(ds: Dataset, company: str, person: str, affiliation: str) -> MetricResult:
     """1 if people.csv lists `affiliation` (case-insensitive, as part of a name) among the person's priors."""
-    found = ds.engine.rows("SELECT name, coalesce(prior_affiliations, '') FROM people WHERE company = ? AND person_id = ?",
-                           [company, person])
-    if not found:
+    found = lookups.person(ds, company, person)
+    if found is None:
         raise MetricError(f"no person {person!r} at {company}")
-    name, listed = found[0]
+    name, _, listed = found
     priors = [p.strip() for p in listed.split(";") if p.strip()]
     found_it = int(any(affiliation.lower() in p.lower() for p in priors))
     text = f"{name}: prior affiliations {', '.join(priors) or 'none recorded'}; " \
@@ -115,11 +111,7 @@ def record_count(ds: Dataset, company: str, table: str, cohort: str | None = Non
         raise MetricError(f"record_count counts one of {', '.join(RECORDS)}, not {table!r}")
     if cohort is not None and table != "people":
         raise MetricError("record_count takes a cohort only for people")
-    sql = {"people": "SELECT count(*) FROM people WHERE company = ?" + (" AND cohort = ?" if cohort else ""),
-           "evidence": "SELECT count(*) FROM evidence WHERE company = ?",
-           "sources": "SELECT count(DISTINCT source_id) FROM evidence WHERE company = ?",
-           "conflicts": f"SELECT count(*) FROM {events_table(ds)} WHERE company = ? AND conflict"}[table]
-    (n,), = ds.engine.rows(sql, [company, *([cohort] if cohort and table == "people" else [])])
+    n = lookups.records(ds, company, table, cohort)
     what = RECORDS[table] + (f" ({PLURAL[cohort]})" if cohort else "")
     return MetricResult(metric="record_count", company=company, cohort=cohort, as_of=ds.freeze_date.isoformat(),
                         lo=int(n), hi=int(n), unit=table, text=f"{int(n):,} {what} at {ds.company_names[company]}")
@@ -129,14 +121,11 @@ def last_seen(ds: Dataset, company: str, person: str, spell: int | None = None) 
     """The last day a source shows a person at a company (their latest spell unless one is named): a
     sighting, their join or the end of the spell. Still there holds only up to it."""
     check_scope(ds, company, None, [person])
-    freeze = as_of_day(ds, None)
-    where = "AND spell = ?" if spell is not None else "AND latest"
-    found = ds.engine.rows(f"SELECT name, spell, seen_until, end_lo FROM {day_spells(ds, freeze, company)} "
-                           f"WHERE company = ? AND person_id = ? AND as_of = ? {where}",
-                           [company, person, freeze, *([spell] if spell is not None else [])])
-    if not found:
+    freeze = Scope.at_freeze(ds, company)
+    found = lookups.sighting(ds, freeze, person, spell)
+    if found is None:
         raise MetricError(f"no spell {spell} of {person!r} at {company}")
-    name, number, seen, end_lo = found[0]
+    name, number, seen, end_lo = found
     what = f"{name}: last seen at {ds.company_names[company]}" + (" (the spell's end)" if end_lo is not None else "")
     return _date_result("last_seen", company, seen, seen, what, {"spell": int(number), "ended": end_lo is not None},
                         person)
@@ -146,13 +135,12 @@ def interruptions(ds: Dataset, company: str, person: str) -> MetricResult:
     """How many times a person left and came back within the interruption window (relations.INTERRUPTION_DAYS):
     absences the survival pages do not count as leaving."""
     check_scope(ds, company, None, [person])
-    cutoff = as_of_day(ds, None)
-    found = ds.engine.rows(f"SELECT name, interruptions FROM {lasting_table(ds, cutoff, company)} "
-                           "WHERE company = ? AND person_id = ?", [company, person])
-    if not found:
-        raise MetricError(f"{person} had not joined {company} by {as_of_date(ds, None)}")
-    name, count = found[0][0], int(found[0][1])
-    return MetricResult(metric="interruptions", company=company, cohort=None, as_of=as_of_date(ds, None).isoformat(),
+    freeze = Scope.at_freeze(ds, company)
+    found = lookups.interruptions(ds, freeze, person)
+    if found is None:
+        raise MetricError(f"{person} had not joined {company} by {freeze.date}")
+    name, count = found[0], int(found[1])
+    return MetricResult(metric="interruptions", company=company, cohort=None, as_of=freeze.date.isoformat(),
                         lo=count, hi=count, unit="interruptions",
                         text=f"{name}: {count} absence{'s' if count != 1 else ''} of up to "
                              f"{relations.INTERRUPTION_DAYS} days not counted as leaving {ds.company_names[company]}",
@@ -161,10 +149,10 @@ def interruptions(ds: Dataset, company: str, person: str) -> MetricResult:
 
 def reported_count(ds: Dataset, count_id: str) -> MetricResult:
     """The number a source reported (reported_counts.csv), as a metric, so a sentence quoting it is checked."""
-    found = ds.engine.rows("SELECT company, measure, value, source_id, \"end\" FROM counts WHERE count_id = ?", [count_id])
-    if not found:
+    found = lookups.reported_count(ds, count_id)
+    if found is None:
         raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")
-    company, measure, value, source_id, end = found[0]
+    company, measure, value, source_id, end = (found[c] for c in ("company", "measure", "value", "source_id", "end"))
     return MetricResult(metric="reported_count", company=company, cohort=None, as_of=day_date(end).isoformat(),
                         lo=int(value), hi=int(value), unit=measure,
                         text=f"{int(value):,} {measure.replace('_', ' ')} reported ({source_id})",

@@ -13,31 +13,29 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core.scope import as_of_date, check_scope
+from attrition.core.departures import destinations_frame
+from attrition.core.scope import Scope, check_scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators, reasons
-from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN, destinations_sql  # noqa: F401 (site)
+from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN  # noqa: F401 (site)
 from attrition.measures.survival import tenures
 from attrition.result import MetricResult
 from attrition.schema import MOVE_CATEGORIES
 from attrition.text import PLURAL
 
 
-def departures(ds: Dataset, company: str | None = None, cohort: str | None = "founder",
-               as_of: date | str | None = None) -> pd.DataFrame:
-    """The tenure table (each person followed to their last observation) with, for everyone who left
+def departures(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """The scope's tenure table (each person followed to their last observation) with, for everyone who left
     (date midpoints), where they went: category, destination and destination_company ("" if not in
-    the data), as `moves.destinations_sql` finds them."""
-    sql, params = destinations_sql(ds, company, cohort, as_of)
-    return tenures(ds, as_of, company, cohort).merge(ds.engine.frame(sql, params), on=["person_id", "company"],
-                                                      how="left")
+    the data), as `core.departures.destinations` finds them."""
+    return tenures(ds, scope).merge(destinations_frame(ds, scope), on=["person_id", "company"],
+                                    how="left")
 
 
-def cumulative_incidence(ds: Dataset, company: str | None = None, cohort: str | None = "founder",
-                         as_of: date | str | None = None) -> pd.DataFrame:
-    """The share of a cohort that had left for each destination category, by days since joining
-    (Aalen-Johansen on date midpoints, every lab pooled when `company` is None), with 95% bands."""
-    table = departures(ds, company, cohort, as_of)
+def cumulative_incidence(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """The share of the scope that had left for each destination category, by days since joining
+    (Aalen-Johansen on date midpoints, every lab pooled when it names no company), with 95% bands."""
+    table = departures(ds, scope)
     if table.empty:
         return estimators.aalen_johansen([], [])
     return estimators.aalen_johansen(table["midpoint_days"], table["category"], entry=table["midpoint_entry"])
@@ -56,14 +54,14 @@ def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: da
     per reason, and the share gone to each within N years (competing risks, 95% intervals)."""
     from attrition.measures.peers import parse_years
 
-    check_scope(ds, company, cohort)
+    scope = Scope.of(ds, company, cohort, as_of)
     years = parse_years(at_years)
-    table = departures(ds, company, cohort, as_of)
+    table = departures(ds, scope)
     gone = table[table["category"] != ""]
     counts = gone["category"].value_counts()
     curves = estimators.aalen_johansen(table["midpoint_days"], table["category"], entry=table["midpoint_entry"]) if len(table) else None
     followed = float(table["midpoint_days"].max()) if len(table) else 0.0
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     noun = PLURAL[cohort]
     lines = [f"{len(gone)} of {len(table)} {noun} of {ds.company_names[company]} had left as of {cutoff} "
              f"(date midpoints); where they went:"]
@@ -81,7 +79,7 @@ def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: da
                      "within_years": {f"{y:g}": v for y, v in shares.items()}})
     why = []
     if reasons.has_reasons(ds, company):
-        why = reasons.by_reason(ds, reasons.leavers(ds, company, cohort, as_of), years)
+        why = reasons.by_reason(ds, reasons.leavers(ds, scope), years)
         lines += ["why they left (the share gone for each reason within each number of years of joining, "
                   "95% intervals):", *reasons.lines(why)]
     return MetricResult(metric="destinations", company=company, cohort=cohort, as_of=cutoff.isoformat(),
@@ -94,7 +92,7 @@ def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: da
 def flow_table(ds: Dataset, cohort: str | None = None, as_of: date | str | None = None) -> pd.DataFrame:
     """People who left one company of the data, by where they went: `to` is the destination company
     when it is in the data, else the category. Columns: company, to, to_company (bool), people, names."""
-    table = departures(ds, None, cohort, as_of)
+    table = departures(ds, Scope.of(ds, cohort=cohort, as_of=as_of))
     gone = table[table["category"] != ""]
     inside = gone["destination_company"] != ""
     gone = gone.assign(to=np.where(inside, gone["destination_company"], gone["category"]), to_company=inside)
@@ -129,7 +127,7 @@ def lineage(ds: Dataset) -> pd.DataFrame:
 
 def founding_days(ds: Dataset) -> pd.Series:
     """Per company, in order: the day its first founder joined (date midpoints)."""
-    return tenures(ds, cohort="founder").groupby("company")["start_mid"].min().sort_values(kind="stable")
+    return tenures(ds, Scope.of(ds, cohort="founder")).groupby("company")["start_mid"].min().sort_values(kind="stable")
 
 
 def lab_lineage(ds: Dataset) -> pd.DataFrame:
@@ -142,12 +140,6 @@ def lab_lineage(ds: Dataset) -> pd.DataFrame:
             .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())
 
 
-def _scoped_departures(ds: Dataset, company: str | None, cohort: str | None, as_of) -> pd.DataFrame:
-    if company is not None:
-        check_scope(ds, company, cohort)
-    return departures(ds, company, cohort, as_of)
-
-
 def destination_share(ds: Dataset, category: str, cohort: str | None = None, company: str | None = None,
                       at_years: tuple[float, ...] | str = (3,), as_of: date | str | None = None) -> MetricResult:
     """The share of a cohort that had left for one destination category within N years of joining
@@ -156,8 +148,9 @@ def destination_share(ds: Dataset, category: str, cohort: str | None = None, com
     from attrition.measures.peers import parse_years
 
     (years,) = parse_years(at_years)[:1]
-    table = _scoped_departures(ds, company, cohort, as_of)
-    cutoff = as_of_date(ds, as_of)
+    scope = Scope.of(ds, company, cohort, as_of)
+    table = departures(ds, scope)
+    cutoff = scope.date
     curves = estimators.aalen_johansen(table["midpoint_days"], table["category"], entry=table["midpoint_entry"]) if len(table) else None
     followed = float(table["midpoint_days"].max()) if len(table) else 0.0
     if curves is None or years * 365.25 > followed:

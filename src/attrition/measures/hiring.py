@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from attrition.core import relations
-from attrition.core.scope import as_of_day, check_scope, where_clause
-from attrition.core.tables import day_spells, milestones_table, people_where
+from attrition.core import departures, lookups
+from attrition.core.scope import Scope, as_of_day, check_scope
 from attrition.days import calendar_date, day_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.measures.rates import poisson_ci, rate_ratio_test
@@ -34,31 +33,20 @@ def _window(start, end) -> dict[str, object]:
             "days": window_days(start, end)}
 
 
-def roster_hires(ds: Dataset, company: str, start: date | str, end: date | str) -> tuple[list[str], list[str]]:
-    """Named hires (first spells of cohorts hire and executive) whose join lies certainly inside [start, end],
-    and those whose join only may."""
-    cutoff, first = as_of_day(ds, end), day_number(start)
-    where, params = where_clause(company)
-    h = relations.horizon(cutoff)
-    inside = f"start_lo >= {first} AND start_hi <= {h}"
-    found = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
-                         [*params, cutoff], {"sure": inside,
-                                             "maybe": f"start_hi >= {first} AND start_lo <= {h} AND NOT ({inside})"})
-    return found["sure"], found["maybe"]
+def roster_hires(ds: Dataset, scope: Scope, start: date | str) -> tuple[list[str], list[str]]:
+    """Named hires (first spells of cohorts hire and executive) at the scope's company whose join lies certainly
+    inside [start, the scope's day], and those whose join only may."""
+    return departures.joined_between(ds, scope, day_number(start))
 
 
 def reported_hires(ds: Dataset, company: str, start: date | str, end: date | str,
                    count_id: str | None = None) -> list[dict[str, object]]:
     """The reported counts of hires for exactly this window (every one, in id order: two sources may disagree),
     or only `count_id` when a claim names its basis; the error lists the windows available."""
-    columns = ("count_id", "value", "qualifier", "source_id", "scope_note")
-    match = [dict(zip(columns, row)) for row in ds.engine.rows(
-        f"SELECT {', '.join(columns)} FROM counts WHERE company = ? AND measure = 'hires' "
-        'AND "start" = ? AND "end" = ? ORDER BY count_id', [company, day_number(start), day_number(end)])]
+    match = lookups.hire_counts(ds, company, day_number(start), day_number(end))
     chosen = [row for row in match if count_id is None or row["count_id"] == count_id]
     if not chosen:
-        windows = ds.engine.rows('SELECT count_id, "start", "end" FROM counts WHERE company = ? AND measure = \'hires\' '
-                                 "ORDER BY rec", [company])
+        windows = lookups.hire_windows(ds, company)
         available = "; ".join(f"{day_date(first)} to {day_date(last)} ({count_id})" for count_id, first, last in windows)
         named = "" if count_id is None else f" named {count_id}"
         raise MetricError(f"no reported count of hires{named} at {company} for {calendar_date(start)} to "
@@ -78,7 +66,7 @@ def hires_between(ds: Dataset, company: str, start: date | str, end: date | str,
     if count_id is not None and basis != "reported":
         raise MetricError("--count-id chooses a reported count: it needs --basis reported")
     if basis == "roster":
-        sure, maybe = roster_hires(ds, company, start, end)
+        sure, maybe = roster_hires(ds, Scope(as_of_day(ds, end), company), start)  # the company is checked
         lo, hi = len(sure), len(sure) + len(maybe)
         text = (f"{range_text(lo, hi)} named hires joined {ds.company_names[company]} between {window['start']} and {window['end']} "
                 f"({window['days']} days; basis: roster of named people)")
@@ -176,23 +164,19 @@ def hiring_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | 
 
 def _publisher(ds: Dataset, source_id: str) -> str:
     """How a metric's text names a source: its publisher, not its id."""
-    return str(ds.engine.rows("SELECT publisher FROM sources WHERE source_id = ?", [source_id])[0][0])
+    return lookups.publisher(ds, source_id)
 
 
 def days_before_milestone(ds: Dataset, company: str, person: str, milestone_id: str) -> MetricResult:
     """Days from a person's join to a milestone, as a range where either date is a range."""
-    check_scope(ds, company, None)
-    cutoff = as_of_day(ds, None)
-    where, params = where_clause(company)
-    joins = ds.engine.rows(f"SELECT name, start_lo, start_hi, start_sources FROM {day_spells(ds, cutoff, company)} "
-                           f"{where} AND as_of = ? AND person_id = ? AND spell = 1", [*params, cutoff, person])
-    if not joins:
+    scope = Scope.of(ds, company)
+    joined = lookups.first_join(ds, scope, person)
+    if joined is None:
         raise MetricError(f"no person {person!r} at {company}")
-    ms = ds.engine.rows(f"SELECT label, earliest, latest, conflict, source_ids FROM {milestones_table(ds)} "
-                        "WHERE company = ? AND milestone_id = ?", [company, milestone_id])
-    if not ms:
+    ms = lookups.milestone(ds, company, milestone_id)
+    if ms is None:
         raise MetricError(f"no milestone {milestone_id!r} for {company}; see milestones.csv")
-    (name, start_lo, start_hi, start_sources), (label, earliest, latest, conflict, source_ids) = joins[0], ms[0]
+    (name, start_lo, start_hi, start_sources), (label, earliest, latest, conflict, source_ids) = joined, ms
     lo, hi = earliest - start_hi, latest - start_lo
     text = (f"{name} joined {range_text(lo, hi)} days before {label} (joined "
             f"{format_interval(day_date(start_lo), day_date(start_hi))}; {label} {format_interval(day_date(earliest), day_date(latest))})")

@@ -3,55 +3,40 @@
 Where a date is only known as an interval that straddles the as-of day, a person may or may not be
 counted, so every metric returns `lo` and `hi` bounds together with the people behind them. The
 CLI, the notebooks and the claims ledger all call these same functions. Each is one query over the
-spells as of its day (`tables.day_spells`), counted by the engine: only counts and the people counted
-leave it, and nothing here needs pandas, so checking the claims does not load it.
+spells as of its day (`tables.day_spells`), counted by the engine (`core.departures`): only counts and
+the people counted leave it, and nothing here needs pandas, so checking the claims does not load it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
-from attrition.core import relations
-from attrition.core.scope import as_of_date, as_of_day, check_scope, where_clause
-from attrition.core.tables import day_spells, id_lists, listed_people, people_where
+from attrition.core import departures, lookups
+from attrition.core.scope import Scope
 from attrition.days import calendar_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, ordinal, range_text
 
 
-def _latest(ds: Dataset, company: str, cohort: str | None, as_of: date | str | None, exclude: Iterable[str],
-            group: str | None) -> tuple[str, str, list, int]:
-    """Where each person's most recent spell at `company` that had (possibly) started by `as_of` is: the
-    table, the condition choosing the cohort's, its parameters, and the day."""
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    cutoff = as_of_day(ds, as_of)
-    where, params = where_clause(company, cohort, excluded, group=group)
-    return day_spells(ds, cutoff, company), f"{where} AND latest AND as_of = ?", [*params, cutoff], cutoff
-
-
 def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Share of a cohort that had left by `as_of` (a step back counts as leaving)."""
-    return _departed(ds, company, cohort, as_of, exclude, group, share=True)
+    return _departed(ds, Scope.of(ds, company, cohort, as_of, exclude, group), share=True)
 
 
 def departed_count(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Number of a cohort who had left by `as_of` (a step back counts as leaving)."""
-    return _departed(ds, company, cohort, as_of, exclude, group, share=False)
+    return _departed(ds, Scope.of(ds, company, cohort, as_of, exclude, group), share=False)
 
 
-def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, group, share: bool) -> MetricResult:
-    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
-    s = relations.standing(cutoff)
-    lists = id_lists(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
-                      "join_uncertain": s["join_uncertain"]})
-    row = ds.engine.rows(relations.departure_bounds(table, cutoff, where=where, extra=lists), params)[0]
-    num_lo, num_hi, den_lo, den_hi, share_lo, share_hi = row[:6]
-    people = listed_people(row, lists)
-    day = as_of_date(ds, as_of)
+def _departed(ds: Dataset, scope: Scope, share: bool) -> MetricResult:
+    company, cohort, group = scope.company, scope.cohort, scope.group
+    (num_lo, num_hi, den_lo, den_hi, share_lo, share_hi), people = departures.departed(ds, scope)
+    day = scope.date
     noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
         if den_hi == 0:
@@ -67,7 +52,7 @@ def _departed(ds: Dataset, company: str, cohort: str | None, as_of, exclude, gro
         company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
         unit="share" if share else "people", text=text,
         numerator={"lo": int(num_lo), "hi": int(num_hi)}, denominator={"lo": int(den_lo), "hi": int(den_hi)},
-        person_ids=people, excluded=sorted(set(exclude)),
+        person_ids=people, excluded=list(scope.exclude),
     )
 
 
@@ -76,19 +61,17 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     """Number of a cohort still at the company on `as_of`: `lo` counts those a source shows there on or after
     that day, `hi` adds those who may be (a join or leave date straddles the day, or not observed since an
     earlier sighting, listed as `unseen`)."""
-    table, where, params, cutoff = _latest(ds, company, cohort, as_of, exclude, group)
-    s = relations.standing(cutoff)
-    people = people_where(ds, table, where, params, {
-        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})", "unseen": s["unseen"]})
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
+    people = departures.remaining(ds, scope)
     lo = len(people["remaining"])
     hi = lo + len(people["uncertain"]) + len(people["unseen"])
-    day = as_of_date(ds, as_of)
+    day = scope.date
     unseen = f" ({len(people['unseen'])} not observed since an earlier sighting)" if people["unseen"] else ""
     text = (f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at "
             f"{ds.company_names[company]} as of {day}{unseen}")
     return MetricResult(
         metric="remaining_count", company=company, cohort=cohort, as_of=day.isoformat(),
-        lo=lo, hi=hi, unit="people", text=text, person_ids=people, excluded=sorted(set(exclude)),
+        lo=lo, hi=hi, unit="people", text=text, person_ids=people, excluded=list(scope.exclude),
     )
 
 
@@ -110,14 +93,8 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
     first, last = calendar_date(start), calendar_date(end)
     if last < first:
         raise MetricError(f"--end {last} is before --start {first}")
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    cutoff = as_of_day(ds, last)
-    where, params = where_clause(company, cohort, excluded, group=group)
-    h = relations.horizon(cutoff)
-    inside = f"end_lo >= {day_number(first)} AND end_hi <= {h}"
-    overlap = f"end_hi >= {day_number(first)} AND end_lo <= {h}"
-    people = people_where(ds, day_spells(ds, cutoff, company), f"{where} AND as_of = ?", [*params, cutoff],
-                     {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
+    scope = Scope.of(ds, company, cohort, last, exclude, group)
+    people = departures.left_between(ds, scope, day_number(first))
     lo = len(people["departed"])
     hi = lo + len(people["uncertain"])
     noun = f"{cohort} departure" if cohort else "departure"
@@ -127,7 +104,7 @@ def departures_between(ds: Dataset, company: str, start: date | str, end: date |
         metric="departures_between", company=company, cohort=cohort, as_of=last.isoformat(),
         lo=lo, hi=hi, unit="departures", text=text,
         window={"start": first.isoformat(), "end": last.isoformat()},
-        person_ids=people, excluded=excluded,
+        person_ids=people, excluded=list(scope.exclude),
     )
 
 
@@ -138,24 +115,19 @@ def departure_rank(ds: Dataset, company: str, person: str, cohort: str | None = 
     A range where dates overlap: `lo` counts only those certainly gone earlier, `hi` everyone who
     may have gone earlier or on the same day.
     """
-    check_scope(ds, company, cohort, ())
+    scope = Scope.of(ds, company, cohort, as_of)
     if cohort is None:
-        found = ds.engine.rows("SELECT cohort FROM people WHERE company = ? AND person_id = ?", [company, person])
-        if not found:
+        found = lookups.person(ds, company, person)
+        if found is None:
             raise MetricError(f"no person {person!r} at {company}")
-        cohort = found[0][0]
-    table, where, params, cutoff = _latest(ds, company, cohort, as_of, (), None)
-    gone = f"{where} AND status IN ('departed', 'uncertain')"
-    me = ds.engine.rows(f"SELECT name, end_lo, end_hi FROM {table} {gone} AND person_id = ?", [*params, person])
-    day = as_of_date(ds, as_of)
-    if not me:
+        cohort = found[1]
+        scope = replace(scope, cohort=cohort)  # a cohort of the data, so nothing to check
+    found = departures.rank(ds, scope, person)
+    day = scope.date
+    if found is None:
         raise MetricError(f"{person} had not left {company} as of {day}, so has no departure rank")
-    name, end_lo, end_hi = me[0]
-    lists = id_lists(ds, {"earlier": f"end_hi <= {cutoff} AND end_hi < {end_lo}",  # the person is among `maybe_earlier`,
-                      "maybe_earlier": f"end_lo <= {cutoff} AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})  # taken out
-    row = ds.engine.rows(f"SELECT count(*), {', '.join(lists.values())} FROM {table} {where}", params)[0]
-    counted, people = row[0], listed_people(row, lists)
-    people["maybe_earlier"].remove(person)
+    name, counted, people = found
+    people["maybe_earlier"].remove(person)  # they are among those who may have left before them
     lo = len(people["earlier"]) + 1
     hi = lo + len(people["maybe_earlier"])
     rank = ordinal(lo) if lo == hi else f"{ordinal(lo)} to {ordinal(hi)}"

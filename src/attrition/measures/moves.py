@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from attrition.core import relations
-from attrition.core.scope import as_of_date, as_of_day, check_scope, where_clause
-from attrition.core.tables import lasting_table, people_where
+from attrition.core import departures
+from attrition.core.departures import UNKNOWN
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL
@@ -30,41 +30,16 @@ CATEGORY_LABELS = {"founded": "founded a company", "returned": "went back", "ai_
                    "big_tech": "big tech", "academia": "academia", "investing": "investing",
                    "personal": "personal, retired", "unknown": "unknown"}
 """The same categories as short labels, where a chart has little room (column heads)."""
-UNKNOWN = "unknown"
-
-
-def destinations_sql(ds: Dataset, company: str | None = None, cohort: str | None = None,
-                     as_of: date | str | None = None) -> tuple[str, list]:
-    """The query (and its parameters) for everyone in the tenure table (`survival.tenures`): person_id, company
-    and, for those who left (date midpoints), where they went: category, destination and destination_company
-    ("" if not in the data, and all three "" for those still there)."""
-    cutoff = as_of_day(ds, as_of)
-    where, params = where_clause(company, cohort)
-    left = relations.readings(lasting_table(ds, cutoff, company), cutoff, "person_id, company", where,
-                              only=("midpoint",))
-    went = lambda column, missing: f"CASE WHEN r.left_flag = 1 THEN coalesce(m.{column}, '{missing}') ELSE '' END"
-    return f"""
-    SELECT r.person_id, r.company, {went('category', UNKNOWN)} AS category, {went('destination', '')} AS destination,
-           {went('destination_company', '')} AS destination_company
-    FROM ({left}) AS r
-    LEFT JOIN (SELECT person_id, company, category, destination, destination_company,
-                      row_number() OVER (PARTITION BY person_id, company
-                                         ORDER BY spell, latest NULLS LAST, source_id, rec) AS nth
-               FROM moves) AS m ON m.person_id = r.person_id AND m.company = r.company AND m.nth = 1""", params
 
 
 def flow_matrix(ds: Dataset, cohort: str | None = None, as_of: date | str | None = None) -> MetricResult:
     """Departures from each company of the data to each other company in it, and to the outside by category."""
-    sql, params = destinations_sql(ds, None, cohort, as_of)
-    flows = [dict(zip(("company", "to", "to_company", "people"), row)) for row in ds.engine.rows(f"""
-        SELECT company, "to", to_company, count(*) AS people
-        FROM (SELECT company, CASE WHEN destination_company <> '' THEN destination_company ELSE category END AS "to",
-                     destination_company <> '' AS to_company FROM ({sql}) AS d WHERE category <> '') AS gone
-        GROUP BY company, "to", to_company ORDER BY company, "to", to_company""", params)]
+    scope = Scope.of(ds, cohort=cohort, as_of=as_of)
+    flows = departures.flows(ds, scope)
     if not flows:
         raise MetricError("no one in the data had left, so there are no flows")
     names = ds.company_names
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     label = lambda row: names.get(row["to"], row["to"]) if row["to_company"] else CATEGORY_WORDS[row["to"]]
     lines = [f"Departures of {PLURAL[cohort]} as of {cutoff}, from each company to another company in the data "
              f"or, outside it, by kind of destination:"]
@@ -85,20 +60,12 @@ def destination_count(ds: Dataset, cohort: str | None = None, company: str | Non
     """How many of a cohort (at one company, or every company in the data) had left by `as_of` (first lasting
     departures, date midpoints): for one destination category if given (`unknown`: no source says where),
     or to one company of the data (`to_company`)."""
-    if company is not None:
-        check_scope(ds, company, cohort)
-    sql, params = destinations_sql(ds, company, cohort, as_of)
-    chosen = " AND ".join(["category <> ''", *(["category = ?"] if category is not None else []),
-                           *(["destination_company = ?"] if to_company is not None else [])])
-    asked = [value for value in (category, to_company) if value is not None]
-    table = f"({sql}) AS d"
-    n, companies, gone = ds.engine.rows(f"SELECT count(*), count(DISTINCT company), count(CASE WHEN category <> '' "
-                                        f"THEN 1 END) FROM {table}", params)[0]
-    counted = people_where(ds, f"{table} WHERE {chosen}", "", [*params, *asked], {"counted": "true"})["counted"]
+    scope = Scope.of(ds, company, cohort, as_of)
+    (n, companies, gone), counted = departures.destination_count(ds, scope, category, to_company)
     where = ds.company_names[company] if company else f"the {companies} companies in the data"
     what = ("" if category is None else f" and {CATEGORY_WORDS[category]}") + \
         ("" if to_company is None else f" for {ds.company_names[to_company]}")
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     return MetricResult(metric="destination_count", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
                         lo=len(counted), hi=len(counted), unit="people",
                         text=f"{len(counted)} of {n} {PLURAL[cohort]} of {where} had left{what} as of {cutoff}",

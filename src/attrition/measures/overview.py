@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 
 from attrition.core import roster
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import peers, survival
 from attrition.measures.rates import poisson_ci
@@ -79,8 +80,9 @@ def summary(ds: Dataset, company: str, cohort: str | None = None, as_of: date | 
     (the export date, for an imported roster); the others are followed only to `seen_earliest` ..
     `seen_latest`, and the survival curve counts them only that far.
     """
-    tenure = survival.tenure_table(ds, company, cohort, as_of)
-    cutoff = roster.as_of_timestamp(ds, as_of)
+    scope = Scope.of(ds, company, cohort, as_of)
+    tenure = survival.tenure_table(ds, scope)
+    cutoff = scope.timestamp
     still = tenure[~tenure["midpoint_left"]]
     seen = still["seen_until"].clip(upper=cutoff)
     earlier = seen[seen < cutoff]
@@ -108,13 +110,13 @@ def hires_by_period(ds: Dataset, company: str, cohort: str | None = None,
     Everyone's first join counts (founders too, unless `cohort` says otherwise); a join known only
     to a range wider than the period is left out and counted in `unplaced`.
     """
-    table = roster.spells(ds, as_of, company, cohort)
+    scope = Scope.of(ds, company, cohort, as_of)
+    table = roster.spells(ds, scope)
     table = table[table["spell"] == 1]
     if table.empty:
         raise MetricError(f"no {people_word(ds, cohort)} joined {company}")
-    cutoff = roster.as_of_timestamp(ds, as_of)
-    unit = period_unit((cutoff - table["start_lo"].min()).days / 365.25)
-    joins = roster.joins_per_period(ds, company, None if cohort is None else (cohort,), unit, as_of)
+    unit = period_unit((scope.timestamp - table["start_lo"].min()).days / 365.25)
+    joins = roster.joins_per_period(ds, scope, unit)
     if joins.empty:
         raise MetricError(f"no join at {company} is dated to within one {unit}")
     lower, upper = poisson_ci(joins["joins"].to_numpy())
@@ -132,8 +134,9 @@ def years_per_row(summary_: dict) -> int:
 def headcount_series(ds: Dataset, company: str, cohort: str | None = None,
                      as_of: date | str | None = None) -> pd.DataFrame:
     """People surely (lo) and possibly (hi) at the company, monthly, or yearly over long spans."""
-    first = roster.spells(ds, as_of, company, cohort)["start_lo"].min()
-    long = (roster.as_of_timestamp(ds, as_of) - first).days / 365.25 > LONG_SPAN_YEARS
+    scope = Scope.of(ds, company, cohort, as_of)
+    first = roster.spells(ds, scope)["start_lo"].min()
+    long = (scope.timestamp - first).days / 365.25 > LONG_SPAN_YEARS
     cohorts = None if cohort is None else (cohort,)
     return roster.headcount(ds, company, freq="YS" if long else "MS", end=as_of, cohorts=cohorts)
 
@@ -148,7 +151,7 @@ def groups_compared(ds: Dataset, company: str, cohort: str | None = None, at_yea
     table = table[table["group"].astype(str) != ""].reset_index(drop=True)
     if len(table) < 2:
         return table.iloc[0:0], None
-    tenure = survival.tenure_table(ds, company, cohort, as_of)
+    tenure = survival.tenure_table(ds, Scope.of(ds, company, cohort, as_of))
     tenure = tenure[tenure["group"] != ""]
     return table, peers.logrank_across_labs(tenure, by="group")
 

@@ -13,9 +13,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core import relations, roster
-from attrition.core.scope import as_of_date, as_of_day, check_scope
-from attrition.core.tables import day_spells
+from attrition.core import departures, relations, roster
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.survival import tenures
@@ -28,7 +27,7 @@ SMALL_TEAM = 10
 
 def lab_tenures(ds: Dataset, cohort: str = "founder", as_of: date | str | None = None) -> pd.DataFrame:
     """tenure_table for every company with someone in `cohort`, stacked, so labs can be tested together."""
-    return tenures(ds, as_of, cohort=cohort)
+    return tenures(ds, Scope.of(ds, cohort=cohort, as_of=as_of))
 
 
 def lab_table(ds: Dataset, cohort: str = "founder", at_years: tuple[float, ...] = (1, 2, 3),
@@ -51,7 +50,13 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
     `censoring` is relations.CENSORING: each person followed to their last observation, or everyone still there
     to the as-of day (the sensitivity). Intervals are at level 1 - `alpha`.
     """
-    life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
+    return scope_table(ds, Scope.of(ds, company, cohort, as_of, censoring=censoring), by, at_years, alpha)
+
+
+def scope_table(ds: Dataset, scope: Scope, by: str = "company", at_years: tuple[float, ...] = (1, 2, 3),
+                alpha: float = 0.05) -> pd.DataFrame:
+    """survival_table of a checked scope: one row per value of `by` among the people it selects."""
+    life = roster.life_table(ds, scope, (by,))
     curves = estimators.kaplan_meier(life, [by, "reading"], alpha=alpha)
     read = {r: curves[curves["reading"] == r] for r in ("midpoint", "shortest", "longest")}
     mid = life[life["reading"] == "midpoint"]
@@ -87,7 +92,7 @@ def survival_table(ds: Dataset, by: str = "company", company: str | None = None,
         whole = observed & everyone_left & (table[name] == 1)
         table.loc[whole, f"{name}_ci_lower"] = estimators.all_alike_bound(table.loc[whole, "n"], alpha)
         table.loc[whole, f"{name}_ci_upper"] = 1.0
-    table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[cohort]) for n, left, f in
+    table["caveat"] = [_caveat(n, left, f, at_years, PLURAL[scope.cohort]) for n, left, f in
                        zip(table["n"], table["left"], followed)]
     return snap(table.reset_index())
 
@@ -217,7 +222,7 @@ def compare_labs(ds: Dataset, cohort: str = "founder", at_years: str | tuple[flo
     if table.empty:
         raise MetricError(f"no company has anyone in the cohort {cohort!r} to compare")
     freeze = lab_table(ds, cohort, at_years, as_of, censoring="freeze").set_index("company")
-    cutoff = as_of_date(ds, as_of)
+    cutoff = Scope.of(ds, cohort=cohort, as_of=as_of).date
     names = ds.company_names
     width = max(len(names[c]) for c in table["company"])
     lines = [f"{PLURAL[cohort].capitalize()} who had left, by years since joining (Kaplan-Meier, date midpoints; "
@@ -252,7 +257,7 @@ def lab_curves(ds: Dataset, cohort: str | None = "founder", as_of: date | str | 
                censoring: str = "observed", by: str = "company", company: str | None = None) -> pd.DataFrame:
     """The midpoint Kaplan-Meier curve of every lab (or group within `company`, by="group"), with how
     long it was followed and a 'name (k/n left)' tally."""
-    life = roster.life_table(ds, as_of, (by,), company=company, cohort=cohort, censoring=censoring)
+    life = roster.life_table(ds, Scope.of(ds, company, cohort, as_of, censoring=censoring), (by,))
     life = life[life["reading"] == "midpoint"]
     curves = estimators.kaplan_meier(life, [by])
     groups = life.groupby(by, observed=True)
@@ -289,13 +294,8 @@ def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataF
     tags = people.assign(variant=people["team_variants"].fillna("").str.split(";")).explode("variant")
     members = pd.concat([people.loc[people["cohort"] == "founder", ["person_id", "company"]].assign(variant=RULE),
                          tags.loc[tags["variant"] != "", ["person_id", "company", "variant"]]], ignore_index=True)
-    cutoff = as_of_day(ds, as_of)
-    ds.engine.load_frame("variant_members", members)
-    joined = (f"(SELECT s.*, m.variant FROM {day_spells(ds, cutoff, None)} AS s JOIN variant_members AS m "
-              f"ON m.company = s.company AND m.person_id = s.person_id WHERE s.latest AND s.as_of = {cutoff}) AS joined")
-    bounds = ds.engine.frame(relations.departure_bounds(joined, cutoff, "company, variant"))
-    names = ds.engine.frame(f"SELECT company, variant, name FROM {joined} ORDER BY name").groupby(
-        ["company", "variant"])["name"].agg(", ".join).rename("members")
+    bounds, named = departures.variant_departures(ds, Scope.of(ds, as_of=as_of), members)
+    names = named.groupby(["company", "variant"])["name"].agg(", ".join).rename("members")
     table = variants.merge(bounds, on=["company", "variant"], how="left").merge(
         names.reset_index(), on=["company", "variant"], how="left")
     order = table["variant"].where(table["variant"] != RULE, "")  # the rule first, then A, B, C
@@ -303,13 +303,11 @@ def team_variant_table(ds: Dataset, as_of: date | str | None = None) -> pd.DataF
         ["company", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def _row(ds: Dataset, company: str, cohort: str, years: float, censoring: str, as_of) -> dict:
+def _row(ds: Dataset, scope: Scope, years: float) -> dict:
     """One lab's survival_table row (the 05 table's row) for `years` since joining."""
-    check_scope(ds, company, cohort)
-    table = survival_table(ds, "company", company=company, cohort=cohort, at_years=(years,), as_of=as_of,
-                           censoring=censoring)
+    table = scope_table(ds, scope, "company", (years,))
     if table.empty:
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
+        raise MetricError(f"no {PLURAL[scope.cohort]} of {scope.company} had joined by {scope.date}")
     return table.iloc[0].to_dict()
 
 
@@ -320,17 +318,18 @@ def share_gone_within(ds: Dataset, company: str, at_years: str | tuple[float, ..
     one was followed that long, it is the share gone by the end of follow-up, which the N-year share can
     only exceed (`followed` is then false)."""
     (years,) = parse_years(at_years)[:1]
-    row = _row(ds, company, cohort, years, censoring, as_of)
+    scope = Scope.of(ds, company, cohort, as_of, censoring=censoring)
+    row = _row(ds, scope, years)
     key = f"gone_{years:g}y"
-    day = as_of_date(ds, as_of)
-    scope = f"{ds.company_names[company]}'s {PLURAL[cohort]}"
+    day = scope.date
+    who = f"{ds.company_names[company]}'s {PLURAL[cohort]}"
     followed = not pd.isna(row[key])
     if not followed:
         lo = hi = float(row[f"{key}_at_least"])
-        text = f"{scope} were not followed {years:g} years by {day}; at least {_pct(lo)} had left by then"
+        text = f"{who} were not followed {years:g} years by {day}; at least {_pct(lo)} had left by then"
     else:
         lo = hi = float(row[key])
-        text = (f"{_pct(row[key])} of {scope} left within {years:g} years of joining (95% interval "
+        text = (f"{_pct(row[key])} of {who} left within {years:g} years of joining (95% interval "
                 f"{_pct(row[f'{key}_ci_lower'])} to {_pct(row[f'{key}_ci_upper'])}; {censoring} reading), as of {day}")
     return MetricResult(metric="share_gone_within", company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
                         unit="share", text=text, numerator={"lo": int(row["left"]), "hi": int(row["left"])},
@@ -346,9 +345,8 @@ def lab_rank(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,)
     """Where a lab ranks by the share of its cohort gone within N years (1 = the most), among the labs followed
     that long: its simultaneous 95% confidence set of ranks (`rank_sets`) as the range, the rank in details."""
     (years,) = parse_years(at_years)[:1]
-    check_scope(ds, company, cohort)
+    day = Scope.of(ds, company, cohort, as_of, censoring=censoring).date
     ranked = rank_sets(ds, cohort, years, as_of, censoring).set_index("company")
-    day = as_of_date(ds, as_of)
     if company not in ranked.index:
         raise MetricError(f"{company}'s {PLURAL[cohort]} were not followed {years:g} years by {day}, so it has no rank")
     row = ranked.loc[company]
@@ -365,13 +363,12 @@ def lab_rank(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,)
 def variant_share(ds: Dataset, company: str, variant: str, as_of: date | str | None = None) -> MetricResult:
     """The share of one founding-team definition (companies.csv team_variants; `rule` is the dataset's own
     team) that had left by `as_of`, by the rule departed_share uses (`team_variant_table`)."""
-    check_scope(ds, company, None)
+    day = Scope.of(ds, company, as_of=as_of).date
     table = team_variant_table(ds, as_of)
     rows = table[(table["company"] == company) & (table["variant"] == variant)]
     if rows.empty:
         raise MetricError(f"{company} has no founding-team variant {variant!r} in companies.csv")
     row = rows.iloc[0]
-    day = as_of_date(ds, as_of)
     if pd.isna(row["den_hi"]):
         return MetricResult(metric="variant_share", company=company, cohort="founder", as_of=day.isoformat(), lo=None,
                             hi=None, unit="share", text=f"variant {variant} of {company} names no one: no share")
@@ -390,9 +387,10 @@ def retention_interval(ds: Dataset, company: str, at_years: str | tuple[float, .
     """The 95% interval of the share of a company's people still there N years after joining (Kaplan-Meier,
     date midpoints) as the range, the estimate in details: what a published retention figure is set beside."""
     (years,) = parse_years(at_years)[:1]
-    row = _row(ds, company, cohort, years, censoring, as_of)
+    scope = Scope.of(ds, company, cohort, as_of, censoring=censoring)
+    row = _row(ds, scope, years)
     key = f"gone_{years:g}y"
-    day = as_of_date(ds, as_of)
+    day = scope.date
     if pd.isna(row[key]):
         lo = hi = estimate = None
         text = f"{ds.company_names[company]}: no one followed {years:g} years by {day}"

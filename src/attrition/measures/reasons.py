@@ -14,7 +14,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core.scope import as_of_date, check_scope
+from attrition.core import lookups
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.survival import tenures
@@ -26,11 +27,10 @@ UNKNOWN = REASON_CATEGORIES[-1]
 NONE = {"incidence": 0.0, "lower": 0.0, "upper": 0.0}
 
 
-def leavers(ds: Dataset, company: str | None = None, cohort: str | None = None,
-            as_of: date | str | None = None) -> pd.DataFrame:
-    """The tenure table (each person followed to their last observation) with `reason`: for everyone who
+def leavers(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """The scope's tenure table (each person followed to their last observation) with `reason`: for everyone who
     left (date midpoints), their reason category (`unknown` when no source gives one); "" for the others."""
-    table = tenures(ds, as_of, company, cohort)
+    table = tenures(ds, scope)
     left = table["midpoint_left"].to_numpy(dtype=bool)
     given = table["end_reason"].fillna("").astype(str).str.strip()
     return table.assign(reason=np.where(left, given.where(given != "", UNKNOWN), ""))
@@ -46,8 +46,7 @@ def categories(ds: Dataset, found: list[str] | None = None) -> list[str]:
 
 def has_reasons(ds: Dataset, company: str | None = None) -> bool:
     """Whether any source gives a reason for leaving (at `company`, or anywhere)."""
-    where, params = ("AND company = ?", [company]) if company else ("", [])
-    return bool(ds.engine.rows(f"SELECT count(*) FROM evidence WHERE coalesce(reason, '') <> '' {where}", params)[0][0])
+    return lookups.has_reasons(ds, company)
 
 
 def incidence(table: pd.DataFrame) -> pd.DataFrame:
@@ -95,14 +94,12 @@ def reasons(ds: Dataset, company: str, cohort: str | None = None, as_of: date | 
     """Why a cohort's leavers left: people per reason and the share gone for each within N years (competing risks)."""
     from attrition.measures.peers import parse_years
 
-    check_scope(ds, company, cohort, (), group)
+    scope = Scope.of(ds, company, cohort, as_of, group=group)
     years = parse_years(at_years)
-    table = leavers(ds, company, cohort, as_of)
-    if group is not None:
-        table = table[table["group"] == group]
+    table = leavers(ds, scope)
     rows = by_reason(ds, table, years)
     gone = sum(r["people"] for r in rows)
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     who = f"{PLURAL[cohort]} of {ds.company_names[company]}" + (f" in {group}" if group else "")
     text = "\n".join([f"{gone:,} of {len(table):,} {who} had left as of {cutoff} (date midpoints); why they left "
                       "(the share gone for each reason within each number of years of joining, 95% intervals):",
@@ -119,14 +116,14 @@ def reason_share(ds: Dataset, company: str, reason: str, cohort: str | None = No
     incidence, date midpoints); the 95% interval is in details. Undefined when no one was followed that long."""
     from attrition.measures.peers import parse_years
 
-    check_scope(ds, company, cohort)
+    scope = Scope.of(ds, company, cohort, as_of)
     (years,) = parse_years(at_years)[:1]
-    table = leavers(ds, company, cohort, as_of)
+    table = leavers(ds, scope)
     known = categories(ds, list(set(table["reason"]) - {""}))
     if reason not in known:
         raise MetricError(f"--reason {reason!r} is not a reason in the data{did_you_mean(reason, known)}; "
                           f"it has: {', '.join(known)}")
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     who = f"{PLURAL[cohort]} of {ds.company_names[company]}"
     if table.empty or years * 365.25 > float(table["midpoint_days"].max()):
         return MetricResult(metric="reason_share", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=None,

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from attrition.core.scope import as_of_day, check_scope
+from attrition.core import lookups
+from attrition.core.scope import Scope, ScopeError, as_of_day, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
@@ -158,8 +159,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
     Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group"), fits=True),
     Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of"), fits=True),
-    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group")),
-    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group")),
+    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
+    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
     Metric("cohort_retention", "measures.cohorts", ("company", "start", "end"), ("at_years", "cohort", "as_of"),
            fits=True),
 )}
@@ -192,11 +193,36 @@ def check_params(ds: Dataset, name: str, params: dict[str, object], spelled=flag
     if missing:
         word = "" if spelled is flag else "parameter "
         raise MetricError(f"metric {name} needs {word}" + " and ".join(spelled(p) for p in missing))
-    checked = {key: _check(ds, key, value, given) for key, value in given.items()}
+    checked: dict[str, object] = {}
+    for key, value in given.items():
+        if key in SCOPED and not SCOPED.intersection(checked):  # all at once, where the first of them is given
+            _scope(ds, given)
+        checked[key] = _check(ds, key, value, given)
     for first, last in (("start", "end"), ("baseline_start", "baseline_end")):
         if first in checked and last in checked and str(checked[last]) < str(checked[first]):
             raise MetricError(f"{flag(last)} {checked[last]} is before {flag(first)} {checked[first]}")
     return checked
+
+
+SCOPED = frozenset({"company", "as_of", "group", "exclude"})
+"""The parameters `Scope.of` checks against the data, all at once, where the first of them is given."""
+
+
+def _scope(ds: Dataset, given: dict[str, object]) -> Scope:
+    """The metric's scope, checked once (`Scope.of`): the metric, asking for the same scope, gets this one back.
+    A value the data does not know is reported against the option that gave it; a cohort or censoring that is
+    not one of its choices is left to its own check, which names the choices."""
+    cohort, censoring = given.get("cohort"), given.get("censoring", "observed")
+    try:
+        return Scope.of(ds, given.get("company"), cohort if cohort in COHORTS else None, given.get("as_of"),
+                        given.get("exclude", ()), given.get("group"),
+                        censoring if censoring in KINDS["censoring"] else "observed", option=flag("exclude"))
+    except ScopeError as err:
+        if err.parameter == "exclude":  # the message names the option already
+            raise
+        if err.parameter == "as_of":
+            _check(ds, "as_of", given["as_of"], given)  # a value that is no date at all is said so, as for any date
+        raise MetricError(f"{flag(err.parameter)}: {err}") from None
 
 
 def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
@@ -206,7 +232,7 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
         if value not in kind:
             raise MetricError(f"{flag(key)} must be one of {', '.join(kind)}, not {value!r}")
         return value
-    if kind == "company":
+    if kind == "company" and key not in SCOPED:
         try:
             check_scope(ds, str(value), None)
         except MetricError as err:
@@ -217,23 +243,17 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
             date.fromisoformat(text)
         except ValueError:
             raise MetricError(f"{flag(key)} {text!r} is not a date (YYYY-MM-DD)") from None
-        try:
-            as_of_day(ds, text)
-        except MetricError as err:
-            raise MetricError(f"{flag(key)}: {err}") from None
+        if key not in SCOPED:
+            try:
+                as_of_day(ds, text)
+            except MetricError as err:
+                raise MetricError(f"{flag(key)}: {err}") from None
         return text
-    elif kind == "group":
+    elif kind in ("group", "people", "person"):
         if company is None:
             raise MetricError(f"{flag(key)} needs --company")
-        try:
-            check_scope(ds, str(company), None, (), str(value))
-        except MetricError as err:
-            raise MetricError(f"{flag(key)}: {err}") from None
-    elif kind in ("people", "person"):
-        people = value if kind == "people" else [value]
-        if company is None:
-            raise MetricError(f"{flag(key)} needs --company")
-        check_scope(ds, str(company), None, [str(p) for p in people], option=flag(key))
+        if kind == "person":  # not the scope's: the metric asks about this one person
+            check_scope(ds, str(company), None, [str(value)], option=flag(key))
     elif kind == "spell":
         number = int(value) if isinstance(value, (int, str)) and str(value).isascii() and str(value).isdigit() else None
         if number is None or number < 1:
@@ -262,14 +282,13 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
 
         return parse_years(value if isinstance(value, (str, tuple)) else tuple(value))
     elif kind == "milestone":
-        if company is None or not ds.engine.rows("SELECT 1 FROM milestones WHERE company = ? AND milestone_id = ?",
-                                                 [company, value]):
+        if company is None or not lookups.milestone_listed(ds, company, value):
             raise MetricError(f"no milestone {value!r} for {company} in milestones.csv")
     elif kind == "rate_id":
-        if not ds.engine.rows("SELECT 1 FROM base_rates WHERE rate_id = ?", [value]):
+        if lookups.base_rate(ds, value) is None:
             raise MetricError(f"no base rate {value!r} in base_rates.csv")
     elif kind == "count_id":
-        if not ds.engine.rows("SELECT 1 FROM counts WHERE count_id = ?", [value]):
+        if lookups.reported_count(ds, value) is None:
             raise MetricError(f"no reported count {value!r} in reported_counts.csv")
     return value
 

@@ -10,14 +10,13 @@ interval-censored fit (Turnbull NPMLE) on [lower, upper] tenure bounds. Fits run
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 
-from attrition.core import relations, roster
-from attrition.core.roster import as_of_timestamp
-from attrition.core.scope import as_of_date, check_scope, where_clause
-from attrition.core.tables import day_spells, prepare_days
+from attrition.core import departures, relations, roster
+from attrition.core.scope import Scope
 from attrition.days import day_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
@@ -43,31 +42,32 @@ def _midpoint(lo: pd.Series, hi: pd.Series) -> pd.Series:
     return lo + (hi - lo) / 2
 
 
-def tenure_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                 exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
-                 censoring: str = "observed") -> pd.DataFrame:
-    """Time from joining to first lasting departure (days), per person, censored at `as_of`, in every reading.
+def tenure_table(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """Time from joining to first lasting departure (days), per person of one company's scope, censored at its
+    day, in every reading; an error when no one is in it.
 
     For each scenario in SCENARIOS there is a `<scenario>_days` duration and a `<scenario>_left`
     flag; `lower` and `upper` bound the tenure for the interval-censored fit (upper is inf while
-    the person may still be there). `origin`, if given, replaces every join date: use it to
-    measure time since a founding date instead of since each person's own join. `censoring` says
+    the person may still be there). The scope's `origin`, if given, replaces every join date: use it to
+    measure time since a founding date instead of since each person's own join. Its `censoring` says
     where someone still there stops counting (relations.CENSORING): their last observation, or `freeze`.
     """
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    table = tenures(ds, as_of, company, cohort, excluded, origin, group, censoring)
+    table = tenures(ds, scope)
     if table.empty:
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
+        raise MetricError(_nobody(scope))
     return table
 
 
-def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = None, cohort: str | None = None,
-            exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
-            censoring: str = "observed") -> pd.DataFrame:
-    """tenure_table for whatever the filters select (every company when `company` is None), unchecked."""
-    cutoff = as_of_timestamp(ds, as_of)
-    table = roster.lasting(ds, as_of, company, cohort, exclude, group)
-    long = roster.readings(ds, as_of, company, cohort, exclude, origin, group, censoring)
+def _nobody(scope: Scope) -> str:
+    """The message for a scope no one of had joined by its day."""
+    return f"no {PLURAL[scope.cohort]} of {scope.company} had joined by {scope.date}"
+
+
+def tenures(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """tenure_table for whatever the scope selects (every company when it names none), empty or not."""
+    cutoff = scope.timestamp
+    table = roster.lasting(ds, scope)
+    long = roster.readings(ds, scope)
     wide = long.pivot(index=["company", "person_id"], columns="reading",
                       values=["days", "left", "entry", "lower", "upper"])
     key = pd.MultiIndex.from_frame(table[["company", "person_id"]])
@@ -77,8 +77,8 @@ def tenures(ds: Dataset, as_of: date | str | None = None, company: str | None = 
         table[f"{scenario}_entry"] = wide["entry"][scenario].reindex(key).to_numpy(dtype=float)
     for bound in ("lower", "upper"):
         table[bound] = wide[bound]["midpoint"].reindex(key).to_numpy(dtype=float)
-    if origin is not None:
-        table["start_lo"] = table["start_hi"] = pd.Timestamp(origin)
+    if scope.origin is not None:
+        table["start_lo"] = table["start_hi"] = scope.origin_timestamp
     table["start_mid"] = _midpoint(table["start_lo"], table["start_hi"])
     table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
     horizon = table["company_end"].where(table["company_end"] < cutoff, cutoff)  # relations.horizon, as a column
@@ -99,22 +99,23 @@ def fit_interval(tenure: pd.DataFrame) -> pd.DataFrame:
     return estimators.turnbull(tenure["lower"], tenure["upper"])
 
 
-def scope_curves(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                 exclude: Iterable[str] = (), origin: date | str | None = None, group: str | None = None,
-                 censoring: str = "observed") -> pd.DataFrame:
-    """Kaplan-Meier curves of one company's cohort in every reading (column `reading`), from its life table."""
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    life = roster.life_table(ds, as_of, ("company",), company, cohort, excluded, origin, group, censoring)
+def scope_curves(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """Kaplan-Meier curves of one company's scope in every reading (column `reading`), from its life table."""
+    life = roster.life_table(ds, scope)
     if life.empty:
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {as_of_date(ds, as_of)}")
+        raise MetricError(_nobody(scope))
     return estimators.kaplan_meier(life, ["reading"])
 
 
-def scope_turnbull(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                   exclude: Iterable[str] = (), group: str | None = None, censoring: str = "observed") -> pd.DataFrame:
-    """The interval-censored fit of one company's cohort, on its unique [lower, upper] bounds with counts."""
-    bounds = roster.interval_bounds(ds, as_of, ("company",), company, cohort, exclude, group, censoring)
+def scope_turnbull(ds: Dataset, scope: Scope) -> pd.DataFrame:
+    """The interval-censored fit of one company's scope, on its unique [lower, upper] bounds with counts."""
+    bounds = roster.interval_bounds(ds, scope)
     return estimators.turnbull(bounds["lower"], bounds["upper"], bounds["n"])
+
+
+def _noun(ds: Dataset, scope: Scope) -> str:
+    """Who a survival sentence is about: the company's name, the cohort and the group."""
+    return f"{ds.company_names[scope.company]} {PLURAL[scope.cohort]}" + (f" in group {scope.group}" if scope.group else "")
 
 
 def _reading(curves: pd.DataFrame, scenario: str) -> pd.DataFrame:
@@ -143,29 +144,28 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     Everyone still there is followed to their last observation; the median with everyone followed
     to the as-of day is given too, and named in the text where it differs.
     """
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group)
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
+    curves = scope_curves(ds, scope)
     medians = {s: _none(estimators.first_time_below(_reading(curves, s))) for s in SCENARIOS}
     mid = _reading(curves, "midpoint")
     ci = median_ci(mid)
-    npmle = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded, group))
+    npmle = estimators.turnbull_median(scope_turnbull(ds, scope))
     freeze = _none(estimators.first_time_below(_reading(
-        scope_curves(ds, company, cohort, as_of, excluded, group=group, censoring="freeze"), "midpoint")))
-    people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
+        scope_curves(ds, replace(scope, censoring="freeze")), "midpoint")))
+    people = roster.readings(ds, scope, only=("midpoint",))
     lo, hi = medians["shortest"], medians["longest"]
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
-    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
     differs = "" if freeze == medians["midpoint"] else (
         f"; counting everyone still there up to {cutoff} instead of to their last observation: {days_and_years(freeze)}")
-    text = (f"median tenure of {scope}: {value_text} as of {cutoff} "
+    text = (f"median tenure of {_noun(ds, scope)}: {value_text} as of {cutoff} "
             f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
             f"{days_and_years(ci[1])}; n={len(people)}, {int(people['left'].sum())} left{differs})")
     return MetricResult(
         metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="days", text=text,
         person_ids={"counted": sorted(people["person_id"]), "left": sorted(people.loc[people["left"], "person_id"])},
-        excluded=excluded,
+        excluded=list(scope.exclude),
         details={"midpoint": medians["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
                  "midpoint_followed_to_as_of": freeze,
                  "not_reached_means": "fewer than half had left in that reading of the dates"},
@@ -176,15 +176,15 @@ def interval_median(ds: Dataset, company: str, cohort: str | None = None, as_of:
                     exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
     """Days until half had left when every date is taken as the range its sources allow (Turnbull's
     interval-censored fit): the range of medians the fit allows. No band: lifelines gives none for it."""
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    lo, hi = estimators.turnbull_median(scope_turnbull(ds, company, cohort, as_of, excluded, group))
-    cutoff = as_of_date(ds, as_of)
-    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
+    lo, hi = estimators.turnbull_median(scope_turnbull(ds, scope))
+    cutoff = scope.date
     value = "not reached" if lo is None and hi is None else (
         days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}")
     return MetricResult(metric="interval_median", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=lo,
-                        hi=hi, unit="days", text=f"interval-censored median tenure of {scope}: {value} as of {cutoff}",
-                        excluded=excluded)
+                        hi=hi, unit="days",
+                        text=f"interval-censored median tenure of {_noun(ds, scope)}: {value} as of {cutoff}",
+                        excluded=list(scope.exclude))
 
 
 def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str | None = None,
@@ -197,23 +197,22 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str
     """
     if days < 0:
         raise MetricError("--days must be zero or more")
-    excluded = check_scope(ds, company, cohort, exclude, group)
-    curves = scope_curves(ds, company, cohort, as_of, excluded, group=group, censoring=censoring)
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group, censoring)
+    curves = scope_curves(ds, scope)
     share = {s: 1 - estimators.value_at(_reading(curves, s), days) for s in SCENARIOS}
     mid = _reading(curves, "midpoint")
     ci = departed_band_at(mid, days)
-    npmle = estimators.turnbull_value_at(scope_turnbull(ds, company, cohort, as_of, excluded, group, censoring), days)
-    people = roster.readings(ds, as_of, company, cohort, excluded, group=group, only=("midpoint",))
+    npmle = estimators.turnbull_value_at(scope_turnbull(ds, scope), days)
+    people = roster.readings(ds, replace(scope, censoring="observed"), only=("midpoint",))
     lo, hi = share["longest"], share["shortest"]
-    cutoff = as_of_date(ds, as_of)
+    cutoff = scope.date
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
-    scope = f"{ds.company_names[company]} {PLURAL[cohort]}" + (f" in group {group}" if group else "")
-    text = (f"{span} of {scope} left within {days:,g} days of joining, as of {cutoff} "
+    text = (f"{span} of {_noun(ds, scope)} left within {days:,g} days of joining, as of {cutoff} "
             f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people)})")
     return MetricResult(
         metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="share", text=text,
-        person_ids={"counted": sorted(people["person_id"])}, excluded=excluded,
+        person_ids={"counted": sorted(people["person_id"])}, excluded=list(scope.exclude),
         details={"days": days, "censoring": censoring, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
                  "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
     )
@@ -241,8 +240,9 @@ def departures_by_year(ds: Dataset, company: str, cohort: str | None = None, as_
     `departures_lo`/`_hi` count departures certainly / possibly in the period; the rate uses the
     midpoint reading, as do person-years. The last period is cut at `as_of` (`partial_year`).
     """
-    tenure = tenure_table(ds, company, cohort, as_of, exclude)
-    cutoff = as_of_timestamp(ds, as_of)
+    scope = Scope.of(ds, company, cohort, as_of, exclude)
+    tenure = tenure_table(ds, scope)
+    cutoff = scope.timestamp
     first = tenure["start_mid"].min().year // years_per_row * years_per_row
     rows = []
     for year in range(first, cutoff.year + 1, years_per_row):
@@ -277,8 +277,8 @@ def compare_groups(a: pd.DataFrame, b: pd.DataFrame, scenario: str = "midpoint")
 def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
                       exclude: Iterable[str] = (), years: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
     """Median tenure and share gone by N years under every reading of the dates, side by side."""
-    excluded = check_scope(ds, company, cohort, exclude)
-    curves = scope_curves(ds, company, cohort, as_of, excluded)
+    scope = Scope.of(ds, company, cohort, as_of, exclude)
+    curves = scope_curves(ds, scope)
     rows = []
     for scenario in SCENARIOS:
         curve = _reading(curves, scenario)
@@ -287,14 +287,14 @@ def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_o
         for y in years:
             row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
         rows.append(row)
-    curve = _reading(scope_curves(ds, company, cohort, as_of, excluded, censoring="freeze"), "midpoint")
+    curve = _reading(scope_curves(ds, replace(scope, censoring="freeze")), "midpoint")
     median = _none(estimators.first_time_below(curve))
     row = {"reading": "midpoint, everyone still there followed to the as-of day", "median_days_lo": median,
            "median_days_hi": median}
     for y in years:
         row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
     rows.append(row)
-    npmle = scope_turnbull(ds, company, cohort, as_of, excluded)
+    npmle = scope_turnbull(ds, scope)
     lo, hi = estimators.turnbull_median(npmle)
     row = {"reading": "interval-censored", "median_days_lo": lo, "median_days_hi": hi}
     for y in years:
@@ -307,14 +307,14 @@ def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_o
 def founding_date_sensitivity(ds: Dataset, company: str, cohort: str = "founder", as_of: date | str | None = None,
                               exclude: Iterable[str] = (), milestone: str = "founded") -> pd.DataFrame:
     """Median time from each sourced founding date to leaving; a founding month gives a range."""
+    scope = Scope.of(ds, company, cohort, as_of, exclude)
     versions = ds.milestones[(ds.milestones["company"] == company) & (ds.milestones["milestone_id"] == milestone)]
     if versions.empty:
         raise MetricError(f"no {milestone!r} milestone for {company} in milestones.csv")
     rows = []
     for v in versions.sort_values(["earliest", "source_id"]).itertuples():
-        medians = [_none(estimators.first_time_below(_reading(scope_curves(ds, company, cohort, as_of, exclude, o),
-                                                              "midpoint")))
-                   for o in (v.latest, v.earliest)]
+        medians = [_none(estimators.first_time_below(_reading(
+            scope_curves(ds, replace(scope, origin=day_number(o))), "midpoint"))) for o in (v.latest, v.earliest)]
         rows.append({"founding_version": v.label, "earliest": v.earliest, "latest": v.latest,
                      "source_id": v.source_id, "median_days_lo": medians[0], "median_days_hi": medians[1]})
     return pd.DataFrame(rows)
@@ -329,21 +329,14 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     spells as of every day are made in one query (`tables.prepare_days`) and counted by the same
     `relations.departure_bounds`, grouped by day.
     """
-    excluded = check_scope(ds, company, cohort, exclude)
-    latest = roster.latest_spells(ds, end, company, cohort, excluded)
+    scope = Scope.of(ds, company, cohort, end, exclude)
+    latest = roster.latest_spells(ds, scope)
     first = pd.Timestamp(start) if start is not None else latest["start_hi"].min()
-    last = as_of_timestamp(ds, end)
+    last = scope.timestamp
     bounds = pd.concat([latest[c] for c in ("start_lo", "start_hi", "end_lo", "end_hi")]).dropna()
     days = sorted({first, last, *bounds[(bounds > first) & (bounds < last)]})
     numbers = [day_number(day) for day in days]
-    prepare_days(ds, numbers, company)
-    tables = sorted({day_spells(ds, n, company) for n in numbers})
-    spells_sql = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
-    where, params = where_clause(company, cohort, excluded)
-    ds.engine.load_integers("series_days", {"day": numbers})
-    frame = ds.engine.frame(relations.departure_bounds(
-        f"({spells_sql}) AS s", "as_of", "as_of",
-        f"{where} AND latest AND as_of IN (SELECT day FROM series_days)"), params).set_index("as_of")
+    frame = departures.departed_by_day(ds, scope, numbers).set_index("as_of")
     frame = frame.reindex(numbers)
     if frame["den_hi"].isna().any() or (frame["den_hi"] == 0).any():
         missing = frame.index[frame["den_hi"].isna() | (frame["den_hi"] == 0)][0]

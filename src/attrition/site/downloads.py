@@ -16,6 +16,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from attrition.schema import PUBLISHED
+
 CHARTS = "downloads/charts"
 """Where the chart files live, from the site's root."""
 ZIP_NAME = "attrition-downloads.zip"
@@ -144,11 +146,15 @@ def write_chart(site_dir: Path, page: str, page_title: str, output: dict, taken:
 
 
 def readme(tables: list[dict], charts: list[ChartFiles], freeze: str) -> str:
-    """The zip's README: every file, and for each chart its title, page and columns with their units."""
+    """The zip's README: every file (for a tidy table, its columns as `attrition.schema.PUBLISHED` declares them),
+    and for each chart its title, page and columns with their units."""
     lines = [f"# attrition: the data behind the site, as of {freeze}", "",
              "Dates are ISO days; a range is two columns (earliest, latest). Text a spreadsheet would run as a",
              "formula (starting with = + - or @) is prefixed with an apostrophe.", "", "## Tables", ""]
-    lines += [f"- `{t['name']}`: {t['about']}" for t in tables]
+    for t in tables:
+        lines.append(f"- `{t['name']}`: {t['about']}")
+        if t["name"] in PUBLISHED:
+            lines += [f"  - `{f.name}` ({f.kind}): {f.meaning}" for f in PUBLISHED[t["name"]].fields]
     lines += ["", "## Charts", "", "Each chart comes as its data (.csv) and its drawing (.svg, which any size of "
               "picture can be made from); the downloads page also has each as a PNG picture.", ""]
     for chart in charts:

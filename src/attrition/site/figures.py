@@ -33,6 +33,7 @@ from attrition.findings import people
 from attrition.findings import roster as roster_findings
 from attrition.findings import survival as survival_findings
 from attrition.findings.finding import MIME, Finding
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.io.outputs import formula_safe
 from attrition.site import plots
@@ -187,7 +188,7 @@ def tenure_bars(ds: Dataset, company: str, cohorts: tuple[str, ...], finding: Fi
     from attrition.core.roster import spells
     from attrition.site.presentation import went_to
 
-    table = spells(ds, company=company)
+    table = spells(ds, Scope.of(ds, company))
     table = table[table["cohort"].isin(cohorts)].reset_index(drop=True)
     table = table.join(went_to(ds, table))
     data = table[["name", "cohort", "start_lo", "start_hi", "end_lo", "end_hi", "end_event", "status", "seen_until",
@@ -213,7 +214,7 @@ def founder_survival(ds: Dataset, company: str, cohort: str = "founder") -> Char
     """The Kaplan-Meier curve of the cohort, titled with its median tenure."""
     from attrition.measures import survival
 
-    tenure = survival.tenure_table(ds, company, cohort)
+    tenure = survival.tenure_table(ds, Scope.of(ds, company, cohort))
     curve = survival.fit_scenario(tenure, "midpoint")
     return chart(survival_findings.median_tenure(ds, company, cohort),
                  "A step curve of the share still there against years since joining, with its 95% band and each "
@@ -267,7 +268,7 @@ def exact_vs_interval(ds: Dataset, company: str, cohort: str = "founder") -> Cha
     """The midpoint Kaplan-Meier curve against every curve the interval-censored fit allows."""
     from attrition.measures import survival
 
-    tenure = survival.tenure_table(ds, company, cohort)
+    tenure = survival.tenure_table(ds, Scope.of(ds, company, cohort))
     curve, npmle = survival.fit_scenario(tenure, "midpoint"), survival.fit_interval(tenure)
     return chart(survival_findings.interval_median(ds, company, cohort),
                  "A red step curve (the fit on date midpoints) inside a grey band of interval-censored estimates.",
@@ -279,7 +280,8 @@ def founders_vs_hires(ds: Dataset, company: str) -> Chart:
     """Founders' and named hires' curves on one tenure axis, titled with which left more often (log-rank)."""
     from attrition.measures import survival
 
-    founders, hires = survival.tenure_table(ds, company, "founder"), survival.tenure_table(ds, company, "hire")
+    founders = survival.tenure_table(ds, Scope.of(ds, company, "founder"))
+    hires = survival.tenure_table(ds, Scope.of(ds, company, "hire"))
     finding = survival_findings.founders_vs_hires(ds, company)
     pair = [(survival.fit_scenario(founders), "founders", plots.COLORS["leave"]),
             (survival.fit_scenario(hires), "named hires", plots.COLORS["active"])]
@@ -346,7 +348,7 @@ def roster_survival(ds: Dataset, company: str, cohort: str | None, noun: str) ->
     is public (overview.is_public)."""
     from attrition.measures import overview, survival
 
-    tenure = survival.tenure_table(ds, company, cohort)
+    tenure = survival.tenure_table(ds, Scope.of(ds, company, cohort))
     curve = survival.fit_scenario(tenure)
     few = len(tenure) <= 30 and overview.is_public(ds)
     return chart(survival_findings.median_tenure(ds, company, cohort, noun=noun),
@@ -404,7 +406,7 @@ def roster_reasons(ds: Dataset, company: str, cohort: str | None, noun: str, yea
     evenly spread: a roster of thousands draws a few hundred exact points, not one per departure per reason."""
     from attrition.measures import reasons
 
-    table = reasons.leavers(ds, company, cohort)
+    table = reasons.leavers(ds, Scope.of(ds, company, cohort))
     curves = reasons.incidence(table)
     curves = curves[(curves["cause_events"] > 0) | (curves["days"] == 0)]  # each curve's own steps, band there
     curves = curves.groupby("cause", sort=False, group_keys=False).apply(_at_most, REASON_STEPS)
@@ -425,8 +427,9 @@ def destination_incidence(ds: Dataset, company: str | None = None, cohort: str =
     most of the group had left for within `years` years."""
     from attrition.measures import flows
 
-    table = flows.departures(ds, company, cohort)
-    curves = flows.cumulative_incidence(ds, company, cohort)
+    scope = Scope.of(ds, company, cohort)
+    table = flows.departures(ds, scope)
+    curves = flows.cumulative_incidence(ds, scope)
     order = [c for c in flows.CATEGORY_WORDS if c in set(curves["cause"])]
     curves = curves.set_index("cause").loc[order].reset_index()
     labels = {c: flows.CATEGORY_WORDS[c] for c in order}

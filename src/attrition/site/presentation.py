@@ -24,6 +24,7 @@ from typing import Iterable
 import pandas as pd
 
 from attrition.core.roster import conflicts, spells
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.text import END_WORDS, format_interval, range_text
 
@@ -231,7 +232,7 @@ def _date_cell(ds: Dataset, lo, hi, sources: str, conflict: bool, prefix: str = 
 def roster(ds: Dataset, company: str, cohorts: tuple[str, ...], as_of: date | str | None = None) -> Table:
     """Who joined and left, with each date's precision and the sources behind it, where each went after
     leaving (with its source), in the order people left."""
-    table = spells(ds, as_of, company)
+    table = spells(ds, Scope.of(ds, company, as_of=as_of))
     table = table[table["cohort"].isin(cohorts)]
     people = ds.people.set_index(["person_id", "company"])
     ended = table["end_lo"].notna()
@@ -562,7 +563,7 @@ def beside_base_rates(ds: Dataset, cohort: str = "founder") -> Table:
     frame = pd.DataFrame({"Lab": sorted(names, key=lambda c: names[c].lower())})
     for rate_id in rate_ids(ds, with_horizon=True):
         row = rate_row(ds, rate_id)
-        teams = pd.DataFrame(team_tails(ds, rate_id, cohort)).set_index("company")
+        teams = pd.DataFrame(team_tails(ds, rate_id, Scope.of(ds, cohort=cohort))).set_index("company")
         years = f"Gone within {row['horizon_years']:g} years"
         if years not in frame:
             gone = teams["gone_lo"].astype(str).where(teams["gone_lo"] == teams["gone_hi"],
@@ -600,7 +601,7 @@ def destination_table(ds: Dataset, cohort: str | None = "founder") -> Table:
     """Per lab: how many of a cohort had left, and how many went to each kind of destination (moves.csv)."""
     from attrition.measures import flows
 
-    table = flows.departures(ds, cohort=cohort)
+    table = flows.departures(ds, Scope.of(ds, cohort=cohort))
     gone = table[table["category"] != ""]
     counts = pd.crosstab(gone["company"], gone["category"]).reindex(columns=[c for c in flows.CATEGORY_WORDS
                                                                               if c in set(gone["category"])])
@@ -794,7 +795,7 @@ def who_is_there(ds: Dataset, company: str, cohort: str | None = None) -> Table:
     once, by their latest spell, as the headcount does (someone who came back is there)."""
     from attrition.core.roster import latest_spells
 
-    table = latest_spells(ds, None, company, cohort)
+    table = latest_spells(ds, Scope.of(ds, company, cohort))
     keys = ["cohort"] + (["group"] if (table["group"] != "").any() else [])
     counted = table.assign(left=table["status"].isin(["departed", "uncertain"]), there=table["status"] == "active",
                            unseen=table["status"] == "unseen")
@@ -814,7 +815,7 @@ def reason_table(ds: Dataset, company: str, cohort: str | None, at_years: tuple[
     with 95% intervals (attrition.measures.reasons)."""
     from attrition.measures import reasons
 
-    rows = reasons.by_reason(ds, reasons.leavers(ds, company, cohort), at_years)
+    rows = reasons.by_reason(ds, reasons.leavers(ds, Scope.of(ds, company, cohort)), at_years)
     years = [f"{y:g}" for y in at_years]
     frame = pd.DataFrame({
         "Reason": [r["reason"] for r in rows],

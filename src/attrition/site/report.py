@@ -1,6 +1,7 @@
-"""The report: execute the notebooks in order, in place, and render them with an index as a static site.
+"""The report: execute the notebooks (side by side, one kernel per core), in place, and render them with an index
+as a static site.
 
-Progress is printed per notebook; a failing cell stops the run with the notebook and cell named.
+Progress is printed per notebook, in reading order; a failing cell stops the run with the notebook and cell named.
 Cell timings are not written; the notebook metadata is what JupyterLab itself writes (the kernel's
 own language_info), so opening a committed notebook leaves `git status` clean. Pages are rendered by
 attrition.site.
@@ -8,9 +9,10 @@ attrition.site.
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,16 +59,15 @@ def inject_parameters(nb, parameters: dict[str, object]) -> None:
 
 def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 600,
                      parameters: dict[str, object] | None = None, target: Path | None = None,
-                     known_as_of: date | None = None) -> Path:
+                     known_as_of: date | None = None, cell_bar: bool = True) -> Path:
     """Run every cell of one notebook with the standard `python3` kernel on `data_dir` (as known on `known_as_of`,
     if given).
 
     The result is written to `target` (default: the notebook itself), atomically and only when every
     cell ran, so a failed or killed run never leaves a half-written notebook. `parameters`, if given,
-    override the notebook's parameters cell.
+    override the notebook's parameters cell. `cell_bar` draws a progress bar over its cells (on a terminal; not
+    when notebooks run side by side).
     """
-    import os
-
     import nbformat
     from nbclient import NotebookClient
 
@@ -84,7 +85,7 @@ def execute_notebook(path: Path, data_dir: Path | None = None, timeout: int = 60
     if known_as_of is not None:
         env["ATTRITION_KNOWN_AS_OF"] = known_as_of.isoformat()
     code = sum(cell.cell_type == "code" for cell in nb.cells)
-    with progress.steps(code, path.stem, "cell") as bar:
+    with progress.steps(code if cell_bar else 0, path.stem, "cell") as bar:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(target.parent)}},
                                 on_cell_start=lambda cell, cell_index: bar.next(f"cell {cell_index}"))
@@ -159,13 +160,14 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
         imported = [_import_example(i, example, data_dir, work)
                     for i, example in enumerate(ds.config.get("report", {}).get("examples", []) if run_examples else [])]
         chosen = company or default_company(ds)
-        rendered = []
+        rendered, jobs = [], []
         for i, path in enumerate(runs, 1):
             params = None if in_place or path != generic else {"DATA_DIR": str(data_dir.resolve()), "COMPANY": chosen}
             target = path if in_place else work / path.name
-            if execute:
-                _execute(path, data_dir, params, target, f"[{i}/{len(runs)}]", ds.known_as_of)
+            jobs.append(Run(path, data_dir, params, target, f"[{i}/{len(runs)}]", ds.known_as_of))
             rendered.append((target, f"{path.stem}.html"))
+        example_runs = [_example_runs(example, folder_of, generic, work) for example, folder_of in imported]
+        execute_all([*(jobs if execute else []), *(job for runs_of in example_runs for job in runs_of)])
         site = Site(ds)
         named = (lambda pages: pages) if story else (  # the menu names the company the report is about
             lambda pages: [replace(p, nav=ds.company_names[chosen]) for p in pages])
@@ -176,8 +178,8 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
         checked = []
-        for example, folder_of in imported:
-            section, example_ds = _example(example, folder_of, generic, staging, work, site)
+        for (example, folder_of), runs_of in zip(imported, example_runs):
+            section, example_ds = _example(example, folder_of, runs_of, staging, site)
             sections.append(section)
             checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         site.write_pages(staging, sections, story)
@@ -189,12 +191,47 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
     return out / "index.html"
 
 
-def _execute(path: Path, data_dir: Path, params: dict | None, target: Path, step: str,
-             known_as_of: date | None = None) -> None:
-    print(f"{step} executing {path.name} ...", flush=True)
+@dataclass(frozen=True)
+class Run:
+    """One notebook to execute: `path` run on `data_dir` (as known on `known_as_of`) with `params` injected, into
+    `target`; `step` names it in the lines printed."""
+
+    path: Path
+    data_dir: Path
+    params: dict | None
+    target: Path
+    step: str
+    known_as_of: date | None = None
+
+
+KERNELS = 4
+"""At most this many notebooks run at once (one kernel each, and never more than the machine has cores)."""
+
+
+def execute_all(runs: list[Run]) -> None:
+    """Execute the notebooks side by side, one kernel per core: each is its own process and writes only its own
+    file, so what they write does not depend on how many run at once. Progress is printed in the runs' order
+    (a notebook is reported once those before it are); the first failure in that order stops the report, and
+    notebooks not started by then never start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    kernels = max(1, min(len(runs), os.cpu_count() or 1, KERNELS))
+    with ThreadPoolExecutor(kernels) as pool:
+        futures = [pool.submit(_timed, run, kernels == 1) for run in runs]
+        try:
+            for run, future in zip(runs, futures):
+                print(f"{run.step} executing {run.path.name} ...", flush=True)
+                print(f"{run.step} {run.path.name} done in {future.result():.1f} s", flush=True)
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _timed(run: Run, cell_bar: bool) -> float:
     started = time.perf_counter()
-    execute_notebook(path, data_dir, parameters=params, target=target, known_as_of=known_as_of)
-    print(f"{step} {path.name} done in {time.perf_counter() - started:.1f} s", flush=True)
+    execute_notebook(run.path, run.data_dir, parameters=run.params, target=run.target, known_as_of=run.known_as_of,
+                     cell_bar=cell_bar)
+    return time.perf_counter() - started
 
 
 def _import_example(index: int, example: dict, data_dir: Path, work: Path) -> tuple[dict, Path]:
@@ -218,17 +255,19 @@ def _import_example(index: int, example: dict, data_dir: Path, work: Path) -> tu
     return example, imported
 
 
-def _example(example: dict, imported: Path, generic: Path, staging: Path, work: Path,
-             home: Site) -> tuple[Section, Dataset]:
-    """Run the standard report for each company of an imported example roster, as pages under its name; returns
-    its section of the index and the dataset its findings are checked on."""
+def _example_runs(example: dict, imported: Path, generic: Path, work: Path) -> list[Run]:
+    """The standard report's runs for each company of an imported example roster."""
+    return [Run(generic, imported, {"DATA_DIR": str(imported), "COMPANY": company},
+                inside(work, f"{example['name']}-{company}.ipynb"), f"[{example['name']}: {company}]")
+            for company in example["companies"]]
+
+
+def _example(example: dict, imported: Path, runs: list[Run], staging: Path, home: Site) -> tuple[Section, Dataset]:
+    """An imported example roster's executed reports as pages under its name; returns its section of the index and
+    the dataset its findings are checked on."""
     from attrition.io.dataset import load
 
     name = example["name"]
     site = Site(load(imported), home.pages, home.ds)  # its own dates and licence, the main site's name and menu
-    runs = []
-    for company in example["companies"]:
-        target = inside(work, f"{name}-{company}.ipynb")
-        _execute(generic, imported, {"DATA_DIR": str(imported), "COMPANY": company}, target, f"[{name}]")
-        runs.append((target, f"{name}/{company}.html"))
-    return Section(str(example["title"]), str(example.get("intro", "")), _render(site, staging, runs)), site.ds
+    pages = [(run.target, f"{name}/{run.params['COMPANY']}.html") for run in runs]
+    return Section(str(example["title"]), str(example.get("intro", "")), _render(site, staging, pages)), site.ds

@@ -234,3 +234,123 @@ WITH pairs AS (
 SELECT company, to_company, sum(CASE WHEN surely THEN 1 ELSE 0 END) AS people,
        sum(CASE WHEN surely THEN 0 ELSE 1 END) AS still_listed
 FROM pairs WHERE nth = 1 GROUP BY company, to_company
+
+-- lookup: person
+SELECT name, cohort, coalesce(prior_affiliations, '') AS prior_affiliations FROM people WHERE company = ? AND person_id = ?
+
+-- lookup: event
+SELECT name, earliest, latest, conflict, source_ids FROM {events} WHERE company = ? AND person_id = ? AND event = ? AND spell = ?
+
+-- lookup: event sources
+SELECT source_ids FROM {events} WHERE company = ? AND person_id = ? AND event = ? ORDER BY spell LIMIT 1
+
+-- lookup: milestone
+SELECT label, earliest, latest, conflict, source_ids FROM {milestones} WHERE company = ? AND milestone_id = ?
+
+-- lookup: listed milestone
+SELECT milestone_id FROM milestones WHERE company = ? AND milestone_id = ?
+
+-- lookup: reported count
+SELECT company, measure, value, source_id, "end" FROM counts WHERE count_id = ?
+
+-- lookup: reported hires
+SELECT count_id, value, qualifier, source_id, scope_note FROM counts WHERE company = ? AND measure = 'hires' AND "start" = ? AND "end" = ? ORDER BY count_id
+
+-- lookup: reported hire windows
+SELECT count_id, "start", "end" FROM counts WHERE company = ? AND measure = 'hires' ORDER BY rec
+
+-- lookup: own hire counts
+SELECT count(*) AS n FROM counts WHERE company = ? AND measure = 'hires' AND source_id = ?
+
+-- lookup: publisher
+SELECT publisher FROM sources WHERE source_id = ?
+
+-- lookup: people
+SELECT count(*) AS n FROM people WHERE company = ?{cohort}
+
+-- lookup: evidence
+SELECT count(*) AS n FROM evidence WHERE company = ?
+
+-- lookup: sources cited
+SELECT count(DISTINCT source_id) AS n FROM evidence WHERE company = ?
+
+-- lookup: conflicts
+SELECT count(*) AS n FROM {events} WHERE company = ? AND conflict
+
+-- lookup: reasons given
+SELECT count(*) AS n FROM evidence WHERE coalesce(reason, '') <> '' {where}
+
+-- lookup: latest sighting
+SELECT name, spell, seen_until, end_lo FROM {spells} WHERE company = ? AND person_id = ? AND as_of = ? AND latest
+
+-- lookup: spell sighting
+SELECT name, spell, seen_until, end_lo FROM {spells} WHERE company = ? AND person_id = ? AND as_of = ? AND spell = ?
+
+-- lookup: first join
+SELECT name, start_lo, start_hi, start_sources FROM {spells} {where} AND as_of = ? AND person_id = ? AND spell = 1
+
+-- lookup: interruptions
+SELECT name, interruptions FROM {lasting} WHERE company = ? AND person_id = ?
+
+-- lookup: base rate
+SELECT b.rate_id, b.source_id, b.study, b.stated_as, b.share, b.measure, b.horizon_years, b.clock, b.population,
+       b.sample, b.definition, s.publisher
+FROM base_rates AS b LEFT JOIN sources AS s ON s.source_id = b.source_id WHERE b.rate_id = ?
+
+-- lookup: base rate ids
+SELECT rate_id, horizon_years FROM base_rates ORDER BY rec
+
+-- lookup: claims
+SELECT c.rec, c.claim_id, s.publisher, s.published, c.as_of, c.claim, c.metric, c.params, c.reported, c.reading,
+       c.tolerance, c.note, c.source_id, s.url
+FROM claims AS c LEFT JOIN sources AS s ON s.source_id = c.source_id {where}ORDER BY c.rec
+
+-- lookup: claims to check
+SELECT rec, reading, note, params, metric, as_of, reported, tolerance FROM claims ORDER BY rec
+
+-- lookup: publication days
+SELECT DISTINCT s.published FROM sources AS s JOIN (SELECT source_id, company FROM evidence UNION SELECT source_id, company FROM milestones UNION SELECT source_id, company FROM counts UNION SELECT source_id, company FROM moves) AS a ON a.source_id = s.source_id WHERE s.published > ? AND s.published <= ?{about} ORDER BY 1
+
+-- lookup: sources about
+SELECT DISTINCT s.source_id FROM sources AS s JOIN ({about}) AS a ON a.source_id = s.source_id WHERE {when} ORDER BY 1
+
+-- departures: leaver
+SELECT name, end_lo, end_hi FROM {spells} {where} AND status IN ('departed', 'uncertain') AND person_id = ?
+
+-- departures: ranked
+SELECT count(*) AS n, {earlier} AS earlier, {maybe_earlier} AS maybe_earlier FROM {spells} {where}
+
+-- departures: gone within
+SELECT company, count(*) AS n, count(CASE WHEN end_hi <= {cutoff} AND end_hi - start_lo <= {days} THEN 1 END) AS gone_lo,
+       count(CASE WHEN end_lo <= {cutoff} AND end_lo - start_hi <= {days} THEN 1 END) AS gone_hi,
+       count(CASE WHEN start_hi + {days} > {cutoff} THEN 1 END) AS unfollowed
+FROM {lasting} {where} GROUP BY company ORDER BY company
+
+-- departures: busiest window
+WITH ends AS (SELECT company, end_lo, end_hi FROM {spells} {where} AND end_lo IS NOT NULL)
+SELECT a.company, a.end_lo, count(*) AS n FROM ends AS a JOIN ends AS b
+    ON b.company = a.company AND b.end_lo >= a.end_lo AND b.end_hi <= a.end_lo + {last}
+GROUP BY a.company, a.end_lo ORDER BY n DESC, a.end_lo, a.company LIMIT 1
+
+-- departures: destinations
+SELECT r.person_id, r.company, CASE WHEN r.left_flag = 1 THEN coalesce(m.category, 'unknown') ELSE '' END AS category,
+       CASE WHEN r.left_flag = 1 THEN coalesce(m.destination, '') ELSE '' END AS destination,
+       CASE WHEN r.left_flag = 1 THEN coalesce(m.destination_company, '') ELSE '' END AS destination_company
+FROM ({left}) AS r
+LEFT JOIN (SELECT person_id, company, category, destination, destination_company,
+                  row_number() OVER (PARTITION BY person_id, company
+                                     ORDER BY spell, latest NULLS LAST, source_id, rec) AS nth
+           FROM moves) AS m ON m.person_id = r.person_id AND m.company = r.company AND m.nth = 1
+
+-- departures: flows
+SELECT company, "to", to_company, count(*) AS people
+FROM (SELECT company, CASE WHEN destination_company <> '' THEN destination_company ELSE category END AS "to",
+             destination_company <> '' AS to_company FROM ({destinations}) AS d WHERE category <> '') AS gone
+GROUP BY company, "to", to_company ORDER BY company, "to", to_company
+
+-- departures: destination totals
+SELECT count(*) AS n, count(DISTINCT company) AS companies, count(CASE WHEN category <> '' THEN 1 END) AS gone
+FROM ({destinations}) AS d
+
+-- departures: variant names
+SELECT company, variant, name FROM {joined} ORDER BY name

@@ -1,0 +1,224 @@
+"""Departures counted in the engine for the measures: who had left by a day and in which order, who was still
+there, who left or joined in a window, within a base rate's years, in the busiest window, to which destination,
+by each definition of a founding team, and day by day.
+
+Each query is a named `Relation` with its output columns declared (tests/test_core_relations.py holds the engine
+to them), or one of `attrition.core.relations`' builders; the functions here run them on the dataset's engine
+and hand back rows, people or frames, so the measures never write SQL.
+"""
+
+from __future__ import annotations
+
+from attrition.core import relations
+from attrition.core.named import Relation, first
+from attrition.core.scope import Scope
+from attrition.core.tables import (
+    day_spells,
+    id_lists,
+    lasting_table,
+    listed_people,
+    people_where,
+    prepare_days,
+    spells_table,
+)
+from attrition.io.dataset import Dataset
+
+UNKNOWN = "unknown"
+"""The destination of a departure no source places."""
+
+
+def latest(ds: Dataset, scope: Scope) -> tuple[str, str, list]:
+    """Where each person's most recent spell at the scope's company that had (possibly) started by its day is:
+    the table, the condition choosing the scope's, and its parameters."""
+    where, params = scope.where()
+    return day_spells(ds, scope), f"{where} AND latest AND as_of = ?", [*params, scope.day]
+
+
+def departed(ds: Dataset, scope: Scope) -> tuple[tuple, dict[str, list[str]]]:
+    """`relations.departure_bounds` of the scope's latest spells (num_lo, num_hi, den_lo, den_hi, share_lo,
+    share_hi) and the people behind them: counted, departed, uncertain (or possibly not joined yet by its day),
+    join_uncertain."""
+    table, where, params = latest(ds, scope)
+    s = relations.standing(scope.day)
+    lists = id_lists(ds, {"counted": "true", "departed": s["departed"], "uncertain": f"({s['uncertain']}) OR ({s['late']})",
+                          "join_uncertain": s["join_uncertain"]})
+    row = ds.engine.rows(relations.departure_bounds(table, scope.day, where=where, extra=lists), params)[0]
+    return row[:6], listed_people(row, lists)
+
+
+def remaining(ds: Dataset, scope: Scope) -> dict[str, list[str]]:
+    """The people of the scope's latest spells a source shows there on or after its day (`remaining`), those who
+    may be there (`uncertain`: a join or leave date straddles the day) and those not observed since an earlier
+    sighting (`unseen`)."""
+    table, where, params = latest(ds, scope)
+    s = relations.standing(scope.day)
+    return people_where(ds, table, where, params, {
+        "remaining": s["active"], "uncertain": f"({s['uncertain']}) OR ({s['maybe_here']})", "unseen": s["unseen"]})
+
+
+def left_between(ds: Dataset, scope: Scope, first: int) -> dict[str, list[str]]:
+    """The people of the scope whose departure lies surely inside [first, the scope's day] (`departed`), and those
+    whose departure only may (`uncertain`), among their spells as of that day."""
+    where, params = scope.where()
+    h = relations.horizon(scope.day)
+    inside = f"end_lo >= {first} AND end_hi <= {h}"
+    overlap = f"end_hi >= {first} AND end_lo <= {h}"
+    return people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ?", [*params, scope.day],
+                        {"departed": inside, "uncertain": f"({overlap}) AND NOT ({inside})"})
+
+
+def joined_between(ds: Dataset, scope: Scope, first: int) -> tuple[list[str], list[str]]:
+    """Named hires (first spells of cohorts other than founders) of the scope whose join lies surely inside
+    [first, the scope's day], and those whose join only may: departures' mirror, counted the same way."""
+    where, params = scope.where()
+    h = relations.horizon(scope.day)
+    inside = f"start_lo >= {first} AND start_hi <= {h}"
+    found = people_where(ds, day_spells(ds, scope), f"{where} AND as_of = ? AND cohort <> 'founder' AND spell = 1",
+                         [*params, scope.day], {"sure": inside,
+                                                "maybe": f"start_hi >= {first} AND start_lo <= {h} AND NOT ({inside})"})
+    return found["sure"], found["maybe"]
+
+
+LEAVER = Relation("leaver", ("name", "end_lo", "end_hi"),
+                  "SELECT name, end_lo, end_hi FROM {spells} {where} AND status IN ('departed', 'uncertain') "
+                  "AND person_id = ?")
+"""One person's departure, if they had (possibly) left by the day (`spells`, `where`: from `latest`)."""
+
+RANKED = Relation("ranked", ("n", "earlier", "maybe_earlier"),
+                  "SELECT count(*) AS n, {earlier} AS earlier, {maybe_earlier} AS maybe_earlier FROM {spells} {where}")
+"""How many the scope counts, and (as `id_lists`) those surely and possibly gone before someone."""
+
+
+def rank(ds: Dataset, scope: Scope, person_id: str) -> tuple[str, int, dict[str, list[str]]] | None:
+    """A leaver's name, how many the scope counts, and those who surely left before them (`earlier`, their end's
+    latest day before the leaver's earliest) or may have (`maybe_earlier`, the leaver among them); None for
+    someone who had not left by the scope's day."""
+    table, where, params = latest(ds, scope)
+    me = first(LEAVER.rows(ds, [*params, person_id], spells=table, where=where))
+    if me is None:
+        return None
+    name, end_lo, end_hi = me
+    cutoff = scope.day
+    lists = id_lists(ds, {"earlier": f"end_hi <= {cutoff} AND end_hi < {end_lo}",
+                          "maybe_earlier": f"end_lo <= {cutoff} AND NOT end_hi < {end_lo} AND end_lo <= {end_hi}"})
+    row = RANKED.rows(ds, params, spells=table, where=where, **lists)[0]
+    return name, int(row[0]), listed_people(row, lists)
+
+
+GONE_WITHIN = Relation("gone within", ("company", "n", "gone_lo", "gone_hi", "unfollowed"), """
+    SELECT company, count(*) AS n, count(CASE WHEN end_hi <= {cutoff} AND end_hi - start_lo <= {days} THEN 1 END) AS gone_lo,
+           count(CASE WHEN end_lo <= {cutoff} AND end_lo - start_hi <= {days} THEN 1 END) AS gone_hi,
+           count(CASE WHEN start_hi + {days} > {cutoff} THEN 1 END) AS unfollowed
+    FROM {lasting} {where} GROUP BY company ORDER BY company""")
+"""Per company: people in scope, how many surely and possibly left (first lasting departures) within `days` of
+joining by day `cutoff`, and how many had not been followed that long."""
+
+
+def gone_within(ds: Dataset, scope: Scope, days: float) -> list[tuple]:
+    """GONE_WITHIN's rows for the scope as of its day."""
+    where, params = scope.where()
+    return GONE_WITHIN.rows(ds, params, cutoff=scope.day, days=days, lasting=lasting_table(ds, scope), where=where)
+
+
+BUSIEST = Relation("busiest window", ("company", "end_lo", "n"), """
+    WITH ends AS (SELECT company, end_lo, end_hi FROM {spells} {where} AND end_lo IS NOT NULL)
+    SELECT a.company, a.end_lo, count(*) AS n FROM ends AS a JOIN ends AS b
+        ON b.company = a.company AND b.end_lo >= a.end_lo AND b.end_hi <= a.end_lo + {last}
+    GROUP BY a.company, a.end_lo ORDER BY n DESC, a.end_lo, a.company LIMIT 1""")
+"""The window of `last` + 1 days, starting on a departure's earliest day, in which most departures surely fell;
+ties to the earliest window, then the company first by id."""
+
+
+def busiest_window(ds: Dataset, scope: Scope, days: int) -> tuple | None:
+    """(company, first day, departures) of BUSIEST for windows of `days` days, or None when no one left."""
+    where, params = scope.where()
+    return first(BUSIEST.rows(ds, params, spells=spells_table(ds, scope), where=where, last=days - 1))
+
+
+DESTINATIONS = Relation("destinations", ("person_id", "company", "category", "destination", "destination_company"), f"""
+    SELECT r.person_id, r.company, CASE WHEN r.left_flag = 1 THEN coalesce(m.category, '{UNKNOWN}') ELSE '' END AS category,
+           CASE WHEN r.left_flag = 1 THEN coalesce(m.destination, '') ELSE '' END AS destination,
+           CASE WHEN r.left_flag = 1 THEN coalesce(m.destination_company, '') ELSE '' END AS destination_company
+    FROM ({{left}}) AS r
+    LEFT JOIN (SELECT person_id, company, category, destination, destination_company,
+                      row_number() OVER (PARTITION BY person_id, company
+                                         ORDER BY spell, latest NULLS LAST, source_id, rec) AS nth
+               FROM moves) AS m ON m.person_id = r.person_id AND m.company = r.company AND m.nth = 1""")
+"""Everyone in a tenure table (`left`: `relations.readings` on date midpoints) and, for those who left, where
+they went: the first moves row of their person and company (by spell, date, source) gives the category, the
+organisation and its id when it is a company of the data ("" if not); all three "" for those still there."""
+
+FLOWS = Relation("flows", ("company", "to", "to_company", "people"), """
+    SELECT company, "to", to_company, count(*) AS people
+    FROM (SELECT company, CASE WHEN destination_company <> '' THEN destination_company ELSE category END AS "to",
+                 destination_company <> '' AS to_company FROM ({destinations}) AS d WHERE category <> '') AS gone
+    GROUP BY company, "to", to_company ORDER BY company, "to", to_company""")
+"""Departures from each company to each other company of the data (`to_company`), or outside it by category."""
+
+DESTINATION_TOTALS = Relation("destination totals", ("n", "companies", "gone"), """
+    SELECT count(*) AS n, count(DISTINCT company) AS companies, count(CASE WHEN category <> '' THEN 1 END) AS gone
+    FROM ({destinations}) AS d""")
+"""How many DESTINATIONS holds, at how many companies, and how many of them left."""
+
+
+def destinations(ds: Dataset, scope: Scope) -> tuple[str, list]:
+    """DESTINATIONS for everyone in the scope's tenure table (`survival.tenures`), and its parameters."""
+    where, params = scope.where()
+    left = relations.readings(lasting_table(ds, scope), scope.day, "person_id, company", where, only=("midpoint",))
+    return DESTINATIONS.sql(left=left), params
+
+
+def destinations_frame(ds: Dataset, scope: Scope):
+    """DESTINATIONS as a pandas frame."""
+    sql, params = destinations(ds, scope)
+    return ds.engine.frame(sql, params)
+
+
+def flows(ds: Dataset, scope: Scope) -> list[dict[str, object]]:
+    """FLOWS' rows for the scope, by column name."""
+    sql, params = destinations(ds, scope)
+    return [dict(zip(FLOWS.columns, row)) for row in FLOWS.rows(ds, params, destinations=sql)]
+
+
+def destination_count(ds: Dataset, scope: Scope, category: str | None,
+                      to_company: str | None) -> tuple[tuple, list[str]]:
+    """DESTINATION_TOTALS for the scope, and the people who left for `category` and `to_company` (each if given)."""
+    sql, params = destinations(ds, scope)
+    totals = DESTINATION_TOTALS.rows(ds, params, destinations=sql)[0]
+    chosen = " AND ".join(["category <> ''", *(["category = ?"] if category is not None else []),
+                           *(["destination_company = ?"] if to_company is not None else [])])
+    asked = [value for value in (category, to_company) if value is not None]
+    counted = people_where(ds, f"({sql}) AS d WHERE {chosen}", "", [*params, *asked], {"counted": "true"})["counted"]
+    return totals, counted
+
+
+VARIANT_NAMES = Relation("variant names", ("company", "variant", "name"), """
+    SELECT company, variant, name FROM {joined} ORDER BY name""")
+"""The members of each founding-team variant, by name (`joined`: from `variant_departures`)."""
+
+
+def variant_departures(ds: Dataset, scope: Scope, members):
+    """For each (company, variant) of `members` (a frame of person_id, company, variant): departure_bounds of its
+    members' latest spells as of the scope's day, and their names (VARIANT_NAMES), as two pandas frames."""
+    ds.engine.load_frame("variant_members", members)
+    joined = (f"(SELECT s.*, m.variant FROM {day_spells(ds, scope)} AS s JOIN variant_members AS m "
+              f"ON m.company = s.company AND m.person_id = s.person_id WHERE s.latest AND s.as_of = {scope.day}) AS joined")
+    bounds = ds.engine.frame(relations.departure_bounds(joined, scope.day, "company, variant"))
+    return bounds, VARIANT_NAMES.frame(ds, joined=joined)
+
+
+def departed_by_day(ds: Dataset, scope: Scope, days: list[int]):
+    """departure_bounds of the scope's latest spells as of each of `days` (a pandas frame, a row per day in
+    column `as_of`): the spells of every day are made in one query (`tables.prepare_days`)."""
+    prepare_days(ds, days, scope.company)
+    tables = sorted({day_spells(ds, scope.on(n)) for n in days})
+    spells_sql = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+    where, params = scope.where()
+    ds.engine.load_integers("series_days", {"day": days})
+    return ds.engine.frame(relations.departure_bounds(
+        f"({spells_sql}) AS s", "as_of", "as_of",
+        f"{where} AND latest AND as_of IN (SELECT day FROM series_days)"), params)
+
+
+RELATIONS = (LEAVER, RANKED, GONE_WITHIN, BUSIEST, DESTINATIONS, FLOWS, DESTINATION_TOTALS, VARIANT_NAMES)
+"""Every relation of this module, for the tests."""
