@@ -62,3 +62,12 @@ def test_the_reference_compares_the_labs_as_the_tool_does(roster, capsys) -> Non
                 assert band == pytest.approx(fitted[f"gone_{years}y_ci"], abs=1e-9)
     assert not any(math.isnan(v) for lab in answers["compare_labs"].values() for v in lab.values()
                    if isinstance(v, float))
+
+
+def test_the_benchmarks_kaplan_meier_task_reads_its_own_table(tmp_path) -> None:
+    """The ten-million-spell row times the tool's fit over a table the benchmark writes: that table must have every
+    column the fit reads (it lacked `entry`, so `make bench` stopped at its last rows)."""
+    from attrition.dev import bench
+
+    cutoff = bench._lasting_parquet(tmp_path, 1_000)
+    assert bench._task_km_tool(tmp_path, cutoff, "duckdb") > 0

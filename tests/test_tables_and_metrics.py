@@ -264,3 +264,13 @@ def test_the_command_line_offers_exactly_the_registry_parameters() -> None:
         assert options == {flag(name) for name in PARAMETERS}, command
         dests = {a.dest for a in commands[command]._actions if a.option_strings and a.dest in PARAMETERS}
         assert dests == set(PARAMETERS), command
+
+
+def test_time_away_where_no_one_came_back_says_so() -> None:
+    """No one who left Adept came back: time_away said "3 returns", each away for "not reached" (an empty pandas
+    frame took the index of the column assigned to it: one row per spell, none of them a return)."""
+    ds = load()
+    assert compute("rehire_rate", ds, company="adept").numerator == {"lo": 0, "hi": 0}
+    away = compute("time_away", ds, company="adept")
+    assert (away.lo, away.hi, away.numerator) == (None, None, None)
+    assert away.text == f"no people of Adept had come back by {ds.freeze_date}"

@@ -28,8 +28,9 @@ def returns(ds: Dataset, scope: Scope) -> pd.DataFrame:
     in days. The scope's group is the returning spell's: the spell before may have been in another."""
     spells = roster.spells(ds, replace(scope, group=None)).sort_values(["person_id", "spell"], kind="stable")
     before = spells.groupby("person_id")[["end_lo", "end_hi"]].shift()
-    back = spells[(spells["spell"] > 1) & (spells["joined"] == "yes")].assign(
-        left_lo=before["end_lo"], left_hi=before["end_hi"])
+    returned = (spells["spell"] > 1) & (spells["joined"] == "yes")
+    # the returns' rows of the ends: a whole column assigned to an empty frame would bring its index, a row per spell
+    back = spells[returned].assign(left_lo=before.loc[returned, "end_lo"], left_hi=before.loc[returned, "end_hi"])
     if scope.group is not None:
         back = back[back["group"] == scope.group]
     days = lambda delta: delta.dt.days.astype("float64")

@@ -124,7 +124,8 @@ SELECT p.person_id, p.name, p.company, p.cohort, p."group", p.start_lo, p.start_
 FROM persons AS p
 LEFT JOIN seen AS s ON s.person_id = p.person_id AND s.company = p.company
 LEFT JOIN companies AS c ON c.company = p.company
-LEFT JOIN people AS r ON r.person_id = p.person_id AND r.company = p.company
+LEFT JOIN (SELECT person_id, company, observed_from FROM people WHERE observed_from IS NOT NULL) AS r
+    ON r.person_id = p.person_id AND r.company = p.company
 WHERE p.joined = 'yes'
 
 -- lasting of one company
@@ -161,7 +162,8 @@ SELECT p.person_id, p.name, p.company, p.cohort, p."group", p.start_lo, p.start_
 FROM persons AS p
 LEFT JOIN seen AS s ON s.person_id = p.person_id AND s.company = p.company
 LEFT JOIN companies AS c ON c.company = p.company
-LEFT JOIN people AS r ON r.person_id = p.person_id AND r.company = p.company
+LEFT JOIN (SELECT person_id, company, observed_from FROM people WHERE observed_from IS NOT NULL) AS r
+    ON r.person_id = p.person_id AND r.company = p.company
 WHERE p.joined = 'yes'
 
 -- readings
