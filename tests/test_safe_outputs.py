@@ -177,3 +177,21 @@ def test_a_damaged_ledger_is_computed_again(data_dir, tmp_path, capsys) -> None:
     assert main(["claims", "--data", str(data_dir), "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert captured.out == truth and "ledger kept in" in captured.err
+
+
+def test_a_cache_that_cannot_be_kept_leaves_what_build_wrote_standing(data_dir, tmp_path, capsys, monkeypatch) -> None:
+    """At ten million people the engine ran out of memory while keeping the cache, after the tables were written:
+    build said "unexpected OutOfMemoryException ... nothing was written" and exited 2 beside a complete folder."""
+    import duckdb
+
+    from attrition.core import engines
+
+    def out_of_memory(ds):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
+
+    monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(engines, "cached_tables", out_of_memory)
+    assert main(["build", "--data", str(data_dir), "--out", str(tmp_path / "out")]) == 0
+    said = capsys.readouterr()
+    assert "could not be kept in the cache (Out of Memory Error" in said.err and "nothing was written" not in said.err
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.csv")) and "wrote" in said.out

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -220,20 +220,23 @@ def _build(args: argparse.Namespace) -> int:
     for path in write_tables(ds, out, args.as_of):
         print(f"wrote {path}")
     if ds.engine.dialect == "duckdb" and ds.known_as_of is None:  # on another engine the cache was kept before
-        _keep_checked(ds, cached_tables(ds))                        # it read the tables; a replay is not kept
+        _keep_checked(ds, lambda: cached_tables(ds))                # it read the tables; a replay is not kept
     return EXIT_OK
 
 
-def _keep_checked(ds, derived: list[str] | None = None) -> None:
+def _keep_checked(ds, derived: Callable[[], list[str]] | None = None) -> None:
     """Keep the checked tables in the cache, with the `derived` ones (default: the events, which `validate` makes
-    as it checks), so that `build` and every command start from there. A cache that cannot be written only means
-    the next command reads the data files again."""
+    as it checks), so that `build` and every command start from there. A cache that cannot be written (no room on
+    the disk, or in the engine's memory for the tables kept) only means the next command reads the data files
+    again: what the command wrote stands."""
+    import duckdb
+
     from attrition.core.tables import events_table
     from attrition.io.dataset import store_in_cache
 
     try:
-        store_in_cache(ds, derived if derived is not None else [events_table(ds)])
-    except OSError as err:
+        store_in_cache(ds, derived() if derived is not None else [events_table(ds)])
+    except (OSError, duckdb.Error) as err:
         print(f"note: the checked tables could not be kept in the cache ({err}); the next command reads the "
               "data files again", file=sys.stderr)
 
