@@ -52,6 +52,10 @@ def _examples(ds) -> dict[str, tuple[dict[str, str], list]]:
     destinations, destination_params = departures.destinations(ds, Scope.of(ds))
     founder_where, founder_params = founders.where()
     joined = f"(SELECT s.*, 'A' AS variant FROM {latest} AS s {latest_where}) AS joined"
+    (returner_company,), = ds.engine.rows("SELECT min(company) FROM evidence WHERE event = 'return'")
+    returned = Scope.at_freeze(ds, returner_company)
+    returned_where, returned_params = returned.where()
+    returned_spells = day_spells(ds, returned)
     return {
         "person": ({}, [company, person]),
         "event": ({"events": events}, [company, person, kind, spell]),
@@ -87,6 +91,9 @@ def _examples(ds) -> dict[str, tuple[dict[str, str], list]]:
         "flows": ({"destinations": destinations}, destination_params),
         "destination totals": ({"destinations": destinations}, destination_params),
         "variant names": ({"joined": joined}, latest_params),
+        "rehires": ({"spells": returned_spells, "where": returned_where, **id_lists(ds, {"returners": "back = 1"})},
+                    [*returned_params, returned.day]),
+        "returns": ({"spells": returned_spells, "where": returned_where, "group": ""}, [*returned_params, returned.day]),
         "sources about": ({"about": "SELECT source_id FROM counts WHERE count_id = ?", "when": when}, [count_id, *day]),
     }
 

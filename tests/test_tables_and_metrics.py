@@ -207,6 +207,7 @@ ARGUMENTS = {  # one call of every metric that neither fits nor reads frames, on
     "record_count": "--company xai --table people", "last_seen": "--company xai --person tony-wu",
     "reported_count": "--count-id qbitai-technical-staff-2024-04", "destination_count": "--cohort founder",
     "base_rate": "--rate-id carta-q1-2017-3y", "base_rate_tail": "--company xai --rate-id carta-q1-2017-3y",
+    "rehire_rate": "--company openai", "time_away": "--company openai",
 }
 
 

@@ -9,6 +9,8 @@ and hand back rows, people or frames, so the measures never write SQL.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from attrition.core import relations
 from attrition.core.named import Relation, first
 from attrition.core.scope import Scope
@@ -220,5 +222,51 @@ def departed_by_day(ds: Dataset, scope: Scope, days: list[int]):
         f"{where} AND latest AND as_of IN (SELECT day FROM series_days)"), params)
 
 
-RELATIONS = (LEAVER, RANKED, GONE_WITHIN, BUSIEST, DESTINATIONS, FLOWS, DESTINATION_TOTALS, VARIANT_NAMES)
+REHIRES = Relation("rehires", ("returned", "surely", "maybe", "returners"), """
+    WITH scoped AS (SELECT person_id, status, CASE WHEN spell > 1 AND joined = 'yes' THEN 1 ELSE 0 END AS back,
+                           spell = max(spell) OVER (PARTITION BY company, person_id) AS is_latest
+                    FROM {spells} {where} AND as_of = ?),
+         by_person AS (SELECT person_id, max(back) AS back,
+                           max(CASE WHEN is_latest AND status = 'departed' THEN 1 ELSE 0 END) AS departed,
+                           max(CASE WHEN is_latest AND status = 'uncertain' THEN 1 ELSE 0 END) AS uncertain
+                    FROM scoped GROUP BY person_id)
+    SELECT count(CASE WHEN back = 1 THEN 1 END) AS returned, count(CASE WHEN back = 1 OR departed = 1 THEN 1 END) AS surely,
+           count(CASE WHEN back = 0 AND departed = 0 AND uncertain = 1 THEN 1 END) AS maybe, {returners} AS returners
+    FROM by_person""")
+"""Among the people of the scope's spells as of a day (`spells`: `day_spells`; `where`: the scope's clause): how many
+came back (a later spell surely begun), how many surely left (they came back, or their latest spell in the scope
+had ended) and how many only may have, and (as `id_lists`) those who came back."""
+
+RETURNS = Relation("returns", ("person_id", "away_lo", "away_hi", "away_mid"), """
+    SELECT person_id, CASE WHEN start_lo - left_hi < 0 THEN 0 ELSE start_lo - left_hi END AS away_lo,
+           start_hi - left_lo AS away_hi, floor((start_lo + start_hi - left_lo - left_hi) / 2) AS away_mid
+    FROM (SELECT person_id, "group", spell, joined, start_lo, start_hi,
+                 lag(end_lo) OVER (PARTITION BY company, person_id ORDER BY spell) AS left_lo,
+                 lag(end_hi) OVER (PARTITION BY company, person_id ORDER BY spell) AS left_hi
+          FROM {spells} {where} AND as_of = ?) AS s
+    WHERE spell > 1 AND joined = 'yes'{group}
+    ORDER BY person_id, spell""")
+"""Each return surely begun by a day (a later spell of the same person), and the days away from the end of the spell
+before: the range dated intervals allow (`away_lo`, never below 0; `away_hi`) and from date midpoints, whole days
+(`away_mid`). The spell before may be in another group: `where` leaves the group out and `group` (" AND \"group\" =
+?", or nothing) chooses the returning spell's."""
+
+
+def rehires(ds: Dataset, scope: Scope) -> tuple[int, int, int, list[str]]:
+    """REHIRES for the scope as of its day: came back, surely left, may have left, and those who came back."""
+    where, params = scope.where()
+    lists = id_lists(ds, {"returners": "back = 1"})
+    row = REHIRES.rows(ds, [*params, scope.day], spells=day_spells(ds, scope), where=where, **lists)[0]
+    return int(row[0]), int(row[1]), int(row[2]), listed_people(row, lists)["returners"]
+
+
+def returns(ds: Dataset, scope: Scope) -> list[tuple]:
+    """RETURNS' rows for the scope as of its day: the spells before come from every group."""
+    where, params = replace(scope, group=None).where()
+    group, chosen = (' AND "group" = ?', [scope.group]) if scope.group is not None else ("", [])
+    return RETURNS.rows(ds, [*params, scope.day, *chosen], spells=day_spells(ds, scope), where=where, group=group)
+
+
+RELATIONS = (LEAVER, RANKED, GONE_WITHIN, BUSIEST, DESTINATIONS, FLOWS, DESTINATION_TOTALS, VARIANT_NAMES, REHIRES,
+             RETURNS)
 """Every relation of this module, for the tests."""

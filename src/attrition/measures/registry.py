@@ -159,8 +159,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
     Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group"), fits=True),
     Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of"), fits=True),
-    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
-    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group"), frames=True),
+    Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group")),
+    Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group")),
     Metric("cohort_retention", "measures.cohorts", ("company", "start", "end"), ("at_years", "cohort", "as_of"),
            fits=True),
 )}

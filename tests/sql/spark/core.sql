@@ -354,3 +354,25 @@ FROM ({destinations}) AS d
 
 -- departures: variant names
 SELECT company, variant, name FROM {joined} ORDER BY name
+
+-- departures: rehires
+WITH scoped AS (SELECT person_id, status, CASE WHEN spell > 1 AND joined = 'yes' THEN 1 ELSE 0 END AS back,
+                       spell = max(spell) OVER (PARTITION BY company, person_id) AS is_latest
+                FROM {spells} {where} AND as_of = ?),
+     by_person AS (SELECT person_id, max(back) AS back,
+                       max(CASE WHEN is_latest AND status = 'departed' THEN 1 ELSE 0 END) AS departed,
+                       max(CASE WHEN is_latest AND status = 'uncertain' THEN 1 ELSE 0 END) AS uncertain
+                FROM scoped GROUP BY person_id)
+SELECT count(CASE WHEN back = 1 THEN 1 END) AS returned, count(CASE WHEN back = 1 OR departed = 1 THEN 1 END) AS surely,
+       count(CASE WHEN back = 0 AND departed = 0 AND uncertain = 1 THEN 1 END) AS maybe, {returners} AS returners
+FROM by_person
+
+-- departures: returns
+SELECT person_id, CASE WHEN start_lo - left_hi < 0 THEN 0 ELSE start_lo - left_hi END AS away_lo,
+       start_hi - left_lo AS away_hi, floor((start_lo + start_hi - left_lo - left_hi) / 2) AS away_mid
+FROM (SELECT person_id, "group", spell, joined, start_lo, start_hi,
+             lag(end_lo) OVER (PARTITION BY company, person_id ORDER BY spell) AS left_lo,
+             lag(end_hi) OVER (PARTITION BY company, person_id ORDER BY spell) AS left_hi
+      FROM {spells} {where} AND as_of = ?) AS s
+WHERE spell > 1 AND joined = 'yes'{group}
+ORDER BY person_id, spell
