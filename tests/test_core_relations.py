@@ -66,6 +66,7 @@ def _examples(ds) -> dict[str, tuple[dict[str, str], list]]:
         "reported hires": ({}, [hires_company, start, end]),
         "reported hire windows": ({}, [hires_company]),
         "own hire counts": ({}, [hires_company, hires_source]),
+        "team variants": ({}, [ds.engine.rows("SELECT min(company) FROM companies WHERE team_variants <> ''")[0][0]]),
         "publisher": ({}, [source_ids.split(";")[0]]),
         "people": ({"cohort": " AND cohort = ?"}, [company, cohort]),
         "evidence": ({}, [company]),

@@ -208,6 +208,7 @@ ARGUMENTS = {  # one call of every metric that neither fits nor reads frames, on
     "reported_count": "--count-id qbitai-technical-staff-2024-04", "destination_count": "--cohort founder",
     "base_rate": "--rate-id carta-q1-2017-3y", "base_rate_tail": "--company xai --rate-id carta-q1-2017-3y",
     "rehire_rate": "--company openai", "time_away": "--company openai",
+    "variant_share": "--company anthropic --variant B",
 }
 
 

@@ -209,6 +209,17 @@ def variant_departures(ds: Dataset, scope: Scope, members):
     return bounds, VARIANT_NAMES.frame(ds, joined=joined)
 
 
+def variant_departed(ds: Dataset, scope: Scope, variant: str | None) -> tuple:
+    """departure_bounds (num_lo, num_hi, den_lo, den_hi, share_lo, share_hi) of one founding-team variant's latest
+    spells at the scope's company as of its day: the founders (`variant` None: the dataset's own team), or those
+    people.csv tags with the variant's letter (team_variants, separated by ';')."""
+    member, values = ("p.cohort = 'founder'", []) if variant is None else \
+        ("';' || coalesce(p.team_variants, '') || ';' LIKE ?", [f"%;{variant};%"])
+    joined = (f"(SELECT s.* FROM {day_spells(ds, scope)} AS s JOIN people AS p ON p.company = s.company AND "
+              f"p.person_id = s.person_id WHERE s.company = ? AND s.latest AND s.as_of = ? AND {member}) AS joined")
+    return tuple(ds.engine.rows(relations.departure_bounds(joined, scope.day), [scope.company, scope.day, *values])[0])
+
+
 def departed_by_day(ds: Dataset, scope: Scope, days: list[int]):
     """departure_bounds of the scope's latest spells as of each of `days` (a pandas frame, a row per day in
     column `as_of`): the spells of every day are made in one query (`tables.prepare_days`)."""

@@ -58,6 +58,10 @@ OWN_HIRE_COUNTS = Relation("own hire counts", ("n",),
                            "SELECT count(*) AS n FROM counts WHERE company = ? AND measure = 'hires' AND source_id = ?")
 """How many counts of a company's hires one source reported: whether a claim checks only its own figures."""
 
+TEAM_VARIANTS = Relation("team variants", ("team_variants",),
+                         "SELECT coalesce(team_variants, '') AS team_variants FROM companies WHERE company = ?")
+"""How sources define a company's founding team differently (companies.csv: "A: ...; B: ...", or nothing)."""
+
 PUBLISHER = Relation("publisher", ("publisher",), "SELECT publisher FROM sources WHERE source_id = ?")
 """How a text names a source: its publisher, not its id."""
 
@@ -135,8 +139,8 @@ SOURCES_ABOUT = Relation("sources about", ("source_id",),
 of queries (`about`, see `sources_about`)."""
 
 RELATIONS = (PERSON, EVENT, EVENT_SOURCES, MILESTONE, LISTED_MILESTONE, COUNT, HIRE_COUNTS, HIRE_WINDOWS,
-             OWN_HIRE_COUNTS, PUBLISHER, *RECORDS.values(), REASONS_GIVEN, LATEST_SIGHTING, SPELL_SIGHTING, FIRST_JOIN,
-             INTERRUPTIONS, BASE_RATE, RATE_IDS, CLAIMS, CLAIMS_TO_CHECK, PUBLICATION_DAYS, SOURCES_ABOUT)
+             OWN_HIRE_COUNTS, TEAM_VARIANTS, PUBLISHER, *RECORDS.values(), REASONS_GIVEN, LATEST_SIGHTING,
+             SPELL_SIGHTING, FIRST_JOIN, INTERRUPTIONS, BASE_RATE, RATE_IDS, CLAIMS, CLAIMS_TO_CHECK, PUBLICATION_DAYS, SOURCES_ABOUT)
 """Every relation of this module, for the tests."""
 
 
@@ -184,6 +188,12 @@ def hire_windows(ds: Dataset, company: str) -> list[tuple]:
 def own_hire_counts(ds: Dataset, company: str | None, source_id: str) -> int:
     (n,), = OWN_HIRE_COUNTS.rows(ds, [company, source_id])
     return int(n)
+
+
+def team_variants(ds: Dataset, company: str) -> str:
+    """companies.csv's founding-team definitions of a company ("" when it lists none)."""
+    found = first(TEAM_VARIANTS.rows(ds, [company]))
+    return "" if found is None else str(found[0])
 
 
 def publisher(ds: Dataset, source_id: str) -> str:

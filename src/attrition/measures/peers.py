@@ -18,6 +18,7 @@ from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.measures.survival import tenures
+from attrition.measures.variants import LISTED, RULE, RULE_DEFINITION, SEPARATOR
 from attrition.precision import snap, snap_significant
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, days_and_years
@@ -269,19 +270,16 @@ def lab_curves(ds: Dataset, cohort: str | None = "founder", as_of: date | str | 
                          tally=curves[by].map(tally).astype(object))
 
 
-RULE = "rule"
-
-
 def team_variants(ds: Dataset) -> pd.DataFrame:
     """company, variant, definition: the founding-team definitions sources disagree on, as companies.csv
     records them ("A: ...; B: ..."), after the team the dataset itself uses (cohort `founder`, variant "rule")."""
     companies = ds.frame("companies")
     text = companies.set_index("company")["team_variants"].dropna()
-    parts = text.str.split(r";\s*(?=[A-Z]: )", regex=True).explode().str.strip()
-    parts = parts[parts.str.match(r"[A-Z]: ")]
+    parts = text.str.split(SEPARATOR, regex=True).explode().str.strip()
+    parts = parts[parts.str.match(LISTED)]
     listed = pd.DataFrame({"company": parts.index, "variant": parts.str[0].to_numpy(), "definition": parts.str[3:].to_numpy()})
     rules = pd.DataFrame({"company": listed["company"].unique(), "variant": RULE,
-                          "definition": "the team this dataset counts as founders (its rule)"})
+                          "definition": RULE_DEFINITION})
     return pd.concat([rules, listed], ignore_index=True)
 
 
@@ -358,28 +356,6 @@ def lab_rank(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (3,)
                         unit="rank", text=text, denominator={"lo": len(ranked), "hi": len(ranked)},
                         details={"rank": int(row["rank"]), "labs": len(ranked), "years": years, "censoring": censoring,
                                  "pair_level": float(row["pair_level"])})
-
-
-def variant_share(ds: Dataset, company: str, variant: str, as_of: date | str | None = None) -> MetricResult:
-    """The share of one founding-team definition (companies.csv team_variants; `rule` is the dataset's own
-    team) that had left by `as_of`, by the rule departed_share uses (`team_variant_table`)."""
-    day = Scope.of(ds, company, as_of=as_of).date
-    table = team_variant_table(ds, as_of)
-    rows = table[(table["company"] == company) & (table["variant"] == variant)]
-    if rows.empty:
-        raise MetricError(f"{company} has no founding-team variant {variant!r} in companies.csv")
-    row = rows.iloc[0]
-    if pd.isna(row["den_hi"]):
-        return MetricResult(metric="variant_share", company=company, cohort="founder", as_of=day.isoformat(), lo=None,
-                            hi=None, unit="share", text=f"variant {variant} of {company} names no one: no share")
-    lo, hi = float(row["share_lo"]), float(row["share_hi"])
-    span = _pct(lo) if lo == hi else f"{_pct(lo)} to {_pct(hi)}"
-    return MetricResult(metric="variant_share", company=company, cohort="founder", as_of=day.isoformat(), lo=lo, hi=hi,
-                        unit="share", text=f"{span} of {ds.company_names[company]}'s founding team ({variant}) had left "
-                                           f"as of {day}",
-                        numerator={"lo": int(row["num_lo"]), "hi": int(row["num_hi"])},
-                        denominator={"lo": int(row["den_lo"]), "hi": int(row["den_hi"])},
-                        details={"variant": variant, "definition": row["definition"]})
 
 
 def retention_interval(ds: Dataset, company: str, at_years: str | tuple[float, ...] = (2,), cohort: str | None = None,

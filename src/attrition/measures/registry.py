@@ -150,7 +150,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("reported_count", "measures.facts", ("count_id",)),
     Metric("share_gone_within", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
     Metric("lab_rank", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
-    Metric("variant_share", "measures.peers", ("company", "variant"), ("as_of",), frames=True),
+    Metric("variant_share", "measures.variants", ("company", "variant"), ("as_of",)),
     Metric("retention_interval", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
     Metric("destination_count", "measures.moves", (), ("cohort", "company", "category", "to_company", "as_of")),
     Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of"), fits=True),

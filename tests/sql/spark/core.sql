@@ -262,6 +262,9 @@ SELECT count_id, "start", "end" FROM counts WHERE company = ? AND measure = 'hir
 -- lookup: own hire counts
 SELECT count(*) AS n FROM counts WHERE company = ? AND measure = 'hires' AND source_id = ?
 
+-- lookup: team variants
+SELECT coalesce(team_variants, '') AS team_variants FROM companies WHERE company = ?
+
 -- lookup: publisher
 SELECT publisher FROM sources WHERE source_id = ?
 
