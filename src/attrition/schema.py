@@ -281,6 +281,7 @@ _RESOLVED = (Field("earliest", "date", "the earliest day the sources allow, by t
              Field("conflict", "bool", "true where sources disagree: the range then spans every version"),
              Field("n_sources", "int", "how many sources give it"),
              Field("source_ids", "text", "their ids, sorted and separated by ;"))
+_EVENT = Field("event", "enum", "what happened", tuple(e for e in EVENTS if e != "observed"))
 _SPELL = (*_PERSON[:1], Field("name", "text", "the person's name"), _PERSON[1],
           Field("cohort", "enum", "the person's cohort (a hire is a named early hire)", COHORTS),
           Field("group", "text", "the spell's group (a team, department or party), empty if none"),
@@ -307,16 +308,16 @@ _SPELL = (*_PERSON[:1], Field("name", "text", "the person's name"), _PERSON[1],
           Field("as_of", "date", "the day the row describes: the freeze date, or build --as-of"))
 PUBLISHED: dict[str, Published] = {p.file: p for p in (
     Published("events.csv", "one row per person, spell and event, its sources resolved into one date range",
-              (*_PERSON[:1], _PERSON[1], Field("name", "text", "the person's name"),
+              (*_PERSON, Field("name", "text", "the person's name"),
                Field("cohort", "enum", "the person's cohort", COHORTS),
                Field("group", "text", "the spell's group, empty if none"),
                Field("spell", "int", "which spell of the person at the company"),
-               Field("event", "enum", "what happened", tuple(e for e in EVENTS if e != "observed")),
+               _EVENT,
                *_RESOLVED, Field("reason", "text", "a reason a source gives for the event, empty if none")),
               ("person_id", "company", "spell", "event")),
     Published("conflicts.csv", "each source's version of an event whose sources disagree",
               (*_PERSON, Field("spell", "int", "which spell"),
-               Field("event", "enum", "what happened", tuple(e for e in EVENTS if e != "observed")),
+               _EVENT,
                Field("source_id", "slug", "the source, as in sources.csv"),
                Field("earliest", "date", "the earliest day this source allows"),
                Field("latest", "date", "the latest day this source allows"),
