@@ -54,6 +54,17 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
+def weight(paths: list[Path]) -> int:
+    """What files weigh together (absent ones weigh nothing): how many threads the engine that reads them is
+    given (`backends.duckdb.ONE_THREAD_BELOW`)."""
+    return sum(stat[0] for stat in map(_stat, paths) if stat)
+
+
+def input_bytes(data_dir: Path) -> int:
+    """What a dataset folder's files weigh together."""
+    return weight(_files(data_dir))
+
+
 def _index_path(data_dir: Path) -> Path:
     key = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:32]
     return root() / "folders" / f"{key}.json"
@@ -158,7 +169,7 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
     if not data_dir.is_dir():
         return None, {}, None
     try:
-        fp, _ = _current_fingerprint(data_dir)
+        fp, stats = _current_fingerprint(data_dir)
     except OSError:
         return None, {}, None
     folder = entry(fp)
@@ -174,7 +185,7 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
     if why:
         discard(folder, why)
         return None, {}, fp
-    engine = Engine()
+    engine = Engine(input_bytes=sum(stat[0] for stat in stats.values() if stat))
     engine.keep_file_order(False)
     for name in meta["tables"]:
         engine.load_parquet(name, table_file(fp, name))

@@ -156,7 +156,7 @@ def check_folder(data_dir: Path, fingerprint: str | None = None) -> Dataset:
         raise DataError([Problem(str(data_dir), None, None, None, "data directory not found (or not a folder)")])
     fingerprint = fingerprint or cache.fingerprint(data_dir)
     config, freeze = read_config(data_dir, problems)
-    engine = Engine()
+    engine = Engine(input_bytes=cache.input_bytes(data_dir))
     with progress.steps(len(TABLES) + 1, f"reading {data_dir.name}", "step") as bar:
         readable = []
         for spec in TABLES.values():

@@ -234,7 +234,7 @@ is its latest review, or its start when it was never reviewed."""
 
 def spells(positions: pd.DataFrame) -> pd.DataFrame:
     """One row per person, organisation and spell, dates and precisions as AI Watch wrote them."""
-    engine = Engine()
+    engine = Engine(input_bytes=int(positions.memory_usage().sum()))
     engine.load_frame("positions", positions)
     return engine.frame(SPELLS)
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from attrition import progress
 from attrition.backends.duckdb import Engine, literal
-from attrition.io import checks, csvfiles
+from attrition.io import cache, checks, csvfiles
 from attrition.io.importers.mapping import DATE_KEYS, PRECISIONS, Mapping, read_mapping
 from attrition.io.outputs import OutputError, check_target, exclusive, replace_folder
 from attrition.locations import DEFAULT_DATA_DIR
@@ -384,7 +384,7 @@ def import_roster(export: Path, mapping_path: Path, out: Path, locked: bool = Fa
         source = given.resolve()
         if target == source.parent or target in source.parents:
             raise OutputError(f"{out}: refusing to write here, it holds the input {given}; choose another folder")
-    engine = Engine()
+    engine = Engine(input_bytes=cache.weight([export]))
     with progress.steps(4, f"importing {export.name}") as bar:
         bar.next("reading the export")
         spec, problems = _read_export(engine, export, mapping)
