@@ -25,7 +25,8 @@ report: $(STAMP)  ## validate the data, build the tidy tables, execute the noteb
 	$(BIN)/attrition report
 
 # Test files run in parallel, one worker per core, each file whole and in order on one worker (a notebook's
-# cells share one kernel; a module's fixtures are built once). `make test WORKERS=0` runs them one by one.
+# cells share one kernel; a module's fixtures are built once), the files that share the built site together
+# and the longest first (tests/conftest.py: GROUPS, LONGEST_FIRST). `make test WORKERS=0` runs them one by one.
 WORKERS ?= auto
 PYTEST  := $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile
 

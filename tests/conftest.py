@@ -12,6 +12,8 @@ Last observations: bob 2022-02-15, carol 2022-12-01, dan 2024-06-01, erin 2025-1
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -100,6 +102,57 @@ def quick_jvm() -> None:
                                                              "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"])))
     yield
     patch.undo()
+
+
+SHARED_SITE = "shipped-site"
+GROUPS = {"tests/test_report.py": SHARED_SITE, "tests/test_site_in_browser.py": SHARED_SITE}
+"""Test files that read one session's fixture run as one group on one worker, so the fixture is made once; every
+other file is a group of its own (one worker runs a file whole and in order: a notebook's cells share one kernel,
+a module's fixtures are made once)."""
+LONGEST_FIRST = (SHARED_SITE, "tests/test_spark.py", "tests/test_injection.py", "tests/test_strict_input.py",
+                 "tests/test_figures.py", "tests/test_tables_and_metrics.py", "tests/test_bad_input.py",
+                 "tests/test_fuzz.py", "notebooks/04_claims_ledger.ipynb")
+"""Groups handed to the workers first: the longest, so that both workers finish at about the same time instead of
+one starting a long file when the other is done."""
+
+
+def group(nodeid: str) -> str:
+    """The group a test runs in: its file's, or the one GROUPS gives the file."""
+    path = nodeid.split("::")[0]
+    return GROUPS.get(path, path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The groups of LONGEST_FIRST first; the rest, and the tests within each group, in the order collected."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(group(item.nodeid), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Hand out whole groups, in the order collected (xdist's own `loadgroup` needs a mark on every test, and its
+    marks no longer reach the scheduler under pytest 9)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Groups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group(nodeid)
+
+    config.option.loadscopereorder = False
+    return Groups(config, log)
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory) -> Path:
+    """The site `attrition report` makes from this repository's data (the committed notebooks rendered as they are,
+    the example rosters run), made once per session for the files of the SHARED_SITE group."""
+    from attrition import load
+    from attrition.locations import DEFAULT_DATA_DIR
+    from attrition.site.report import make_report
+
+    out = tmp_path_factory.mktemp("shipped") / "site"
+    with contextlib.redirect_stdout(io.StringIO()):
+        make_report(load(), DEFAULT_DATA_DIR, out, execute=False, examples=True)
+    return out
 
 
 @pytest.fixture

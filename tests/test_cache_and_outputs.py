@@ -158,6 +158,7 @@ def test_a_reader_that_stops_early_is_not_an_error(data_dir, monkeypatch, capsys
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_tables_too_large_for_one_thread_are_written_in_their_order(tmp_path, monkeypatch) -> None:
     """DuckDB splits large tables between threads: every CSV is written from a table stored in its order, and
     the cache keeps that order, so the order (and the bytes) cannot depend on which thread finished first,

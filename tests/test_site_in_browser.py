@@ -1,7 +1,7 @@
 """The whole site as readers get it, measured in headless Chromium at 1280 px and at 390 px (a phone):
 every page, every table cell, every link, the console, and what each page weighs.
 
-The site is `attrition report` on this repository's data (the committed notebooks, not executed
+The site is `attrition report` on this repository's data (conftest.shipped_site: the committed notebooks, not executed
 again, and the example roster, which is always run). Skipped, with the reason, where Chromium and
 its driver are not installed; the weight budget needs no browser and always runs.
 """
@@ -15,9 +15,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from attrition import load
-from attrition.locations import DEFAULT_DATA_DIR
 from attrition.site.pages import ASSETS
-from attrition.site.report import make_report
 from attrition.site.search import INDEX
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -36,11 +34,9 @@ EXAMPLE = "federal-judges"
 SHARED = {*ASSETS, INDEX}
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "site"
-    make_report(load(), DEFAULT_DATA_DIR, out, execute=False, examples=True)
-    return out
+@pytest.fixture
+def site(shipped_site) -> Path:
+    return shipped_site
 
 
 def _pages(site: Path) -> list[Path]:
