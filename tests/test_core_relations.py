@@ -1,18 +1,18 @@
-"""The core's named relations (`lookups`, `departures`) give the columns they declare: each is run on the shipped
-data in DuckDB, and the columns the engine reports are held to the declaration the measures and claims unpack by
-(`Relation.columns`); each example finds at least one row, so none is checked on an empty answer alone."""
+"""The core's named relations (`lookups`, `departures`, `lineage`) give the columns they declare: each is run on the
+shipped data in DuckDB, and the columns the engine reports are held to the declaration the measures and claims unpack
+by (`Relation.columns`); each example finds at least one row, so none is checked on an empty answer alone."""
 
 from __future__ import annotations
 
 import pytest
 
 from attrition import load
-from attrition.core import departures, lookups, relations
+from attrition.core import departures, lineage, lookups, relations
 from attrition.core.scope import Scope
 from attrition.core.tables import day_spells, events_table, id_lists, lasting_table, milestones_table, spells_table
 
 
-RELATIONS = (*lookups.RELATIONS, *departures.RELATIONS)
+RELATIONS = (*lookups.RELATIONS, *departures.RELATIONS, *lineage.RELATIONS)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,11 @@ def _examples(ds) -> dict[str, tuple[dict[str, str], list]]:
     returned = Scope.at_freeze(ds, returner_company)
     returned_where, returned_params = returned.where()
     returned_spells = day_spells(ds, returned)
+    windows = ds.engine.load_integers("example_windows", {"nth": [0, 1], "first_day": [freeze.day - 3650, 0],
+                                                          "after_day": [freeze.day + 1, freeze.day + 1]})
+    prior = lineage.prior_slots(ds.engine.spelling)
+    (alumni_of,), = ds.engine.rows(f"SELECT min(from_company) FROM ({lineage.PRIOR.sql(**prior)}) AS p "
+                                   "WHERE from_company NOT IN ('', company)")
     return {
         "person": ({}, [company, person]),
         "event": ({"events": events}, [company, person, kind, spell]),
@@ -96,6 +101,12 @@ def _examples(ds) -> dict[str, tuple[dict[str, str], list]]:
                     [*returned_params, returned.day]),
         "returns": ({"spells": returned_spells, "where": returned_where, "group": ""}, [*returned_params, returned.day]),
         "sources about": ({"about": "SELECT source_id FROM counts WHERE count_id = ?", "when": when}, [count_id, *day]),
+        "leavers in windows": ({"windows": windows, "readings": relations.readings(
+            lasting, freeze.day, "start_lo + start_hi AS start_2, end_lo + end_hi AS end_2", where,
+            only=("midpoint",))}, params),
+        "joins in windows": ({"windows": windows, "spells": spells_table(ds, freeze), "where": where}, params),
+        "prior affiliations": (prior, []),
+        "alumni labs": ({"prior": lineage.PRIOR.sql(**prior)}, [alumni_of]),
     }
 
 

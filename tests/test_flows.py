@@ -11,6 +11,7 @@ from attrition import load
 from attrition.cli import main
 from attrition.core.scope import Scope
 from attrition.measures import estimators, flows
+from attrition.measures.registry import compute
 
 
 def test_cumulative_incidence_with_tied_days_matches_the_hand_computation() -> None:
@@ -102,3 +103,13 @@ def test_lineage_links_labs_through_their_founders_prior_employers() -> None:
     assert "Mustafa Suleyman" in edges.loc[("deepmind", "inflection"), "names"], "DeepMind is an alias of Google DeepMind"
     assert "Elon Musk" in edges.loc[("openai", "xai"), "names"], "'OpenAI (co-founder)' is OpenAI"
     assert not any(a == b for a, b in edges.index)
+
+
+def test_alumni_founded_counts_the_labs_the_lineage_table_links() -> None:
+    """One matching rule (`core.lineage`): the metric and notebook 06's table name the same labs for every company."""
+    ds = load()
+    edges = flows.lab_lineage(ds)
+    for company in ds.companies:
+        labs = sorted(edges.loc[edges["from_company"] == company, "company"])
+        assert compute("alumni_founded", ds, company=company).person_ids["labs"] == labs, company
+    assert len(compute("alumni_founded", ds, company="openai").person_ids["labs"]) == 6

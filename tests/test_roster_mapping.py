@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 from lifelines import AalenJohansenFitter, KaplanMeierFitter
 
+from attrition.core import departures
 from attrition.core.scope import Scope
+from attrition.days import day_number
 from attrition.dev.synthetic import REGISTER_MAPPING, write_hr_export
 from attrition.io.dataset import load
 from attrition.io.importers.mapping import MAPPING_KEYS
@@ -20,6 +22,7 @@ from attrition.io.importers.roster import import_roster
 from attrition.locations import REPO_ROOT
 from attrition.measures import cohorts, estimators, reasons
 from attrition.measures.registry import compute
+from attrition.measures.survival import tenure_table, window_rate
 from attrition.result import MetricError
 from attrition.schema import DataError
 
@@ -232,6 +235,22 @@ def test_survival_on_a_register_uses_delayed_entry_as_lifelines_does(register) -
     naive = KaplanMeierFitter().fit(export["duration"], export["left_"])
     assert abs(naive.survival_function_at_times(3000).iloc[0] - kmf.survival_function_at_times(3000).iloc[0]) > 0.05, \
         "ignoring late entry would bias it towards long tenures"
+
+
+def test_rate_windows_on_a_register_count_time_at_risk_from_when_it_began(register) -> None:
+    """event_rate_ratio's engine counts (leavers, half-days at risk) equal `window_rate` on the tenure table, whose
+    time at risk starts when the register began for those already there."""
+    _, ds = register
+    scope = Scope.of(ds, "company-0001", "hire")
+    windows = [("2012-01-01", "2017-12-31"), ("2016-07-01", "2019-06-30"), ("2020-01-01", "2026-11-22")]
+    tenure = tenure_table(ds, scope)
+    assert (tenure["midpoint_entry"] > 0).mean() > 0.3
+    expected = [window_rate(tenure, pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1))[:2]
+                for first, last in windows]
+    counted = departures.leavers_in_windows(ds, scope, [(day_number(a), day_number(b) + 1) for a, b in windows])
+    assert [(k, at_risk / 2 / 365.25) for k, at_risk in counted] == expected
+    assert expected[0][1] == 0, "no one is at risk before the register began"
+    assert expected[1][1] > 0 and expected[2][0] > 0
 
 
 def test_reasons_on_a_register_match_lifelines_aalen_johansen_with_entry(register) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 from attrition.backends.duckdb import Spelling
 from attrition.backends.spark import SparkSpelling
-from attrition.core import departures, lookups, relations
+from attrition.core import departures, lineage, lookups, relations
 from attrition.io import checks
 from attrition.schema import TABLES
 
@@ -70,8 +70,9 @@ def _checks(spelling: Spelling) -> list[tuple[str, str]]:
 
 def _core(spelling: Spelling) -> list[tuple[str, str]]:
     """The core's relations, from the evidence grouped by event to life tables and head counts, then the records
-    looked up by key and the departures counted for the measures (`lookups`, `departures`: their `{slots}` name the
-    derived tables, clauses and numbers filled in when run)."""
+    looked up by key, the departures counted for the measures and the founders' former companies (`lookups`,
+    `departures`, `lineage`: their `{slots}` name the derived tables, clauses and numbers filled in when run; the
+    prior affiliations are also given as each engine spells them)."""
     ids = spelling.ordered_ids("source_id")
     one = "WHERE company = ?"
     readings = relations.readings("lasting", CUTOFF, "person_id, company", one)
@@ -97,6 +98,8 @@ def _core(spelling: Spelling) -> list[tuple[str, str]]:
         ("moves between", relations.moves_between("lasting")),
         *((f"lookup: {relation.name}", relation.template) for relation in lookups.RELATIONS),
         *((f"departures: {relation.name}", relation.template) for relation in departures.RELATIONS),
+        *((f"lineage: {relation.name}", relation.template) for relation in lineage.RELATIONS),
+        ("lineage: prior affiliations, spelt", lineage.prior_sql(spelling)),
     ]
 
 

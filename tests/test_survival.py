@@ -10,7 +10,9 @@ import pytest
 
 from attrition import load
 from attrition.cli import main
+from attrition.core import departures
 from attrition.core.scope import Scope
+from attrition.days import day_number
 from attrition.measures import estimators
 from attrition.measures.rates import rate_ratio_test
 from attrition.measures.registry import compute
@@ -22,6 +24,7 @@ from attrition.measures.survival import (
     median_tenure,
     share_departed_by_tenure,
     tenure_table,
+    window_rate,
 )
 from attrition.precision import snap
 from attrition.result import MetricError
@@ -156,6 +159,23 @@ def test_rate_ratio_test_matches_the_binomial_by_hand() -> None:
     result = rate_ratio_test(6, 1.0, 1, 1.0)
     assert result["rate_ratio"] == 6
     assert result["p_value"] == pytest.approx(16 / 128)  # P(X >= 6) + P(X <= 1) for X ~ Bin(7, 1/2)
+
+
+def test_the_engines_window_counts_are_window_rate_on_the_tenure_table() -> None:
+    """event_rate_ratio counts leavers and time at risk in the engine, in half-days: they equal `window_rate` over
+    the tenure table (the yearly rates' own count) on every lab, to the bit (tests/test_roster_mapping.py: with late
+    entry)."""
+    ds = load()
+    windows = [("2016-01-01", "2016-12-31"), ("2023-07-12", "2024-06-30"), ("2025-01-01", "2026-06-30"),
+               ("2010-01-01", "2030-12-31")]
+    days = [(day_number(first), day_number(last) + 1) for first, last in windows]
+    for company in ds.companies:
+        scope = Scope.of(ds, company)
+        tenure = tenure_table(ds, scope)
+        expected = [window_rate(tenure, pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1))[:2]
+                    for first, last in windows]
+        counted = departures.leavers_in_windows(ds, scope, days)
+        assert [(k, at_risk / 2 / 365.25) for k, at_risk in counted] == expected, company
 
 
 def test_departed_share_series_steps_where_dates_change(ds) -> None:

@@ -190,7 +190,7 @@ def test_events_resolved_from_their_groups_are_what_the_source_rule_gives_over_e
     assert mixed > 0 and differ == 0
 
 
-ARGUMENTS = {  # one call of every metric that neither fits nor reads frames, on the shipped data
+ARGUMENTS = {  # one call of every metric that fits no curve, on the shipped data
     "departed_count": "--company xai --cohort founder", "departed_share": "--company xai --cohort founder",
     "remaining_count": "--company xai", "departures_between": "--company xai --start 2024-01-01 --end 2025-12-31",
     "headcount": "--company xai", "departure_rank": "--company xai --person tony-wu",
@@ -208,14 +208,15 @@ ARGUMENTS = {  # one call of every metric that neither fits nor reads frames, on
     "reported_count": "--count-id qbitai-technical-staff-2024-04", "destination_count": "--cohort founder",
     "base_rate": "--rate-id carta-q1-2017-3y", "base_rate_tail": "--company xai --rate-id carta-q1-2017-3y",
     "rehire_rate": "--company openai", "time_away": "--company openai",
-    "variant_share": "--company anthropic --variant B",
+    "variant_share": "--company anthropic --variant B", "alumni_founded": "--company openai",
+    "event_rate_ratio": "--company xai --start 2025-01-01 --end 2025-12-31 --baseline-start 2024-01-01 "
+                        "--baseline-end 2024-12-31",
 }
 
 
 def test_every_metric_that_fits_no_curve_runs_without_pandas() -> None:
-    """pandas is most of a small command's start-up: only the fits (`Metric.fits`), and the few metrics not yet
-    counted by the engine (`Metric.frames`), may load it."""
-    assert set(ARGUMENTS) == {m.name for m in METRICS.values() if not m.fits and not m.frames}
+    """pandas is most of a small command's start-up: only the fits (`Metric.fits`) may load it."""
+    assert set(ARGUMENTS) == {m.name for m in METRICS.values() if not m.fits}
     calls = [["metric", name, *args.split()] for name, args in ARGUMENTS.items()]
     script = (f"import sys; from attrition.cli import main; codes = [main(c) for c in {calls!r}]; "
               "sys.exit(3 if 'pandas' in sys.modules else max(codes))")

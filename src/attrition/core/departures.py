@@ -1,6 +1,6 @@
 """Departures counted in the engine for the measures: who had left by a day and in which order, who was still
-there, who left or joined in a window, within a base rate's years, in the busiest window, to which destination,
-by each definition of a founding team, and day by day.
+there, who left or joined in a window (and how many, with the time at risk, in calendar windows), within a base
+rate's years, in the busiest window, to which destination, by each definition of a founding team, and day by day.
 
 Each query is a named `Relation` with its output columns declared (tests/test_core_relations.py holds the engine
 to them), or one of `attrition.core.relations`' builders; the functions here run them on the dataset's engine
@@ -9,6 +9,7 @@ and hand back rows, people or frames, so the measures never write SQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from attrition.core import relations
@@ -278,6 +279,52 @@ def returns(ds: Dataset, scope: Scope) -> list[tuple]:
     return RETURNS.rows(ds, [*params, scope.day, *chosen], spells=day_spells(ds, scope), where=where, group=group)
 
 
+WINDOW_LEAVERS = Relation("leavers in windows", ("nth", "leavers", "at_risk_2"), """
+    SELECT w.nth, count(CASE WHEN r.left_flag = 1 AND r.end_2 >= 2 * w.first_day AND r.end_2 < 2 * w.after_day
+                             THEN 1 END) AS leavers,
+           sum(greatest(least(r.start_2 + r.days_2, 2 * w.after_day) - greatest(r.start_2 + r.entry_2, 2 * w.first_day),
+                        0)) AS at_risk_2
+    FROM {windows} AS w CROSS JOIN ({readings}) AS r
+    GROUP BY w.nth ORDER BY w.nth""")
+"""For each calendar window [first_day, after_day) of `windows` (its number `nth`), over a tenure table's people
+(`readings`: `relations.readings` on date midpoints, with each one's start and end as half-day sums `start_2`,
+`end_2`): who left inside it (their end's midpoint), and the half-days they were at risk in it, from when observation
+began (late entry) to leaving or censoring. No rows when the table holds no one."""
+
+WINDOW_JOINS = Relation("joins in windows", ("nth", "joined"), """
+    SELECT w.nth, count(s.start_lo) AS joined
+    FROM {windows} AS w LEFT JOIN (SELECT start_lo, start_hi FROM {spells} {where} AND spell = 1) AS s
+        ON s.start_lo >= w.first_day AND s.start_hi < w.after_day
+    GROUP BY w.nth ORDER BY w.nth""")
+"""For each calendar window of `windows`, the first joins (spell 1 of `spells`, chosen by `where`) dated wholly
+inside it: as the joins chart counts them."""
+
+
+def _windows(ds: Dataset, windows: Sequence[tuple[int, int]]) -> str:
+    """The windows (first day, day after the last) as a table of the engine, numbered in order (`nth`)."""
+    firsts, afters = zip(*windows)
+    return ds.engine.load_integers("rate_windows", {"nth": list(range(len(windows))), "first_day": list(firsts),
+                                                    "after_day": list(afters)})
+
+
+def leavers_in_windows(ds: Dataset, scope: Scope, windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(leavers, half-days at risk) of the scope's tenure table (first lasting departures as of its day, date
+    midpoints, as `survival.window_rate` counts them) in each window [first day, day after); [] when the scope holds
+    no one. Half-days keep every sum exact."""
+    where, params = scope.where()
+    readings = relations.readings(lasting_table(ds, scope), scope.day, "start_lo + start_hi AS start_2, "
+                                  "end_lo + end_hi AS end_2", where, only=("midpoint",), censoring=scope.censoring)
+    rows = WINDOW_LEAVERS.rows(ds, params, windows=_windows(ds, windows), readings=readings)
+    return [(int(leavers), int(at_risk)) for _, leavers, at_risk in rows]
+
+
+def joins_in_windows(ds: Dataset, scope: Scope, windows: Sequence[tuple[int, int]]) -> list[int]:
+    """How many of the scope's first spells as of its day began surely inside each window [first day, day after)."""
+    where, params = scope.where()
+    rows = WINDOW_JOINS.rows(ds, params, windows=_windows(ds, windows), spells=spells_table(ds, scope), where=where)
+    return [int(joined) for _, joined in rows]
+
+
 RELATIONS = (LEAVER, RANKED, GONE_WITHIN, BUSIEST, DESTINATIONS, FLOWS, DESTINATION_TOTALS, VARIANT_NAMES, REHIRES,
-             RETURNS)
+             RETURNS, WINDOW_LEAVERS, WINDOW_JOINS)
 """Every relation of this module, for the tests."""

@@ -17,7 +17,7 @@ from attrition.days import calendar_date, day_date
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError
 from attrition.schema import COHORTS, EPOCH, FIRST_DAY, LAST_DAY
-from attrition.text import did_you_mean
+from attrition.text import PLURAL, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,6 +162,10 @@ class Scope:
     def on(self, day: int) -> Scope:
         """The same people as of another day."""
         return replace(self, day=day)
+
+    def nobody(self) -> str:
+        """What a measure that needs someone says of a scope no one of had joined by its day."""
+        return f"no {PLURAL[self.cohort]} of {self.company} had joined by {self.date}"
 
     def where(self) -> tuple[str, list]:
         """The WHERE clause and its parameters selecting this scope's rows (company, cohort(s), group, minus the

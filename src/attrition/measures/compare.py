@@ -5,7 +5,9 @@ built from the same observed (O) and expected (E) departures and variance (V) as
 so its 95% interval excludes 1 exactly when the test's p-value is below 0.05: the direction a
 sentence names and the test beside it can never disagree. `event_rate_ratio` compares two calendar
 windows of one group: departures per person-year at risk, or joins per day, with the exact
-conditional test of two Poisson counts (attrition.measures.rates).
+conditional test of two Poisson counts (attrition.measures.rates). The windows' counts come from the engine
+(`core.departures.leavers_in_windows`, `joins_in_windows`), so `event_rate_ratio` needs no pandas; the hazard
+ratio reads tenure tables and imports them, and the estimators, where it does.
 
 Both return the 95% interval of the ratio as the metric's range (`lo`, `hi`), the range of values
 the data allow; the estimate and the test are in `details`. A claim read `less_than 1` is then
@@ -17,20 +19,21 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from attrition.core.roster import spells
+from attrition.core import departures
 from attrition.core.scope import Scope
-from attrition.days import calendar_date
+from attrition.days import calendar_date, day_number
 from attrition.io.dataset import Dataset
-from attrition.measures.estimators import z_value
 from attrition.measures.rates import rate_ratio_test
-from attrition.measures.survival import tenure_table, window_rate
 from attrition.precision import snap, snap_significant
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL, p_value_text, possessive
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def logrank(days_a, left_a, days_b, left_b, alpha: float = 0.05, entry_a=None, entry_b=None) -> dict[str, float]:
@@ -42,6 +45,8 @@ def logrank(days_a, left_a, days_b, left_b, alpha: float = 0.05, entry_a=None, e
     `entry_a`, `entry_b` (days) are when each person entered the risk set on a roster with late entry:
     at risk at t is everyone who entered before t and had not gone before t, as in the survival curves.
     """
+    from attrition.measures.estimators import z_value  # with pandas, which only the hazard ratio's tables need
+
     entries = [np.zeros(len(d)) if e is None else np.asarray(e, float) for d, e in ((days_a, entry_a), (days_b, entry_b))]
     days = np.concatenate([np.asarray(days_a, float), np.asarray(days_b, float)])
     left = np.concatenate([np.asarray(left_a, bool), np.asarray(left_b, bool)])
@@ -84,6 +89,8 @@ def direction(lo: float, hi: float) -> str:
 def _groups(ds: Dataset, scope: Scope, versus_company: str | None,
             versus_cohort: str | None) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
     """The two tenure tables a comparison sets side by side, and how each is named."""
+    from attrition.measures.survival import tenure_table  # pandas frames: event_rate_ratio never comes here
+
     company, cohort, group = scope.company, scope.cohort, scope.group
     a = tenure_table(ds, scope)
     names = ds.company_names
@@ -146,21 +153,18 @@ def event_rate_ratio(ds: Dataset, company: str, start: date | str, end: date | s
     if event not in ("leave", "join"):
         raise MetricError(f"event_rate_ratio compares leaving or joining, not {event!r}")
     scope = Scope.of(ds, company, cohort, group=group)
+    asked = ((start, end), (baseline_start, baseline_end))
+    days = [(day_number(first), day_number(last) + 1) for first, last in asked]  # [first day, the day after)
     if event == "leave":
-        tenure = tenure_table(ds, scope)
+        counted = departures.leavers_in_windows(ds, scope, days)
+        if not counted:
+            raise MetricError(scope.nobody())
+        measured = [(leavers, at_risk_2 / 2 / 365.25) for leavers, at_risk_2 in counted]  # half-days to years
     else:
-        first_spells = spells(ds, scope)
-        first_spells = first_spells[first_spells["spell"] == 1]
-    windows = []
-    for first, last in ((start, end), (baseline_start, baseline_end)):
-        lo, hi = pd.Timestamp(calendar_date(first)), pd.Timestamp(calendar_date(last)) + pd.Timedelta(days=1)
-        if event == "leave":
-            count, exposure, _, _ = window_rate(tenure, lo, hi)
-        else:
-            count = int(((first_spells["start_lo"] >= lo) & (first_spells["start_hi"] < hi)).sum())
-            exposure = float((hi - lo).days)
-        windows.append((count, exposure, first, last))
-    (k_a, e_a, a0, a1), (k_b, e_b, b0, b1) = windows
+        measured = [(joined, float(after - first))
+                    for joined, (first, after) in zip(departures.joins_in_windows(ds, scope, days), days)]
+    (k_a, e_a), (k_b, e_b) = measured
+    (a0, a1), (b0, b1) = asked
     if e_a <= 0 or e_b <= 0:
         raise MetricError("both windows need time at risk (someone at the company) to compare their rates")
     test = rate_ratio_test(k_a, e_a, k_b, e_b)

@@ -4,6 +4,8 @@ Each lasting departure (the leaving rule of `survival`) takes its destination fr
 `moves` finds it (the engine counts the flows between companies there, without pandas). Cumulative
 incidence by category uses the same tenures and observation windows as the survival curves
 (`survival.tenures`), fitted by `estimators.aalen_johansen`, which never breaks ties at random.
+The lineage tables group the founders' former organisations as `core.lineage` matches them to the companies of
+the data, the one rule `moves.alumni_founded` counts with.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from attrition.core.departures import destinations_frame
-from attrition.core.scope import Scope, check_scope
+from attrition.core.lineage import prior_affiliations
+from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators, reasons
 from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN  # noqa: F401 (site)
@@ -100,27 +103,10 @@ def flow_table(ds: Dataset, cohort: str | None = None, as_of: date | str | None 
             .agg(people=("person_id", "size"), names=("name", ", ".join)).reset_index())
 
 
-def _prior(ds: Dataset) -> pd.DataFrame:
-    """One row per founder and former organisation (people.csv prior_affiliations), with `from_company`:
-    the organisation's id when it is a company in the data, by its name or an alias in companies.csv."""
-    founders = ds.people[ds.people["cohort"] == "founder"]
-    prior = founders.assign(origin=founders["prior_affiliations"].fillna("").str.split(";")).explode("origin")
-    prior = prior.assign(origin=prior["origin"].str.strip()).query("origin != ''")
-    companies = ds.frame("companies")
-    names = pd.DataFrame({"company": list(ds.company_names), "alias": list(ds.company_names.values())})
-    aliases = companies.assign(alias=companies["aliases"].fillna("").str.split(";")).explode("alias")
-    names = pd.concat([names, aliases[["company", "alias"]]], ignore_index=True)
-    names = names.assign(key=names["alias"].str.strip().str.lower()).query("key != ''")
-    ids = dict(zip(names["key"], names["company"]))
-    # "OpenAI (co-founder)" is OpenAI: a trailing note in brackets is not part of the name
-    plain = prior["origin"].str.replace(r"\s*\([^)]*\)$", "", regex=True).str.lower()
-    return prior.assign(from_company=plain.map(ids).fillna(""))[["person_id", "name", "company", "origin", "from_company"]]
-
-
 def lineage(ds: Dataset) -> pd.DataFrame:
     """Which organisations each lab's founders came from: one row per former organisation (as written)
     and lab, with the founders' names; `from_company` is its id when it is a company in the data."""
-    edges = (_prior(ds).sort_values("name").groupby(["origin", "from_company", "company"], sort=True)
+    edges = (prior_affiliations(ds).sort_values("name").groupby(["origin", "from_company", "company"], sort=True)
              .agg(founders=("person_id", "size"), names=("name", ", ".join)).reset_index())
     return edges.rename(columns={"origin": "from"})
 
@@ -133,7 +119,7 @@ def founding_days(ds: Dataset) -> pd.Series:
 def lab_lineage(ds: Dataset) -> pd.DataFrame:
     """Labs founded by alumni of other labs in the data: one row per (from_company, company) with the
     founders who had worked at the first."""
-    prior = _prior(ds)
+    prior = prior_affiliations(ds)
     prior = prior[(prior["from_company"] != "") & (prior["from_company"] != prior["company"])]
     return (prior.drop_duplicates(["from_company", "company", "person_id"]).sort_values("name")
             .groupby(["from_company", "company"], sort=True)
@@ -166,16 +152,3 @@ def destination_share(ds: Dataset, category: str, cohort: str | None = None, com
                               f"joining (95% interval {value['lower']:.0%} to {value['upper']:.0%}), as of {cutoff}"),
                         details={"years": years, "category": category, "ci_lower": float(value["lower"]),
                                  "ci_upper": float(value["upper"]), "n": len(table)})
-
-
-def alumni_founded(ds: Dataset, company: str) -> MetricResult:
-    """How many other labs in the data had a founder who had worked at `company` (people.csv prior affiliations)."""
-    check_scope(ds, company, None)
-    edges = lab_lineage(ds)
-    labs = sorted(edges.loc[edges["from_company"] == company, "company"])
-    others = len(ds.companies) - 1
-    return MetricResult(metric="alumni_founded", company=company, cohort="founder", as_of=ds.freeze_date.isoformat(),
-                        lo=len(labs), hi=len(labs), unit="labs",
-                        text=f"alumni of {ds.company_names[company]} founded or co-founded {len(labs)} of the other "
-                             f"{others} companies in the data",
-                        denominator={"lo": others, "hi": others}, person_ids={"labs": labs})

@@ -5,16 +5,17 @@ moves.csv: the first row for its person and company (by spell, then date, then s
 category (founded a company, another AI lab, big tech...), the organisation, and its id when that
 organisation is a company in the data. A departure with no moves row is `unknown`, an honest value.
 Only counts leave the engine, so `attrition metric flow_matrix` needs no pandas; `flows` sets the same
-destinations beside the tenure table for the curves and the pages.
+destinations beside the tenure table for the curves and the pages. Founders who had worked at a company of the
+data before are matched to it in the engine too (`core.lineage`): `alumni_founded` counts the labs they founded.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from attrition.core import departures
+from attrition.core import departures, lineage
 from attrition.core.departures import UNKNOWN
-from attrition.core.scope import Scope
+from attrition.core.scope import Scope, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.text import PLURAL
@@ -71,3 +72,15 @@ def destination_count(ds: Dataset, cohort: str | None = None, company: str | Non
                         text=f"{len(counted)} of {n} {PLURAL[cohort]} of {where} had left{what} as of {cutoff}",
                         denominator={"lo": n, "hi": n}, person_ids={"counted": counted},
                         details={"companies": int(companies), "left": int(gone)})
+
+
+def alumni_founded(ds: Dataset, company: str) -> MetricResult:
+    """How many other labs in the data had a founder who had worked at `company` (people.csv prior affiliations)."""
+    check_scope(ds, company, None)
+    labs = lineage.alumni_labs(ds, company)
+    others = len(ds.companies) - 1
+    return MetricResult(metric="alumni_founded", company=company, cohort="founder", as_of=ds.freeze_date.isoformat(),
+                        lo=len(labs), hi=len(labs), unit="labs",
+                        text=f"alumni of {ds.company_names[company]} founded or co-founded {len(labs)} of the other "
+                             f"{others} companies in the data",
+                        denominator={"lo": others, "hi": others}, person_ids={"labs": labs})

@@ -93,10 +93,8 @@ class Metric:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     fits: bool = False
-    """Whether it fits a curve or a model (Kaplan-Meier, Turnbull, Aalen-Johansen, Cox), which needs pandas."""
-    frames: bool = False
-    """Whether it reads pandas frames although it fits nothing (not yet counted by the engine). No metric that
-    is neither loads pandas (a test holds them to that)."""
+    """Whether it fits a curve or a model (Kaplan-Meier, Turnbull, Aalen-Johansen, Cox), which needs pandas. No
+    other metric loads pandas (a test holds them to that)."""
 
     @property
     def function(self) -> Callable[..., MetricResult]:
@@ -144,7 +142,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("hazard_ratio", "measures.compare", ("company",), ("cohort", "group", "versus_company", "versus_cohort", "as_of"),
            fits=True),
     Metric("event_rate_ratio", "measures.compare", ("company", "start", "end", "baseline_start", "baseline_end"),
-           ("event", "cohort", "group"), frames=True),
+           ("event", "cohort", "group")),
     Metric("record_count", "measures.facts", ("company", "table"), ("cohort",)),
     Metric("last_seen", "measures.facts", ("company", "person"), ("spell",)),
     Metric("reported_count", "measures.facts", ("count_id",)),
@@ -154,7 +152,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("retention_interval", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
     Metric("destination_count", "measures.moves", (), ("cohort", "company", "category", "to_company", "as_of")),
     Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of"), fits=True),
-    Metric("alumni_founded", "measures.flows", ("company",), frames=True),
+    Metric("alumni_founded", "measures.moves", ("company",)),
     Metric("base_rate", "measures.base_rates", ("rate_id",)),
     Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
     Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group"), fits=True),

@@ -54,13 +54,8 @@ def tenure_table(ds: Dataset, scope: Scope) -> pd.DataFrame:
     """
     table = tenures(ds, scope)
     if table.empty:
-        raise MetricError(_nobody(scope))
+        raise MetricError(scope.nobody())
     return table
-
-
-def _nobody(scope: Scope) -> str:
-    """The message for a scope no one of had joined by its day."""
-    return f"no {PLURAL[scope.cohort]} of {scope.company} had joined by {scope.date}"
 
 
 def tenures(ds: Dataset, scope: Scope) -> pd.DataFrame:
@@ -103,7 +98,7 @@ def scope_curves(ds: Dataset, scope: Scope) -> pd.DataFrame:
     """Kaplan-Meier curves of one company's scope in every reading (column `reading`), from its life table."""
     life = roster.life_table(ds, scope)
     if life.empty:
-        raise MetricError(_nobody(scope))
+        raise MetricError(scope.nobody())
     return estimators.kaplan_meier(life, ["reading"])
 
 

@@ -379,3 +379,56 @@ FROM (SELECT person_id, "group", spell, joined, start_lo, start_hi,
       FROM {spells} {where} AND as_of = ?) AS s
 WHERE spell > 1 AND joined = 'yes'{group}
 ORDER BY person_id, spell
+
+-- departures: leavers in windows
+SELECT w.nth, count(CASE WHEN r.left_flag = 1 AND r.end_2 >= 2 * w.first_day AND r.end_2 < 2 * w.after_day
+                         THEN 1 END) AS leavers,
+       sum(greatest(least(r.start_2 + r.days_2, 2 * w.after_day) - greatest(r.start_2 + r.entry_2, 2 * w.first_day),
+                    0)) AS at_risk_2
+FROM {windows} AS w CROSS JOIN ({readings}) AS r
+GROUP BY w.nth ORDER BY w.nth
+
+-- departures: joins in windows
+SELECT w.nth, count(s.start_lo) AS joined
+FROM {windows} AS w LEFT JOIN (SELECT start_lo, start_hi FROM {spells} {where} AND spell = 1) AS s
+    ON s.start_lo >= w.first_day AND s.start_hi < w.after_day
+GROUP BY w.nth ORDER BY w.nth
+
+-- lineage: prior affiliations
+WITH named AS (
+    SELECT company, words,
+           row_number() OVER (PARTITION BY words ORDER BY is_alias DESC, rec DESC, company DESC) AS nth
+    FROM (SELECT p.company, lower(coalesce(nullif(c.name, ''), p.company)) AS words, 0 AS is_alias, 0 AS rec
+          FROM (SELECT DISTINCT company FROM people) AS p LEFT JOIN companies AS c ON c.company = p.company
+          UNION ALL
+          SELECT c.company, lower({alias}) AS words, 1 AS is_alias, c.rec
+          FROM companies AS c{aliases}) AS k
+    WHERE words <> ''),
+prior AS (
+    SELECT p.rec, p.person_id, p.name, p.company, {origin} AS origin
+    FROM people AS p{affiliations} WHERE p.cohort = 'founder')
+SELECT o.person_id, o.name, o.company, o.origin, coalesce(n.company, '') AS from_company
+FROM prior AS o LEFT JOIN named AS n ON n.words = lower({plain}) AND n.nth = 1
+WHERE o.origin <> ''
+ORDER BY o.rec, o.origin
+
+-- lineage: alumni labs
+SELECT DISTINCT company FROM ({prior}) AS p WHERE from_company = ? AND company <> from_company ORDER BY company
+
+-- lineage: prior affiliations, spelt
+WITH named AS (
+    SELECT company, words,
+           row_number() OVER (PARTITION BY words ORDER BY is_alias DESC, rec DESC, company DESC) AS nth
+    FROM (SELECT p.company, lower(coalesce(nullif(c.name, ''), p.company)) AS words, 0 AS is_alias, 0 AS rec
+          FROM (SELECT DISTINCT company FROM people) AS p LEFT JOIN companies AS c ON c.company = p.company
+          UNION ALL
+          SELECT c.company, lower(regexp_replace(v.part, '^[\s\p{Z}\x0b\x1c-\x1f\x{85}]+|[\s\p{Z}\x0b\x1c-\x1f\x{85}]+$', '')) AS words, 1 AS is_alias, c.rec
+          FROM companies AS c LATERAL VIEW explode(split(coalesce(c.aliases, ''), ';')) v AS part) AS k
+    WHERE words <> ''),
+prior AS (
+    SELECT p.rec, p.person_id, p.name, p.company, regexp_replace(a.part, '^[\s\p{Z}\x0b\x1c-\x1f\x{85}]+|[\s\p{Z}\x0b\x1c-\x1f\x{85}]+$', '') AS origin
+    FROM people AS p LATERAL VIEW explode(split(coalesce(p.prior_affiliations, ''), ';')) a AS part WHERE p.cohort = 'founder')
+SELECT o.person_id, o.name, o.company, o.origin, coalesce(n.company, '') AS from_company
+FROM prior AS o LEFT JOIN named AS n ON n.words = lower(regexp_replace(o.origin, '[\s\p{Z}\x0b\x1c-\x1f\x{85}]*\([^)]*\)$', '')) AND n.nth = 1
+WHERE o.origin <> ''
+ORDER BY o.rec, o.origin
