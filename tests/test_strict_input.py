@@ -146,10 +146,13 @@ def test_a_data_folder_that_is_missing_or_a_file_is_named(tmp_path: Path, capsys
 @pytest.mark.parametrize("env", [{"LC_ALL": "C", "PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C.UTF-8"},
                                  {"LANG": "", "LC_ALL": ""}])
 def test_any_locale_prints_without_a_traceback(env) -> None:
-    run = subprocess.run([sys.executable, "-m", "attrition.cli", "claims", "--format", "table"],
+    """A claim whose publisher is written in Japanese, printed where the terminal takes ASCII only, or no locale."""
+    run = subprocess.run([sys.executable, "-m", "attrition.cli", "claims", "--format", "table", "--claim", "c1-2b"],
                          capture_output=True, text=True, env={**os.environ, **env}, errors="replace")
     assert run.returncode == 0, run.stderr
-    assert "Traceback" not in run.stderr and "supported" in run.stdout
+    assert "Traceback" not in run.stderr and "contradicted" in run.stdout
+    assert "(Japanese AI blog)" in run.stdout
+    assert run.stdout.isascii() == (env.get("PYTHONIOENCODING") == "ascii"), "escaped only where it must be"
 
 
 def test_as_of_outside_the_data_is_refused(capsys) -> None:
