@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from conftest import first_companies_only
 
 from attrition import load
 from attrition.site.pages import ASSETS
@@ -22,7 +23,6 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 needs_chromium = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
                                     reason="headless Chromium not installed (apt-get install chromium chromium-driver; "
                                            ".ci/run does)")
-WIDTHS = (1280, 390)
 PAGE_BUDGET = 400 * 1024
 """Bytes a page may weigh with the pictures it shows, beside the files every page shares."""
 SITE_BUDGET = 5 * 1024 * 1024
@@ -50,7 +50,7 @@ def _pictures(page: Path, narrow: bool) -> list[Path]:
     return [(page.parent / unquote(p)).resolve() for p in pictures]
 
 
-def test_every_page_and_the_whole_site_stay_within_their_weight(site) -> None:
+def test_every_page_and_the_whole_site_stay_within_their_weight(site, request) -> None:
     """A notebook page embedded 263 KB of notebook CSS and every chart twice as base64 (0.45-1.02 MB a
     page, 9.3 MB the site); a page now weighs its HTML and the charts it shows at the reader's width."""
     heavy = []
@@ -67,7 +67,8 @@ def test_every_page_and_the_whole_site_stay_within_their_weight(site) -> None:
     assert story <= SITE_BUDGET, f"the story's site weighs {story:,} bytes"
     assert len(example) > 3 and sum(p.stat().st_size for p in example) <= EXAMPLE_BUDGET, "the example roster's report"
     assert not any("<style" in p.read_text(encoding="utf-8") for p in _pages(site)), "styles live in site.css only"
-    assert len(list(site.glob("federal-judges/*.html"))) == 3, "the example roster's pages are weighed too"
+    courts = 1 if first_companies_only(request.config) else len(load().config["report"]["examples"][0]["companies"])
+    assert len(list(site.glob("federal-judges/*.html"))) == courts, "the example roster's pages are weighed too"
 
 
 MEASURE = r"""
@@ -161,18 +162,26 @@ class Anchors:
         return ""
 
 
+BROWSED = [pytest.param(390, "every", id="390"), pytest.param(1280, "story", id="1280"),
+           pytest.param(1280, "people", id="1280-people", marks=pytest.mark.slow)]
+"""Which pages each width browses. On a phone, where a long name or table overflows first, every page; at 1280 px
+the people's pages (one template, about 80 of them) only in `make test-all`, the others always."""
+
+
 @needs_chromium
-@pytest.mark.parametrize("width", WIDTHS)
-def test_every_page_reads_well_in_a_browser(site, width) -> None:
+@pytest.mark.parametrize("width, part", BROWSED)
+def test_every_page_reads_well_in_a_browser(site, width, part) -> None:
     """On every page at desktop and phone width: no table cell whose content overflows or is clipped, no
     horizontal scroll of the page or anything in it, no link inside the site that leads nowhere, no
     console error; every source id is a link, nothing is fetched from the network, every chart loads
     with alt text, and text is set flush left."""
     ids = [s for s in load().sources["source_id"] if any(ch.isdigit() for ch in s)]
     anchors, problems = Anchors(), []
+    pages = [p for p in _pages(site) if part == "every" or (part == "people") == ("people" in p.relative_to(site).parts)]
+    assert len(pages) > 10, f"the {part} pages are browsed"
     driver = _browser(width)
     try:
-        for page in _pages(site):
+        for page in pages:
             name = page.relative_to(site).as_posix()
             open_page(driver, page.as_uri())
             assert driver.execute_script("return document.documentElement.clientWidth") == width, name

@@ -174,7 +174,7 @@ def test_dataset_toml_can_choose_spark(tmp_path) -> None:
                                                          '[engine]\nname = "spark"\n')
     ds = engines.on_engine(load(folder))
     assert ds.engine.dialect == "spark"
-    assert roster.spells(ds)["person_id"].tolist() == roster.spells(load(folder))["person_id"].tolist()
+    assert ds.engine.rows("SELECT count(*) FROM people") == [(6,)], "Spark reads the dataset's tables"
     import attrition
 
     assert attrition.load(folder).engine.dialect == "spark", "the package's own load honours [engine] too"
