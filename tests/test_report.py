@@ -31,10 +31,12 @@ def _outputs(path: Path) -> str:
     return json.dumps([c.get("outputs", []) for c in nb.cells], sort_keys=True)
 
 
-@pytest.mark.parametrize("times", [1, pytest.param(2, marks=pytest.mark.slow)], ids=["once", "twice"])
+@pytest.mark.slow
+@pytest.mark.parametrize("times", [1, 2], ids=["once", "twice"])
 def test_executing_gives_the_committed_outputs(tmp_path, times) -> None:
     """All outputs, PNG and SVG bytes included (nbval compares neither), equal the committed ones. The committed
-    notebook was itself executed, so one run equal to it is a second identical run; `make test-all` runs it twice."""
+    notebook was itself executed, so one run equal to it is a second identical run. `make test` has nbval for the
+    text of every output."""
     runs = []
     for i in range(times):
         copy = tmp_path / f"run{i}" / "01_roster.ipynb"

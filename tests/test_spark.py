@@ -243,6 +243,7 @@ def test_a_synthetic_roster_gives_identical_life_tables(synthetic) -> None:
     _same(duck, spark, lambda ds: roster.interval_bounds(ds, by=("company",)))
 
 
+@pytest.mark.slow
 def test_a_synthetic_roster_gives_identical_metrics(synthetic) -> None:
     duck, spark, _ = synthetic
     for name, params in [("departed_share", dict(company="co-0001", cohort="hire")),
