@@ -15,12 +15,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core.departures import destinations_frame
+from attrition.core.departures import UNKNOWN, destinations_frame  # noqa: F401 (UNKNOWN: findings.flows)
 from attrition.core.lineage import prior_affiliations
 from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators, reasons
-from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS, UNKNOWN  # noqa: F401 (site)
+from attrition.measures.moves import CATEGORY_LABELS, CATEGORY_WORDS  # noqa: F401 (site)
 from attrition.measures.survival import tenures
 from attrition.result import MetricResult
 from attrition.schema import MOVE_CATEGORIES

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date
 
 from attrition.core import departures, lineage
-from attrition.core.departures import UNKNOWN
 from attrition.core.scope import Scope, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult

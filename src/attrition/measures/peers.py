@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core import departures, relations, roster
+from attrition.core import departures, roster
 from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators

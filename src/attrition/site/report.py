@@ -28,7 +28,7 @@ from attrition.io.outputs import (
 )
 from attrition.locations import DEFAULT_DATA_DIR, NOTEBOOK_DIR
 from attrition.site.pages import Page, Section, Site
-from attrition.site.selfcheck import check_pages, refuse_unsupported
+from attrition.site.selfcheck import check_pages, datasets, refuse_unsupported
 
 if TYPE_CHECKING:
     from attrition.io.dataset import Dataset
@@ -183,13 +183,16 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
                             "The story, chart by chart." if story else
                             "The standard report: who is there, how long people stay, how fast they leave and join.",
                             site.pages)]
-        checked = []
+        examples_checked = []
         for (example, folder_of), runs_of in zip(imported, example_runs):
             section, example_ds = _example(example, folder_of, runs_of, staging, site)
             sections.append(section)
-            checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
+            examples_checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
+        dataset = datasets(ds)
+        checked = check_pages(ds, [(p.href, p.findings) for p in site.pages], dataset)
+        refuse_unsupported([*checked, *examples_checked])  # before the pages around the notebooks are made
         site.write_pages(staging, sections, story)
-        checked = check_pages(ds, [*((p.href, p.findings) for p in site.pages), *site.findings]) + checked
+        checked += check_pages(ds, site.findings, dataset) + examples_checked
         print(f"checked {len(checked):,} claims behind the findings on {len({c.page for c in checked})} pages", flush=True)
         refuse_unsupported(checked)
         site.write_self_ledger(staging, checked)

@@ -90,7 +90,9 @@ def datasets(ds: Dataset) -> Callable[[str], Dataset]:
     return get
 
 
-def check_pages(ds: Dataset, pages: Iterable[tuple[str, Iterable[dict]]]) -> list[Checked]:
-    """Every finding of every (page, findings) on the dataset `ds` the pages were made from."""
-    dataset = datasets(ds)
+def check_pages(ds: Dataset, pages: Iterable[tuple[str, Iterable[dict]]],
+                dataset: Callable[[str], Dataset] | None = None) -> list[Checked]:
+    """Every finding of every (page, findings) on the dataset `ds` the pages were made from (`dataset`: the datasets
+    their claims may name, `datasets(ds)` unless given, to open each once over several calls)."""
+    dataset = dataset or datasets(ds)
     return [row for page, findings in pages for row in check_findings(page, findings, dataset)]
