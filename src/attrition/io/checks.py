@@ -454,6 +454,11 @@ def check_tables(engine: Engine, specs: list[TableSpec], freeze: date | None, nu
     sources into events reads next), and the cheap tests of `structure_holds` and the count of distinct
     sources per group come first: the queries that name offending records run only where one fails, and the
     cells' rules only over tables where `typed_table` flagged a record (one count for every table)."""
+    with engine.joins_as_written():
+        return _checked(engine, specs, freeze, numbered)
+
+
+def _checked(engine: Engine, specs: list[TableSpec], freeze: date | None, numbered: bool) -> list[Finding]:
     flagged = [(spec.name, f"(SELECT count(*) FROM {rows_of(spec.name)} WHERE _flag AND NOT _blank)") for spec in specs]
     counts = engine.rows("SELECT " + ", ".join(f"{count} AS {_q(name)}" for name, count in flagged))[0] if specs else ()
     findings = [f for spec, n in zip(specs, counts) if n for f in cell_findings(engine, spec, freeze, numbered)]
