@@ -119,6 +119,7 @@ class Engine:
                   "temp_directory": str(spill), **({"threads": int(threads)} if threads else {})}
         self.con = duckdb.connect(":memory:", config=config)
         self._labels: set[str] = set()
+        self._made: dict[str, str] = {}
         try:
             self.con.execute("SET enable_progress_bar = false")  # never draw on a command's output
         except duckdb.Error:  # in Jupyter DuckDB wants ipywidgets to change it; it draws nothing there anyway
@@ -134,7 +135,7 @@ class Engine:
         as `prefixes` says) stands in for the table of its name, and tables made later land in `schema`: a
         dataset derived from this one without copying a row."""
         other = Engine.__new__(Engine)
-        other.con, other._labels = self.con.cursor(), set()
+        other.con, other._labels, other._made = self.con.cursor(), set(), {}
         other.run(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for name, sql in views.items():
             other.run(f"CREATE OR REPLACE VIEW {schema}.{name} AS {sql}")
@@ -182,17 +183,21 @@ class Engine:
     def table(self, name: str, sql: str, params: list | None = None) -> str:
         """Store a query's result as a table of this database; returns the name."""
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
+        self._made[name] = "TABLE"
         return name
 
     def view(self, name: str, sql: str) -> str:
         """Name a query: it runs whenever the name is read, nothing is stored."""
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        self._made[name] = "VIEW"
         return name
 
     def drop(self, name: str) -> None:
-        """Forget a table or view made by `table` or `view`."""
-        kind = self.rows("SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? UNION ALL "
-                         "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ?", [name, name])
+        """Forget a table or view made by `table` or `view` (which remember its kind: asking the catalogue takes
+        longer than a small check)."""
+        kind = [(self._made.pop(name),)] if name in self._made else self.rows(
+            "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? UNION ALL "
+            "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ?", [name, name])
         for (what,) in kind:
             self.con.execute(f"DROP {what} {name}")
 
