@@ -105,7 +105,8 @@ def quick_jvm() -> None:
 
 
 SHARED_SITE = "shipped-site"
-GROUPS = {"tests/test_report.py": SHARED_SITE, "tests/test_site_in_browser.py": SHARED_SITE}
+GROUPS = {"tests/test_report.py": SHARED_SITE, "tests/test_site_in_browser.py": SHARED_SITE,
+          "tests/test_findings.py": SHARED_SITE}
 """Test files that read one session's fixture run as one group on one worker, so the fixture is made once; every
 other file is a group of its own (one worker runs a file whole and in order: a notebook's cells share one kernel,
 a module's fixtures are made once)."""
