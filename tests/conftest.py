@@ -124,9 +124,11 @@ def group(nodeid: str) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The groups of LONGEST_FIRST first; the rest, and the tests within each group, in the order collected."""
+    """The groups of LONGEST_FIRST first, then the other notebooks (several seconds each), then the rest (mostly
+    short); the tests within each group in the order collected."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(group(item.nodeid), len(rank)))
+    later = lambda name: len(rank) + (0 if name.startswith("notebooks/") else 1)  # noqa: E731
+    items.sort(key=lambda item: rank.get(group(item.nodeid), later(group(item.nodeid))))
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
