@@ -144,28 +144,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return Groups(config, log)
 
 
-def first_companies_only(config: pytest.Config) -> bool:
-    """Whether `shipped_site` runs each example roster on its first company only (the slow tests left out)."""
-    return "not slow" in config.getoption("markexpr")
+def examples_run(config: pytest.Config) -> bool:
+    """Whether `shipped_site` runs the example rosters: not where the slow tests are left out (`make test`), which
+    are the tests that read their pages."""
+    return "not slow" not in config.getoption("markexpr")
 
 
 @pytest.fixture(scope="session")
 def shipped_site(tmp_path_factory, request) -> Path:
     """The site `attrition report` makes from this repository's data (the committed notebooks rendered as they are,
-    the example rosters run), made once per session for the files of the SHARED_SITE group. Where the slow tests
-    are left out (`make test`), each example roster is run on its first company only: the others take the same
-    path, one notebook each."""
+    and, with the slow tests, the example rosters run), made once per session for the files of the SHARED_SITE
+    group."""
     from attrition import load
     from attrition.locations import DEFAULT_DATA_DIR
     from attrition.site.report import make_report
 
-    ds = load()
-    if first_companies_only(request.config):
-        for example in ds.config.get("report", {}).get("examples", []):
-            example["companies"] = example["companies"][:1]
     out = tmp_path_factory.mktemp("shipped") / "site"
     with contextlib.redirect_stdout(io.StringIO()):
-        make_report(ds, DEFAULT_DATA_DIR, out, execute=False, examples=True)
+        make_report(load(), DEFAULT_DATA_DIR, out, execute=False, examples=examples_run(request.config))
     return out
 
 

@@ -324,6 +324,7 @@ def test_a_private_roster_is_reported_without_a_name_or_this_projects_framing(pr
         assert re.search(section, report), section
 
 
+@pytest.mark.slow
 def test_the_example_roster_shows_reasons_cohorts_and_returns_in_its_own_words(site) -> None:
     """The federal judges, imported and run by the report as the shipped data's example (dataset.toml)."""
     report = _text(site / "federal-judges" / "supreme-court-of-the-united-states.html")

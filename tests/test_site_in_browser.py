@@ -1,9 +1,9 @@
 """The whole site as readers get it, measured in headless Chromium at 1280 px and at 390 px (a phone):
 every page, every table cell, every link, the console, and what each page weighs.
 
-The site is `attrition report` on this repository's data (conftest.shipped_site: the committed notebooks, not executed
-again, and the example roster, which is always run). Skipped, with the reason, where Chromium and
-its driver are not installed; the weight budget needs no browser and always runs.
+The site is `attrition report` on this repository's data (conftest.shipped_site: the committed notebooks, not
+executed again, and with the slow tests the example roster, which `make report` always runs). Skipped, with the
+reason, where Chromium and its driver are not installed; the weight budget needs no browser and always runs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from conftest import first_companies_only
 
 from attrition import load
 from attrition.site.pages import ASSETS
@@ -50,7 +49,7 @@ def _pictures(page: Path, narrow: bool) -> list[Path]:
     return [(page.parent / unquote(p)).resolve() for p in pictures]
 
 
-def test_every_page_and_the_whole_site_stay_within_their_weight(site, request) -> None:
+def test_every_page_and_the_whole_site_stay_within_their_weight(site) -> None:
     """A notebook page embedded 263 KB of notebook CSS and every chart twice as base64 (0.45-1.02 MB a
     page, 9.3 MB the site); a page now weighs its HTML and the charts it shows at the reader's width."""
     heavy = []
@@ -61,14 +60,22 @@ def test_every_page_and_the_whole_site_stay_within_their_weight(site, request) -
                 heavy.append((page.relative_to(site).as_posix(), narrow, weight))
     assert heavy == [], f"pages over {PAGE_BUDGET:,} bytes: {heavy}"
     assert _pictures(site / "02_founder_survival.html", narrow=True), "the pictures are counted"
-    files = [p for p in site.rglob("*") if p.is_file()]
-    example = [p for p in files if EXAMPLE in p.relative_to(site).parts or p.name.startswith(f"{EXAMPLE}-")]
-    story = sum(p.stat().st_size for p in files) - sum(p.stat().st_size for p in example)
+    story = sum(p.stat().st_size for p in site.rglob("*") if p.is_file() and not _example(site, p))
     assert story <= SITE_BUDGET, f"the story's site weighs {story:,} bytes"
-    assert len(example) > 3 and sum(p.stat().st_size for p in example) <= EXAMPLE_BUDGET, "the example roster's report"
     assert not any("<style" in p.read_text(encoding="utf-8") for p in _pages(site)), "styles live in site.css only"
-    courts = 1 if first_companies_only(request.config) else len(load().config["report"]["examples"][0]["companies"])
-    assert len(list(site.glob("federal-judges/*.html"))) == courts, "the example roster's pages are weighed too"
+
+
+def _example(site: Path, path: Path) -> bool:
+    """Whether a file of the site belongs to the example roster's report."""
+    return EXAMPLE in path.relative_to(site).parts or path.name.startswith(f"{EXAMPLE}-")
+
+
+@pytest.mark.slow
+def test_the_example_rosters_report_stays_within_its_weight(site) -> None:
+    example = [p for p in site.rglob("*") if p.is_file() and _example(site, p)]
+    assert len(example) > 3 and sum(p.stat().st_size for p in example) <= EXAMPLE_BUDGET, "the example roster's report"
+    courts = load().config["report"]["examples"][0]["companies"]
+    assert len(list(site.glob("federal-judges/*.html"))) == len(courts), "each court has its page"
 
 
 MEASURE = r"""
