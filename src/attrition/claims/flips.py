@@ -45,7 +45,15 @@ def _flip(ds: Dataset, claim: tuple, row: dict) -> Flip:
     then = row["verdict_then"]
     company = parse_params(row["params"]).get("company")
     days = lookups.publication_days(ds, day_number(row["known_then"]), day_number(ds.freeze_date), company)
-    verdict = lambda data: verdicts(data, [claim])[0]["verdict"]  # noqa: E731
+    seen: dict[int, str] = {}
+
+    def verdict(data: Dataset) -> str:
+        """The claim's verdict on `data`, checked once: each replay is one dataset object, kept by the dataset it
+        comes from (`known_as_of`, `without_sources`), and the day found is checked again to name its sources."""
+        if id(data) not in seen:
+            seen[id(data)] = verdicts(data, [claim])[0]["verdict"]
+        return seen[id(data)]
+
     on = lambda day: ds.as_known_on(day_date(day))  # noqa: E731
     if not days or verdict(on(days[-1])) == then:
         return Flip(row["claim_id"], then, row["verdict"], "", _decisive(ds, claim, company, None, verdict))
