@@ -131,6 +131,7 @@ def shipped_copy(tmp_path) -> Path:
 
 
 def test_the_ledger_is_kept_once_built_and_read_back(shipped_copy, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))  # the data checked, nothing kept yet
     data = ["--data", str(shipped_copy)]
     assert main(["claims", "--format", "csv", *data]) == 0
     computed = capsys.readouterr().out
