@@ -24,6 +24,7 @@ from attrition.measures.survival import (
     median_tenure,
     share_departed_by_tenure,
     tenure_table,
+    tenures,
     window_rate,
 )
 from attrition.precision import snap
@@ -223,3 +224,10 @@ def test_shipped_share_gone_within_two_years(shipped) -> None:
     # Within 730 days of 2023-07-12 (by 2025-07-11): Kosic for sure; Szegedy (Feb or May 2025) too.
     result = share_departed_by_tenure(shipped, "xai", 730, "founder")
     assert (result.lo, result.hi) == (pytest.approx(2 / 12), pytest.approx(2 / 12))
+
+
+def test_a_cohort_no_one_is_in_is_said_in_words(ds, capsys) -> None:
+    """A tenure table of no one was a KeyError, reported as 'unexpected ... please report this' by the comparisons."""
+    assert tenures(ds, Scope.of(ds, "acme", "executive")).empty
+    assert main(["metric", "hazard_ratio", "--data", str(ds.data_dir), "--company", "acme", "--cohort", "executive"]) == 2
+    assert capsys.readouterr().err == "error: no executives of acme had joined by 2025-12-31\n"

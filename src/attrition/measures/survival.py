@@ -63,6 +63,11 @@ def tenures(ds: Dataset, scope: Scope) -> pd.DataFrame:
     cutoff = scope.timestamp
     table = roster.lasting(ds, scope)
     long = roster.readings(ds, scope)
+    columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
+               "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
+               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left", "entry")], "lower", "upper"]
+    if long.empty:  # no one: no readings to spread out
+        return pd.DataFrame(columns=columns)
     wide = long.pivot(index=["company", "person_id"], columns="reading",
                       values=["days", "left", "entry", "lower", "upper"])
     key = pd.MultiIndex.from_frame(table[["company", "person_id"]])
@@ -78,9 +83,6 @@ def tenures(ds: Dataset, scope: Scope) -> pd.DataFrame:
     table["end_mid"] = _midpoint(table["end_lo"], table["end_hi"])
     horizon = table["company_end"].where(table["company_end"] < cutoff, cutoff)  # relations.horizon, as a column
     table.loc[table["end_lo"] > horizon, ["end_lo", "end_hi", "end_mid"]] = pd.NaT
-    columns = ["person_id", "name", "company", "cohort", "group", "status", "end_event", "end_reason", "interruptions",
-               "start_mid", "end_lo", "end_hi", "end_mid", "seen_until",
-               *[f"{s}_{k}" for s in SCENARIOS for k in ("days", "left", "entry")], "lower", "upper"]
     return table[columns].sort_values(["company", "midpoint_days", "person_id"], ignore_index=True)
 
 
