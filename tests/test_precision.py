@@ -70,7 +70,7 @@ def expected() -> dict[str, str]:
     return _shown()
 
 
-@pytest.mark.parametrize("ulps", [4, -4])
+@pytest.mark.parametrize("ulps", [4, pytest.param(-4, marks=pytest.mark.slow)])
 def test_fitted_values_a_few_units_in_the_last_place_away_change_no_shown_output(monkeypatch, ulps: int,
                                                                                  expected) -> None:
     _perturb(monkeypatch, ulps)
