@@ -4,6 +4,7 @@ beside retention figures published from closed data."""
 
 from __future__ import annotations
 
+from attrition.core.departures import UNKNOWN
 from attrition.findings.finding import Claim, Finding, about, capitalised, measured
 from attrition.io.dataset import Dataset
 from attrition.measures import flows
@@ -20,9 +21,9 @@ def where_they_went(ds: Dataset, cohort: str = "founder") -> Finding:
     """Of everyone in a cohort who left any company of the data: how many have a sourced destination, the
     most common kind, how many moved to another company in the data, and how many no source places."""
     total_claim, total = _count(ds, cohort=cohort)
-    unknown_claim, unknown = _count(ds, cohort=cohort, category=flows.UNKNOWN)
+    unknown_claim, unknown = _count(ds, cohort=cohort, category=UNKNOWN)
     counts = {c: measured("destination_count", ds, cohort=cohort, category=c)
-              for c in MOVE_CATEGORIES if c != flows.UNKNOWN}
+              for c in MOVE_CATEGORIES if c != UNKNOWN}
     known = total.lo - unknown.lo
     top = max(counts, key=lambda c: (counts[c][0].lo, -MOVE_CATEGORIES.index(c)))
     top_result, top_params = counts[top]
@@ -40,7 +41,7 @@ def most_common_destination(ds: Dataset, years: float = 3, company: str | None =
     """The destination most of a cohort had left for within `years` of joining (cumulative incidence), with
     its interval; every known kind is given in the chart beside it."""
     shares = {c: measured("destination_share", ds, category=c, cohort=cohort, company=company, at_years=(years,))
-              for c in MOVE_CATEGORIES if c != flows.UNKNOWN}
+              for c in MOVE_CATEGORIES if c != UNKNOWN}
     who = (f"{possessive(ds.company_names[company])} {cohort}s" if company
            else f"{cohort.capitalize()}s of all {len(ds.companies)} labs")
     defined = {c: r for c, (r, _) in shares.items() if r.lo is not None}
@@ -63,7 +64,7 @@ def within_years(ds: Dataset, years: float = 3, cohort: str = "founder") -> Find
     """Every known kind of destination founders had left for within `years`, with intervals."""
     claims, results, parts = [], [], []
     for category in MOVE_CATEGORIES:
-        if category == flows.UNKNOWN:
+        if category == UNKNOWN:
             continue
         result, params = measured("destination_share", ds, category=category, cohort=cohort, at_years=(years,))
         if result.lo is None or result.lo <= 0:

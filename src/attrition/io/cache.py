@@ -169,7 +169,7 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
     if not data_dir.is_dir():
         return None, {}, None
     try:
-        fp, stats = _current_fingerprint(data_dir)
+        fp, _ = _current_fingerprint(data_dir)
     except OSError:
         return None, {}, None
     folder = entry(fp)
@@ -185,7 +185,7 @@ def open_cached(data_dir: Path) -> tuple[Engine | None, dict, str | None]:
     if why:
         discard(folder, why)
         return None, {}, fp
-    engine = Engine(input_bytes=sum(stat[0] for stat in stats.values() if stat))
+    engine = Engine(input_bytes=input_bytes(data_dir))
     engine.keep_file_order(False)
     for name in meta["tables"]:
         engine.load_parquet(name, table_file(fp, name))

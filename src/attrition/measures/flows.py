@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core.departures import UNKNOWN, destinations_frame  # noqa: F401 (UNKNOWN: findings.flows)
+from attrition.core.departures import destinations_frame
 from attrition.core.lineage import prior_affiliations
 from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset

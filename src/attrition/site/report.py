@@ -189,12 +189,13 @@ def make_report(ds: Dataset, data_dir: Path, out: Path, company: str | None = No
             sections.append(section)
             examples_checked += check_pages(example_ds, [(p.href, p.findings) for p in section.pages])
         dataset = datasets(ds)
-        checked = check_pages(ds, [(p.href, p.findings) for p in site.pages], dataset)
-        refuse_unsupported([*checked, *examples_checked])  # before the pages around the notebooks are made
+        notebooks_checked = check_pages(ds, [(p.href, p.findings) for p in site.pages], dataset)
+        refuse_unsupported([*notebooks_checked, *examples_checked])  # before the pages around the notebooks are made
         site.write_pages(staging, sections, story)
-        checked += check_pages(ds, site.findings, dataset) + examples_checked
+        pages_checked = check_pages(ds, site.findings, dataset)
+        checked = [*notebooks_checked, *pages_checked, *examples_checked]
         print(f"checked {len(checked):,} claims behind the findings on {len({c.page for c in checked})} pages", flush=True)
-        refuse_unsupported(checked)
+        refuse_unsupported(pages_checked)
         site.write_self_ledger(staging, checked)
         site.write_corrections(staging, checked)
     return out / "index.html"
