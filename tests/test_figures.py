@@ -213,3 +213,18 @@ def test_the_at_risk_label_clears_the_first_count_however_wide(people) -> None:
         assert _overlaps(texts, renderer) == []
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("sizes", [(1, 5, 6), (3, 200, 201, 1_000), (2_999, 4)])
+def test_each_reason_curve_is_thinned_to_at_most_its_steps_evenly_with_both_ends(sizes) -> None:
+    """The rows a curve keeps (figures._at_most, on every curve at once) are the evenly spread ones, round(i * (n - 1)
+    / (steps - 1)) for i < steps, whatever the order the curves' rows come in: first and last always kept."""
+    steps = 5 if max(sizes) < 10 else 200
+    cause = [f"reason {j}" for j, n in enumerate(sizes) for _ in range(n)][::-1]
+    curves = pd.DataFrame({"cause": cause, "row": range(len(cause))})
+    kept = curves[figures._at_most(curves, "cause", steps)]
+    for reason, curve in curves.groupby("cause"):
+        n = len(curve)
+        wanted = sorted({round(i * (n - 1) / (steps - 1)) for i in range(steps)}) if n > steps else range(n)
+        assert list(kept[kept["cause"] == reason]["row"]) == list(curve["row"].iloc[list(wanted)])
+        assert min(n, steps) == len(kept[kept["cause"] == reason])
