@@ -24,6 +24,7 @@ from attrition.core.tables import (
     headcount_sql,
     lasting_table,
     milestones_sql,
+    people_where,
     spells_sql,
 )
 from attrition.io.dataset import Dataset, days_to_timestamps
@@ -145,6 +146,15 @@ def readings(ds: Dataset, scope: Scope | None = None, only: tuple[str, ...] = re
     frame["days"] = frame.pop("days_2") / 2
     frame["entry"] = frame.pop("entry_2") / 2
     return frame
+
+
+def followed(ds: Dataset, scope: Scope) -> dict[str, list[str]]:
+    """The people a fit of the scope follows (`counted`, sorted ids) and those who left by the midpoint reading
+    (`left`), listed by the engine: the fits report who they rest on without a frame of a row per person."""
+    where, params = scope.where()
+    sql = relations.readings(lasting_table(ds, scope), scope.day, "person_id", where, scope.origin, ("midpoint",),
+                             scope.censoring)
+    return people_where(ds, f"({sql}) AS r", "", params, {"counted": "true", "left": "left_flag = 1"})
 
 
 def life_table(ds: Dataset, scope: Scope | None = None, by: tuple[str, ...] = ("company",)) -> pd.DataFrame:

@@ -149,7 +149,7 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     npmle = estimators.turnbull_median(scope_turnbull(ds, scope))
     freeze = _none(estimators.first_time_below(_reading(
         scope_curves(ds, replace(scope, censoring="freeze")), "midpoint")))
-    people = roster.readings(ds, scope, only=("midpoint",))
+    people = roster.followed(ds, scope)
     lo, hi = medians["shortest"], medians["longest"]
     cutoff = scope.date
     value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
@@ -157,11 +157,11 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
         f"; counting everyone still there up to {cutoff} instead of to their last observation: {days_and_years(freeze)}")
     text = (f"median tenure of {_noun(ds, scope)}: {value_text} as of {cutoff} "
             f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
-            f"{days_and_years(ci[1])}; n={len(people)}, {int(people['left'].sum())} left{differs})")
+            f"{days_and_years(ci[1])}; n={len(people['counted'])}, {len(people['left'])} left{differs})")
     return MetricResult(
         metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="days", text=text,
-        person_ids={"counted": sorted(people["person_id"]), "left": sorted(people.loc[people["left"], "person_id"])},
+        person_ids=people,
         excluded=list(scope.exclude),
         details={"midpoint": medians["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
                  "midpoint_followed_to_as_of": freeze,
@@ -200,16 +200,16 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str
     mid = _reading(curves, "midpoint")
     ci = departed_band_at(mid, days)
     npmle = estimators.turnbull_value_at(scope_turnbull(ds, scope), days)
-    people = roster.readings(ds, replace(scope, censoring="observed"), only=("midpoint",))
+    people = roster.followed(ds, replace(scope, censoring="observed"))
     lo, hi = share["longest"], share["shortest"]
     cutoff = scope.date
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
     text = (f"{span} of {_noun(ds, scope)} left within {days:,g} days of joining, as of {cutoff} "
-            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people)})")
+            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people['counted'])})")
     return MetricResult(
         metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="share", text=text,
-        person_ids={"counted": sorted(people["person_id"])}, excluded=list(scope.exclude),
+        person_ids={"counted": people["counted"]}, excluded=list(scope.exclude),
         details={"days": days, "censoring": censoring, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
                  "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
     )
