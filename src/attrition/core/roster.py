@@ -129,17 +129,18 @@ def moves_between(ds: Dataset, scope: Scope | None = None) -> pd.DataFrame:
     return frame.astype({"people": "int64", "still_listed": "int64"})
 
 
-def readings(ds: Dataset, scope: Scope | None = None, only: tuple[str, ...] = relations.READINGS) -> pd.DataFrame:
-    """Per person and reading of the dates (all three, or `only` some): `left`, the time to leaving or
-    censoring in `days`, and the person's [lower, upper] bounds for the interval-censored fit."""
+def readings(ds: Dataset, scope: Scope | None = None) -> pd.DataFrame:
+    """Per person and reading of the dates (all three): `left`, the time to leaving or censoring in `days`, and the
+    person's [lower, upper] bounds for the interval-censored fit."""
     scope = _everyone(ds, scope)
     cutoff = scope.day
     where, params = scope.where()
-    sql = relations.readings(lasting_table(ds, scope), cutoff, "person_id, company", where, scope.origin, only,
-                             scope.censoring)
+    sql = relations.readings(lasting_table(ds, scope), cutoff, "person_id, company", where, scope.origin,
+                             censoring=scope.censoring)
     bounds = relations.interval_bounds(lasting_table(ds, scope), cutoff, "person_id, company", where, scope.censoring)
     frame = ds.engine.frame(f"SELECT r.*, b.lower, b.upper FROM ({sql}) AS r JOIN ({bounds}) AS b "
-                            "USING (person_id, company) ORDER BY company, person_id, reading", params * (len(only) + 1))
+                            "USING (person_id, company) ORDER BY company, person_id, reading",
+                            params * (len(relations.READINGS) + 1))
     frame["upper"] = frame["upper"].astype("float64").fillna(np.inf)
     frame["lower"] = frame["lower"].astype("float64")
     frame["left"] = frame.pop("left_flag").astype(bool)
