@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -148,6 +150,87 @@ def test_the_ledger_is_kept_once_built_and_read_back(shipped_copy, tmp_path, mon
     assert len(one) == 2 and one[1].startswith("c0-2,") and one[1] in computed.splitlines()
     assert main(["claims", "--claim", "c9-9", *data]) == 2
     assert capsys.readouterr().err == "error: no claim 'c9-9' in claims.csv\n"
+
+
+MEDIAN = ["metric", "median_tenure", "--company", "xai", "--cohort", "founder"]
+CHECK = ["check", "median_tenure", "--company", "xai", "--cohort", "founder", "--reported", "900", "--reading", "at_least"]
+
+
+def test_an_answer_is_kept_once_built_and_read_back_for_the_same_question_only(shipped_copy, tmp_path, monkeypatch,
+                                                                                capsys) -> None:
+    """`metric` and `check` print what they printed before when asked the same question on unchanged files and code,
+    without computing it; any other question (another argument, format or engine) is computed."""
+    from attrition.measures import registry
+    from attrition.result import MetricError
+
+    monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))
+    data = ["--data", str(shipped_copy)]
+    asked = [MEDIAN + data, [*MEDIAN, "--format", "json", *data], CHECK + data, [*CHECK, "--format", "json", *data]]
+    computed = []
+    for args in asked:
+        assert main(args) == 0
+        computed.append(capsys.readouterr().out)
+    answers = cache.entry(load(shipped_copy).fingerprint) / cache.ANSWERS
+    assert not answers.exists()  # not built: nowhere to keep them
+    assert main(["build", "--out", str(tmp_path / "out"), *data]) == 0
+    capsys.readouterr()
+    for args, out in zip(asked, computed):
+        assert main(args) == 0 and capsys.readouterr().out == out
+    assert len(list(answers.glob("*.json"))) == len(asked)
+
+    def computed_again(*args, **kwargs):
+        raise MetricError("computed again")
+
+    monkeypatch.setattr(registry, "compute", computed_again)
+    monkeypatch.setattr("attrition.claims.ledger.compute", computed_again)
+    for args, out in zip(asked, computed):
+        assert main(args) == 0
+        captured = capsys.readouterr()
+        assert (captured.out, captured.err) == (out, "")
+    for other in ([*MEDIAN[:-1], "hire", *data], [*CHECK[:-1], "more_than", *data]):
+        assert main(other) == 2 and capsys.readouterr().err == "error: computed again\n"
+
+
+def test_a_second_run_of_a_fit_reads_its_answer_without_pandas(tmp_path) -> None:
+    """The reason answers are kept: a Kaplan-Meier fit needs pandas, whose import is most of the command's time."""
+    env = {**os.environ, "ATTRITION_CACHE": str(tmp_path / "cache")}
+    args = [*MEDIAN, "--data", str(DEFAULT_DATA_DIR)]
+    script = (f"import sys; from attrition.cli import main; code = main({args!r}); "
+              "print('pandas' in sys.modules, file=sys.stderr); sys.exit(code)")
+    assert subprocess.run([sys.executable, "-m", "attrition.cli", "build", "--out", str(tmp_path / "out")],
+                          env=env, capture_output=True).returncode == 0
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True) for _ in (1, 2)]
+    assert [(r.returncode, r.stderr) for r in runs] == [(0, "True\n"), (0, "False\n")]
+    assert runs[0].stdout == runs[1].stdout and runs[0].stdout.startswith("median tenure of xAI founders:")
+
+
+def test_a_damaged_answer_is_computed_again(shipped_copy, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))
+    data = ["--data", str(shipped_copy)]
+    assert main(["build", "--out", str(tmp_path / "out"), *data]) == 0
+    capsys.readouterr()
+    assert main(MEDIAN + data) == 0
+    truth = capsys.readouterr().out
+    (kept,) = (cache.entry(load(shipped_copy).fingerprint) / cache.ANSWERS).glob("*.json")
+    kept.write_text(kept.read_text().replace("944 days", "945 days"))
+    assert main(MEDIAN + data) == 0
+    captured = capsys.readouterr()
+    assert captured.out == truth and f"the answer kept in {kept} is damaged" in captured.err
+    assert main(MEDIAN + data) == 0 and capsys.readouterr() == (truth, "")  # kept anew
+
+
+def test_answers_kept_before_a_build_that_adds_tables_are_kept_with_them(data_dir, tmp_path, monkeypatch) -> None:
+    """`validate` keeps the checked tables; an answer asked then stays in the entry when `build` adds its tables."""
+    monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))
+    data = ["--data", str(data_dir)]
+    assert main(["validate", *data]) == 0
+    assert main(["metric", "departed_share", "--company", "acme", "--cohort", "founder", *data]) == 0
+    answers = cache.entry(load(data_dir).fingerprint) / cache.ANSWERS
+    before = {p.name: p.read_bytes() for p in answers.glob("*.json")}
+    tables = set(json.loads((answers.parent / "meta.json").read_text())["tables"])
+    assert main(["build", "--out", str(tmp_path / "out"), *data]) == 0
+    assert tables < set(json.loads((answers.parent / "meta.json").read_text())["tables"])  # the entry was rewritten
+    assert len(before) == 1 and {p.name: p.read_bytes() for p in answers.glob("*.json")} == before
 
 
 def test_a_reader_that_stops_early_is_not_an_error(data_dir, monkeypatch, capsys) -> None:

@@ -259,11 +259,14 @@ def _metric(args: argparse.Namespace) -> int:
             print(f"{m.usage()}\n    {m.summary}")
         return EXIT_OK
     ds = load_on_engine(args)
-    result = compute(args.name, ds, **_params(args))
-    if args.format == "json":
-        print(json.dumps({**result.to_dict(), **_known(ds)}, indent=2, sort_keys=True, default=str))
-    else:
-        print(result.text)
+
+    def answer() -> str:
+        result = compute(args.name, ds, **_params(args))
+        if args.format == "json":
+            return json.dumps({**result.to_dict(), **_known(ds)}, indent=2, sort_keys=True, default=str) + "\n"
+        return result.text + "\n"
+
+    sys.stdout.write(_answered(ds, args, answer))
     return EXIT_OK
 
 
@@ -284,19 +287,35 @@ def _check(args: argparse.Namespace) -> int:
     params = _params(args)
     as_of = params.pop("as_of", None)
     ds = load_on_engine(args)
-    result = check(ds, args.name, params, args.reported, args.reading, tolerance, as_of)
-    if args.format == "json":
-        print(json.dumps({**result, **_known(ds)}, indent=2, sort_keys=True, default=str))
-        return EXIT_OK
-    reason = {
-        "supported": "the whole range the data gives satisfies the claim",
-        "contradicted": "no value in the range the data gives satisfies the claim",
-        "uncertain": "part of the range the data gives satisfies the claim and part does not",
-        "not_evaluated": result["why"],
-    }[result["verdict"]]
-    print(f"{result['verdict']}: the claim reads {result['reading']}; the data says {result['measured']} "
-          f"({reason}).")
+
+    def answer() -> str:
+        result = check(ds, args.name, params, args.reported, args.reading, tolerance, as_of)
+        if args.format == "json":
+            return json.dumps({**result, **_known(ds)}, indent=2, sort_keys=True, default=str) + "\n"
+        reason = {
+            "supported": "the whole range the data gives satisfies the claim",
+            "contradicted": "no value in the range the data gives satisfies the claim",
+            "uncertain": "part of the range the data gives satisfies the claim and part does not",
+            "not_evaluated": result["why"],
+        }[result["verdict"]]
+        return (f"{result['verdict']}: the claim reads {result['reading']}; the data says {result['measured']} "
+                f"({reason}).\n")
+
+    sys.stdout.write(_answered(ds, args, answer))
     return EXIT_OK
+
+
+def _answered(ds, args: argparse.Namespace, answer: Callable[[], str]) -> str:
+    """What `metric` or `check` prints: kept in the dataset's cache entry once answered, so that asking the same
+    question again (every argument the same, the files and the code unchanged) reads it back instead of computing it:
+    a fit's second run loads no pandas. On another engine than DuckDB it is always computed, as the claims ledger is:
+    that engine is what is asked for."""
+    from attrition.io import cache
+
+    if ds.engine.dialect != "duckdb" or not ds.fingerprint:
+        return answer()
+    question = [f"{name}={value!r}" for name, value in sorted(vars(args).items()) if name != "engine"]
+    return cache.answered(ds.fingerprint, question, answer)
 
 
 def _claims(args: argparse.Namespace) -> int:

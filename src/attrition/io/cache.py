@@ -4,7 +4,9 @@
 SHA-256 of the dataset's files; any later command on unchanged files opens those Parquet files
 instead of re-reading the CSVs. Like git's index, a small stat record (size, modification and
 change times, inode) per data folder avoids re-hashing files that have not changed; when it does not match, the files
-are hashed again, so an edited file can never be served stale tables. The cache lives outside
+are hashed again, so an edited file can never be served stale tables. Beside the tables, an entry keeps what was
+computed from them: the claims ledger, and what `metric` and `check` printed for each question asked, so asking
+again reads the answer back (a fit's second run loads no pandas). The cache lives outside
 the data folder: $ATTRITION_CACHE, else $XDG_CACHE_HOME/attrition, else ~/.cache/attrition.
 
 The cache verifies itself: every entry records the SHA-256 of each of its files, checked each time it is
@@ -20,6 +22,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from attrition.backends.duckdb import Engine
@@ -30,6 +33,8 @@ from attrition.schema import TABLES
 FORMAT = "attrition-cache-3"
 """Part of the code version (see code_version): bumped when the cached tables change shape."""
 LEDGER_FILE = "ledger.json"
+ANSWERS = "answers"
+"""In every entry: what `metric` and `check` printed, one file per question asked (`answered`)."""
 CONFIG_FILE = "dataset.toml"
 SUMS_FILE = "checksums.json"
 """In every entry: the SHA-256 of each of its other files."""
@@ -231,8 +236,8 @@ def _kept_meta(folder: Path) -> dict | None:
 
 def _write_entry(engine: Engine, folder: Path, staging: Path, meta: dict, tables: list[str], kept: dict) -> None:
     """Fill `staging` as the entry: the tables `kept` lists, linked from `folder` (readers of the old entry read the
-    same files at the same paths), and the other `tables` written; sealed, with the kept ledger (which carries its
-    own checksum) beside it."""
+    same files at the same paths), and the other `tables` written; sealed, with the kept ledger and answers (each
+    carries its own checksum) beside it."""
     old = kept.get("tables", [])
     for name in old:
         _link(folder / f"{name}.parquet", staging / f"{name}.parquet")
@@ -242,8 +247,10 @@ def _write_entry(engine: Engine, folder: Path, staging: Path, meta: dict, tables
     derived = [*kept.get("derived", []), *(name for name in meta.get("derived", []) if name in new)]
     (staging / "meta.json").write_text(json.dumps({**kept, **meta, "tables": old + new, "derived": derived}, indent=1))
     seal(staging)
-    if (folder / LEDGER_FILE).exists():
-        _link(folder / LEDGER_FILE, staging / LEDGER_FILE)
+    for result in [folder / LEDGER_FILE, *(folder / ANSWERS).glob("*.json")]:
+        if result.exists():
+            (staging / result.parent.relative_to(folder)).mkdir(exist_ok=True)
+            _link(result, staging / result.relative_to(folder))
 
 
 def _link(source: Path, target: Path) -> None:
@@ -256,31 +263,59 @@ def _link(source: Path, target: Path) -> None:
 
 def read_ledger(fp: str) -> dict | None:
     """The claims ledger kept in entry `fp` (columns and rows), if one was kept and is whole."""
-    path = entry(fp) / LEDGER_FILE
-    try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-        if kept["sha256"] == _ledger_sum(kept["ledger"]):
-            return kept["ledger"]
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    print(f"note: the claims ledger kept in {path} is damaged; it is discarded and computed again", file=sys.stderr)
-    path.unlink(missing_ok=True)
-    return None
-
-
-def _ledger_sum(ledger: dict) -> str:
-    return hashlib.sha256(json.dumps(ledger, sort_keys=True).encode()).hexdigest()
+    return _read_kept(entry(fp) / LEDGER_FILE, "claims ledger")
 
 
 def keep_ledger(fp: str, ledger: dict) -> None:
     """Keep the claims ledger in entry `fp`, atomically and with its checksum, if the entry exists (`attrition
     build` made it); a cache that cannot be written only means the next command computes it again."""
+    _keep(fp, LEDGER_FILE, ledger)
+
+
+def answered(fp: str, question: list[str], answer: Callable[[], str]) -> str:
+    """What a command prints in answer to `question` (its name and arguments) on the dataset of entry `fp`: read
+    back where the same question was answered on the same files by the same code (both are in `fp`), else
+    `answer()`, then kept in the entry (if it exists) for the next time. A damaged answer is computed again."""
+    name = f"{ANSWERS}/{hashlib.sha256(json.dumps(question).encode()).hexdigest()}.json"
+    kept = _read_kept(entry(fp) / name, "answer")
+    if isinstance(kept, dict) and kept.get("question") == question and isinstance(kept.get("output"), str):
+        return kept["output"]
+    output = answer()
+    _keep(fp, name, {"question": question, "output": output})
+    return output
+
+
+def _read_kept(path: Path, what: str) -> object | None:
+    """A result kept at `path` with its checksum (`_keep`), if one was kept and is whole; a damaged one is removed,
+    with a notice, so that it is computed again."""
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept["sha256"] == _sum(kept["value"]):
+            return kept["value"]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    print(f"note: the {what} kept in {path} is damaged; it is discarded and computed again", file=sys.stderr)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:  # a cache that cannot be written only means computing it again
+        pass
+    return None
+
+
+def _sum(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _keep(fp: str, name: str, value: object) -> None:
+    """Keep `value` as `name` in entry `fp`, atomically and with its checksum, if the entry exists (`validate` or
+    `build` made it); a cache that cannot be written only means the next command computes it again."""
     folder = entry(fp)
     if not (folder / "meta.json").exists():
         return
     try:
-        write_atomic(folder / LEDGER_FILE, json.dumps({"sha256": _ledger_sum(ledger), "ledger": ledger}).encode())
+        (folder / name).parent.mkdir(exist_ok=True)
+        write_atomic(folder / name, json.dumps({"sha256": _sum(value), "value": value}).encode())
     except OSError:
         pass
