@@ -53,13 +53,15 @@ RUNS = 3
 and the slowest's time, and the median of the rounds' ratios."""
 SPARK_METRICS = ("departed_share", "median_tenure", "hires_between", "compare_labs")
 """The metrics also timed on Spark: a slice of spells, a life table, hires in a window, life tables of every company."""
-SHIPPED = ("validate", "validate", "build", "metric departed_share --company xai --cohort founder",
-           "metric median_tenure --company xai --cohort founder", "metric compare_labs --cohort founder",
-           "claims", "claims", "check departed_share --company xai --cohort founder --as-of 2026-02-11 --reported 0.5 "
-           "--reading exact")
-"""Each command once, on the repository's data, in this order (so the cache is built by `validate` and `build`);
-`validate` and `claims` run twice: cold (reading the files, checking every claim), then warm (reading what the
-first run kept in the cache), as a user's second command runs."""
+_CHECK = "check departed_share --company xai --cohort founder --as-of 2026-02-11 --reported 0.5 --reading exact"
+SHIPPED = ("validate", "validate", "build",
+           *(command for command in ("metric departed_share --company xai --cohort founder",
+                                     "metric median_tenure --company xai --cohort founder",
+                                     "metric compare_labs --cohort founder", "claims", _CHECK) for _ in (1, 2)))
+"""Each command twice, on the repository's data, in this order (so the cache is built by `validate` and `build`):
+first cold (reading the files and checking every claim; computing the answer from the cached tables), then warm
+(reading what the first run kept in the cache: the checked tables, the ledger, the answer), as a user's second
+command runs."""
 
 
 # --- tasks, each run in its own process ------------------------------------------------------------
@@ -224,6 +226,14 @@ def _row(size: str, what: str, m: dict, target: str = "", spark: dict | None = N
             f"{target} | {_load():.1f} |")
 
 
+def _forget_answers(cache_root: Path) -> None:
+    """Remove the answers kept in the cache (`cache.answered`), keeping its tables, so that a metric is computed."""
+    from attrition.io.cache import ANSWERS
+
+    for answers in cache_root.glob(f"*/{ANSWERS}"):
+        shutil.rmtree(answers)
+
+
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -324,8 +334,8 @@ def drive(work: Path, sizes: tuple = SIZES, spark: bool = True) -> None:
     data_dir = REPO_ROOT / "data"
     for i, command in enumerate(SHIPPED):
         args = command.split() + ["--data", str(data_dir)] + (["--out", str(work / "out-shipped")] if command == "build" else [])
-        timed = on_spark(args) if command.split()[0] == "metric" else None
         again = " (again, warm: what the first run kept in the cache)" if command in SHIPPED[:i] else ""
+        timed = on_spark(args) if command.split()[0] == "metric" and not again else None
         print(_row("shipped data", f"`attrition {command}`{again}", _popen_peak({"kind": "cli", "args": args}, env),
                    "<= 0.35 s wall", timed), flush=True)
     for n, k, precision in sizes:
@@ -345,6 +355,7 @@ def drive(work: Path, sizes: tuple = SIZES, spark: bool = True) -> None:
                 continue
             target = ("<= 3 s" if "compare_labs" in metric and k == 1_000 else "<= 1 s after start-up") if big else ""
             args = ["metric", *metric.split(), "--data", str(data)]
+            _forget_answers(work / "cache")  # the row times the metric computed from the cached tables
             timed = on_spark(args) if metric.split()[0] in SPARK_METRICS and precision == "mixed" else None
             print(_row(size, f"`metric {metric.split()[0]}` (cache)", _popen_peak({"kind": "cli", "args": args}, env),
                        target, timed), flush=True)
