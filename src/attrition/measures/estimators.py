@@ -33,8 +33,10 @@ def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha
 
     Returns one row per group and time (a row at day 0 included, as lifelines does) with at_risk,
     entered, events, censored, survival and the 95% band (`lower`, `upper`). Sums of logs run in time order
-    within each group, exactly as lifelines accumulates them, so medians that fall exactly on one
-    half land on the same day.
+    within each group, as lifelines accumulates them, so medians that fall exactly on one half land on
+    the same day. pandas' grouped sum compensates its rounding (Kahan) where lifelines' does not: a value
+    can differ from lifelines' in its last bits (by 4e-18 at most on 200,000 random durations), far below
+    the nine decimals every fitted value is rounded to (`precision.snap`).
 
     With an `entered` column (people entering the risk set at each time: delayed entry, or left
     truncation), the number at risk at t is everyone who entered before t less everyone gone before t:
