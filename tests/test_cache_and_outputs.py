@@ -7,7 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
+from argparse import Namespace
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -15,7 +18,7 @@ from conftest import FILES, write_dataset
 
 from attrition import DataError, load
 from attrition.claims import ledger as claims
-from attrition.cli import main
+from attrition.cli import _answered, main
 from attrition.dev.synthetic import write_synthetic
 from attrition.io import cache, csvfiles
 from attrition.io.outputs import exclusive
@@ -159,7 +162,7 @@ CHECK = ["check", "median_tenure", "--company", "xai", "--cohort", "founder", "-
 def test_an_answer_is_kept_once_built_and_read_back_for_the_same_question_only(shipped_copy, tmp_path, monkeypatch,
                                                                                 capsys) -> None:
     """`metric` and `check` print what they printed before when asked the same question on unchanged files and code,
-    without computing it; any other question (another argument, format or engine) is computed."""
+    without computing it; any other question (another argument or format) is computed."""
     from attrition.measures import registry
     from attrition.result import MetricError
 
@@ -217,6 +220,69 @@ def test_a_damaged_answer_is_computed_again(shipped_copy, tmp_path, monkeypatch,
     captured = capsys.readouterr()
     assert captured.out == truth and f"the answer kept in {kept} is damaged" in captured.err
     assert main(MEDIAN + data) == 0 and capsys.readouterr() == (truth, "")  # kept anew
+
+
+def test_answers_are_not_kept_for_errors_a_day_s_knowledge_or_edited_files(data_dir, tmp_path, monkeypatch,
+                                                                              capsys) -> None:
+    monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))
+    data = ["--data", str(data_dir)]
+    share = ["metric", "departed_share", "--company", "acme", "--cohort", "founder", *data]
+    assert main(["build", "--out", str(tmp_path / "out"), *data]) == 0
+    answers = cache.entry(load(data_dir).fingerprint) / cache.ANSWERS
+    assert main(["metric", "departed_share", "--company", "nobody", *data]) == 2  # an error: nothing kept
+    assert main([*share, "--known-as-of", "2023-01-01"]) == 0  # the data as known on a day: computed, not kept
+    assert not answers.exists()
+    replay = SimpleNamespace(engine=SimpleNamespace(dialect="duckdb"), known_as_of=date(2023, 1, 1),
+                             fingerprint=load(data_dir).fingerprint)  # even where its entry exists (Spark made one)
+    asked = []
+    for _ in (1, 2):
+        assert _answered(replay, Namespace(command="metric"), lambda: asked.append(1) or "computed\n") == "computed\n"
+    assert len(asked) == 2 and not answers.exists()
+    assert main(share) == 0 and "4 of 4 founders departed" in capsys.readouterr().out
+    assert len(list(answers.glob("*.json"))) == 1
+    evidence = data_dir / "evidence.csv"
+    evidence.write_text(evidence.read_text().replace("dan,acme,1,step_back,2024-06-15,2024-06-15,s3,became an adviser,\n",
+                                                     ""), encoding="utf-8")
+    assert main(share) == 0 and "3 of 4 founders departed" in capsys.readouterr().out
+
+
+def test_no_library_version_other_than_the_installed_one_answers(monkeypatch) -> None:
+    """A kept answer was computed by this package's code and by the libraries it computes with (a new lifelines may
+    fit differently): each library's version is part of the code version, so of every key."""
+    import importlib.metadata
+
+    installed = cache.code_version.__wrapped__()
+    assert cache.code_version.__wrapped__() == installed
+    for name in cache.COMPUTED_BY:
+        real = importlib.metadata.version
+        monkeypatch.setattr(importlib.metadata, "version", lambda n, name=name, real=real: "0.0" if n == name else real(n))
+        assert cache.code_version.__wrapped__() != installed, name
+        monkeypatch.undo()
+
+
+def test_what_lies_where_an_answer_would_be_kept_is_never_an_answer(shipped_copy, tmp_path, monkeypatch, capsys) -> None:
+    """A folder (or a file where the answers' folder would be) is not an answer: the question is computed without a
+    word about damage, and `build` still adds its tables to the entry. With stdout closed, nothing is printed and
+    nothing fails."""
+    monkeypatch.setenv("ATTRITION_CACHE", str(tmp_path / "cache"))
+    data = ["--data", str(shipped_copy)]
+    assert main(["validate", *data]) == 0
+    assert main(MEDIAN + data) == 0
+    truth = capsys.readouterr().out.splitlines()[-1] + "\n"
+    folder = cache.entry(load(shipped_copy).fingerprint)
+    (kept,) = (folder / cache.ANSWERS).glob("*.json")
+    kept.unlink()
+    kept.mkdir()
+    (folder / cache.ANSWERS / "stray.json").mkdir()
+    assert main(MEDIAN + data) == 0 and capsys.readouterr() == (truth, "")
+    assert main(["build", "--out", str(tmp_path / "out"), *data]) == 0
+    assert "lasting" in " ".join(json.loads((folder / "meta.json").read_text())["tables"])
+    shutil.rmtree(folder / cache.ANSWERS, ignore_errors=True)  # build carried no answer over: none was a file
+    (folder / cache.ANSWERS).write_text("not a folder")
+    capsys.readouterr()
+    assert main(MEDIAN + data) == 0 and capsys.readouterr() == (truth, "")
+    monkeypatch.setattr(sys, "stdout", None)  # `attrition metric ... >&-`
+    assert main(MEDIAN + data) == 0
 
 
 def test_answers_kept_before_a_build_that_adds_tables_are_kept_with_them(data_dir, tmp_path, monkeypatch) -> None:

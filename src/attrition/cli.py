@@ -266,7 +266,7 @@ def _metric(args: argparse.Namespace) -> int:
             return json.dumps({**result.to_dict(), **_known(ds)}, indent=2, sort_keys=True, default=str) + "\n"
         return result.text + "\n"
 
-    sys.stdout.write(_answered(ds, args, answer))
+    print(_answered(ds, args, answer), end="")  # as print: nothing, and no error, where stdout is closed
     return EXIT_OK
 
 
@@ -301,7 +301,7 @@ def _check(args: argparse.Namespace) -> int:
         return (f"{result['verdict']}: the claim reads {result['reading']}; the data says {result['measured']} "
                 f"({reason}).\n")
 
-    sys.stdout.write(_answered(ds, args, answer))
+    print(_answered(ds, args, answer), end="")  # as print: nothing, and no error, where stdout is closed
     return EXIT_OK
 
 
@@ -309,10 +309,10 @@ def _answered(ds, args: argparse.Namespace, answer: Callable[[], str]) -> str:
     """What `metric` or `check` prints: kept in the dataset's cache entry once answered, so that asking the same
     question again (every argument the same, the files and the code unchanged) reads it back instead of computing it:
     a fit's second run loads no pandas. On another engine than DuckDB it is always computed, as the claims ledger is:
-    that engine is what is asked for."""
+    that engine is what is asked for; on the data as known on a day, too (a replay is not kept)."""
     from attrition.io import cache
 
-    if ds.engine.dialect != "duckdb" or not ds.fingerprint:
+    if ds.engine.dialect != "duckdb" or ds.known_as_of is not None:
         return answer()
     question = [f"{name}={value!r}" for name, value in sorted(vars(args).items()) if name != "engine"]
     return cache.answered(ds.fingerprint, question, answer)

@@ -228,10 +228,10 @@ def _row(size: str, what: str, m: dict, target: str = "", spark: dict | None = N
 
 def _forget_answers(cache_root: Path) -> None:
     """Remove the answers kept in the cache (`cache.answered`), keeping its tables, so that a metric is computed."""
-    from attrition.io.cache import ANSWERS
+    from attrition.io import cache
 
-    for answers in cache_root.glob(f"*/{ANSWERS}"):
-        shutil.rmtree(answers)
+    for kept in cache_root.glob(f"*/{cache.ANSWERS}"):
+        shutil.rmtree(kept)
 
 
 def _median(values: list[float]) -> float:

@@ -75,14 +75,26 @@ def _index_path(data_dir: Path) -> Path:
     return root() / "folders" / f"{key}.json"
 
 
+COMPUTED_BY = ("duckdb", "numpy", "pandas", "scipy", "lifelines")
+"""The libraries whose code computes the kept tables and answers: their installed versions are part of the code."""
+
+
 @functools.cache
 def code_version() -> str:
-    """SHA-256 of this package's Python source. Cached tables and results are made by the code, so an entry
-    made by other code (a changed check, rule or reading) must never answer: the version is in every key."""
+    """SHA-256 of this package's Python source and of the versions of the libraries it computes with. Cached tables
+    and results are made by that code, so an entry made by other code (a changed check, rule or reading, another
+    lifelines) must never answer: the version is in every key."""
+    from importlib.metadata import PackageNotFoundError, version
+
     digest = hashlib.sha256(FORMAT.encode())
     package = Path(__file__).parents[1]
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in COMPUTED_BY:
+        try:
+            digest.update(f"{name}=={version(name)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{name} absent\0".encode())
     return digest.hexdigest()
 
 
@@ -248,9 +260,13 @@ def _write_entry(engine: Engine, folder: Path, staging: Path, meta: dict, tables
     (staging / "meta.json").write_text(json.dumps({**kept, **meta, "tables": old + new, "derived": derived}, indent=1))
     seal(staging)
     for result in [folder / LEDGER_FILE, *(folder / ANSWERS).glob("*.json")]:
-        if result.exists():
-            (staging / result.parent.relative_to(folder)).mkdir(exist_ok=True)
-            _link(result, staging / result.relative_to(folder))
+        target = staging / result.relative_to(folder)
+        try:
+            if result.is_file():
+                target.parent.mkdir(exist_ok=True)
+                _link(result, target)
+        except OSError:  # gone meanwhile, or not ours: it is computed again when asked
+            pass
 
 
 def _link(source: Path, target: Path) -> None:
@@ -263,7 +279,8 @@ def _link(source: Path, target: Path) -> None:
 
 def read_ledger(fp: str) -> dict | None:
     """The claims ledger kept in entry `fp` (columns and rows), if one was kept and is whole."""
-    return _read_kept(entry(fp) / LEDGER_FILE, "claims ledger")
+    kept = _read_kept(entry(fp) / LEDGER_FILE, "claims ledger")
+    return kept if isinstance(kept, dict) else None
 
 
 def keep_ledger(fp: str, ledger: dict) -> None:
@@ -287,7 +304,9 @@ def answered(fp: str, question: list[str], answer: Callable[[], str]) -> str:
 
 def _read_kept(path: Path, what: str) -> object | None:
     """A result kept at `path` with its checksum (`_keep`), if one was kept and is whole; a damaged one is removed,
-    with a notice, so that it is computed again."""
+    with a notice, so that it is computed again. Anything there but a file is not one (nothing is said)."""
+    if not path.is_file():
+        return None
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
         if kept["sha256"] == _sum(kept["value"]):
