@@ -158,3 +158,31 @@ def test_an_example_company_the_roster_lacks_stops_report_before_any_notebook_ru
     assert "error: dataset.toml:9: column 'report.examples[1].companies': value 'nobody': no such company in the " \
            "imported roster; it has: acme-ltd" in captured.err
     assert "executing" not in captured.out and not (tmp_path / "site").exists()
+
+
+def test_dataset_toml_chooses_the_engine_every_command_runs_on(tmp_path, monkeypatch) -> None:
+    """`[engine] name = "spark"` hands the relational core to Spark, fed the checked tables from the cache. Spark is
+    a stand-in here, so no Java runs: Spark's own run of this is in tests/test_spark.py (`make test-all`)."""
+    import attrition
+    from attrition.backends import spark
+    from attrition.core import engines
+    from attrition.io.dataset import load
+    from attrition.schema import TABLES
+
+    class StandIn:
+        dialect = "spark"
+
+        def __init__(self) -> None:
+            self.loaded: dict[str, Path] = {}
+
+        def load_parquet(self, name: str, path: Path) -> None:
+            self.loaded[name] = Path(path)
+
+    monkeypatch.setattr(spark, "SparkEngine", StandIn)
+    folder = write_dataset(tmp_path / "data", dataset_toml=BASE + '\n[engine]\nname = "spark"\n')
+    checked = load(folder)
+    assert checked.engine.dialect == "duckdb"  # DuckDB reads and checks the files either way
+    for ds in (engines.on_engine(checked), attrition.load(folder)):  # the commands' way and the package's own load
+        assert isinstance(ds.engine, StandIn) and ds.fingerprint == checked.fingerprint
+        assert set(ds.engine.loaded) == set(TABLES) and all(path.is_file() for path in ds.engine.loaded.values())
+    assert engines.on_engine(checked, "duckdb") is checked  # --engine duckdb overrides the file

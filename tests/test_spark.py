@@ -2,12 +2,14 @@
 
 Spark runs in local mode (two cores), once per test process; each dataset gets its own Spark
 session. Skipped, with the reason, where Java or pyspark is missing; `.ci/run` installs Java.
-`make test` checks the life tables of the synthetic roster at 2,000 people (returns, days and months mixed) and
-`[engine]` in dataset.toml, and tests/test_sql_dialects.py keeps the text of the SQL each engine is given, the
-checks' included (no Java needed); `make test-all` adds the equality on the shipped data (every table of the core,
-life tables, metrics, the ledger: one claim of each metric as known then and now, and the whole), the checks
-refusing the same bad rows on both engines (17 s of Spark planning its wide CASE queries), the command line's
-`validate` and `build` on Spark, and the million spells (marked slow).
+Every test here is marked slow: Spark's JVM alone takes seconds of both cores, so `make test` starts none.
+Its fast siblings need no Java: tests/test_sql_dialects.py keeps the text of the SQL each engine is given, the
+checks' included, and tests/test_config.py holds `[engine]` in dataset.toml to handing the core, fed from the
+cache, to a stand-in for Spark. `make test-all` runs these: the life tables of a synthetic roster at 2,000
+people (returns, days and months mixed) and at a million spells, `[engine]` in dataset.toml, the equality on the
+shipped data (every table of the core, life tables, metrics, the ledger: one claim of each metric as known then
+and now, and the whole), the checks refusing the same bad rows on both engines (17 s of Spark planning its wide
+CASE queries), and the command line's `validate` and `build` on Spark.
 """
 
 from __future__ import annotations
@@ -170,6 +172,7 @@ def test_the_command_line_prints_the_same_and_builds_the_same_files(tmp_path, ca
     assert filecmp.cmpfiles(tmp_path / "duckdb", tmp_path / "spark", files, shallow=False)[0] == files
 
 
+@pytest.mark.slow
 def test_dataset_toml_can_choose_spark(tmp_path) -> None:
     folder = write_dataset(tmp_path / "data", dataset_toml='[dataset]\nfreeze_date = "2025-12-31"\n\n'
                                                          '[engine]\nname = "spark"\n')
@@ -237,6 +240,7 @@ def test_spark_validates_a_roster_kept_as_parquet(tmp_path, capsys) -> None:
     assert "evidence.parquet: file not found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_synthetic_roster_gives_identical_life_tables(synthetic) -> None:
     duck, spark, spells = synthetic
     assert duck.engine.rows(f"SELECT count(*) FROM {tables.spells_table(duck, Scope.at_freeze(duck))}")[0][0] \
