@@ -284,8 +284,7 @@ def read_ledger(fp: str) -> dict | None:
 
 
 def keep_ledger(fp: str, ledger: dict) -> None:
-    """Keep the claims ledger in entry `fp`, atomically and with its checksum, if the entry exists (`attrition
-    build` made it); a cache that cannot be written only means the next command computes it again."""
+    """Keep the claims ledger in entry `fp` (see `_keep`)."""
     _keep(fp, LEDGER_FILE, ledger)
 
 
