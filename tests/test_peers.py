@@ -176,7 +176,7 @@ def test_team_variants_count_each_definition_as_departed_share_would() -> None:
 @pytest.mark.parametrize("days, words", [(0, "0 days"), (1, "1 day"), (36.4, "36 days"), (36.525, "0.1 years"),
                                          (1078.9, "2.9 years"), (1095.75, "3.0 years")])
 def test_how_long_a_team_was_followed_never_reads_as_no_time(days, words) -> None:
-    from attrition.measures.peers import time_followed
+    from attrition.measures.lab_shares import time_followed
 
     assert time_followed(days) == words
 

@@ -12,7 +12,7 @@ from attrition.precision import snap, snap_significant
 from attrition.site import figures
 
 SNAPPING = ("attrition.measures.estimators", "attrition.measures.rates", "attrition.measures.compare",
-            "attrition.measures.peers", "attrition.measures.survival")
+            "attrition.measures.peers", "attrition.measures.lab_shares", "attrition.measures.survival")
 """The modules where fitted values leave the measures, each through attrition.precision."""
 
 

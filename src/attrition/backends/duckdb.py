@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only annotations: the command line imports ENGINES before it needs pandas
+if TYPE_CHECKING:  # only annotations: the command line imports ENGINES before it needs numpy or pandas
+    import numpy as np
     import pandas as pd
 
 ENGINES = ("duckdb", "spark")
@@ -176,6 +177,13 @@ class Engine:
         """Run a query and return its result as a pandas frame."""
         return self.con.execute(sql, params or []).df()
 
+    def arrays(self, sql: str, params: list | None = None) -> dict[str, np.ndarray]:
+        """Run a query and return its columns as numpy arrays, with no pandas in between (a missing number as NaN)."""
+        import numpy as np
+
+        return {name: column.filled(np.nan) if np.ma.isMaskedArray(column) else column
+                for name, column in self.con.execute(sql, params or []).fetchnumpy().items()}
+
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         """Run a query and return its rows as tuples (for small results)."""
         return self.con.execute(sql, params or []).fetchall()
@@ -252,13 +260,13 @@ class Engine:
         with self._in_insertion_order():
             self.con.execute(f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
 
-    def label(self, column: str, values: list[str]) -> str:
-        """A select expression for a text column that reaches pandas as a Categorical of `values` (an ENUM,
-        made once per column): a million rows carry codes, not strings."""
+    def code(self, column: str, values: list[str]) -> tuple[str, list]:
+        """A select expression for a text column giving each row's position in `values` (sorted), with its
+        parameters: a million rows come back as whole numbers, not strings (an ENUM, made once per column)."""
         if column not in self._labels:
             self.run(f"CREATE TYPE {column}_label AS ENUM ({', '.join(literal(v) for v in values)})")
             self._labels.add(column)
-        return f'CAST("{column}" AS {column}_label) AS "{column}"'
+        return f'enum_code(CAST("{column}" AS {column}_label)) AS "{column}"', []
 
     def has_table(self, name: str) -> bool:
         return bool(self.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0][0]

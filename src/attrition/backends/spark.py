@@ -174,6 +174,10 @@ class SparkEngine:
         result = self._query(sql, params)
         return _as_duckdb_types(result.toPandas(), result.schema)
 
+    def arrays(self, sql: str, params: list | None = None) -> dict:
+        """The query's columns as numpy arrays, by way of its frame (a missing number as NaN)."""
+        return {name: _as_numbers(column) for name, column in self.frame(sql, params).items()}
+
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return [tuple(row) for row in self._query(sql, params).collect()]
 
@@ -230,9 +234,17 @@ class SparkEngine:
     def has_table(self, name: str) -> bool:
         return self.spark.catalog.tableExists(name)
 
-    def label(self, column: str, values: list[str]) -> str:
-        """The plain column: Spark has no ENUM, and the caller makes it a Categorical of `values`."""
-        return f'"{column}"'
+    def code(self, column: str, values: list[str]) -> tuple[str, list]:
+        """Each row's position in `values` (sorted) and its parameters: Spark has no ENUM."""
+        return f'array_position(array({", ".join("?" * len(values))}), "{column}") - 1 AS "{column}"', list(values)
+
+
+def _as_numbers(column: pd.Series):
+    """A frame's column as a plain numpy array: pandas' nullable numbers as their numpy type, or as floats with
+    NaN where one is missing."""
+    if column.isna().any():
+        return column.to_numpy(dtype=float)
+    return column.to_numpy(dtype=getattr(column.dtype, "numpy_dtype", None))
 
 
 def _as_duckdb_types(frame: pd.DataFrame, schema) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from attrition.core import relations
+from attrition.core import life, relations
 from attrition.core.scope import Scope
 from attrition.core.tables import (
     DATE_COLUMNS,
@@ -24,7 +24,6 @@ from attrition.core.tables import (
     headcount_sql,
     lasting_table,
     milestones_sql,
-    people_where,
     spells_sql,
 )
 from attrition.io.dataset import Dataset, days_to_timestamps
@@ -149,61 +148,12 @@ def readings(ds: Dataset, scope: Scope | None = None) -> pd.DataFrame:
     return frame
 
 
-def followed(ds: Dataset, scope: Scope) -> dict[str, list[str]]:
-    """The people a fit of the scope follows (`counted`, sorted ids) and those who left by the midpoint reading
-    (`left`), listed by the engine: the fits report who they rest on without a frame of a row per person."""
-    where, params = scope.where()
-    sql = relations.readings(lasting_table(ds, scope), scope.day, "person_id", where, scope.origin, ("midpoint",),
-                             scope.censoring)
-    return people_where(ds, f"({sql}) AS r", "", params, {"counted": "true", "left": "left_flag = 1"})
-
-
 def life_table(ds: Dataset, scope: Scope | None = None, by: tuple[str, ...] = ("company",)) -> pd.DataFrame:
-    """Departures (`events`), censorings and entries into the risk set (`entered`) per group, reading and
-    duration in days: what a fit needs.
-
-    `by` names the columns that make the groups (company, cohort, group); the scope's `group` selects one group.
-    """
-    scope = _everyone(ds, scope)
-    cutoff = scope.day
-    where, params = scope.where()
-    columns = ", ".join(f'"{c}"' for c in by)
-    sql = relations.life_table(relations.readings(lasting_table(ds, scope), cutoff, columns, where, scope.origin,
-                                                  censoring=scope.censoring), columns)
-    labels = {column: _labels(ds, column) for column in (*by, "reading")}
-    columns_out = ", ".join(ds.engine.label(column, values) if values else f'"{column}"' for column, values in labels.items())
-    frame = ds.engine.frame(f"SELECT {columns_out}, days_2, CAST(events AS BIGINT) AS events, "
-                            f"CAST(censored AS BIGINT) AS censored, CAST(entered AS BIGINT) AS entered "
-                            f"FROM ({sql}) AS life ORDER BY {columns}, reading, days_2", params * 3)
-    frame = frame.astype({column: pd.CategoricalDtype(values, ordered=True) for column, values in labels.items() if values})
-    frame["days"] = frame.pop("days_2") / 2
-    return frame
-
-
-def _labels(ds: Dataset, column: str) -> list[str]:
-    """The values of a label column (company, cohort, group, reading) in sort order, so that it reaches pandas
-    as a Categorical: codes, not a million strings. Empty for any other column."""
-    if column == "reading":
-        return sorted(relations.READINGS)
-    if column not in ("company", "cohort", "group"):
-        return []
-    if ("labels", column) not in ds.derived:
-        spells = ' UNION SELECT DISTINCT "group" FROM evidence' if column == "group" else ""  # groups belong to spells
-        ds.derived[("labels", column)] = [v for (v,) in ds.engine.rows(
-            f'SELECT * FROM (SELECT DISTINCT "{column}" FROM people{spells}) AS labels ORDER BY 1')]
-    return ds.derived[("labels", column)]
-
-
-def interval_bounds(ds: Dataset, scope: Scope | None = None, by: tuple[str, ...] = ("company",)) -> pd.DataFrame:
-    """Unique [lower, upper] tenure bounds and their counts (upper = inf while someone may still be there)."""
-    scope = _everyone(ds, scope)
-    where, params = scope.where()
-    columns = ", ".join(f'"{c}"' for c in by)
-    bounds = relations.interval_bounds(lasting_table(ds, scope), scope.day, columns, where, scope.censoring)
-    frame = ds.engine.frame(f"{relations.interval_table(bounds, columns)} ORDER BY {columns}, lower, upper NULLS LAST",
-                            params)
-    frame["upper"] = frame["upper"].astype("float64").fillna(np.inf)
-    return frame.astype({"lower": "float64", "n": "int64"})
+    """`life.life_table` as a frame, each label column a Categorical of its values (codes, not a million strings)."""
+    table = life.life_table(ds, _everyone(ds, scope), by)
+    columns = {column: pd.Categorical.from_codes(table[column], table.labels[column], ordered=True)
+               for column in (*by, "reading")}
+    return pd.DataFrame({**columns, **{column: table[column] for column in ("events", "censored", "entered", "days")}})
 
 
 def headcount_table(ds: Dataset, scope: Scope | None = None, freq: str = "MS",

@@ -90,6 +90,8 @@ def _lasting_view(con, folder: Path) -> None:
 
 def _task_km_tool(folder: Path, cutoff: int, engine_name: str = "duckdb") -> float:
     """The tool's path for one curve: core SQL life table (midpoint reading) over Parquet, then Kaplan-Meier."""
+    import numpy as np
+
     from attrition.backends.duckdb import Engine
     from attrition.core import relations
     from attrition.measures import estimators
@@ -103,10 +105,9 @@ def _task_km_tool(folder: Path, cutoff: int, engine_name: str = "duckdb") -> flo
     engine.load_parquet("lasting", folder / "lasting.parquet")
     sql = relations.life_table(relations.readings("lasting", cutoff, "'all' AS scope", only=("midpoint",), censoring="freeze"),
                           "scope")
-    life = engine.frame(f"SELECT days_2, CAST(events AS BIGINT) AS events, CAST(censored AS BIGINT) AS censored "
-                        f"FROM ({sql}) AS life")
-    life["days"] = life.pop("days_2") / 2
-    estimators.kaplan_meier(life)
+    life = engine.arrays(f"SELECT days_2, CAST(events AS BIGINT) AS events, CAST(censored AS BIGINT) AS censored "
+                         f"FROM ({sql}) AS life")
+    estimators.fit(np.zeros(len(life["days_2"]), dtype=np.int64), life["days_2"] / 2, life["events"], life["censored"])
     return time.perf_counter() - started
 
 
@@ -141,14 +142,18 @@ def _task_km_numpy(folder: Path, cutoff: int) -> float:
 
 def _task_turnbull(data: Path) -> float:
     """One interval-censored fit over every spell of the dataset (from the cache)."""
-    from attrition.core import roster
+    import numpy as np
+
+    from attrition.core import life
+    from attrition.core.scope import Scope
     from attrition.io.dataset import load
     from attrition.measures import estimators
 
     started = time.perf_counter()
-    bounds = roster.interval_bounds(load(data), by=("company",))
-    bounds = bounds.groupby(["lower", "upper"], as_index=False)["n"].sum()
-    estimators.turnbull(bounds["lower"], bounds["upper"], bounds["n"])
+    ds = load(data)
+    bounds = life.interval_bounds(ds, Scope.at_freeze(ds), by=("company",))
+    pairs, index = np.unique(np.column_stack([bounds["lower"], bounds["upper"]]), axis=0, return_inverse=True)
+    estimators.turnbull_fit(pairs[:, 0], pairs[:, 1], np.bincount(index.ravel(), bounds["n"]))
     return time.perf_counter() - started
 
 

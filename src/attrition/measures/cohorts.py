@@ -99,7 +99,7 @@ def cohort_retention(ds: Dataset, company: str, start: date | str, end: date | s
                      as_of: date | str | None = None) -> MetricResult:
     """The share of the people who joined between `start` and `end` (date midpoints) still there N years after
     joining (Kaplan-Meier), with the 95% interval in details: one cell of the retention grid."""
-    from attrition.measures.peers import parse_years
+    from attrition.measures.lab_shares import parse_years
 
     scope = Scope.of(ds, company, cohort, as_of)
     (years,) = parse_years(at_years)[:1]

@@ -6,91 +6,158 @@ pass. The arithmetic is lifelines' own (log-sum estimate, exponential Greenwood 
 S <= q" quantiles), and tests hold the two equal. The interval-censored fit (Turnbull's NPMLE) runs
 lifelines' EM with its line search, but on unique intervals with weights and with each step done
 as whole-array operations, where lifelines loops in Python over observations and intervals.
+
+The fits and their readers work on columns of numbers (numpy arrays, `Columns`), so a metric that only reads a
+fit never loads pandas, a third of a small command's time. `kaplan_meier`, `curve`, `turnbull` and
+`aalen_johansen` give the same fits as pandas frames, for the measures and charts that work on frames, and load
+pandas when called.
 """
 
 from __future__ import annotations
 
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from attrition.precision import snap
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Columns = dict[str, np.ndarray]
+"""A fit or a table as columns by name, each a numpy array with one value per row."""
 
 
 def z_value(alpha: float = 0.05) -> float:
     return NormalDist().inv_cdf(1 - alpha / 2)
 
 
-def all_alike_bound(n: pd.Series | float, alpha: float = 0.05):
+def all_alike_bound(n, alpha: float = 0.05):
     """The exact (Clopper-Pearson) two-sided bound for a share where all `n` people followed went the same way
     (none gone, or all gone): that share is at least this. Kaplan-Meier's own band has no width there."""
     return (alpha / 2) ** (1 / n)
 
 
-def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan-Meier curves from a life table with columns `by`, days, events, censored (and `entered`).
+def fit(group: np.ndarray, days: np.ndarray, events: np.ndarray, censored: np.ndarray,
+        entered: np.ndarray | None = None, alpha: float = 0.05) -> Columns:
+    """Kaplan-Meier curves from a life table: per row, a group code (whole numbers; any number of groups), a
+    duration in days, departures (`events`), censorings and, optionally, entries into the risk set.
 
-    Returns one row per group and time (a row at day 0 included, as lifelines does) with at_risk,
-    entered, events, censored, survival and the 95% band (`lower`, `upper`). Sums of logs run in time order
-    within each group, as lifelines accumulates them, so medians that fall exactly on one half land on
-    the same day. pandas' grouped sum compensates its rounding (Kahan) where lifelines' does not: a value
-    can differ from lifelines' in its last bits (by 4e-18 at most on 200,000 random durations), far below
-    the nine decimals every fitted value is rounded to (`precision.snap`).
+    Returns one row per group and time, sorted by group then time (a row at day 0 included, as lifelines does):
+    group, days, at_risk, entered, events, censored, survival and the 95% band (`lower`, `upper`). Sums of logs
+    run from zero in time order within each group, as lifelines' `np.cumsum` runs them, so the values are
+    lifelines' own and medians that fall exactly on one half land on the same day.
 
-    With an `entered` column (people entering the risk set at each time: delayed entry, or left
-    truncation), the number at risk at t is everyone who entered before t less everyone gone before t:
-    someone entering on the day of a departure is not yet at risk for it, except at the table's first
-    time. That is lifelines' rule with `entry=` (its issue 497), which tests hold us to. Without the
-    column, everyone enters at day 0.
+    With `entered` (people entering the risk set at each time: delayed entry, or left truncation), the number at
+    risk at t is everyone who entered before t less everyone gone before t: someone entering on the day of a
+    departure is not yet at risk for it, except at the group's first time. That is lifelines' rule with `entry=`
+    (its issue 497), which tests hold us to. Without it, everyone enters at day 0.
     """
-    by = list(by)
-    group, labels = _group_codes(life, by)
-    days = life["days"].to_numpy(dtype=float)
-    events = life["events"].to_numpy(dtype=np.int64)
-    censored = life["censored"].to_numpy(dtype=np.int64)
-    entered = life["entered"].to_numpy(dtype=np.int64) if "entered" in life else None
+    group = np.asarray(group, dtype=np.int64)
+    days = np.asarray(days, dtype=float)
+    events, censored = np.asarray(events, dtype=np.int64), np.asarray(censored, dtype=np.int64)
+    entered = None if entered is None else np.asarray(entered, dtype=np.int64)
+    if not len(group):  # no one in the table: no curve
+        whole, real = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return {"group": whole, "days": real, "at_risk": whole, "entered": whole, "events": whole, "censored": whole,
+                "survival": real, "lower": real, "upper": real}
     if len(group) > 1 and not np.all((group[1:] > group[:-1]) | ((group[1:] == group[:-1]) & (days[1:] > days[:-1]))):
         order = np.lexsort((days, group))
         group, days, events, censored = group[order], days[order], events[order], censored[order]
         entered = None if entered is None else entered[order]
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=np.int64)
+    starts = _starts(group)
     first_time = np.repeat(days[starts], np.diff(np.r_[starts, len(group)]))
     need_zero = starts[days[starts] != 0]
     g = np.insert(group, need_zero, group[need_zero])
     days_before, days = days, np.insert(days, need_zero, 0.0)
     events = np.insert(events, need_zero, 0)
     censored = np.insert(censored, need_zero, 0)
-    n_groups = int(g.max()) + 1 if len(g) else 0
     removed = events + censored
-    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    within = lambda running: running - np.repeat(np.r_[0, running[start[1:] - 1]], np.diff(np.r_[start, len(g)]))
+    start = _starts(g)
+    runs = np.diff(np.r_[start, len(g)])
+    within = lambda running: running - np.repeat(np.r_[0, running[start[1:] - 1]], runs)  # exact: whole numbers
     gone_before = within(np.cumsum(removed)) - removed
     if entered is None:
-        entered = np.where(days == 0, np.bincount(g, removed, n_groups).astype(np.int64)[g], 0)
+        entered = np.where(days == 0, np.repeat(np.add.reduceat(removed, start), runs), 0)
         at_risk = within(np.cumsum(entered)) - gone_before
     else:
         entered = np.insert(entered, need_zero, 0)
-        late = np.insert(days_before > first_time, need_zero, False)  # entering after the table's first time
+        late = np.insert(days_before > first_time, need_zero, False)  # entering after the group's first time
         at_risk = within(np.cumsum(entered)) - gone_before - np.where(late, entered, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         step = np.where(events > 0, np.log((at_risk - events).astype(float)) - np.log(at_risk.astype(float)), 0.0)
         square = np.where((events > 0) & (at_risk > events), events / (at_risk * (at_risk - events)).astype(float), 0.0)
-    codes = pd.Series(g)
-    log_s = pd.Series(step).groupby(codes, sort=False).cumsum().to_numpy()
-    var = pd.Series(square).groupby(codes, sort=False).cumsum().to_numpy()
+    log_s, var = _running_sum(step, start), _running_sum(square, start)
     z = z_value(alpha)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = np.exp(-np.exp(np.log(-log_s) - z * np.sqrt(var) / log_s))
         upper = np.exp(-np.exp(np.log(-log_s) + z * np.sqrt(var) / log_s))
+    return {"group": g, "days": days, "at_risk": at_risk, "entered": entered, "events": events, "censored": censored,
+            "survival": snap(np.exp(log_s)), "lower": snap(np.nan_to_num(lower, nan=1.0)),
+            "upper": snap(np.nan_to_num(upper, nan=1.0))}
+
+
+def _starts(group: np.ndarray) -> np.ndarray:
+    """The first row of each run of equal group codes."""
+    return np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=np.int64)
+
+
+def _running_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Running sums that start again from zero at each of `starts`, each exactly what `np.cumsum` gives on its
+    run alone. Runs of about the same length (within a factor of two) are stacked as the rows of one matrix,
+    padded with zeros, and summed along it: a few matrices, however many groups."""
+    lengths = np.diff(np.r_[starts, len(values)])
+    out = np.empty(len(values), dtype=float)
+    scale = np.ceil(np.log2(np.maximum(lengths, 1))).astype(np.int64)
+    for size in np.unique(scale):
+        runs = np.flatnonzero(scale == size)
+        offsets = np.arange(int(lengths[runs].max()))
+        cells = starts[runs][:, None] + offsets
+        inside = offsets < lengths[runs][:, None]
+        stacked = np.where(inside, values[np.where(inside, cells, 0)], 0.0)
+        out[cells[inside]] = np.cumsum(stacked, axis=1)[inside]
+    return out
+
+
+def first_below(curves: Columns, q: float = 0.5, column: str = "survival") -> np.ndarray:
+    """Per group code of a `fit` (0 to the largest): the first time its column drops to q or below (the median for
+    q = 0.5); NaN where it never does."""
+    group, rows = curves["group"], np.flatnonzero(curves[column] <= q)
+    out = np.full(int(group.max()) + 1 if len(group) else 0, np.nan)
+    groups, first = np.unique(group[rows], return_index=True)
+    out[groups] = curves["days"][rows[first]]
+    return out
+
+
+def value_on(curves: Columns, days: float, column: str = "survival") -> np.ndarray:
+    """Per group code of a `fit` (0 to the largest): the step function's value at `days` (its last time on or
+    before it); NaN for a code with no curve."""
+    group, rows = curves["group"], np.flatnonzero(curves["days"] <= days)
+    out = np.full(int(group.max()) + 1 if len(group) else 0, np.nan)
+    last = rows[np.r_[group[rows][1:] != group[rows][:-1], True]] if len(rows) else rows
+    out[group[last]] = curves[column][last]
+    return out
+
+
+def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha: float = 0.05) -> pd.DataFrame:
+    """`fit` of a life table frame with columns `by`, days, events, censored (and `entered`): one curve per group
+    of `by`, each row with its group's values (as Categoricals) in place of the code."""
+    import pandas as pd
+
+    group, labels = _group_codes(life, list(by))
+    curves = fit(group, life["days"].to_numpy(dtype=float), life["events"].to_numpy(dtype=np.int64),
+                 life["censored"].to_numpy(dtype=np.int64),
+                 life["entered"].to_numpy(dtype=np.int64) if "entered" in life else None, alpha)
+    g = curves.pop("group")
     columns = {name: pd.Categorical.from_codes(codes[g], values) for name, (codes, values) in labels.items()}
-    return pd.DataFrame({**columns, "days": days, "at_risk": at_risk, "entered": entered,
-                         "events": events, "censored": censored, "survival": snap(np.exp(log_s)),
-                         "lower": snap(np.nan_to_num(lower, nan=1.0)), "upper": snap(np.nan_to_num(upper, nan=1.0))})
+    return pd.DataFrame({**columns, **curves})
 
 
 def _group_codes(life: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """An integer group code per row (in the groups' sorted order), and per key column: its code per group, values."""
+    import pandas as pd
+
     if not by:
         return np.zeros(len(life), dtype=np.int64), {}
     codes = np.zeros(len(life), dtype=np.int64)
@@ -116,6 +183,8 @@ def curve(durations, observed, weights=None, alpha: float = 0.05, entry=None) ->
 
     `entry` (days, optional) is when each person entered the risk set (delayed entry); a person who
     entered after they left was never seen at risk and is left out, as in the life tables."""
+    import pandas as pd
+
     durations = np.asarray(durations, dtype=float)
     entry = np.zeros_like(durations) if entry is None else np.asarray(entry, dtype=float)
     frame = pd.DataFrame({"days": durations, "left": np.asarray(observed, dtype=bool),
@@ -129,32 +198,42 @@ def curve(durations, observed, weights=None, alpha: float = 0.05, entry=None) ->
     return kaplan_meier(life, alpha=alpha)
 
 
-def value_at(curves: pd.DataFrame, days: float, column: str = "survival", by: list[str] | tuple[str, ...] = ()):
-    """The step function's value at `days` (last time on or before it), per group if `by` is given."""
-    before = curves[curves["days"] <= days]
+def _read(curves: pd.DataFrame, by: list[str] | tuple[str, ...], column: str, reader):
+    """A reader of `fit` columns (`first_below`, `value_on`) applied to a frame of `kaplan_meier`'s curves (rows
+    by group, then time): a Series by group with `by`, else the one group's value (None where there is none)."""
+    import pandas as pd
+
+    group, _ = _group_codes(curves, list(by))
+    values = reader({"group": group, "days": curves["days"].to_numpy(dtype=float),
+                     column: curves[column].to_numpy(dtype=float)})
     if by:
-        return before.groupby(list(by), observed=True)[column].last()
-    return float(before[column].iloc[-1])
+        return pd.Series(values, index=curves[list(by)].drop_duplicates().set_index(list(by)).index)
+    return None if not len(values) or np.isnan(values[0]) else float(values[0])
+
+
+def value_at(curves: pd.DataFrame, days: float, column: str = "survival", by: list[str] | tuple[str, ...] = ()):
+    """`value_on` of a frame of curves: per group with `by`, else a float."""
+    value = _read(curves, by, column, lambda columns: value_on(columns, days, column))
+    if value is None:
+        raise ValueError(f"no curve reaches back to day {days}")
+    return value
 
 
 def first_time_below(curves: pd.DataFrame, q: float = 0.5, column: str = "survival",
                      by: list[str] | tuple[str, ...] = ()):
-    """First time the column drops to q or below (the median for q = 0.5); NaN/None when it never does."""
-    below = curves[curves[column] <= q]
-    if by:
-        groups = curves[list(by)].drop_duplicates().set_index(list(by)).index
-        return below.groupby(list(by), observed=True)["days"].first().reindex(groups)
-    return float(below["days"].iloc[0]) if len(below) else None
+    """`first_below` of a frame of curves: per group with `by` (NaN where it never drops that far), else a float or
+    None."""
+    return _read(curves, by, column, lambda columns: first_below(columns, q, column))
 
 
-def turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray | None = None, tol: float = 1e-5,
-             max_iter: int = 100_000) -> pd.DataFrame:
+def turnbull_fit(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray | None = None, tol: float = 1e-5,
+                 max_iter: int = 100_000) -> Columns:
     """Turnbull's NPMLE for interval-censored times [lower, upper] (upper = inf: still at risk).
 
-    Returns lifelines' survival frame: one row per distinct bound, columns `lower` and `upper`, the
-    range the estimate allows at that point (it is read with steps-pre: the row at t holds S on
-    (previous point, t]). The EM stops where lifelines' does (a log-likelihood gain below `tol`), and its
-    answer is snapped to attrition.precision's decimals, so the last bits of a CPU's log and exp never show.
+    Returns lifelines' survival function as columns: `days`, every distinct bound, and `lower` and `upper`, the
+    range the estimate allows at that point (read with steps-pre: the row at t holds S on (previous point, t]).
+    The EM stops where lifelines' does (a log-likelihood gain below `tol`), and its answer is snapped to
+    attrition.precision's decimals, so the last bits of a CPU's log and exp never show.
     """
     lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     weights = np.ones_like(lower) if weights is None else np.asarray(weights, dtype=float)
@@ -167,8 +246,18 @@ def turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray | None = 
     first = np.searchsorted(left, lower, "left")
     last = np.searchsorted(right, upper, "right") - 1
     p = _npmle(first, last, weights, len(left), tol, max_iter)
-    return snap(_survival_frame(p, left, right, np.unique(values)))
+    timeline = np.unique(values)
+    s_upper, s_lower = _survival_bounds(p, left, right, timeline)
+    return {"days": timeline, "upper": snap(s_upper), "lower": snap(s_lower)}
 
+
+def turnbull(lower: np.ndarray, upper: np.ndarray, weights: np.ndarray | None = None, tol: float = 1e-5,
+             max_iter: int = 100_000) -> pd.DataFrame:
+    """`turnbull_fit` as lifelines' frame: one row per distinct bound (the index), columns `upper` and `lower`."""
+    import pandas as pd
+
+    fitted = turnbull_fit(lower, upper, weights, tol, max_iter)
+    return pd.DataFrame({"upper": fitted["upper"], "lower": fitted["lower"]}, index=fitted["days"])
 
 def _npmle(first: np.ndarray, last: np.ndarray, weights: np.ndarray, n: int, tol: float, max_iter: int) -> np.ndarray:
     """lifelines' EM (self-consistency step, then a line search in log-odds), one array pass per step."""
@@ -208,39 +297,45 @@ def _npmle(first: np.ndarray, last: np.ndarray, weights: np.ndarray, n: int, tol
     return p
 
 
-def _survival_frame(p: np.ndarray, left: np.ndarray, right: np.ndarray, timeline: np.ndarray) -> pd.DataFrame:
-    """The estimate at every bound, as lifelines reconstructs it (later assignments to a point win)."""
+def _survival_bounds(p: np.ndarray, left: np.ndarray, right: np.ndarray,
+                     timeline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The estimate's upper and lower value at every bound of `timeline`, as lifelines reconstructs it: each
+    interval assigns values to its ends (a later assignment to a point wins), a point without one takes the next
+    assigned point's, and a point after them all what the intervals leave (never below 0)."""
     before = 1 - np.concatenate([[0.0], np.cumsum(p)[:-1]])
     exact = left == right
     times = np.concatenate([[0.0], np.column_stack([left, right]).ravel()])
     upper = np.concatenate([[1.0], np.column_stack([before, before]).ravel()])
     lower = np.concatenate([[1.0], np.column_stack([before, before - p]).ravel()])
     keep = np.concatenate([[True], np.column_stack([np.ones_like(exact), ~exact]).ravel()])
-    assigned = pd.DataFrame({"upper": upper[keep], "lower": lower[keep]}, index=times[keep])
-    assigned = assigned[~assigned.index.duplicated(keep="last")]
-    index = np.unique(np.concatenate([assigned.index.to_numpy(), timeline]))
+    times, upper, lower = times[keep], upper[keep], lower[keep]
+    order = np.argsort(times, kind="stable")
+    times, upper, lower = times[order], upper[order], lower[order]
+    final = np.r_[times[1:] != times[:-1], True]  # the last assignment to each point
+    times, upper, lower = times[final], upper[final], lower[final]
+    at = np.searchsorted(times, timeline, "left")  # the first assigned point at or after each bound
+    found, at = at < len(times), np.minimum(at, len(times) - 1)
     remaining = 1 - float(p.sum())
-    frame = assigned.reindex(index).bfill().fillna(remaining).clip(lower=0.0)
-    return frame.loc[timeline]
+    return (np.maximum(np.where(found, upper[at], remaining), 0.0), np.maximum(np.where(found, lower[at], remaining), 0.0))
 
 
-def turnbull_value_at(frame: pd.DataFrame, days: float) -> tuple[float, float]:
-    """Range of the NPMLE survival at `days`: the first row at or after it (steps-pre)."""
-    after = frame[frame.index >= days]
-    row = after.iloc[0] if len(after) else frame.iloc[-1]
-    return float(row.min()), float(row.max())
+def turnbull_value_at(fitted: Columns, days: float) -> tuple[float, float]:
+    """Range of a `turnbull_fit`'s survival at `days`: the first bound at or after it (steps-pre)."""
+    row = min(int(np.searchsorted(fitted["days"], days, "left")), len(fitted["days"]) - 1)
+    pair = (float(fitted["upper"][row]), float(fitted["lower"][row]))
+    return min(pair), max(pair)
 
 
-def turnbull_median(frame: pd.DataFrame) -> list[float | None]:
-    """The NPMLE median as [lower, upper] days; None where that bound of S never reaches 0.5.
+def turnbull_median(fitted: Columns) -> list[float | None]:
+    """A `turnbull_fit`'s median as [lower, upper] days; None where that bound of S never reaches 0.5.
 
     With steps-pre rows, S first drops to 0.5 or below just after the point preceding the first
     row at or below 0.5, so that preceding point is the median.
     """
     bounds = []
-    for column in sorted(frame.columns, key=lambda c: frame[c].sum()):
-        below = np.flatnonzero(frame[column].to_numpy() <= 0.5)
-        bounds.append(None if not len(below) else float(frame.index[max(below[0] - 1, 0)]))
+    for column in sorted(("upper", "lower"), key=lambda c: fitted[c].sum()):
+        below = np.flatnonzero(fitted[column] <= 0.5)
+        bounds.append(None if not len(below) else float(fitted["days"][max(below[0] - 1, 0)]))
     return bounds
 
 
@@ -262,6 +357,8 @@ def aalen_johansen(days, cause, alpha: float = 0.05, entry=None) -> pd.DataFrame
     Returns one row per cause and event day (a day-0 row first): at_risk, events (all causes),
     cause_events, survival (no departure of any cause), incidence, variance, lower, upper.
     """
+    import pandas as pd
+
     days = np.asarray(days, dtype=float)
     cause = pd.Series(cause, dtype=object).fillna("").astype(str).to_numpy()
     entry = np.zeros_like(days) if entry is None else np.asarray(entry, dtype=float)

@@ -55,7 +55,7 @@ def destinations(ds: Dataset, company: str, cohort: str | None = None, as_of: da
                  at_years: tuple[float, ...] | str = (1, 2, 3)) -> MetricResult:
     """Where a cohort's leavers went, and why they left where sources say: people per destination category and
     per reason, and the share gone to each within N years (competing risks, 95% intervals)."""
-    from attrition.measures.peers import parse_years
+    from attrition.measures.lab_shares import parse_years
 
     scope = Scope.of(ds, company, cohort, as_of)
     years = parse_years(at_years)
@@ -131,7 +131,7 @@ def destination_share(ds: Dataset, category: str, cohort: str | None = None, com
     """The share of a cohort that had left for one destination category within N years of joining
     (Aalen-Johansen cumulative incidence, date midpoints, every company pooled when none is named); the 95%
     interval is in details. Undefined when no one was followed that long."""
-    from attrition.measures.peers import parse_years
+    from attrition.measures.lab_shares import parse_years
 
     (years,) = parse_years(at_years)[:1]
     scope = Scope.of(ds, company, cohort, as_of)

@@ -16,6 +16,7 @@ from attrition.core.scope import Scope
 from attrition.io.dataset import Dataset
 from attrition.measures import peers, survival
 from attrition.measures.rates import poisson_ci
+from attrition.measures.tenure import median_tenure
 from attrition.result import MetricError
 from attrition.text import PLURAL
 
@@ -90,7 +91,7 @@ def summary(ds: Dataset, company: str, cohort: str | None = None, as_of: date | 
         "company": company, "name": ds.company_names[company], "people_word": people_word(ds, cohort),
         "as_of": cutoff.date(), "people": len(tenure), "left": int(tenure["midpoint_left"].sum()),
         "still_there": len(still), "first_join": tenure["start_mid"].min().date(),
-        "median": survival.median_tenure(ds, company, cohort, as_of),
+        "median": median_tenure(ds, company, cohort, as_of),
         "followed_to_freeze": int((seen >= cutoff).sum()), "followed_earlier": len(earlier),
         "seen_earliest": earlier.min().date() if len(earlier) else None,
         "seen_latest": earlier.max().date() if len(earlier) else None,

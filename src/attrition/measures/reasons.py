@@ -92,7 +92,7 @@ def lines(rows: list[dict]) -> list[str]:
 def reasons(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
             at_years: tuple[float, ...] | str = (1, 2, 3), group: str | None = None) -> MetricResult:
     """Why a cohort's leavers left: people per reason and the share gone for each within N years (competing risks)."""
-    from attrition.measures.peers import parse_years
+    from attrition.measures.lab_shares import parse_years
 
     scope = Scope.of(ds, company, cohort, as_of, group=group)
     years = parse_years(at_years)
@@ -114,7 +114,7 @@ def reason_share(ds: Dataset, company: str, reason: str, cohort: str | None = No
                  at_years: tuple[float, ...] | str = (3,), as_of: date | str | None = None) -> MetricResult:
     """The share of a cohort that had left for one reason within N years of joining (Aalen-Johansen cumulative
     incidence, date midpoints); the 95% interval is in details. Undefined when no one was followed that long."""
-    from attrition.measures.peers import parse_years
+    from attrition.measures.lab_shares import parse_years
 
     scope = Scope.of(ds, company, cohort, as_of)
     (years,) = parse_years(at_years)[:1]

@@ -92,9 +92,9 @@ class Metric:
     module: str
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
-    fits: bool = False
-    """Whether it fits a curve or a model (Kaplan-Meier, Turnbull, Aalen-Johansen, Cox), which needs pandas. No
-    other metric loads pandas (a test holds them to that)."""
+    frames: bool = False
+    """Whether it works on pandas frames (a table per person, a competing-risks fit, a rank or a model). No other
+    metric loads pandas (a test holds them to that): the Kaplan-Meier and Turnbull fits read columns of numbers."""
 
     @property
     def function(self) -> Callable[..., MetricResult]:
@@ -121,12 +121,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("remaining_count", "measures.metrics", ("company",), SCOPE),
     Metric("departures_between", "measures.metrics", ("company", "start", "end"), ("cohort", "exclude", "group")),
     Metric("headcount", "measures.metrics", ("company",), SCOPE),
-    Metric("median_tenure", "measures.survival", ("company",), SCOPE, fits=True),
-    Metric("interval_median", "measures.survival", ("company",), SCOPE, fits=True),
+    Metric("median_tenure", "measures.tenure", ("company",), SCOPE),
+    Metric("interval_median", "measures.tenure", ("company",), SCOPE),
     Metric("interruptions", "measures.facts", ("company", "person")),
-    Metric("share_departed_by_tenure", "measures.survival", ("company", "days"), (*SCOPE, "censoring"), fits=True),
+    Metric("share_departed_by_tenure", "measures.tenure", ("company", "days"), (*SCOPE, "censoring")),
     Metric("departure_rank", "measures.metrics", ("company", "person"), ("cohort", "as_of")),
-    Metric("compare_labs", "measures.peers", (), ("cohort", "at_years", "as_of"), fits=True),
+    Metric("compare_labs", "measures.lab_shares", (), ("cohort", "at_years", "as_of")),
     Metric("hires_between", "measures.hiring", ("company", "start", "end"), ("basis", "count_id")),
     Metric("days_per_hire", "measures.hiring", ("company", "start", "end"), ("basis", "count_id")),
     Metric("hiring_rate_ratio", "measures.hiring", ("company", "start", "end", "baseline_start", "baseline_end"), ("basis",)),
@@ -137,30 +137,30 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("count_ratio", "measures.facts", ("company", "count_id"), ("cohort", "as_of")),
     Metric("weekly_hours_per_day", "measures.facts", ("hours",), ("company",)),
     Metric("prior_affiliation", "measures.facts", ("company", "person", "affiliation")),
-    Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years"), fits=True),
+    Metric("destinations", "measures.flows", ("company",), ("cohort", "as_of", "at_years"), frames=True),
     Metric("flow_matrix", "measures.moves", (), ("cohort", "as_of")),
     Metric("hazard_ratio", "measures.compare", ("company",), ("cohort", "group", "versus_company", "versus_cohort", "as_of"),
-           fits=True),
+           frames=True),
     Metric("event_rate_ratio", "measures.compare", ("company", "start", "end", "baseline_start", "baseline_end"),
            ("event", "cohort", "group")),
     Metric("record_count", "measures.facts", ("company", "table"), ("cohort",)),
     Metric("last_seen", "measures.facts", ("company", "person"), ("spell",)),
     Metric("reported_count", "measures.facts", ("count_id",)),
-    Metric("share_gone_within", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
-    Metric("lab_rank", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("share_gone_within", "measures.lab_shares", ("company",), ("at_years", "cohort", "censoring", "as_of")),
+    Metric("lab_rank", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), frames=True),
     Metric("variant_share", "measures.variants", ("company", "variant"), ("as_of",)),
-    Metric("retention_interval", "measures.peers", ("company",), ("at_years", "cohort", "censoring", "as_of"), fits=True),
+    Metric("retention_interval", "measures.lab_shares", ("company",), ("at_years", "cohort", "censoring", "as_of")),
     Metric("destination_count", "measures.moves", (), ("cohort", "company", "category", "to_company", "as_of")),
-    Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of"), fits=True),
+    Metric("destination_share", "measures.flows", ("category",), ("cohort", "company", "at_years", "as_of"), frames=True),
     Metric("alumni_founded", "measures.moves", ("company",)),
     Metric("base_rate", "measures.base_rates", ("rate_id",)),
     Metric("base_rate_tail", "measures.base_rates", ("company", "rate_id"), ("cohort", "as_of")),
-    Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group"), fits=True),
-    Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of"), fits=True),
+    Metric("reasons", "measures.reasons", ("company",), ("cohort", "as_of", "at_years", "group"), frames=True),
+    Metric("reason_share", "measures.reasons", ("company", "reason"), ("cohort", "at_years", "as_of"), frames=True),
     Metric("rehire_rate", "measures.returns", ("company",), ("cohort", "as_of", "group")),
     Metric("time_away", "measures.returns", ("company",), ("cohort", "as_of", "group")),
     Metric("cohort_retention", "measures.cohorts", ("company", "start", "end"), ("at_years", "cohort", "as_of"),
-           fits=True),
+           frames=True),
 )}
 
 
@@ -274,7 +274,7 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
             raise MetricError(f"{flag(key)} must be a number of hours in a week (0 to 168), not {value!r}")
         return number
     elif kind == "years":
-        from attrition.measures.peers import (
+        from attrition.measures.lab_shares import (
             parse_years,  # the one parser compare_labs uses itself
         )
 

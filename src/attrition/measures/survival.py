@@ -1,10 +1,10 @@
-"""Survival analysis of tenure: who is still there, how long people stay, how sure we are.
+"""Survival analysis of tenure as frames: a row per person, departures by year, the readings side by side.
 
 A person still at the company on the as-of date is a censored observation, not a missing one. Date
-uncertainty is carried three ways: an exact fit on the midpoints of every date interval; two bracket
-fits that read every date so as to make tenures as short, or as long, as the sources allow; and an
-interval-censored fit (Turnbull NPMLE) on [lower, upper] tenure bounds. Fits run on life tables
-(`attrition.measures.estimators`), so their cost does not grow with the number of people.
+uncertainty is carried three ways (see `attrition.measures.tenure`, whose metrics read the fits without
+pandas): an exact fit on the midpoints of every date interval; two bracket fits that read every date so as to
+make tenures as short, or as long, as the sources allow; and an interval-censored fit (Turnbull NPMLE) on
+[lower, upper] tenure bounds. The tables here are for the charts and the notebooks.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from attrition.core import departures, relations, roster
 from attrition.core.scope import Scope
 from attrition.days import day_date, day_number
 from attrition.io.dataset import Dataset
-from attrition.measures import estimators
+from attrition.measures import estimators, tenure
 from attrition.measures.rates import poisson_ci
 from attrition.precision import snap, snap_significant
-from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL, days_and_years
+from attrition.result import MetricError
+from attrition.text import PLURAL
 
 SCENARIOS = relations.READINGS
 INTERRUPTION_DAYS = relations.INTERRUPTION_DAYS
@@ -96,125 +96,6 @@ def fit_interval(tenure: pd.DataFrame) -> pd.DataFrame:
     return estimators.turnbull(tenure["lower"], tenure["upper"])
 
 
-def scope_curves(ds: Dataset, scope: Scope) -> pd.DataFrame:
-    """Kaplan-Meier curves of one company's scope in every reading (column `reading`), from its life table."""
-    life = roster.life_table(ds, scope)
-    if life.empty:
-        raise MetricError(scope.nobody())
-    return estimators.kaplan_meier(life, ["reading"])
-
-
-def scope_turnbull(ds: Dataset, scope: Scope) -> pd.DataFrame:
-    """The interval-censored fit of one company's scope, on its unique [lower, upper] bounds with counts."""
-    bounds = roster.interval_bounds(ds, scope)
-    return estimators.turnbull(bounds["lower"], bounds["upper"], bounds["n"])
-
-
-def _noun(ds: Dataset, scope: Scope) -> str:
-    """Who a survival sentence is about: the company's name, the cohort and the group."""
-    return f"{ds.company_names[scope.company]} {PLURAL[scope.cohort]}" + (f" in group {scope.group}" if scope.group else "")
-
-
-def _reading(curves: pd.DataFrame, scenario: str) -> pd.DataFrame:
-    return curves[curves["reading"] == scenario]
-
-
-def _none(value: float | None) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def departed_band_at(curve: pd.DataFrame, days: float) -> tuple[float, float]:
-    """95% band of the share gone by `days`, from a Kaplan-Meier curve's survival band."""
-    return 1 - estimators.value_at(curve, days, "upper"), 1 - estimators.value_at(curve, days, "lower")
-
-
-def median_ci(curve: pd.DataFrame) -> tuple[float | None, float | None]:
-    """95% CI of the Kaplan-Meier median: where each edge of the band crosses one half."""
-    return (_none(estimators.first_time_below(curve, column="lower")),
-            _none(estimators.first_time_below(curve, column="upper")))
-
-
-def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                  exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
-    """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left.
-
-    Everyone still there is followed to their last observation; the median with everyone followed
-    to the as-of day is given too, and named in the text where it differs.
-    """
-    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
-    curves = scope_curves(ds, scope)
-    medians = {s: _none(estimators.first_time_below(_reading(curves, s))) for s in SCENARIOS}
-    mid = _reading(curves, "midpoint")
-    ci = median_ci(mid)
-    npmle = estimators.turnbull_median(scope_turnbull(ds, scope))
-    freeze = _none(estimators.first_time_below(_reading(
-        scope_curves(ds, replace(scope, censoring="freeze")), "midpoint")))
-    people = roster.followed(ds, scope)
-    lo, hi = medians["shortest"], medians["longest"]
-    cutoff = scope.date
-    value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
-    differs = "" if freeze == medians["midpoint"] else (
-        f"; counting everyone still there up to {cutoff} instead of to their last observation: {days_and_years(freeze)}")
-    text = (f"median tenure of {_noun(ds, scope)}: {value_text} as of {cutoff} "
-            f"(midpoint fit {days_and_years(medians['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
-            f"{days_and_years(ci[1])}; n={len(people['counted'])}, {len(people['left'])} left{differs})")
-    return MetricResult(
-        metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
-        lo=lo, hi=hi, unit="days", text=text,
-        person_ids=people,
-        excluded=list(scope.exclude),
-        details={"midpoint": medians["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
-                 "midpoint_followed_to_as_of": freeze,
-                 "not_reached_means": "fewer than half had left in that reading of the dates"},
-    )
-
-
-def interval_median(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
-                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
-    """Days until half had left when every date is taken as the range its sources allow (Turnbull's
-    interval-censored fit): the range of medians the fit allows. No band: lifelines gives none for it."""
-    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
-    lo, hi = estimators.turnbull_median(scope_turnbull(ds, scope))
-    cutoff = scope.date
-    value = "not reached" if lo is None and hi is None else (
-        days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}")
-    return MetricResult(metric="interval_median", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=lo,
-                        hi=hi, unit="days",
-                        text=f"interval-censored median tenure of {_noun(ds, scope)}: {value} as of {cutoff}",
-                        excluded=list(scope.exclude))
-
-
-def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str | None = None,
-                             as_of: date | str | None = None, exclude: Iterable[str] = (),
-                             group: str | None = None, censoring: str = "observed") -> MetricResult:
-    """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier.
-
-    The range is over the readings of uncertain dates; `censoring` says how long people still there
-    count (relations.CENSORING: to their last sighting, or to the as-of day).
-    """
-    if days < 0:
-        raise MetricError("--days must be zero or more")
-    scope = Scope.of(ds, company, cohort, as_of, exclude, group, censoring)
-    curves = scope_curves(ds, scope)
-    share = {s: 1 - estimators.value_at(_reading(curves, s), days) for s in SCENARIOS}
-    mid = _reading(curves, "midpoint")
-    ci = departed_band_at(mid, days)
-    npmle = estimators.turnbull_value_at(scope_turnbull(ds, scope), days)
-    people = roster.followed(ds, replace(scope, censoring="observed"))
-    lo, hi = share["longest"], share["shortest"]
-    cutoff = scope.date
-    span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
-    text = (f"{span} of {_noun(ds, scope)} left within {days:,g} days of joining, as of {cutoff} "
-            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people['counted'])})")
-    return MetricResult(
-        metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
-        lo=lo, hi=hi, unit="share", text=text,
-        person_ids={"counted": people["counted"]}, excluded=list(scope.exclude),
-        details={"days": days, "censoring": censoring, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
-                 "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
-    )
-
-
 def window_rate(tenure: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestamp) -> tuple[int, float, int, int]:
     """Departures and person-years in [start, stop) from a tenure table (dates at midpoints): the
     departures counted, the person-years at risk, and the departures certainly and possibly inside.
@@ -275,23 +156,20 @@ def sensitivity_table(ds: Dataset, company: str, cohort: str | None = None, as_o
                       exclude: Iterable[str] = (), years: tuple[int, ...] = (1, 2)) -> pd.DataFrame:
     """Median tenure and share gone by N years under every reading of the dates, side by side."""
     scope = Scope.of(ds, company, cohort, as_of, exclude)
-    curves = scope_curves(ds, scope)
+    fits = [(tenure.scope_curves(ds, scope), SCENARIOS),
+            (tenure.scope_curves(ds, replace(scope, censoring="freeze")), ("midpoint",))]
     rows = []
-    for scenario in SCENARIOS:
-        curve = _reading(curves, scenario)
-        median = _none(estimators.first_time_below(curve))
-        row = {"reading": scenario, "median_days_lo": median, "median_days_hi": median}
-        for y in years:
-            row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
-        rows.append(row)
-    curve = _reading(scope_curves(ds, replace(scope, censoring="freeze")), "midpoint")
-    median = _none(estimators.first_time_below(curve))
-    row = {"reading": "midpoint, everyone still there followed to the as-of day", "median_days_lo": median,
-           "median_days_hi": median}
-    for y in years:
-        row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - estimators.value_at(curve, y * 365.25)
-    rows.append(row)
-    npmle = scope_turnbull(ds, scope)
+    for curves, readings in fits:
+        median = tenure.medians(curves)
+        gone = {y: tenure.values_at(curves, y * 365.25) for y in years}
+        for scenario in readings:
+            row = {"reading": scenario if len(readings) > 1 else
+                   "midpoint, everyone still there followed to the as-of day",
+                   "median_days_lo": median[scenario], "median_days_hi": median[scenario]}
+            for y in years:
+                row[f"gone_by_{y}y_lo"] = row[f"gone_by_{y}y_hi"] = 1 - gone[y][scenario]
+            rows.append(row)
+    npmle = tenure.scope_turnbull(ds, scope)
     lo, hi = estimators.turnbull_median(npmle)
     row = {"reading": "interval-censored", "median_days_lo": lo, "median_days_hi": hi}
     for y in years:
@@ -310,8 +188,8 @@ def founding_date_sensitivity(ds: Dataset, company: str, cohort: str = "founder"
         raise MetricError(f"no {milestone!r} milestone for {company} in milestones.csv")
     rows = []
     for v in versions.sort_values(["earliest", "source_id"]).itertuples():
-        medians = [_none(estimators.first_time_below(_reading(
-            scope_curves(ds, replace(scope, origin=day_number(o))), "midpoint"))) for o in (v.latest, v.earliest)]
+        medians = [tenure.medians(tenure.scope_curves(ds, replace(scope, origin=day_number(o))))["midpoint"]
+                   for o in (v.latest, v.earliest)]
         rows.append({"founding_version": v.label, "earliest": v.earliest, "latest": v.latest,
                      "source_id": v.source_id, "median_days_lo": medians[0], "median_days_hi": medians[1]})
     return pd.DataFrame(rows)

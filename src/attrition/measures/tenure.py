@@ -1,0 +1,138 @@
+"""How long people stay: the median tenure and the share gone by a tenure, fitted on one scope's life table.
+
+Date uncertainty is carried three ways: an exact fit on the midpoints of every date interval; two bracket fits
+that read every date so as to make tenures as short, or as long, as the sources allow; and an interval-censored
+fit (Turnbull NPMLE) on [lower, upper] tenure bounds. Everything here works on columns of numbers
+(`attrition.core.life`, `attrition.measures.estimators`), so these metrics never load pandas.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+
+from attrition.core import life
+from attrition.core.scope import Scope
+from attrition.io.dataset import Dataset
+from attrition.measures import estimators
+from attrition.result import MetricError, MetricResult
+from attrition.text import PLURAL, days_and_years
+
+
+def scope_curves(ds: Dataset, scope: Scope) -> estimators.Columns:
+    """Kaplan-Meier curves of one company's scope in every reading of the dates (group code: the reading's, `life.CODE`), from its
+    life table; an error when no one is in it."""
+    table = life.life_table(ds, scope)
+    if not len(table):
+        raise MetricError(scope.nobody())
+    return estimators.fit(table["reading"], table["days"], table["events"], table["censored"], table["entered"])
+
+
+def scope_turnbull(ds: Dataset, scope: Scope) -> estimators.Columns:
+    """The interval-censored fit of one company's scope, on its unique [lower, upper] bounds with counts."""
+    bounds = life.interval_bounds(ds, scope)
+    return estimators.turnbull_fit(bounds["lower"], bounds["upper"], bounds["n"])
+
+
+def by_reading(values: np.ndarray) -> dict[str, float | None]:
+    """A reader's values per group code of `scope_curves` (`estimators.first_below`, `value_on`), by reading;
+    None where there is none (a median not reached)."""
+    return {reading: None if code >= len(values) or math.isnan(values[code]) else float(values[code])
+            for reading, code in life.CODE.items()}
+
+
+def medians(curves: estimators.Columns, column: str = "survival") -> dict[str, float | None]:
+    """Each reading's median (the first day its `column` drops to one half), None where it is not reached."""
+    return by_reading(estimators.first_below(curves, column=column))
+
+
+def values_at(curves: estimators.Columns, days: float, column: str = "survival") -> dict[str, float | None]:
+    """Each reading's `column` at `days` (its last time on or before it)."""
+    return by_reading(estimators.value_on(curves, days, column))
+
+
+def noun(ds: Dataset, scope: Scope) -> str:
+    """Who a survival sentence is about: the company's name, the cohort and the group."""
+    return f"{ds.company_names[scope.company]} {PLURAL[scope.cohort]}" + (f" in group {scope.group}" if scope.group else "")
+
+
+def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                  exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Median time to leaving (Kaplan-Meier); "not reached" while fewer than half have left.
+
+    Everyone still there is followed to their last observation; the median with everyone followed
+    to the as-of day is given too, and named in the text where it differs.
+    """
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
+    curves = scope_curves(ds, scope)
+    median = medians(curves)
+    ci = (medians(curves, "lower")["midpoint"], medians(curves, "upper")["midpoint"])
+    npmle = estimators.turnbull_median(scope_turnbull(ds, scope))
+    freeze = medians(scope_curves(ds, replace(scope, censoring="freeze")))["midpoint"]
+    people = life.followed(ds, scope)
+    lo, hi = median["shortest"], median["longest"]
+    cutoff = scope.date
+    value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
+    differs = "" if freeze == median["midpoint"] else (
+        f"; counting everyone still there up to {cutoff} instead of to their last observation: {days_and_years(freeze)}")
+    text = (f"median tenure of {noun(ds, scope)}: {value_text} as of {cutoff} "
+            f"(midpoint fit {days_and_years(median['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
+            f"{days_and_years(ci[1])}; n={len(people['counted'])}, {len(people['left'])} left{differs})")
+    return MetricResult(
+        metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+        lo=lo, hi=hi, unit="days", text=text,
+        person_ids=people,
+        excluded=list(scope.exclude),
+        details={"midpoint": median["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1], "interval_censored": npmle,
+                 "midpoint_followed_to_as_of": freeze,
+                 "not_reached_means": "fewer than half had left in that reading of the dates"},
+    )
+
+
+def interval_median(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
+                    exclude: Iterable[str] = (), group: str | None = None) -> MetricResult:
+    """Days until half had left when every date is taken as the range its sources allow (Turnbull's
+    interval-censored fit): the range of medians the fit allows. No band: lifelines gives none for it."""
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group)
+    lo, hi = estimators.turnbull_median(scope_turnbull(ds, scope))
+    cutoff = scope.date
+    value = "not reached" if lo is None and hi is None else (
+        days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}")
+    return MetricResult(metric="interval_median", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=lo,
+                        hi=hi, unit="days",
+                        text=f"interval-censored median tenure of {noun(ds, scope)}: {value} as of {cutoff}",
+                        excluded=list(scope.exclude))
+
+
+def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str | None = None,
+                             as_of: date | str | None = None, exclude: Iterable[str] = (),
+                             group: str | None = None, censoring: str = "observed") -> MetricResult:
+    """Estimated share who leave within `days` of joining: 1 - S(days) from Kaplan-Meier.
+
+    The range is over the readings of uncertain dates; `censoring` says how long people still there
+    count (relations.CENSORING: to their last sighting, or to the as-of day).
+    """
+    if days < 0:
+        raise MetricError("--days must be zero or more")
+    scope = Scope.of(ds, company, cohort, as_of, exclude, group, censoring)
+    curves = scope_curves(ds, scope)
+    share = {reading: 1 - value for reading, value in values_at(curves, days).items()}
+    ci = (1 - values_at(curves, days, "upper")["midpoint"], 1 - values_at(curves, days, "lower")["midpoint"])
+    npmle = estimators.turnbull_value_at(scope_turnbull(ds, scope), days)
+    people = life.followed(ds, replace(scope, censoring="observed"))
+    lo, hi = share["longest"], share["shortest"]
+    cutoff = scope.date
+    span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
+    text = (f"{span} of {noun(ds, scope)} left within {days:,g} days of joining, as of {cutoff} "
+            f"(midpoint fit {share['midpoint']:.1%}, 95% CI {ci[0]:.1%} to {ci[1]:.1%}; n={len(people['counted'])})")
+    return MetricResult(
+        metric="share_departed_by_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
+        lo=lo, hi=hi, unit="share", text=text,
+        person_ids={"counted": people["counted"]}, excluded=list(scope.exclude),
+        details={"days": days, "censoring": censoring, "midpoint": share["midpoint"], "ci_lower": ci[0], "ci_upper": ci[1],
+                 "interval_censored": [1 - npmle[1], 1 - npmle[0]]},
+    )
