@@ -4,7 +4,10 @@ of problems is capped on screen and written whole to a file, progress bars appea
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -104,3 +107,37 @@ def test_the_import_summary_uses_the_rosters_own_words(tmp_path, capsys) -> None
     code, out, _ = _run(capsys, "import", "roster", str(data / "judges.csv"), "--mapping", str(data / "mapping.toml"),
                         "--out", str(tmp_path / "judges"))
     assert code == 0 and ": 3,380 judges at 3 courts, 3,718 spells (802 still there)" in out
+
+
+def _strict_json(text: str):
+    """JSON as the standard reads it: Infinity and NaN are not JSON, whatever Python's own reader accepts."""
+    return json.loads(text, parse_constant=lambda constant: pytest.fail(f"{constant} in the JSON"))
+
+
+def test_json_answers_are_json_an_open_end_and_a_missing_value_null(capsys) -> None:
+    """A count over a team of which none may remain has no upper bound; a ratio of two empty windows none at all."""
+    code, out, _ = _run(capsys, "metric", "count_ratio", "--company", "xai", "--cohort", "founder",
+                        "--count-id", "qbitai-technical-staff-2024-04", "--format", "json")
+    answer = _strict_json(out)
+    assert code == 0 and answer["hi"] is None and answer["text"].endswith("= 34.00 or more")
+    code, out, _ = _run(capsys, "metric", "hazard_ratio", "--company", "xai", "--versus-company", "openai",
+                        "--as-of", "2023-07-12", "--format", "json")
+    assert code == 0 and _strict_json(out)["details"]["estimate"] is None
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["count_ratio", "--company", "xai", "--cohort", "executive", "--count-id", "qbitai-technical-staff-2024-04"],
+     "error: no named executives of xai on 2026-11-22 to divide qbitai-technical-staff-2024-04 by\n"),
+    (["interval_median", "--company", "xai", "--cohort", "founder", "--as-of", "2016-01-01"],
+     "error: no founders of xai had joined by 2016-01-01\n"),
+])
+def test_a_metric_of_no_one_says_so(capsys, argv, message) -> None:
+    assert _run(capsys, "metric", *argv) == (2, "", message)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_full_disk_under_standard_output_is_said_in_words() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "attrition.cli", "metric", "departed_share", "--company", "xai"],
+                              stdout=full, stderr=subprocess.PIPE, text=True)
+    assert (done.returncode, done.stderr) == (2, "error: cannot write to standard output: No space left on device\n")

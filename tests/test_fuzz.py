@@ -10,6 +10,7 @@ properties that try many cases or run whole commands on the shipped data try a q
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -275,3 +276,35 @@ def _any_mapping_file(tmp_path_factory, capsys, changes, dropped) -> None:
     (folder / "mapping.toml").write_text(_toml({"roster": {k: v for k, v in section.items() if k not in dropped}}),
                                          encoding="utf-8")
     _import_refused_where_or_valid(folder, capsys, r"(export\.csv|mapping\.toml)")
+
+
+EDGES = [(company, cohort, as_of) for company in ("xai", "openai") for cohort in (None, "founder", "executive")
+         for as_of in (None, "2016-01-01", "2023-07-12")]
+"""Scopes at the edges of the shipped data: a company before it existed, on its founding day, a cohort it may lack."""
+ODD = {"start": "2023-07-12", "end": "2023-07-12", "baseline_start": "2015-12-11", "baseline_end": "2015-12-11",
+       "days": "0", "at_years": "0.001", "person": "igor-babuschkin", "milestone_id": "founded",
+       "count_id": "qbitai-technical-staff-2024-04", "hours": "80", "affiliation": "OpenAI", "versus_company": "openai",
+       "table": "people", "category": "founded", "variant": "A", "reason": "retired", "rate_id": "carta-q1-2017-3y",
+       "to_company": "xai"}
+"""Every other parameter at an edge: windows of one day, a tenure of no days, years of less than a day."""
+
+
+@pytest.mark.slow
+def test_every_metric_at_the_edges_gives_json_or_a_located_error(capsys) -> None:
+    """Empty windows, empty cohorts and days before anyone joined: each metric answers in JSON (no Infinity or NaN,
+    which JSON lacks) or says in words why it cannot; nothing is unexpected."""
+    from attrition.measures.registry import METRICS, flag
+
+    for metric in METRICS.values():
+        for company, cohort, as_of in EDGES:
+            given = {"company": company, "cohort": cohort, "as_of": as_of, **ODD}
+            args = ["metric", metric.name, "--format", "json"]
+            for name in metric.parameters:
+                if given.get(name) is not None:
+                    args += [flag(name), given[name]]
+            code = main(args)
+            out, err = capsys.readouterr()
+            if code == 0:
+                json.loads(out, parse_constant=lambda constant, asked=args: pytest.fail(f"{constant}: {asked}"))
+            else:
+                assert code == 2 and err.startswith("error: ") and "unexpected" not in err, (args, err)

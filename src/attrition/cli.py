@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -246,6 +247,22 @@ def _params(args: argparse.Namespace) -> dict:
     return {k: v for k, v in vars(args).items() if k not in skip}
 
 
+def _json(payload: object, **options) -> str:
+    """JSON text, indented. JSON has no infinity and no NaN, so an end of a range without a bound (inf) and a
+    value that does not exist (NaN: a ratio of two empty windows) are both null, as a claim's open end is."""
+    return json.dumps(_finite(payload), indent=2, **options)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
 def _known(ds) -> dict:
     """For JSON output on data as known on a day: the day, and what it leaves out, counted."""
     return {"known_as_of": {"date": ds.known_as_of.isoformat(), **ds.left_out}} if ds.known_as_of else {}
@@ -263,7 +280,7 @@ def _metric(args: argparse.Namespace) -> int:
     def answer() -> str:
         result = compute(args.name, ds, **_params(args))
         if args.format == "json":
-            return json.dumps({**result.to_dict(), **_known(ds)}, indent=2, sort_keys=True, default=str) + "\n"
+            return _json({**result.to_dict(), **_known(ds)}, sort_keys=True, default=str) + "\n"
         return result.text + "\n"
 
     print(_answered(ds, args, answer), end="")  # as print: nothing, and no error, where stdout is closed
@@ -291,7 +308,7 @@ def _check(args: argparse.Namespace) -> int:
     def answer() -> str:
         result = check(ds, args.name, params, args.reported, args.reading, tolerance, as_of)
         if args.format == "json":
-            return json.dumps({**result, **_known(ds)}, indent=2, sort_keys=True, default=str) + "\n"
+            return _json({**result, **_known(ds)}, sort_keys=True, default=str) + "\n"
         reason = {
             "supported": "the whole range the data gives satisfies the claim",
             "contradicted": "no value in the range the data gives satisfies the claim",
@@ -335,7 +352,7 @@ def _claims(args: argparse.Namespace) -> int:
 
         sys.stdout.write(formula_safe(pd.DataFrame(rows, columns=list(COLUMNS))).to_csv(index=False, lineterminator="\n"))
     elif args.format == "json":
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(_json(rows, ensure_ascii=False))
     else:
         for row in rows:
             print(f"{row['verdict'].upper():<13} {row['claim_id']}  ({row['publisher']}, as of {row['as_of']})")
@@ -428,8 +445,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
             stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
+    stdout = sys.stdout
+    if stdout is not None:  # None: closed (`>&-`), and print prints nothing
+        sys.stdout = _Stdout(stdout, OutputError)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if stdout is not None:
+            sys.stdout.flush()  # so a full disk is reported here, not when Python exits
+        return code
     except DataError as err:
         _problems(err.problems)
     except (MetricError, NotebookError, OutputError, EngineUnavailable) as err:
@@ -442,7 +465,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - the promise is "never a traceback"; tests hunt these down
         print(f"error: unexpected {type(err).__name__}: {err} (please report this; nothing was written)",
               file=sys.stderr)
+    finally:
+        sys.stdout = stdout
     return EXIT_ERROR
+
+
+class _Stdout:
+    """Standard output, whose failure to write (a full disk: `> /dev/full`) is an error that says so, not an
+    unexpected one; a reader that stopped early (BrokenPipeError) is left to `main`."""
+
+    def __init__(self, stream, error: type[Exception]) -> None:
+        self._stream, self._error = stream, error
+
+    def write(self, text: str) -> int:
+        return self._guarded(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._guarded(self._stream.flush)
+
+    def _guarded(self, call, *args):
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # so Python's last flush cannot fail
+            raise self._error(f"cannot write to standard output: {err.strerror or err}") from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 if __name__ == "__main__":

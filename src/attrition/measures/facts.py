@@ -65,8 +65,10 @@ def count_ratio(ds: Dataset, company: str, count_id: str, cohort: str | None = N
         raise MetricError(f"no reported count {count_id!r} in reported_counts.csv")
     value, source_id = int(found["value"]), found["source_id"]
     team = headcount(ds, company, cohort, as_of)
-    lo, hi = value / team.hi, value / team.lo if team.lo else float("inf")
-    span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} to {hi:.2f}"
+    if not team.hi:
+        raise MetricError(f"no named {PLURAL[cohort]} of {company} on {team.as_of} to divide {count_id} by")
+    lo, hi = value / team.hi, value / team.lo if team.lo else None  # None: no upper bound, as claims read it
+    span = f"{lo:.2f}" if lo == hi else f"{lo:.2f} or more" if hi is None else f"{lo:.2f} to {hi:.2f}"
     return MetricResult(metric="count_ratio", company=company, cohort=cohort, as_of=team.as_of, lo=lo, hi=hi,
                         unit="ratio", text=f"{value} ({count_id}) / {team.lo if team.lo == team.hi else f'{team.lo} to {team.hi}'} "
                         f"named {PLURAL[cohort]} on {team.as_of} = {span}",

@@ -33,8 +33,11 @@ def scope_curves(ds: Dataset, scope: Scope) -> estimators.Columns:
 
 
 def scope_turnbull(ds: Dataset, scope: Scope) -> estimators.Columns:
-    """The interval-censored fit of one company's scope, on its unique [lower, upper] bounds with counts."""
+    """The interval-censored fit of one company's scope, on its unique [lower, upper] bounds with counts; an error
+    when no one is in it."""
     bounds = life.interval_bounds(ds, scope)
+    if not len(bounds):
+        raise MetricError(scope.nobody())
     return estimators.turnbull_fit(bounds["lower"], bounds["upper"], bounds["n"])
 
 
