@@ -254,11 +254,15 @@ def test_no_library_version_other_than_the_installed_one_answers(monkeypatch) ->
 
     installed = cache.code_version.__wrapped__()
     assert cache.code_version.__wrapped__() == installed
+    real = cache.installed_version
     for name in cache.COMPUTED_BY:
-        real = importlib.metadata.version
-        monkeypatch.setattr(importlib.metadata, "version", lambda n, name=name, real=real: "0.0" if n == name else real(n))
+        assert real(name) == importlib.metadata.version(name)  # the Version line is the version
+        monkeypatch.setattr(cache, "installed_version", lambda n, name=name: "0.0" if n == name else real(n))
         assert cache.code_version.__wrapped__() != installed, name
         monkeypatch.undo()
+    monkeypatch.setattr(cache, "installed_version", lambda n: None if n == "scipy" else real(n))
+    assert cache.code_version.__wrapped__() != installed  # a library not installed is a version too
+    assert real("no-such-library") is None
 
 
 def test_what_lies_where_an_answer_would_be_kept_is_never_an_answer(data_dir, tmp_path, monkeypatch, capsys) -> None:
