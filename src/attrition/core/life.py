@@ -74,9 +74,9 @@ def interval_bounds(ds: Dataset, scope: Scope, by: tuple[str, ...] = ("company",
     coded = [ds.engine.code(column, values) for column, values in labels.items()]
     table = ds.engine.arrays(
         f"SELECT {', '.join(expression for expression, _ in coded)}, CAST(lower AS DOUBLE) AS lower, "
-        f"CAST(upper AS DOUBLE) AS upper, CAST(n AS BIGINT) AS n FROM ({relations.interval_table(bounds, columns)}) "
-        f"AS b ORDER BY {columns}, lower, upper NULLS LAST", [value for _, values in coded for value in values] + params)
-    table["upper"] = np.where(np.isnan(table["upper"]), np.inf, table["upper"])
+        f"coalesce(CAST(upper AS DOUBLE), CAST('Infinity' AS DOUBLE)) AS upper, CAST(n AS BIGINT) AS n "
+        f"FROM ({relations.interval_table(bounds, columns)}) AS b ORDER BY {columns}, lower, upper",
+        [value for _, values in coded for value in values] + params)
     return _coded(table, labels)
 
 

@@ -41,15 +41,16 @@ def table_columns(ds: Dataset, scope: Scope, by: str = "company", at_years: tupl
     mid = table["reading"] == life.CODE["midpoint"]
     key, days = table[by][mid], table["days"][mid]
     removed, events = (table["events"] + table["censored"])[mid], table["events"][mid]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
+    starts = estimators.run_starts(key)
     ends, present = np.append(starts[1:], len(key)) if len(key) else starts, key[starts]
     total = lambda values: np.add.reduceat(values, starts) if len(starts) else np.zeros(0, dtype=values.dtype)
     n, left = total(removed), total(events)
     followed = days[ends - 1]  # rows run in time order within each group
     row_group = np.repeat(np.arange(len(starts)), ends - starts)
     shortest = np.full(len(starts), np.nan)  # the first departure or censoring
-    groups, first = np.unique(row_group[removed > 0], return_index=True)
-    shortest[groups] = days[removed > 0][first]
+    first = np.flatnonzero(removed > 0)
+    first = first[estimators.run_starts(row_group[first])]
+    shortest[row_group[first]] = days[first]
     readings = len(life.READINGS)
     at = lambda values, reading: values[present * readings + life.CODE[reading]]
     median = {reading: at(estimators.first_below(curves), reading) for reading in life.CODE}
