@@ -331,3 +331,13 @@ def test_tables_too_large_for_one_thread_are_written_in_their_order(tmp_path, mo
             assert len(key) > 2 * 122_880 or name == "hires.csv"  # more than two of DuckDB's row groups
             assert key.equals(key.sort_values(order, ignore_index=True)), (out.name, name)
     assert (tmp_path / "out" / "events.csv").read_bytes() == (tmp_path / "again" / "events.csv").read_bytes()
+
+
+def test_a_library_installed_as_an_egg_has_its_version_too(tmp_path, monkeypatch) -> None:
+    """An egg keeps its metadata in PKG-INFO, not METADATA: its version is still read, so still in the key."""
+    import importlib.metadata
+
+    (tmp_path / "fakelib.egg-info").mkdir()
+    (tmp_path / "fakelib.egg-info" / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: fakelib\nVersion: 1.2.3\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert cache.installed_version("fakelib") == importlib.metadata.version("fakelib") == "1.2.3"

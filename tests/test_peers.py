@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import FILES, write_dataset
@@ -188,3 +189,31 @@ def test_a_team_with_no_departures_gets_an_exact_interval_from_those_followed_th
     assert (table["left"], table["gone_1y"], table["gone_2y"]) == (0, 0, 0)
     assert table["gone_1y_ci_upper"] == pytest.approx(1 - 0.025 ** (1 / 3))
     assert table["gone_2y_ci_upper"] == pytest.approx(0.975)
+
+
+def test_a_reading_that_follows_no_one_leaves_its_numbers_empty(tmp_path) -> None:
+    """Late entry: both hires were first observed on 2022-06-01 and left in months around it, so the shortest
+    reading of the dates has them gone before anyone saw them, and follows no one. The lab's row still stands, with
+    that reading's numbers empty (NaN), and a share that needs every reading says why it cannot be given."""
+    from conftest import FILES, write_dataset
+
+    from attrition import load
+
+    people = FILES["people.csv"].replace("role,note\n", "role,note,observed_from\n").replace(
+        "Engineer,\n", "Engineer,,2022-06-01\n").replace(",Research,\n", ",Research,,\n").replace(
+        "Lab A;Lab B,CEO,\n", "Lab A;Lab B,CEO,,\n").replace("Lab A,CTO,\n", "Lab A,CTO,,\n")
+    evidence = FILES["evidence.csv"].replace("frank,acme,1,leave,2022-06-30,2022-06-30,s2,left,",
+                                             "frank,acme,1,leave,2022-05-01,2022-07-31,s2,left,").replace(
+        "erin,acme,1,observed,2025-11-30,2025-11-30,s4,listed on the team page,", "erin,acme,1,leave,2022-05-15,2022-07-15,s2,left,"
+    ).replace("frank,acme,2,return,2023-01-10,2023-01-10,s3,came back,\n", "").replace(
+        "frank,acme,2,leave,2024-01-01,2024-12-31,s3,left again in 2024,\n", "")
+    ds = load(write_dataset(tmp_path / "data", people_csv=people, evidence_csv=evidence))
+    row = peers.survival_table(ds, cohort="hire", at_years=(1,)).iloc[0]
+    assert (row["company"], row["n"], row["left"]) == ("acme", 2, 2)
+    assert np.isnan(row["median_days_lo"]) and np.isnan(row["gone_1y_hi"])  # the shortest reading: no one
+    assert not np.isnan(row["median_days"]) and not np.isnan(row["gone_1y_lo"])
+    within = compute("share_gone_within", ds, company="acme", cohort="hire", at_years="1")
+    assert within.details["readings"][1] is None and within.lo == within.hi == row["gone_1y"]
+    with pytest.raises(MetricError, match="in the shortest reading of the dates, everyone had left before they were "
+                                          "first observed"):
+        compute("share_departed_by_tenure", ds, company="acme", cohort="hire", days=200)

@@ -178,10 +178,11 @@ class Engine:
         return self.con.execute(sql, params or []).df()
 
     def arrays(self, sql: str, params: list | None = None) -> dict[str, np.ndarray]:
-        """Run a query and return its columns as numpy arrays, with no pandas in between (a missing number as NaN).
+        """Run a query and return its columns as numpy arrays, with no pandas in between (a column with a missing
+        number as floats, NaN where it is missing).
         Ask for no missing values where none are needed: DuckDB returns a column with one as a masked array, and
         loading numpy's masked arrays costs a small command a tenth of its time."""
-        return {name: column.filled(float("nan")) if hasattr(column, "mask") else column
+        return {name: column.astype(float).filled(float("nan")) if hasattr(column, "mask") else column
                 for name, column in self.con.execute(sql, params or []).fetchnumpy().items()}
 
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:

@@ -54,12 +54,11 @@ def life_table(ds: Dataset, scope: Scope, by: tuple[str, ...] = ("company",)) ->
     sql = relations.life_table(relations.readings(lasting_table(ds, scope), scope.day, columns, where, scope.origin,
                                                   censoring=scope.censoring), columns)
     labels = {column: labels_of(ds, column) for column in (*by, "reading")}
-    coded = [ds.engine.code(column, values) for column, values in labels.items()]
+    codes, code_params = _codes(ds, labels)
     table = ds.engine.arrays(
-        f"SELECT {', '.join(expression for expression, _ in coded)}, days_2, CAST(events AS BIGINT) AS events, "
-        f"CAST(censored AS BIGINT) AS censored, CAST(entered AS BIGINT) AS entered "
-        f"FROM ({sql}) AS life ORDER BY {columns}, reading, days_2",
-        [value for _, values in coded for value in values] + params * 3)
+        f"SELECT {codes}, days_2, CAST(events AS BIGINT) AS events, CAST(censored AS BIGINT) AS censored, "
+        f"CAST(entered AS BIGINT) AS entered FROM ({sql}) AS life ORDER BY {columns}, reading, days_2",
+        code_params + params * 3)
     table["days"] = table.pop("days_2") / 2
     return _coded(table, labels)
 
@@ -71,13 +70,20 @@ def interval_bounds(ds: Dataset, scope: Scope, by: tuple[str, ...] = ("company",
     columns = ", ".join(f'"{c}"' for c in by)
     bounds = relations.interval_bounds(lasting_table(ds, scope), scope.day, columns, where, scope.censoring)
     labels = {column: labels_of(ds, column) for column in by}
-    coded = [ds.engine.code(column, values) for column, values in labels.items()]
+    codes, code_params = _codes(ds, labels)
     table = ds.engine.arrays(
-        f"SELECT {', '.join(expression for expression, _ in coded)}, CAST(lower AS DOUBLE) AS lower, "
+        f"SELECT {codes}, CAST(lower AS DOUBLE) AS lower, "
         f"coalesce(CAST(upper AS DOUBLE), CAST('Infinity' AS DOUBLE)) AS upper, CAST(n AS BIGINT) AS n "
         f"FROM ({relations.interval_table(bounds, columns)}) AS b ORDER BY {columns}, lower, upper",
-        [value for _, values in coded for value in values] + params)
+        code_params + params)
     return _coded(table, labels)
+
+
+def _codes(ds: Dataset, labels: dict[str, list[str]]) -> tuple[str, list]:
+    """The select expressions giving each label column as codes into its values (`Engine.code`), and their
+    parameters, which come first in the query."""
+    coded = [ds.engine.code(column, values) for column, values in labels.items()]
+    return ", ".join(expression for expression, _ in coded), [value for _, values in coded for value in values]
 
 
 def _coded(table: dict[str, np.ndarray], labels: dict[str, list[str]]) -> Life:

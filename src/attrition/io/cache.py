@@ -96,16 +96,17 @@ def code_version() -> str:
 
 
 def installed_version(name: str) -> str | None:
-    """A library's installed version, from the Version line of its metadata; None when it is not installed.
-    `importlib.metadata.version` parses every header of the file: ten times as long, in every command."""
+    """A library's installed version, from the Version line of its metadata (METADATA, or an egg's PKG-INFO); None
+    when it is not installed. `importlib.metadata.version` parses every header: ten times as long, in every
+    command, so it is asked only where no such line is found."""
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
-        text = distribution(name).read_text("METADATA") or ""
+        found = distribution(name)
     except PackageNotFoundError:
         return None
-    found = re.search(r"^Version: *(\S+)", text, re.MULTILINE)
-    return found.group(1) if found else "unknown"
+    line = re.search(r"^Version: *(\S+)", found.read_text("METADATA") or found.read_text("PKG-INFO") or "", re.MULTILINE)
+    return line.group(1) if line else found.version
 
 
 def fingerprint(data_dir: Path) -> str:

@@ -121,24 +121,29 @@ def _running_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return out
 
 
-def first_below(curves: Columns, q: float = 0.5, column: str = "survival") -> np.ndarray:
-    """Per group code of a `fit` (0 to the largest): the first time its column drops to q or below (the median for
-    q = 0.5); NaN where it never does."""
+def first_below(curves: Columns, q: float = 0.5, column: str = "survival", codes: int | None = None) -> np.ndarray:
+    """Per group code of a `fit` (0 to `codes` - 1; by default to the largest with a curve): the first time its
+    column drops to q or below (the median for q = 0.5); NaN where it never does, or where the code has no curve."""
     group, rows = curves["group"], np.flatnonzero(curves[column] <= q)
-    out = np.full(int(group.max()) + 1 if len(group) else 0, np.nan)
+    out = np.full(_codes(group, codes), np.nan)
     first = rows[run_starts(group[rows])]  # rows run by group, then time
     out[group[first]] = curves["days"][first]
     return out
 
 
-def value_on(curves: Columns, days: float, column: str = "survival") -> np.ndarray:
-    """Per group code of a `fit` (0 to the largest): the step function's value at `days` (its last time on or
-    before it); NaN for a code with no curve."""
+def value_on(curves: Columns, days: float, column: str = "survival", codes: int | None = None) -> np.ndarray:
+    """Per group code of a `fit` (0 to `codes` - 1; by default to the largest with a curve): the step function's
+    value at `days` (its last time on or before it); NaN for a code with no curve."""
     group, rows = curves["group"], np.flatnonzero(curves["days"] <= days)
-    out = np.full(int(group.max()) + 1 if len(group) else 0, np.nan)
+    out = np.full(_codes(group, codes), np.nan)
     last = rows[np.r_[group[rows][1:] != group[rows][:-1], True]] if len(rows) else rows
     out[group[last]] = curves[column][last]
     return out
+
+
+def _codes(group: np.ndarray, codes: int | None) -> int:
+    """How many group codes a reader answers for: those asked, or up to the largest with a curve."""
+    return codes if codes is not None else int(group.max()) + 1 if len(group) else 0
 
 
 def kaplan_meier(life: pd.DataFrame, by: list[str] | tuple[str, ...] = (), alpha: float = 0.05) -> pd.DataFrame:

@@ -52,20 +52,21 @@ def table_columns(ds: Dataset, scope: Scope, by: str = "company", at_years: tupl
     first = first[estimators.run_starts(row_group[first])]
     shortest[row_group[first]] = days[first]
     readings = len(life.READINGS)
+    codes = len(table.labels[by]) * readings  # every group a reading may lack (late entry): NaN, not out of range
     at = lambda values, reading: values[present * readings + life.CODE[reading]]
-    median = {reading: at(estimators.first_below(curves), reading) for reading in life.CODE}
+    median = {reading: at(estimators.first_below(curves, codes=codes), reading) for reading in life.CODE}
     out: dict[str, list | np.ndarray] = {
         by: [table.labels[by][code] for code in present], "n": n, "left": left, "followed_years": followed / 365.25,
         "median_days": median["midpoint"], "median_days_lo": median["shortest"], "median_days_hi": median["longest"],
-        "median_ci_lower": at(estimators.first_below(curves, column="lower"), "midpoint"),
-        "median_ci_upper": at(estimators.first_below(curves, column="upper"), "midpoint")}
-    at_end = 1 - at(estimators.value_on(curves, np.inf), "midpoint")
+        "median_ci_lower": at(estimators.first_below(curves, column="lower", codes=codes), "midpoint"),
+        "median_ci_upper": at(estimators.first_below(curves, column="upper", codes=codes), "midpoint")}
+    at_end = 1 - at(estimators.value_on(curves, np.inf, codes=codes), "midpoint")
     everyone_left = left == n
     for years in at_years:
         span, name = years * 365.25, f"gone_{years:g}y"
         observed = (followed >= span) | everyone_left
         gone = lambda reading, column="survival": np.where(
-            observed, 1 - at(estimators.value_on(curves, span, column), reading), np.nan)
+            observed, 1 - at(estimators.value_on(curves, span, column, codes), reading), np.nan)
         out[f"{name}_at_least"] = np.where(observed, np.nan, at_end)
         out[name], out[f"{name}_lo"], out[f"{name}_hi"] = gone("midpoint"), gone("longest"), gone("shortest")
         lower, upper = gone("midpoint", "upper"), gone("midpoint", "lower")

@@ -44,18 +44,18 @@ def scope_turnbull(ds: Dataset, scope: Scope) -> estimators.Columns:
 def by_reading(values: np.ndarray) -> dict[str, float | None]:
     """A reader's values per group code of `scope_curves` (`estimators.first_below`, `value_on`), by reading;
     None where there is none (a median not reached)."""
-    return {reading: None if code >= len(values) or math.isnan(values[code]) else float(values[code])
-            for reading, code in life.CODE.items()}
+    return {reading: None if math.isnan(values[code]) else float(values[code]) for reading, code in life.CODE.items()}
 
 
 def medians(curves: estimators.Columns, column: str = "survival") -> dict[str, float | None]:
     """Each reading's median (the first day its `column` drops to one half), None where it is not reached."""
-    return by_reading(estimators.first_below(curves, column=column))
+    return by_reading(estimators.first_below(curves, column=column, codes=len(life.READINGS)))
 
 
 def values_at(curves: estimators.Columns, days: float, column: str = "survival") -> dict[str, float | None]:
-    """Each reading's `column` at `days` (its last time on or before it)."""
-    return by_reading(estimators.value_on(curves, days, column))
+    """Each reading's `column` at `days` (its last time on or before it); None in a reading that follows no one
+    (late entry: everyone left, in that reading, before they were first observed)."""
+    return by_reading(estimators.value_on(curves, days, column, len(life.READINGS)))
 
 
 def noun(ds: Dataset, scope: Scope) -> str:
@@ -123,6 +123,10 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str
         raise MetricError("--days must be zero or more")
     scope = Scope.of(ds, company, cohort, as_of, exclude, group, censoring)
     curves = scope_curves(ds, scope)
+    unobserved = [reading for reading, value in values_at(curves, days).items() if value is None]
+    if unobserved:
+        raise MetricError(f"{noun(ds, scope)}: in the {unobserved[0]} reading of the dates, everyone had left before "
+                          "they were first observed, so there is no share to give")
     share = {reading: 1 - value for reading, value in values_at(curves, days).items()}
     ci = (1 - values_at(curves, days, "upper")["midpoint"], 1 - values_at(curves, days, "lower")["midpoint"])
     npmle = estimators.turnbull_value_at(scope_turnbull(ds, scope), days)
