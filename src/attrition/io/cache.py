@@ -105,7 +105,8 @@ def installed_version(name: str) -> str | None:
         found = distribution(name)
     except PackageNotFoundError:
         return None
-    line = re.search(r"^Version: *(\S+)", found.read_text("METADATA") or found.read_text("PKG-INFO") or "", re.MULTILINE)
+    metadata = found.read_text("METADATA") or found.read_text("PKG-INFO") or ""
+    line = re.search(r"^Version: *(\S+)", metadata, re.MULTILINE)
     return line.group(1) if line else found.version
 
 

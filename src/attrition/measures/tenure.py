@@ -24,8 +24,8 @@ from attrition.text import PLURAL, days_and_years
 
 
 def scope_curves(ds: Dataset, scope: Scope) -> estimators.Columns:
-    """Kaplan-Meier curves of one company's scope in every reading of the dates (group code: the reading's, `life.CODE`), from its
-    life table; an error when no one is in it."""
+    """Kaplan-Meier curves of one company's scope in every reading of the dates (each reading's group code is
+    `life.CODE`'s), from its life table; an error when no one is in it."""
     table = life.life_table(ds, scope)
     if not len(table):
         raise MetricError(scope.nobody())
@@ -41,7 +41,7 @@ def scope_turnbull(ds: Dataset, scope: Scope) -> estimators.Columns:
     return estimators.turnbull_fit(bounds["lower"], bounds["upper"], bounds["n"])
 
 
-def by_reading(values: np.ndarray) -> dict[str, float | None]:
+def _by_reading(values: np.ndarray) -> dict[str, float | None]:
     """A reader's values per group code of `scope_curves` (`estimators.first_below`, `value_on`), by reading;
     None where there is none (a median not reached)."""
     return {reading: None if math.isnan(values[code]) else float(values[code]) for reading, code in life.CODE.items()}
@@ -49,13 +49,13 @@ def by_reading(values: np.ndarray) -> dict[str, float | None]:
 
 def medians(curves: estimators.Columns, column: str = "survival") -> dict[str, float | None]:
     """Each reading's median (the first day its `column` drops to one half), None where it is not reached."""
-    return by_reading(estimators.first_below(curves, column=column, codes=len(life.READINGS)))
+    return _by_reading(estimators.first_below(curves, column=column, codes=len(life.READINGS)))
 
 
 def values_at(curves: estimators.Columns, days: float, column: str = "survival") -> dict[str, float | None]:
     """Each reading's `column` at `days` (its last time on or before it); None in a reading that follows no one
     (late entry: everyone left, in that reading, before they were first observed)."""
-    return by_reading(estimators.value_on(curves, days, column, len(life.READINGS)))
+    return _by_reading(estimators.value_on(curves, days, column, len(life.READINGS)))
 
 
 def noun(ds: Dataset, scope: Scope) -> str:
