@@ -136,8 +136,10 @@ def test_a_metric_of_no_one_says_so(capsys, argv, message) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
-def test_a_full_disk_under_standard_output_is_said_in_words() -> None:
+@pytest.mark.parametrize("argv", [["metric", "departed_share", "--company", "xai"], ["--version"], ["metric", "--help"]])
+def test_a_full_disk_under_standard_output_is_said_in_words(argv) -> None:
+    """Even what argparse prints before any command runs (--help, --version) is not lost without a word."""
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "attrition.cli", "metric", "departed_share", "--company", "xai"],
-                              stdout=full, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run([sys.executable, "-m", "attrition.cli", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True)
     assert (done.returncode, done.stderr) == (2, "error: cannot write to standard output: No space left on device\n")

@@ -194,7 +194,7 @@ def test_a_team_with_no_departures_gets_an_exact_interval_from_those_followed_th
 def test_a_reading_that_follows_no_one_leaves_its_numbers_empty(tmp_path) -> None:
     """Late entry: both hires were first observed on 2022-06-01 and left in months around it, so the shortest
     reading of the dates has them gone before anyone saw them, and follows no one. The lab's row still stands, with
-    that reading's numbers empty (NaN), and a share that needs every reading says why it cannot be given."""
+    that reading's numbers empty (NaN), and a share or a median that needs every reading says why it cannot be given."""
     from conftest import FILES, write_dataset
 
     from attrition import load
@@ -217,3 +217,6 @@ def test_a_reading_that_follows_no_one_leaves_its_numbers_empty(tmp_path) -> Non
     with pytest.raises(MetricError, match="in the shortest reading of the dates, everyone had left before they were "
                                           "first observed"):
         compute("share_departed_by_tenure", ds, company="acme", cohort="hire", days=200)
+    with pytest.raises(MetricError, match="in the shortest reading of the dates, everyone had left before they were "
+                                          "first observed, so there is no median to give"):
+        compute("median_tenure", ds, company="acme", cohort="hire")  # not "not reached to 425 days"

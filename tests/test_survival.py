@@ -141,6 +141,12 @@ def test_share_departed_by_tenure_by_hand(ds) -> None:
     assert (at_800.lo, at_800.hi) == (pytest.approx(0.25), pytest.approx(0.5))  # bob left between 790 and 820 days
 
 
+@pytest.mark.parametrize("days", [-1, float("nan"), float("inf")])
+def test_share_departed_by_tenure_refuses_a_tenure_that_is_not_a_number_of_days(ds, days) -> None:
+    with pytest.raises(MetricError, match="--days must be a finite number of zero or more"):
+        share_departed_by_tenure(ds, "acme", days, "founder")
+
+
 def test_interval_censored_fit_by_hand(ds) -> None:
     table = tenure_table(ds, Scope.of(ds, "acme", "founder"))
     npmle = estimators.turnbull_fit(table["lower"], table["upper"])

@@ -126,6 +126,14 @@ def test_metric_errors_say_what_to_do(ds, params, message) -> None:
         compute("departed_share", ds, **params)
 
 
+@pytest.mark.parametrize("metric", ["departed_share", "median_tenure", "interval_median", "share_departed_by_tenure"])
+def test_a_scope_emptied_by_the_people_left_out_says_so(ds, metric) -> None:
+    """The people left out are why no one is in the scope: the message names them, not only the company."""
+    with pytest.raises(MetricError, match=r"no hires of acme had joined by 2025-12-31 \(leaving out erin, frank\)"):
+        compute(metric, ds, company="acme", cohort="hire", exclude=["erin", "frank"], **(
+            {"days": 365} if metric == "share_departed_by_tenure" else {}))
+
+
 def test_missing_metric_parameters_are_named(ds) -> None:
     with pytest.raises(MetricError, match="needs --start and --end"):
         compute("departures_between", ds, company="acme")

@@ -444,11 +444,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
             stream.reconfigure(errors="backslashreplace")
-    args = _parser().parse_args(argv)
     stdout = sys.stdout
     if stdout is not None:  # None: closed (`>&-`), and print prints nothing
         sys.stdout = _Stdout(stdout, OutputError)
     try:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as done:  # --help and --version print, then exit 0: a full disk must still say so
+            if not done.code and stdout is not None:
+                sys.stdout.flush()
+            raise
         code = COMMANDS[args.command](args)
         if stdout is not None:
             sys.stdout.flush()  # so a full disk is reported here, not when Python exits

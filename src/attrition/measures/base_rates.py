@@ -98,7 +98,7 @@ def base_rate_tail(ds: Dataset, company: str, rate_id: str, cohort: str | None =
     found = team_tails(ds, rate_id, scope)
     day = scope.date
     if not found:
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {day}")
+        raise MetricError(scope.nobody())
     team = found[0]
     lo, hi, followed = team["p_lo"], team["p_hi"], team["followed"]
     gone = f"{team['gone_lo']}" if team["gone_lo"] == team["gone_hi"] else f"{team['gone_lo']} to {team['gone_hi']}"

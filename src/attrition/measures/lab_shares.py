@@ -187,7 +187,7 @@ def _row(ds: Dataset, scope: Scope, years: float) -> dict:
     """One lab's row of the table (the 05 table's row) for `years` since joining."""
     rows = records(table_columns(ds, scope, "company", (years,)))
     if not rows:
-        raise MetricError(f"no {PLURAL[scope.cohort]} of {scope.company} had joined by {scope.date}")
+        raise MetricError(scope.nobody())
     return rows[0]
 
 

@@ -40,7 +40,7 @@ def _departed(ds: Dataset, scope: Scope, share: bool) -> MetricResult:
     noun = PLURAL[cohort] + (f" in {group}" if group else "")
     if share:
         if den_hi == 0:
-            raise MetricError(f"no {noun} of {company} had joined by {day}: the share is undefined")
+            raise MetricError(f"{scope.nobody()}: the share is undefined")
         lo, hi = float(share_lo), float(share_hi)
         text = (f"{range_text(num_lo, num_hi)} of {range_text(den_lo, den_hi)} {noun} departed "
                 f"({range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {day}")

@@ -17,13 +17,12 @@ import pandas as pd
 
 from attrition.core import departures, relations, roster
 from attrition.core.scope import Scope
-from attrition.days import day_date, day_number
+from attrition.days import day_number
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators, tenure
 from attrition.measures.rates import poisson_ci
 from attrition.precision import snap, snap_significant
 from attrition.result import MetricError
-from attrition.text import PLURAL
 
 SCENARIOS = relations.READINGS
 INTERRUPTION_DAYS = relations.INTERRUPTION_DAYS
@@ -215,6 +214,6 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     frame = frame.reindex(numbers)
     if frame["den_hi"].isna().any() or (frame["den_hi"] == 0).any():
         missing = frame.index[frame["den_hi"].isna() | (frame["den_hi"] == 0)][0]
-        raise MetricError(f"no {PLURAL[cohort]} of {company} had joined by {day_date(int(missing))}")
+        raise MetricError(scope.nobody(int(missing)))
     return pd.DataFrame({"date": pd.to_datetime(days), "lo": frame["share_lo"].to_numpy(dtype=float),
                          "hi": frame["share_hi"].to_numpy(dtype=float)})

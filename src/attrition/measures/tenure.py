@@ -58,6 +58,17 @@ def values_at(curves: estimators.Columns, days: float, column: str = "survival")
     return _by_reading(estimators.value_on(curves, days, column, len(life.READINGS)))
 
 
+def follow_everyone(ds: Dataset, scope: Scope, curves: estimators.Columns, what: str) -> None:
+    """An error naming the first reading of the dates that follows no one (late entry: everyone had left, in that
+    reading, before they were first observed), where `what` needs every reading."""
+    present = np.zeros(len(life.READINGS), dtype=bool)
+    present[curves["group"]] = True
+    missing = [reading for reading, code in life.CODE.items() if not present[code]]
+    if missing:
+        raise MetricError(f"{noun(ds, scope)}: in the {missing[0]} reading of the dates, everyone had left before "
+                          f"they were first observed, so there is no {what} to give")
+
+
 def noun(ds: Dataset, scope: Scope) -> str:
     """Who a survival sentence is about: the company's name, the cohort and the group."""
     return f"{ds.company_names[scope.company]} {PLURAL[scope.cohort]}" + (f" in group {scope.group}" if scope.group else "")
@@ -72,6 +83,7 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     """
     scope = Scope.of(ds, company, cohort, as_of, exclude, group)
     curves = scope_curves(ds, scope)
+    follow_everyone(ds, scope, curves, "median")
     median = medians(curves)
     ci = (medians(curves, "lower")["midpoint"], medians(curves, "upper")["midpoint"])
     npmle = estimators.turnbull_median(scope_turnbull(ds, scope))
@@ -119,14 +131,11 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str
     The range is over the readings of uncertain dates; `censoring` says how long people still there
     count (relations.CENSORING: to their last sighting, or to the as-of day).
     """
-    if days < 0:
-        raise MetricError("--days must be zero or more")
+    if not 0 <= days < math.inf:  # the command line's --days is checked in the registry; NaN fails here too
+        raise MetricError(f"--days must be a finite number of zero or more, not {days!r}")
     scope = Scope.of(ds, company, cohort, as_of, exclude, group, censoring)
     curves = scope_curves(ds, scope)
-    unobserved = [reading for reading, value in values_at(curves, days).items() if value is None]
-    if unobserved:
-        raise MetricError(f"{noun(ds, scope)}: in the {unobserved[0]} reading of the dates, everyone had left before "
-                          "they were first observed, so there is no share to give")
+    follow_everyone(ds, scope, curves, "share")
     share = {reading: 1 - value for reading, value in values_at(curves, days).items()}
     ci = (1 - values_at(curves, days, "upper")["midpoint"], 1 - values_at(curves, days, "lower")["midpoint"])
     npmle = estimators.turnbull_value_at(scope_turnbull(ds, scope), days)
