@@ -121,7 +121,9 @@ def pytest_configure(config: pytest.Config) -> None:
     def start_again_if_it_died(*args, **kwargs):
         try:
             return start(*args, **kwargs)
-        except RuntimeError:  # "Kernel died before replying to kernel_info"
+        except RuntimeError as err:
+            if "died" not in str(err):  # "Kernel died before replying to kernel_info"; a time-out is not retried
+                raise
             return start(*args, **kwargs)
 
     nbval.kernel.start_new_kernel = start_again_if_it_died

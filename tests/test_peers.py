@@ -220,3 +220,14 @@ def test_a_reading_that_follows_no_one_leaves_its_numbers_empty(tmp_path) -> Non
     with pytest.raises(MetricError, match="in the shortest reading of the dates, everyone had left before they were "
                                           "first observed, so there is no median to give"):
         compute("median_tenure", ds, company="acme", cohort="hire")  # not "not reached to 425 days"
+    # With the founders in the scope the shortest reading still follows someone, but not the hires it has gone
+    # before they were seen: the readings are out of order, and each range spans all three, lowest first.
+    median = compute("median_tenure", ds, company="acme")
+    assert median.lo <= median.details["midpoint"] <= median.hi and median.text.startswith(
+        "median tenure of acme people: 485 days (1.3 years) to 790 days (2.2 years)")
+    share = compute("share_departed_by_tenure", ds, company="acme", days=600)
+    assert share.lo <= share.details["midpoint"] <= share.hi
+    # Before anyone was observed, they had still joined: the error says which.
+    with pytest.raises(MetricError, match="2 hires of acme had joined by 2022-05-20, but the data follows them only "
+                                          "from a later day: no one was observed then"):
+        compute("median_tenure", ds, company="acme", cohort="hire", as_of="2022-05-20")

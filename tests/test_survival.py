@@ -141,10 +141,15 @@ def test_share_departed_by_tenure_by_hand(ds) -> None:
     assert (at_800.lo, at_800.hi) == (pytest.approx(0.25), pytest.approx(0.5))  # bob left between 790 and 820 days
 
 
-@pytest.mark.parametrize("days", [-1, float("nan"), float("inf")])
+@pytest.mark.parametrize("days", [-1, float("nan"), float("inf"), 1e308, None, "soon"])
 def test_share_departed_by_tenure_refuses_a_tenure_that_is_not_a_number_of_days(ds, days) -> None:
-    with pytest.raises(MetricError, match="--days must be a finite number of zero or more"):
+    """From Python as on the command line (the registry's --days): 0 to 200 years."""
+    with pytest.raises(MetricError, match=r"days must be a number from 0 to 73,050 \(200 years\)"):
         share_departed_by_tenure(ds, "acme", days, "founder")
+
+
+def test_minus_zero_days_is_zero_days(ds) -> None:
+    assert "within 0 days of joining" in share_departed_by_tenure(ds, "acme", -0.0, "founder").text
 
 
 def test_interval_censored_fit_by_hand(ds) -> None:

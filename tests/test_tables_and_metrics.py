@@ -134,6 +134,19 @@ def test_a_scope_emptied_by_the_people_left_out_says_so(ds, metric) -> None:
             {"days": 365} if metric == "share_departed_by_tenure" else {}))
 
 
+def test_an_empty_scope_names_its_group_and_the_people_left_out() -> None:
+    from datetime import date
+
+    from attrition.core.scope import Scope
+    from attrition.schema import day_number
+
+    day = day_number(date(2024, 1, 1))
+    assert Scope(day, "acme", "hire").nobody() == "no hires of acme had joined by 2024-01-01"
+    assert Scope(day, "acme", "hire", group="Research", exclude=("erin", "frank")).nobody() == (
+        "no hires of acme in group Research had joined by 2024-01-01 (leaving out erin, frank)")
+    assert Scope(day, "acme", "hire").on(day - 1).nobody().endswith("had joined by 2023-12-31")
+
+
 def test_missing_metric_parameters_are_named(ds) -> None:
     with pytest.raises(MetricError, match="needs --start and --end"):
         compute("departures_between", ds, company="acme")

@@ -163,13 +163,12 @@ class Scope:
         """The same people as of another day."""
         return replace(self, day=day)
 
-    def nobody(self, day: int | None = None) -> str:
-        """What a measure that needs someone says of a scope no one of had joined by its day (or `day`), naming the
-        group and the people left out: they may be why no one is there."""
-        group = f" in {self.group}" if self.group else ""
+    def nobody(self) -> str:
+        """What a measure that needs someone says of a scope no one of had joined by its day, naming the group and
+        the people left out: they may be why no one is there."""
+        group = f" in group {self.group}" if self.group else ""
         left_out = f" (leaving out {', '.join(self.exclude)})" if self.exclude else ""
-        return (f"no {PLURAL[self.cohort]}{group} of {self.company} had joined by "
-                f"{self.date if day is None else day_date(day)}{left_out}")
+        return f"no {PLURAL[self.cohort]} of {self.company}{group} had joined by {self.date}{left_out}"
 
     def where(self) -> tuple[str, list]:
         """The WHERE clause and its parameters selecting this scope's rows (company, cohort(s), group, minus the

@@ -18,6 +18,7 @@ from datetime import date
 
 from attrition.core import lookups
 from attrition.core.scope import Scope, ScopeError, as_of_day, check_scope
+from attrition.days import tenure_days
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
 from attrition.schema import COHORTS, HIRING_BASES, MOVE_CATEGORIES
@@ -258,13 +259,10 @@ def _check(ds: Dataset, key: str, value: object, given: dict) -> object:
             raise MetricError(f"{flag(key)} must be a whole number of at least 1, not {value!r}")
         return number
     elif kind == "days":
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not math.isfinite(number) or not 0 <= number <= 200 * 365.25:
+        number = tenure_days(value)
+        if number is None:
             raise MetricError(f"{flag(key)} must be a number of days from 0 to 73,050 (200 years), not {value!r}")
-        return int(number) if number.is_integer() else number
+        return number
     elif kind == "hours":
         try:
             number = float(value)

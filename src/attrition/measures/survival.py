@@ -214,6 +214,6 @@ def departed_share_series(ds: Dataset, company: str, cohort: str | None = None, 
     frame = frame.reindex(numbers)
     if frame["den_hi"].isna().any() or (frame["den_hi"] == 0).any():
         missing = frame.index[frame["den_hi"].isna() | (frame["den_hi"] == 0)][0]
-        raise MetricError(scope.nobody(int(missing)))
+        raise MetricError(scope.on(int(missing)).nobody())
     return pd.DataFrame({"date": pd.to_datetime(days), "lo": frame["share_lo"].to_numpy(dtype=float),
                          "hi": frame["share_hi"].to_numpy(dtype=float)})

@@ -15,8 +15,9 @@ from datetime import date
 
 import numpy as np
 
-from attrition.core import life
+from attrition.core import departures, life
 from attrition.core.scope import Scope
+from attrition.days import tenure_days
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.result import MetricError, MetricResult
@@ -28,7 +29,7 @@ def scope_curves(ds: Dataset, scope: Scope) -> estimators.Columns:
     `life.CODE`'s), from its life table; an error when no one is in it."""
     table = life.life_table(ds, scope)
     if not len(table):
-        raise MetricError(scope.nobody())
+        raise MetricError(no_one_followed(ds, scope))
     return estimators.fit(table["reading"], table["days"], table["events"], table["censored"], table["entered"])
 
 
@@ -37,8 +38,19 @@ def scope_turnbull(ds: Dataset, scope: Scope) -> estimators.Columns:
     when no one is in it."""
     bounds = life.interval_bounds(ds, scope)
     if not len(bounds):
-        raise MetricError(scope.nobody())
+        raise MetricError(no_one_followed(ds, scope))
     return estimators.turnbull_fit(bounds["lower"], bounds["upper"], bounds["n"])
+
+
+def no_one_followed(ds: Dataset, scope: Scope) -> str:
+    """Why a scope has no one to fit: no one had joined by its day, or those who had were not yet observed (late
+    entry: the data follows them from a later day)."""
+    (_, _, joined_lo, joined_hi, _, _), _ = departures.departed(ds, scope)
+    if not joined_hi:
+        return scope.nobody()
+    count = f"{joined_hi}" if joined_lo == joined_hi else f"{joined_lo} to {joined_hi}"
+    return (f"{count} {PLURAL[scope.cohort]} of {scope.company} had joined by {scope.date}, but the data follows them "
+            "only from a later day: no one was observed then")
 
 
 def _by_reading(values: np.ndarray) -> dict[str, float | None]:
@@ -69,6 +81,15 @@ def follow_everyone(ds: Dataset, scope: Scope, curves: estimators.Columns, what:
                           f"they were first observed, so there is no {what} to give")
 
 
+def reading_range(values: Iterable[float | None]) -> tuple[float | None, float | None]:
+    """The lowest and highest of a value over the readings of the dates, None standing for a median not reached
+    (no end). Without late entry the shortest and the longest readings bound the others; with it a reading can
+    lose the people it has gone before they were first observed, and the readings need not be in order."""
+    ends = [math.inf if value is None else value for value in values]
+    lo, hi = min(ends), max(ends)
+    return None if lo == math.inf else lo, None if hi == math.inf else hi
+
+
 def noun(ds: Dataset, scope: Scope) -> str:
     """Who a survival sentence is about: the company's name, the cohort and the group."""
     return f"{ds.company_names[scope.company]} {PLURAL[scope.cohort]}" + (f" in group {scope.group}" if scope.group else "")
@@ -89,7 +110,7 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     npmle = estimators.turnbull_median(scope_turnbull(ds, scope))
     freeze = medians(scope_curves(ds, replace(scope, censoring="freeze")))["midpoint"]
     people = life.followed(ds, scope)
-    lo, hi = median["shortest"], median["longest"]
+    lo, hi = reading_range(median.values())
     cutoff = scope.date
     value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
     differs = "" if freeze == median["midpoint"] else (
@@ -131,8 +152,10 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str
     The range is over the readings of uncertain dates; `censoring` says how long people still there
     count (relations.CENSORING: to their last sighting, or to the as-of day).
     """
-    if not 0 <= days < math.inf:  # the command line's --days is checked in the registry; NaN fails here too
-        raise MetricError(f"--days must be a finite number of zero or more, not {days!r}")
+    number = tenure_days(days)
+    if number is None:
+        raise MetricError(f"days must be a number from 0 to 73,050 (200 years), not {days}")
+    days = number
     scope = Scope.of(ds, company, cohort, as_of, exclude, group, censoring)
     curves = scope_curves(ds, scope)
     follow_everyone(ds, scope, curves, "share")
@@ -140,7 +163,7 @@ def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str
     ci = (1 - values_at(curves, days, "upper")["midpoint"], 1 - values_at(curves, days, "lower")["midpoint"])
     npmle = estimators.turnbull_value_at(scope_turnbull(ds, scope), days)
     people = life.followed(ds, replace(scope, censoring="observed"))
-    lo, hi = share["longest"], share["shortest"]
+    lo, hi = reading_range(share.values())
     cutoff = scope.date
     span = f"{lo:.1%}" if lo == hi else f"{lo:.1%} to {hi:.1%}"
     text = (f"{span} of {noun(ds, scope)} left within {days:,g} days of joining, as of {cutoff} "
