@@ -147,6 +147,15 @@ def test_an_empty_scope_names_its_group_and_the_people_left_out() -> None:
     assert Scope(day, "acme", "hire").on(day - 1).nobody().endswith("had joined by 2023-12-31")
 
 
+def test_a_count_of_one_says_one_founder_not_one_founders(ds) -> None:
+    from attrition.text import cohort_noun
+
+    assert compute("departed_count", ds, company="acme", cohort="founder", as_of="2021-06-01").text == (
+        "1 founder departed as of 2021-06-01 (of 4 counted)")
+    assert [cohort_noun("hire", *count) for count in ((1, 1), (0, 1), (1, 2), (0, 0))] == ["hire", "hires", "hires", "hires"]
+    assert (cohort_noun(None, 1), cohort_noun(None, 2)) == ("person", "people")
+
+
 def test_missing_metric_parameters_are_named(ds) -> None:
     with pytest.raises(MetricError, match="needs --start and --end"):
         compute("departures_between", ds, company="acme")

@@ -38,6 +38,12 @@ def p_value_text(p: float) -> str:
 
 
 PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
+
+
+def cohort_noun(cohort: str | None, lo: int, hi: int | None = None) -> str:
+    """The cohort's noun for a count from `lo` to `hi` (just `lo` if None): 'founder' for exactly one, else
+    'founders' ('1 founder departed', '1 to 2 founders', '0 founders')."""
+    return (cohort or "person") if lo == 1 and (hi is None or hi == 1) else PLURAL[cohort]
 END_WORDS = {"leave": "left", "step_back": "stepped back"}
 REASON_WORDS = {"voluntary": "left of their own accord", "dismissed": "were dismissed", "retired": "retired",
                 "death or health": "died or left for health reasons", "end of term": "reached the end of their term",

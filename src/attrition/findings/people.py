@@ -21,6 +21,7 @@ from attrition.io.dataset import Dataset
 from attrition.text import (
     END_WORDS,
     PLURAL,
+    cohort_noun,
     format_interval,
     listing,
     ordinal,
@@ -91,7 +92,7 @@ def named(ds: Dataset, company: str, cohorts: tuple[str, ...] = ("hire", "execut
         result, params = measured("record_count", ds, company=company, table="people", cohort=cohort)
         claims.append(Claim("record_count", params, "exact", str(result.lo)))
         results.append(result)
-        parts.append(f"{result.lo:,} {PLURAL[cohort] if result.lo != 1 else cohort}")
+        parts.append(f"{result.lo:,} {cohort_noun(cohort, result.lo)}")
     sentence = f"The sources also name {listing(parts)} of {ds.company_names[company]}"
     return Finding(f"{company}-named", sentence, tuple(claims), tuple(results))
 

@@ -18,7 +18,7 @@ from attrition.core.scope import Scope
 from attrition.days import calendar_date, day_number
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL, ordinal, range_text
+from attrition.text import PLURAL, cohort_noun, ordinal, range_text
 
 
 def departed_share(ds: Dataset, company: str, cohort: str | None = None, as_of: date | str | None = None,
@@ -37,7 +37,8 @@ def _departed(ds: Dataset, scope: Scope, share: bool) -> MetricResult:
     company, cohort, group = scope.company, scope.cohort, scope.group
     (num_lo, num_hi, den_lo, den_hi, share_lo, share_hi), people = departures.departed(ds, scope)
     day = scope.date
-    noun = PLURAL[cohort] + (f" in {group}" if group else "")
+    in_group = f" in {group}" if group else ""
+    noun = PLURAL[cohort] + in_group
     if share:
         if den_hi == 0:
             raise MetricError(f"{scope.nobody()}: the share is undefined")
@@ -46,7 +47,8 @@ def _departed(ds: Dataset, scope: Scope, share: bool) -> MetricResult:
                 f"({range_text(lo * 100, hi * 100, '{:.1f}%')}) as of {day}")
     else:
         lo, hi = int(num_lo), int(num_hi)
-        text = f"{range_text(num_lo, num_hi)} {noun} departed as of {day} (of {range_text(den_lo, den_hi)} counted)"
+        text = (f"{range_text(num_lo, num_hi)} {cohort_noun(cohort, lo, hi)}{in_group} departed as of {day} "
+                f"(of {range_text(den_lo, den_hi)} counted)")
     return MetricResult(
         metric="departed_share" if share else "departed_count",
         company=company, cohort=cohort, as_of=day.isoformat(), lo=lo, hi=hi,
@@ -67,7 +69,7 @@ def remaining_count(ds: Dataset, company: str, cohort: str | None = None, as_of:
     hi = lo + len(people["uncertain"]) + len(people["unseen"])
     day = scope.date
     unseen = f" ({len(people['unseen'])} not observed since an earlier sighting)" if people["unseen"] else ""
-    text = (f"{range_text(lo, hi)} {PLURAL[cohort]}{f' in group {group}' if group else ''} remaining at "
+    text = (f"{range_text(lo, hi)} {cohort_noun(cohort, lo, hi)}{f' in group {group}' if group else ''} remaining at "
             f"{ds.company_names[company]} as of {day}{unseen}")
     return MetricResult(
         metric="remaining_count", company=company, cohort=cohort, as_of=day.isoformat(),

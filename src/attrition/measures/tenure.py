@@ -21,7 +21,7 @@ from attrition.days import tenure_days
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL, days_and_years
+from attrition.text import PLURAL, cohort_noun, days_and_years
 
 
 def scope_curves(ds: Dataset, scope: Scope) -> estimators.Columns:
@@ -49,8 +49,8 @@ def no_one_followed(ds: Dataset, scope: Scope) -> str:
     if not joined_hi:
         return scope.nobody()
     count = f"{joined_hi}" if joined_lo == joined_hi else f"{joined_lo} to {joined_hi}"
-    return (f"{count} {PLURAL[scope.cohort]} of {scope.company} had joined by {scope.date}, but the data follows them "
-            "only from a later day: no one was observed then")
+    return (f"{count} {cohort_noun(scope.cohort, joined_lo, joined_hi)} of {scope.company} had joined by {scope.date}, "
+            "but the data follows them only from a later day: no one was observed then")
 
 
 def _by_reading(values: np.ndarray) -> dict[str, float | None]:
