@@ -143,3 +143,10 @@ def test_a_full_disk_under_standard_output_is_said_in_words(argv) -> None:
         done = subprocess.run([sys.executable, "-m", "attrition.cli", *argv], stdout=full, stderr=subprocess.PIPE,
                               text=True)
     assert (done.returncode, done.stderr) == (2, "error: cannot write to standard output: No space left on device\n")
+
+
+def test_a_range_with_neither_end_reached_says_so_once(capsys) -> None:
+    """No founder of Anthropic has left: the median and both ends of its band are 'not reached', said once each."""
+    code, out, _ = _run(capsys, "metric", "median_tenure", "--company", "anthropic", "--cohort", "founder")
+    assert code == 0 and "not reached to not reached" not in out
+    assert out.startswith("median tenure of Anthropic founders: not reached as of ") and "95% CI not reached;" in out

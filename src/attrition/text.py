@@ -37,6 +37,13 @@ def p_value_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+def tenure_range(lo: float | None, hi: float | None) -> str:
+    """Two tenures as a range ('944 days (2.6 years) to 1,000 days (2.7 years)'), one when they agree; 'not reached'
+    once, not twice, when neither end exists."""
+    low, high = days_and_years(lo), days_and_years(hi)
+    return low if low == high else f"{low} to {high}"
+
+
 PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
 
 

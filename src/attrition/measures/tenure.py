@@ -21,7 +21,7 @@ from attrition.days import tenure_days
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL, cohort_noun, days_and_years
+from attrition.text import PLURAL, cohort_noun, days_and_years, tenure_range
 
 
 def scope_curves(ds: Dataset, scope: Scope) -> estimators.Columns:
@@ -112,12 +112,11 @@ def median_tenure(ds: Dataset, company: str, cohort: str | None = None, as_of: d
     people = life.followed(ds, scope)
     lo, hi = reading_range(median.values())
     cutoff = scope.date
-    value_text = days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}"
     differs = "" if freeze == median["midpoint"] else (
         f"; counting everyone still there up to {cutoff} instead of to their last observation: {days_and_years(freeze)}")
-    text = (f"median tenure of {noun(ds, scope)}: {value_text} as of {cutoff} "
-            f"(midpoint fit {days_and_years(median['midpoint'])}, 95% CI {days_and_years(ci[0])} to "
-            f"{days_and_years(ci[1])}; n={len(people['counted'])}, {len(people['left'])} left{differs})")
+    text = (f"median tenure of {noun(ds, scope)}: {tenure_range(lo, hi)} as of {cutoff} "
+            f"(midpoint fit {days_and_years(median['midpoint'])}, 95% CI {tenure_range(*ci)}; "
+            f"n={len(people['counted'])}, {len(people['left'])} left{differs})")
     return MetricResult(
         metric="median_tenure", company=company, cohort=cohort, as_of=cutoff.isoformat(),
         lo=lo, hi=hi, unit="days", text=text,
@@ -136,12 +135,9 @@ def interval_median(ds: Dataset, company: str, cohort: str | None = None, as_of:
     scope = Scope.of(ds, company, cohort, as_of, exclude, group)
     lo, hi = estimators.turnbull_median(scope_turnbull(ds, scope))
     cutoff = scope.date
-    value = "not reached" if lo is None and hi is None else (
-        days_and_years(lo) if lo == hi else f"{days_and_years(lo)} to {days_and_years(hi)}")
+    text = f"interval-censored median tenure of {noun(ds, scope)}: {tenure_range(lo, hi)} as of {cutoff}"
     return MetricResult(metric="interval_median", company=company, cohort=cohort, as_of=cutoff.isoformat(), lo=lo,
-                        hi=hi, unit="days",
-                        text=f"interval-censored median tenure of {noun(ds, scope)}: {value} as of {cutoff}",
-                        excluded=list(scope.exclude))
+                        hi=hi, unit="days", text=text, excluded=list(scope.exclude))
 
 
 def share_departed_by_tenure(ds: Dataset, company: str, days: float, cohort: str | None = None,
