@@ -178,7 +178,7 @@ def test_cli_metric_error_exits_2(data_dir, capsys) -> None:
 def test_validate_prints_a_summary(data_dir, capsys) -> None:
     assert main(["validate", "--data", str(data_dir)]) == 0
     out = capsys.readouterr().out
-    assert "clean. 4 sources, 6 people at 1 companies, 18 evidence rows (1 events with conflicting sources)" in out
+    assert "clean. 4 sources, 6 people at 1 company, 18 evidence rows (1 event with conflicting sources)" in out
     assert "0 claims; freeze date 2025-12-31." in out
 
 

@@ -191,6 +191,7 @@ def checked_claims(ds) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from attrition.core.tables import conflicted_events
+    from attrition.text import count_words
 
     if args.engine == "spark":
         from attrition.backends.spark import SparkEngine
@@ -203,9 +204,14 @@ def _validate(args: argparse.Namespace) -> int:
     checked_claims(ds)
     ds = known(args, ds)
     n = {table: ds.count(table) for table in ("sources", "people", "evidence", "milestones", "counts", "claims")}
-    print(f"{args.data}: clean. {n['sources']} sources, {n['people']} people at {len(ds.companies)} companies, "
-          f"{n['evidence']} evidence rows ({conflicted_events(ds)} events with conflicting sources), "
-          f"{n['milestones']} milestone rows, {n['counts']} reported counts, {n['claims']} claims; "
+    counts = [count_words(n["sources"], "source"),
+              count_words(n["people"], "person", "people") + " at "
+              + count_words(len(ds.companies), "company", "companies"),
+              f"{count_words(n['evidence'], 'evidence row')} "
+              f"({count_words(conflicted_events(ds), 'event')} with conflicting sources)",
+              count_words(n["milestones"], "milestone row"), count_words(n["counts"], "reported count"),
+              count_words(n["claims"], "claim")]
+    print(f"{args.data}: clean. {', '.join(counts)}; "
           + (f"known as of {ds.known_as_of}." if ds.known_as_of else f"freeze date {ds.freeze_date}."))
     return EXIT_OK
 

@@ -47,6 +47,11 @@ def tenure_range(lo: float | None, hi: float | None) -> str:
 PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
 
 
+def count_words(n: int, word: str, plural: str | None = None) -> str:
+    """'1 source', '2,229 sources' ('1 company', '2 companies' with `plural` given)."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
 def cohort_noun(cohort: str | None, lo: int, hi: int | None = None) -> str:
     """The cohort's noun for a count from `lo` to `hi` (just `lo` if None): 'founder' for exactly one, else
     'founders' ('1 founder departed', '1 to 2 founders', '0 founders')."""

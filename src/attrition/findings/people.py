@@ -22,6 +22,7 @@ from attrition.text import (
     END_WORDS,
     PLURAL,
     cohort_noun,
+    count_words,
     format_interval,
     listing,
     ordinal,
@@ -101,8 +102,8 @@ def rests_on(ds: Dataset, company: str) -> Finding:
     """How many dated statements in how many sources a company's dates come from."""
     statements, p1 = measured("record_count", ds, company=company, table="evidence")
     sources, p2 = measured("record_count", ds, company=company, table="sources")
-    sentence = (f"Every date about {ds.company_names[company]} comes from {statements.lo:,} dated statements in "
-                f"{sources.lo:,} sources")
+    sentence = (f"Every date about {ds.company_names[company]} comes from "
+                f"{count_words(statements.lo, 'dated statement')} in {count_words(sources.lo, 'source')}")
     return Finding(f"{company}-rests-on", sentence, (Claim("record_count", p1, "exact", str(statements.lo)),
                                                      Claim("record_count", p2, "exact", str(sources.lo))),
                    (statements, sources))

@@ -17,7 +17,7 @@ from attrition.core import departures, lineage
 from attrition.core.scope import Scope, check_scope
 from attrition.io.dataset import Dataset
 from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL
+from attrition.text import PLURAL, cohort_noun, count_words
 
 CATEGORY_WORDS = {
     "founded": "founded or co-founded a company", "returned": "went back to a previous employer",
@@ -62,13 +62,15 @@ def destination_count(ds: Dataset, cohort: str | None = None, company: str | Non
     or to one company of the data (`to_company`)."""
     scope = Scope.of(ds, company, cohort, as_of)
     (n, companies, gone), counted = departures.destination_count(ds, scope, category, to_company)
-    where = ds.company_names[company] if company else f"the {companies} companies in the data"
+    every = count_words(int(companies), "company", "companies")
+    where = ds.company_names[company] if company else f"the {every} in the data"
     what = ("" if category is None else f" and {CATEGORY_WORDS[category]}") + \
         ("" if to_company is None else f" for {ds.company_names[to_company]}")
     cutoff = scope.date
     return MetricResult(metric="destination_count", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
                         lo=len(counted), hi=len(counted), unit="people",
-                        text=f"{len(counted)} of {n} {PLURAL[cohort]} of {where} had left{what} as of {cutoff}",
+                        text=f"{len(counted)} of {count_words(int(n), cohort_noun(cohort, 1), PLURAL[cohort])} of "
+                             f"{where} had left{what} as of {cutoff}",
                         denominator={"lo": n, "hi": n}, person_ids={"counted": counted},
                         details={"companies": int(companies), "left": int(gone)})
 
@@ -81,5 +83,5 @@ def alumni_founded(ds: Dataset, company: str) -> MetricResult:
     return MetricResult(metric="alumni_founded", company=company, cohort="founder", as_of=ds.freeze_date.isoformat(),
                         lo=len(labs), hi=len(labs), unit="labs",
                         text=f"alumni of {ds.company_names[company]} founded or co-founded {len(labs)} of the other "
-                             f"{others} companies in the data",
+                             f"{count_words(others, 'company', 'companies')} in the data",
                         denominator={"lo": others, "hi": others}, person_ids={"labs": labs})
