@@ -45,6 +45,12 @@ def tenure_range(lo: float | None, hi: float | None) -> str:
 
 
 PLURAL = {"founder": "founders", "hire": "hires", "executive": "executives", None: "people"}
+END_WORDS = {"leave": "left", "step_back": "stepped back"}
+REASON_WORDS = {"voluntary": "left of their own accord", "dismissed": "were dismissed", "retired": "retired",
+                "death or health": "died or left for health reasons", "end of term": "reached the end of their term",
+                "moved to another organisation": "moved to another organisation",
+                "unknown": "left for a reason not recorded"}
+"""What people who left for each standard reason category did, as a sentence says it."""
 
 
 def count_words(n: int, word: str, plural: str | None = None) -> str:
@@ -56,12 +62,6 @@ def cohort_noun(cohort: str | None, lo: int, hi: int | None = None) -> str:
     """The cohort's noun for a count from `lo` to `hi` (just `lo` if None): 'founder' for exactly one, else
     'founders' ('1 founder departed', '1 to 2 founders', '0 founders')."""
     return (cohort or "person") if lo == 1 and (hi is None or hi == 1) else PLURAL[cohort]
-END_WORDS = {"leave": "left", "step_back": "stepped back"}
-REASON_WORDS = {"voluntary": "left of their own accord", "dismissed": "were dismissed", "retired": "retired",
-                "death or health": "died or left for health reasons", "end of term": "reached the end of their term",
-                "moved to another organisation": "moved to another organisation",
-                "unknown": "left for a reason not recorded"}
-"""What people who left for each standard reason category did, as a sentence says it."""
 
 
 def reason_words(reason: str) -> str:

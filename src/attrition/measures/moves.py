@@ -69,7 +69,7 @@ def destination_count(ds: Dataset, cohort: str | None = None, company: str | Non
     cutoff = scope.date
     return MetricResult(metric="destination_count", company=company or "all", cohort=cohort, as_of=cutoff.isoformat(),
                         lo=len(counted), hi=len(counted), unit="people",
-                        text=f"{len(counted)} of {count_words(int(n), cohort_noun(cohort, 1), PLURAL[cohort])} of "
+                        text=f"{len(counted)} of {int(n):,} {cohort_noun(cohort, int(n))} of "
                              f"{where} had left{what} as of {cutoff}",
                         denominator={"lo": n, "hi": n}, person_ids={"counted": counted},
                         details={"companies": int(companies), "left": int(gone)})

@@ -21,7 +21,7 @@ from attrition.days import tenure_days
 from attrition.io.dataset import Dataset
 from attrition.measures import estimators
 from attrition.result import MetricError, MetricResult
-from attrition.text import PLURAL, cohort_noun, days_and_years, tenure_range
+from attrition.text import PLURAL, cohort_noun, days_and_years, range_text, tenure_range
 
 
 def scope_curves(ds: Dataset, scope: Scope) -> estimators.Columns:
@@ -48,8 +48,7 @@ def no_one_followed(ds: Dataset, scope: Scope) -> str:
     (_, _, joined_lo, joined_hi, _, _), _ = departures.departed(ds, scope)
     if not joined_hi:
         return scope.nobody()
-    count = f"{joined_hi}" if joined_lo == joined_hi else f"{joined_lo} to {joined_hi}"
-    return (f"{count} {cohort_noun(scope.cohort, joined_lo, joined_hi)} of {scope.company} had joined by {scope.date}, "
+    return (f"{range_text(joined_lo, joined_hi)} {cohort_noun(scope.cohort, joined_lo, joined_hi)} of {scope.company} had joined by {scope.date}, "
             "but the data follows them only from a later day: no one was observed then")
 
 
